@@ -1,0 +1,77 @@
+"""Jacobians and vector-Jacobian products by differentiating expanded polynomials.
+
+Shared by every polynomial layer. The Jacobian is never dense: only the entries
+that are not identically zero are stored, found by differentiating each term of
+each output expression (d(c·v·m)/dv = c·m).
+
+>>> from gradsym.poly import Poly, VarTable
+>>> t = VarTable(); x = t.block("x", [(1,), (2,)]); k = t.new("k", (1,))
+>>> jac = jacobian([Poly({(x[0], k): 1, (x[1], k): 1})], (1,), x[0], (2,))
+>>> sorted(jac.entries)
+[(0, 0), (0, 1)]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from gradsym.poly import Poly
+
+
+@dataclass
+class SparseJacobian:
+    """∂output/∂wrt as COO: ``entries[(out_flat, wrt_flat)]`` is a non-zero polynomial."""
+
+    out_shape: tuple[int, ...]
+    wrt_shape: tuple[int, ...]
+    entries: dict[tuple[int, int], Poly] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.out_shape + self.wrt_shape
+
+    def unravel(self, out_flat: int, wrt_flat: int) -> tuple[list[int], list[int]]:
+        """0-based multi-indices of one entry."""
+        return _unravel(out_flat, self.out_shape), _unravel(wrt_flat, self.wrt_shape)
+
+
+def _unravel(flat: int, shape: Sequence[int]) -> list[int]:
+    index = []
+    for n in reversed(shape):
+        index.append(flat % n)
+        flat //= n
+    return index[::-1]
+
+
+def jacobian(
+    forward: Sequence[Poly], out_shape: tuple[int, ...], first_var: int, wrt_shape: tuple[int, ...]
+) -> SparseJacobian:
+    """Differentiate every output wrt the consecutive variables ``first_var …``."""
+    lo, hi = first_var, first_var + math.prod(wrt_shape)
+    entries: dict[tuple[int, int], Poly] = {}
+    for o, poly in enumerate(forward):
+        for mono, coef in poly.items():
+            previous = -1
+            for i, v in enumerate(mono):
+                if v == previous or not lo <= v < hi:
+                    previous = v
+                    continue
+                previous = v
+                power = mono.count(v) if i + 1 < len(mono) and mono[i + 1] == v else 1
+                key = (o, v - lo)
+                entry = entries.get(key)
+                if entry is None:
+                    entry = entries[key] = Poly()
+                entry.add_term(mono[:i] + mono[i + 1 :], coef * power)
+    nonzero = {key: p for key, p in sorted(entries.items()) if p}
+    return SparseJacobian(out_shape, wrt_shape, nonzero)
+
+
+def vjp(jac: SparseJacobian, upstream: Sequence[int]) -> list[Poly]:
+    """Σ_o g_o · ∂y_o/∂w for every w (flat), with ``upstream[o]`` the id of g_o."""
+    grads = [Poly() for _ in range(math.prod(jac.wrt_shape))]
+    for (o, w), poly in jac.entries.items():
+        grads[w].add(poly.times_var(upstream[o]))
+    return grads

@@ -1,0 +1,204 @@
+"""Options and plumbing shared by every command: formats, output files, errors."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from gradsym.derivation import Derivation
+
+FORMATS = ("rich", "text", "latex", "markdown", "json")
+SUFFIXES = {".tex": "latex", ".pdf": "latex", ".md": "markdown", ".json": "json", ".txt": "text"}
+SECTIONS = ("forward", "jacobian", "grad", "proof")
+
+# -- option types shared by the commands ---------------------------------------------
+Format = Annotated[
+    str | None,
+    typer.Option("--format", "-f", help="rich | text | latex | markdown | json "
+                 "(default: rich on a terminal, text otherwise; or from the --output suffix)."),
+]
+Output = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write to FILE (.tex .pdf .md .json .txt) instead of "
+                 "printing; .pdf compiles the LaTeX.", dir_okay=False),
+]
+Show = Annotated[
+    str | None,
+    typer.Option("--show", help="Sections to print, comma-separated: forward,jacobian,grad,proof "
+                 "(human formats only; JSON always has everything)."),
+]
+Full = Annotated[bool, typer.Option("--full", help="Print every entry, even for large derivations.")]
+Plot = Annotated[
+    Path | None, typer.Option("--plot", help="Also draw pictures to FILE.png (needs gradsym[plot]).",
+                              dir_okay=False),
+]
+Lang = Annotated[str, typer.Option("--lang", help="Language of the prose: en | zh.")]
+MaxTerms = Annotated[
+    int | None,
+    typer.Option("--max-terms", help="Work budget in expanded terms (default 20,000,000); "
+                 "raise it to derive larger cases.", min=1),
+]
+Seed = Annotated[int | None, typer.Option("--seed", help="Seed for --x random etc. (reproducible).")]
+
+
+def value_option(help_text: str) -> Any:
+    return typer.Option(help=help_text + " A list '[[1,2],[3,4]]' or '1,2,3,4', or "
+                        "arange | ones | zeros | random. Exact: 1/2 and 0.5 stay exact.")
+
+
+class Emit:
+    """The rendering options of one invocation."""
+
+    def __init__(self, fmt: str | None, output: Path | None, show: str | None, full: bool,
+                 plot: Path | None, lang: str) -> None:
+        from gradsym.errors import SpecError
+
+        if fmt is not None and fmt not in FORMATS:
+            raise SpecError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        if output is not None and fmt is None:
+            suffix = output.suffix.lower()
+            if suffix not in SUFFIXES:
+                raise SpecError(
+                    f"--output {output}: unknown suffix {suffix or '(none)'}; use one of "
+                    f"{' '.join(SUFFIXES)} or give --format"
+                )
+            fmt = SUFFIXES[suffix]
+        if output is not None and output.suffix.lower() == ".pdf" and fmt != "latex":
+            raise SpecError(f"--output {output}: a PDF is made from LaTeX; drop --format or use --format latex")
+        if fmt is None:
+            fmt = "rich" if sys.stdout.isatty() else "text"
+        self.fmt = fmt
+        self.output = output
+        self.full = full
+        self.plot = plot
+        if lang not in ("en", "zh"):
+            raise SpecError(f"--lang must be en or zh, got {lang!r}")
+        self.lang = lang
+        self.show = parse_show(show)
+        if plot is not None and plot.suffix.lower() != ".png":
+            raise SpecError(f"--plot {plot}: the picture is a PNG; use a name ending in .png")
+
+    def __call__(self, d: Derivation) -> int:
+        """Render ``d`` to stdout or the output file; return the exit status."""
+        opts: dict[str, Any] = {"show": self.show, "full": self.full, "lang": self.lang}
+        if self.output is not None and self.output.suffix.lower() == ".pdf":
+            from gradsym.render.latex import compile_pdf
+
+            pdf = compile_pdf(d.to_latex(**opts), lang=self.lang)
+            write_atomic(self.output, pdf)
+        else:
+            text = render(d, self.fmt, opts, to_file=self.output is not None)
+            if text is not None:
+                if self.output is not None:
+                    write_atomic(self.output, text.encode("utf-8"))
+                else:
+                    sys.stdout.write(text)
+                    sys.stdout.flush()
+        if self.plot is not None:
+            from gradsym.render.plot import plot_png
+
+            write_atomic(self.plot, plot_png(d, lang=self.lang))
+        return 0 if d.holds else 1
+
+
+def parse_show(show: str | None) -> tuple[str, ...]:
+    from gradsym.errors import SpecError
+
+    if show is None:
+        return SECTIONS
+    parts = tuple(p.strip().lower() for p in show.split(",") if p.strip())
+    bad = [p for p in parts if p not in SECTIONS]
+    if bad or not parts:
+        raise SpecError(
+            f"--show {show!r}: unknown section {bad[0] if bad else '(none)'}; choose from "
+            f"{','.join(SECTIONS)}"
+        )
+    return parts
+
+
+def render(d: Derivation, fmt: str, opts: dict[str, Any], *, to_file: bool) -> str | None:
+    if fmt == "json":
+        return d.to_json()
+    if fmt == "text":
+        return d.to_text(**opts)
+    if fmt == "markdown":
+        return d.to_markdown(**opts)
+    if fmt == "latex":
+        return d.to_latex(**opts)
+    if to_file:
+        from gradsym.render.terminal import rich_text
+
+        return rich_text(d, **opts)
+    from gradsym.render.terminal import print_rich
+
+    print_rich(d, **opts)
+    return None
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temporary file in the same folder and rename: never a half-written file."""
+    from gradsym.errors import SpecError
+
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise SpecError(f"--output {path}: the folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def run(app: Callable[..., Any], argv: list[str] | None) -> int:
+    """Run the Typer app; one ``error:`` line and status 2 on bad input, 130 on Ctrl-C."""
+    from typer._click.exceptions import NoArgsIsHelpError, UsageError
+
+    from gradsym.errors import GradsymError
+
+    try:
+        result = app(args=argv, standalone_mode=False, prog_name="gradsym")
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except NoArgsIsHelpError:
+        return 0  # the help was printed
+    except UsageError as exc:
+        ctx = exc.ctx
+        where = f" (see 'gradsym {ctx.info_name} --help')" if ctx is not None and ctx.parent else ""
+        return _fail(f"{exc.format_message()}{where}")
+    except (typer.Abort, KeyboardInterrupt):
+        return _interrupted()
+    except GradsymError as exc:
+        return _fail(str(exc))
+    except typer.TyperException as exc:
+        return _fail(str(exc))
+    except RecursionError:
+        return _fail("the input is nested too deeply")
+    except MemoryError:
+        return _fail("out of memory; choose smaller sizes or a lower --max-terms")
+    except BrokenPipeError:
+        return 0
+    return int(result) if isinstance(result, int) else 0
+
+
+def _fail(message: str) -> int:
+    message = " ".join(message.split())
+    sys.stderr.write(f"error: {message}\n")
+    return 2
+
+
+def _interrupted() -> int:
+    sys.stderr.write("error: interrupted\n")
+    return 130

@@ -1,0 +1,362 @@
+"""The result of a derivation: forward pass, Jacobians, gradients, checks, numbers.
+
+The engine fills a :class:`Derivation` with its own fast representation
+(:class:`~gradsym.poly.Poly`, or SymPy expressions for non-polynomial layers).
+SymPy arrays are built only when the Python API asks for them.
+
+>>> import gradsym
+>>> d = gradsym.conv(input=(3, 3), kernel=(2, 2))
+>>> d.forward[0, 0]
+k_1_1*x_1_1 + k_1_2*x_1_2 + k_2_1*x_2_1 + k_2_2*x_2_2
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from gradsym.calculus import SparseJacobian
+from gradsym.errors import SpecError
+from gradsym.numeric import difference_jacobian, exact_array
+from gradsym.poly import Poly, VarTable, evaluate, to_sympy
+from gradsym.proofs import Check
+from gradsym.spec import Values, parse_values
+from gradsym.symbols import Tensor
+
+
+@dataclass
+class NumericModel:
+    """How to evaluate a derivation at numbers, independently of its symbolic path.
+
+    ``options`` maps a value option (``x``) to its tensor role (``input``);
+    ``forward`` computes the output from a ``{role: array}`` point with plain
+    NumPy; ``degree`` bounds the polynomial degree in any one variable.
+    """
+
+    options: dict[str, str]
+    forward: Callable[[dict[str, np.ndarray]], np.ndarray]
+    degree: int = 1
+    defaults: dict[str, str] = field(default_factory=lambda: {"upstream": "ones"})
+
+
+class LazyMapping(Mapping[str, Any]):
+    """A read-only mapping whose values are made on first access."""
+
+    def __init__(self, keys: list[str], make: Callable[[str], Any]) -> None:
+        self._keys = keys
+        self._make = make
+        self._cache: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._keys:
+            raise KeyError(key)
+        if key not in self._cache:
+            self._cache[key] = self._make(key)
+        return self._cache[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __repr__(self) -> str:
+        return f"<{', '.join(self._keys)}>"
+
+
+def _sympy_array(elems: np.ndarray, convert: Callable[[Any], Any]) -> Any:
+    import sympy
+
+    if elems.ndim == 0:
+        return convert(elems[()])
+    return sympy.ImmutableDenseNDimArray([convert(e) for e in elems.reshape(-1)], elems.shape)
+
+
+def _sparse_array(jac: SparseJacobian, convert: Callable[[Any], Any]) -> Any:
+    import sympy
+
+    shape = jac.shape or (1,)
+    flat = {o * math.prod(jac.wrt_shape) + w: convert(p) for (o, w), p in jac.entries.items()}
+    return sympy.ImmutableSparseNDimArray(flat, shape)
+
+
+@dataclass
+class Evaluation:
+    """A derivation evaluated at numbers: exact forward, Jacobians and gradients."""
+
+    values: dict[str, np.ndarray]
+    forward_values: np.ndarray
+    jacobian_values: dict[str, dict[tuple[int, int], Any]]
+    grad_values: dict[str, np.ndarray]
+    jacobian_shapes: dict[str, tuple[tuple[int, ...], tuple[int, ...]]]
+    decimal: bool
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def forward(self) -> Any:
+        """Output values as a SymPy array of exact numbers."""
+        return _sympy_array(self.forward_values, _number_to_sympy)
+
+    @property
+    def jacobian(self) -> Mapping[str, Any]:
+        def make(role: str) -> Any:
+            out_shape, wrt_shape = self.jacobian_shapes[role]
+            jac = SparseJacobian(out_shape, wrt_shape, self.jacobian_values[role])  # type: ignore[arg-type]
+            return _sparse_array(jac, _number_to_sympy)
+
+        return LazyMapping(list(self.jacobian_values), make)
+
+    @property
+    def grad(self) -> Mapping[str, Any]:
+        return LazyMapping(
+            list(self.grad_values), lambda r: _sympy_array(self.grad_values[r], _number_to_sympy)
+        )
+
+
+def _number_to_sympy(value: Any) -> Any:
+    import sympy
+
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    return sympy.sympify(value)
+
+
+class Derivation:
+    """Forward expressions, sparse Jacobians, VJPs and proofs of one layer.
+
+    Attributes the Python API hands out (SymPy objects, built lazily):
+    ``forward``, ``jacobian[role]``, ``grad[role]``, ``checks``, ``numeric``.
+    """
+
+    def __init__(
+        self,
+        *,
+        command: str,
+        config: dict[str, Any],
+        table: VarTable,
+        symbols: dict[str, Tensor],
+        forward: np.ndarray,
+        jacobians: dict[str, SparseJacobian],
+        grads: dict[str, np.ndarray],
+        checks: list[Check],
+        model: NumericModel | None = None,
+        extra: dict[str, Any] | None = None,
+        notes: list[str] | None = None,
+    ) -> None:
+        self.command = command
+        self.config = config
+        self.table = table
+        self.symbols = symbols
+        self.forward_elems = forward
+        self.jacobians = jacobians
+        self.grad_elems = grads
+        self.checks = checks
+        self.model = model
+        self.extra = extra or {}
+        self.notes = notes or []
+        self.numeric: Evaluation | None = None
+        self._forward: Any = None
+
+    # -- SymPy views -----------------------------------------------------------------
+    def to_sympy(self, elem: Any) -> Any:
+        """One engine element (Poly, number or SymPy expression) as SymPy."""
+        if isinstance(elem, (Poly, int, Fraction)):
+            return to_sympy(elem, self.table.symbols())
+        return elem
+
+    @property
+    def forward(self) -> Any:
+        """Output expressions as a SymPy array in the output layout."""
+        if self._forward is None:
+            self._forward = _sympy_array(self.forward_elems, self.to_sympy)
+        return self._forward
+
+    @property
+    def jacobian(self) -> Mapping[str, Any]:
+        """Sparse SymPy arrays ∂output/∂tensor, shape output + tensor."""
+        return LazyMapping(
+            list(self.jacobians), lambda r: _sparse_array(self.jacobians[r], self.to_sympy)
+        )
+
+    @property
+    def grad(self) -> Mapping[str, Any]:
+        """Vector-Jacobian products with the upstream gradient ``g``."""
+        return LazyMapping(
+            list(self.grad_elems), lambda r: _sympy_array(self.grad_elems[r], self.to_sympy)
+        )
+
+    @property
+    def holds(self) -> bool:
+        """True when every check holds."""
+        checks = self.checks + (self.numeric.checks if self.numeric else [])
+        return all(c.holds for c in checks)
+
+    def all_checks(self) -> list[Check]:
+        return self.checks + (self.numeric.checks if self.numeric else [])
+
+    # -- numbers -----------------------------------------------------------------
+    def evaluate(self, seed: int | None = None, **given: Any) -> Evaluation:
+        """Evaluate exactly at the given values (``x="arange", k=[[1, 2], [3, 4]]`` …).
+
+        Every tensor the forward pass needs must be given; the upstream gradient
+        defaults to ones. Also checks the symbolic Jacobians against an
+        independent numeric differentiation of the forward pass.
+        """
+        if self.model is None:
+            raise SpecError(f"{self.command} cannot be evaluated at numbers")
+        model = self.model
+        unknown = sorted(set(given) - set(model.options))
+        if unknown:
+            raise SpecError(
+                f"unknown value option {unknown[0]!r}; {self.command} takes "
+                f"{', '.join(sorted(model.options))}"
+            )
+        parsed: dict[str, Values] = {}
+        for option, role in model.options.items():
+            text = given.get(option)
+            if text is None:
+                text = model.defaults.get(role)
+            if text is None or role not in self.symbols:
+                continue
+            parsed[role] = parse_values(text, self.symbols[role].shape, f"--{option}", seed=seed)
+        missing = [
+            f"--{opt}" for opt, role in model.options.items() if role in self.symbols and role not in parsed
+        ]
+        if missing:
+            raise SpecError(f"numeric evaluation needs {', '.join(missing)}")
+        return self._evaluate(parsed)
+
+    def _evaluate(self, parsed: dict[str, Values]) -> Evaluation:
+        assert self.model is not None
+        point_ids: list[Any] = [None] * len(self.table)
+        values: dict[str, np.ndarray] = {}
+        for role, val in parsed.items():
+            tensor = self.symbols[role]
+            values[role] = exact_array(val.flat, tensor.shape)
+            for i, v in enumerate(val.flat):
+                point_ids[tensor.first + i] = v
+        decimal = any(v.decimal for v in parsed.values())
+        for name, fixed in self.extra.get("fixed_values", {}).items():
+            point_ids[name] = fixed
+        forward = _map(self.forward_elems, lambda e: _eval(e, point_ids))
+        jac_values = {
+            role: {key: _eval(p, point_ids) for key, p in jac.entries.items()}
+            for role, jac in self.jacobians.items()
+        }
+        grads = {role: _map(arr, lambda e: _eval(e, point_ids)) for role, arr in self.grad_elems.items()}
+        evaluation = Evaluation(
+            values,
+            forward,
+            jac_values,
+            grads,
+            {r: (j.out_shape, j.wrt_shape) for r, j in self.jacobians.items()},
+            decimal,
+        )
+        evaluation.checks.append(self._autodiff_check(values, jac_values))
+        return evaluation
+
+    def _autodiff_check(
+        self, values: dict[str, np.ndarray], jac_values: dict[str, dict[tuple[int, int], Any]]
+    ) -> Check:
+        assert self.model is not None
+        point = {r: a for r, a in values.items() if r != "upstream"}
+        mismatch = None
+        for role, entries in jac_values.items():
+            if role not in point:
+                continue
+            dense = difference_jacobian(self.model.forward, point, role, degree=self.model.degree)
+            jac = self.jacobians[role]
+            flat = dense.reshape(math.prod(jac.out_shape) if jac.out_shape else 1, -1)
+            symbolic = np.zeros(flat.shape, dtype=object)
+            for (o, w), v in entries.items():
+                symbolic[o, w] = v
+            if not _arrays_equal(flat, symbolic):
+                mismatch = f"∂output/∂{role} differs from the numeric differentiation"
+                break
+        return Check(
+            "jacobian_matches_autodiff_numeric",
+            "the symbolic Jacobians evaluated at the given values equal an independent "
+            "exact numeric differentiation of the forward pass",
+            mismatch is None,
+            mismatch,
+        )
+
+    def with_values(self, seed: int | None = None, **given: Any) -> Derivation:
+        """Attach a numeric evaluation (used by the CLI and the functions' value options)."""
+        if any(v is not None for v in given.values()):
+            self.numeric = self.evaluate(seed=seed, **{k: v for k, v in given.items() if v is not None})
+        return self
+
+    # -- renderers ------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document (``--format json``) as a dict."""
+        from gradsym.render.json import to_dict
+
+        return to_dict(self)
+
+    def to_json(self) -> str:
+        from gradsym.render.json import to_json
+
+        return to_json(self)
+
+    def to_text(self, **options: Any) -> str:
+        from gradsym.render.text import render_text
+
+        return render_text(self, **options)
+
+    def to_latex(self, standalone: bool = True, **options: Any) -> str:
+        from gradsym.render.latex import render_latex
+
+        return render_latex(self, standalone=standalone, **options)
+
+    def to_markdown(self, **options: Any) -> str:
+        from gradsym.render.markdown import render_markdown
+
+        return render_markdown(self, **options)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        holds = "all checks hold" if self.holds else "a check FAILED"
+        return f"<Derivation {self.command} {self.config.get('input', '')}: {holds}>"
+
+
+def _eval(elem: Any, point: list[Any]) -> Any:
+    if isinstance(elem, Poly):
+        value = evaluate(elem, point)
+    elif isinstance(elem, (int, Fraction)):
+        value = elem
+    else:
+        import sympy
+
+        subs = {s: point[i] for i, s in enumerate(_symbols_cache(point)) if point[i] is not None}
+        value = sympy.nsimplify(elem.subs(subs))
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return int(value)
+    return value
+
+
+def _symbols_cache(point: list[Any]) -> list[Any]:  # pragma: no cover - set by sympy layers
+    raise NotImplementedError
+
+
+def _map(arr: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:
+    out = np.empty(arr.shape, dtype=object)
+    for index in np.ndindex(arr.shape):
+        out[index] = fn(arr[index])
+    return out
+
+
+def _arrays_equal(a: np.ndarray, b: np.ndarray) -> bool:
+    if a.shape != b.shape:
+        return False
+    return bool(all(x == y for x, y in zip(a.reshape(-1).tolist(), b.reshape(-1).tolist())))

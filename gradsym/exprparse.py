@@ -1,0 +1,727 @@
+"""Safe parsing of user-supplied expressions (shared by the ``expr`` and ``matrix`` commands).
+
+User text is never executed: it is parsed with ``ast.parse(text, mode="eval")`` (which only
+builds a syntax tree) and the tree is walked with an allow-list.  Everything that is not
+explicitly allowed -- attribute access other than ``.T``, subscripts, lambdas, comprehensions,
+comparisons, strings, dunder names, calls of anything but a declared function, ... -- is
+rejected with an :class:`~gradsym.errors.ExpressionError`.
+
+The result is a small immutable tree of :class:`Node` objects:
+
+>>> parse("mean(3*(a+3)**2)", names={"a"}, functions={"mean"})  # doctest: +NORMALIZE_WHITESPACE
+Call(func='mean', args=(BinOp(op='*', left=Num(value=Fraction(3, 1), is_decimal=False),
+     right=BinOp(op='**', left=BinOp(op='+', left=Name(id='a'),
+     right=Num(value=Fraction(3, 1), is_decimal=False)),
+     right=Num(value=Fraction(2, 1), is_decimal=False))),))
+
+This module imports nothing but the standard library and :mod:`gradsym.errors`; SymPy is
+imported lazily, only by :func:`to_sympy`.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import re
+import warnings
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from gradsym.errors import ExpressionError, GradsymError
+
+__all__ = [
+    "BINARY_OPS",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "BinOp",
+    "Call",
+    "Name",
+    "Neg",
+    "Node",
+    "Num",
+    "Transpose",
+    "names_in",
+    "parse",
+    "to_sympy",
+    "to_text",
+]
+
+MAX_LENGTH = 10_000
+"""Longest accepted expression, in characters."""
+
+MAX_DEPTH = 60
+"""Deepest accepted nesting of the expression tree (``a`` has depth 1, ``-a`` depth 2)."""
+
+MAX_NUMBER_LENGTH = 1_000
+"""Longest accepted number literal, in characters."""
+
+MAX_EXPONENT = 1_000
+"""Largest accepted magnitude of the exponent of a decimal literal (``1e-1000`` is the limit)."""
+
+MAX_POWER_BITS = 100_000
+""":func:`to_sympy` refuses ``p ** q`` of two exact numbers whose result needs more bits."""
+
+BINARY_OPS: tuple[str, ...] = ("+", "-", "*", "/", "**", "@")
+"""The binary operators an expression may use."""
+
+
+# --------------------------------------------------------------------------------------------
+# The tree
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """Base class of the expression tree.  Nodes are immutable and hashable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Num(Node):
+    """An exact number literal; ``is_decimal`` is True when written with a point or exponent.
+
+    >>> parse("1e-5", names=(), functions=())
+    Num(value=Fraction(1, 100000), is_decimal=True)
+    """
+
+    value: Fraction
+    is_decimal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Name(Node):
+    """A reference to a declared name."""
+
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp(Node):
+    """A binary operation; ``op`` is one of :data:`BINARY_OPS`."""
+
+    op: str
+    left: Node
+    right: Node
+
+    def __post_init__(self) -> None:
+        if self.op not in BINARY_OPS:
+            raise ValueError(
+                f"unknown operator {self.op!r}; expected one of {' '.join(BINARY_OPS)}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Neg(Node):
+    """Unary minus."""
+
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Node):
+    """A call of a declared function with positional arguments only."""
+
+    func: str
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Transpose(Node):
+    """``operand.T``."""
+
+    operand: Node
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing
+# --------------------------------------------------------------------------------------------
+
+_AST_BINOPS: dict[type[ast.operator], str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
+    ast.MatMult: "@",
+}
+
+_FORBIDDEN_BINOPS: dict[type[ast.operator], str] = {
+    ast.FloorDiv: "'//' (floor division)",
+    ast.Mod: "'%' (modulo)",
+    ast.BitXor: "'^' (bitwise xor; write powers as a ** b)",
+    ast.BitOr: "'|' (bitwise or)",
+    ast.BitAnd: "'&' (bitwise and)",
+    ast.LShift: "'<<' (shift)",
+    ast.RShift: "'>>' (shift)",
+}
+
+_FORBIDDEN_UNARY: dict[type[ast.unaryop], str] = {
+    ast.Not: "'not'",
+    ast.Invert: "'~' (bitwise not)",
+}
+
+_FORBIDDEN_KINDS: dict[type[ast.AST], str] = {
+    ast.Lambda: "lambda",
+    ast.IfExp: "a conditional expression (x if c else y)",
+    ast.Compare: "a comparison",
+    ast.BoolOp: "'and'/'or'",
+    ast.ListComp: "a list comprehension",
+    ast.SetComp: "a set comprehension",
+    ast.DictComp: "a dict comprehension",
+    ast.GeneratorExp: "a generator expression",
+    ast.NamedExpr: "an assignment expression (:=)",
+    ast.Starred: "a starred expression (*x)",
+    ast.List: "a list",
+    ast.Tuple: "a tuple",
+    ast.Dict: "a dict",
+    ast.Set: "a set",
+    ast.Subscript: "subscripting (x[...])",
+    ast.Slice: "a slice",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield from",
+    ast.JoinedStr: "an f-string",
+    ast.FormattedValue: "an f-string",
+}
+
+_DECIMAL_RE = re.compile(r"(?P<int>[0-9]*)(?:\.(?P<frac>[0-9]*))?(?:[eE](?P<exp>[+-]?[0-9]+))?")
+_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+_NESTED_TOO_DEEPLY = f"expression is nested too deeply (at most {MAX_DEPTH} levels)"
+_SNIPPET_LENGTH = 40
+
+
+def _listing(items: Collection[str], empty: str) -> str:
+    return ", ".join(sorted(items)) if items else empty
+
+
+class _Parser:
+    """Converts a Python ``ast`` expression into :class:`Node` objects, allow-list only."""
+
+    def __init__(
+        self,
+        source: str,
+        line_shift: int,
+        col_shift: int,
+        names: frozenset[str],
+        functions: frozenset[str],
+    ) -> None:
+        self.source = source
+        self.lines = _LINE_BREAK_RE.split(source)
+        self.line_shift = line_shift
+        self.col_shift = col_shift
+        self.names = names
+        self.functions = functions
+
+    # -- error helpers ---------------------------------------------------------------------
+
+    def where(self, node: ast.AST) -> str:
+        """Describe the position of ``node`` in the user's (unstripped) text."""
+        lineno: int | None = getattr(node, "lineno", None)
+        col: int | None = getattr(node, "col_offset", None)
+        if lineno is None or col is None or not 1 <= lineno <= len(self.lines):
+            return ""
+        line = self.lines[lineno - 1]
+        # ast offsets count UTF-8 bytes; report characters.
+        column = len(line.encode("utf-8")[:col].decode("utf-8", "ignore")) + 1
+        return _position(lineno, column, self.line_shift, self.col_shift)
+
+    def found(self, node: ast.AST) -> str:
+        snippet = ast.get_source_segment(self.source, node) or ""
+        snippet = " ".join(snippet.split())
+        if len(snippet) > _SNIPPET_LENGTH:
+            snippet = snippet[: _SNIPPET_LENGTH - 3] + "..."
+        where = self.where(node)
+        if not snippet:
+            return f" ({where.strip()})" if where else ""
+        return f" (found {snippet!r}{where})"
+
+    def reject(self, what: str, node: ast.AST, hint: str = "") -> ExpressionError:
+        return ExpressionError(f"{what} is not allowed in an expression{hint}{self.found(node)}")
+
+    # -- the walk --------------------------------------------------------------------------
+
+    def convert(self, node: ast.AST, depth: int) -> Node:
+        if depth > MAX_DEPTH:
+            raise ExpressionError(_NESTED_TOO_DEEPLY)
+        if isinstance(node, ast.Constant):
+            return self.constant(node)
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.BinOp):
+            op = _AST_BINOPS.get(type(node.op))
+            if op is None:
+                what = _FORBIDDEN_BINOPS.get(
+                    type(node.op), f"the operator {type(node.op).__name__}"
+                )
+                raise self.reject(what, node, f"; allowed operators: {' '.join(BINARY_OPS)}")
+            left = self.convert(node.left, depth + 1)
+            right = self.convert(node.right, depth + 1)
+            return BinOp(op, left, right)
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.USub):
+                return Neg(self.convert(node.operand, depth + 1))
+            if isinstance(node.op, ast.UAdd):
+                return self.convert(node.operand, depth + 1)
+            what = _FORBIDDEN_UNARY.get(type(node.op), f"the operator {type(node.op).__name__}")
+            raise self.reject(what, node, "; the only unary operators are - and +")
+        if isinstance(node, ast.Call):
+            return self.call(node, depth)
+        if isinstance(node, ast.Attribute):
+            if node.attr.startswith("__"):
+                raise self.reject(
+                    f"the attribute '.{node.attr}'", node, "; names starting with '__' are reserved"
+                )
+            if node.attr != "T":
+                raise self.reject(
+                    f"the attribute '.{node.attr}'", node, "; the only attribute is .T (transpose)"
+                )
+            return Transpose(self.convert(node.value, depth + 1))
+        what = _FORBIDDEN_KINDS.get(type(node), f"{type(node).__name__}")
+        raise self.reject(what, node)
+
+    def constant(self, node: ast.Constant) -> Num:
+        value = node.value
+        if isinstance(value, bool) or value is None:
+            raise self.reject(repr(value), node, "; only numbers are")
+        if value is Ellipsis:
+            raise self.reject("'...' (Ellipsis)", node, "; only numbers are")
+        if isinstance(value, str):
+            raise self.reject("a string literal", node, "; only numbers are")
+        if isinstance(value, bytes):
+            raise self.reject("a bytes literal", node, "; only numbers are")
+        if isinstance(value, complex):
+            raise self.reject("a complex number", node, "; only real numbers are")
+        if not isinstance(value, int | float):
+            raise self.reject(
+                f"a constant of type {type(value).__name__}", node, "; only numbers are"
+            )
+        literal = ast.get_source_segment(self.source, node) or repr(value)
+        if len(literal) > MAX_NUMBER_LENGTH:
+            raise ExpressionError(
+                f"number literal is too long ({len(literal)} characters; at most "
+                f"{MAX_NUMBER_LENGTH}){self.where(node)}"
+            )
+        if isinstance(value, int):
+            return Num(Fraction(value), is_decimal=False)
+        return Num(self.decimal(literal, node), is_decimal=True)
+
+    def decimal(self, literal: str, node: ast.AST) -> Fraction:
+        """The exact value of a float literal such as ``0.1``, ``1_000.5`` or ``1e-5``."""
+        match = _DECIMAL_RE.fullmatch(literal.replace("_", ""))
+        if match is None:  # pragma: no cover - Python accepted it as a float literal
+            raise ExpressionError(f"cannot read the number {literal!r}{self.where(node)}")
+        digits = (match["int"] or "") + (match["frac"] or "")
+        exponent = int(match["exp"] or "0") - len(match["frac"] or "")
+        if abs(int(match["exp"] or "0")) > MAX_EXPONENT:
+            raise ExpressionError(
+                f"number {literal!r} is out of range (exponent at most {MAX_EXPONENT} in "
+                f"magnitude){self.where(node)}"
+            )
+        mantissa = int(digits or "0")
+        return (
+            Fraction(mantissa * 10**exponent)
+            if exponent >= 0
+            else Fraction(mantissa, 10**-exponent)
+        )
+
+    def name(self, node: ast.Name) -> Name:
+        ident = node.id
+        if ident.startswith("__"):
+            raise self.reject(
+                f"the name {ident!r}", node, "; names starting with '__' are reserved"
+            )
+        if ident not in self.names:
+            hint = ""
+            if ident in self.functions:
+                hint = f" ('{ident}' is a function: call it, e.g. {ident}(...))"
+            raise ExpressionError(
+                f"unknown name {ident!r} in expression; defined names: "
+                f"{_listing(self.names, '(none)')} (declare it with --shape {ident}=...){hint}"
+            )
+        return Name(ident)
+
+    def call(self, node: ast.Call, depth: int) -> Call:
+        allowed = f"; allowed functions: {_listing(self.functions, '(none)')}"
+        func = node.func
+        if not isinstance(func, ast.Name):
+            for inner in ast.walk(func):  # name the most suspicious part first
+                if isinstance(inner, ast.Name) and inner.id.startswith("__"):
+                    raise self.reject(
+                        f"the name {inner.id!r}", inner, "; names starting with '__' are reserved"
+                    )
+                if isinstance(inner, ast.Attribute) and inner.attr.startswith("__"):
+                    raise self.reject(
+                        f"the attribute '.{inner.attr}'",
+                        inner,
+                        "; names starting with '__' are reserved",
+                    )
+            what = "a method call (x.f(...))" if isinstance(func, ast.Attribute) else "this call"
+            raise self.reject(
+                what, node, f"; only declared functions can be called, as f(x){allowed}"
+            )
+        ident = func.id
+        if ident.startswith("__"):
+            raise self.reject(
+                f"the name {ident!r}", func, "; names starting with '__' are reserved"
+            )
+        if ident not in self.functions:
+            if ident in self.names:
+                raise ExpressionError(
+                    f"cannot call {ident!r}: it is a variable, not a function{allowed}"
+                    f"{self.found(node)}"
+                )
+            raise ExpressionError(
+                f"function {ident!r} is not allowed in an expression{allowed}{self.found(node)}"
+            )
+        for keyword in node.keywords:
+            what = "**kwargs" if keyword.arg is None else f"the keyword argument {keyword.arg}=..."
+            raise self.reject(
+                what, keyword, f" (in a call of {ident!r}); pass arguments by position"
+            )
+        args: list[Node] = []
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise self.reject(
+                    "*args (argument unpacking)",
+                    arg,
+                    f" (in a call of {ident!r}); list the arguments",
+                )
+            args.append(self.convert(arg, depth + 1))
+        return Call(ident, tuple(args))
+
+
+def _position(lineno: int, column: int, line_shift: int, col_shift: int) -> str:
+    """`` at column C`` (or `` at line L, column C``) in the user's original text."""
+    if lineno == 1:
+        column += col_shift
+    lineno += line_shift
+    if lineno == 1:
+        return f" at column {column}"
+    return f" at line {lineno}, column {column}"
+
+
+def parse(text: str, *, names: Collection[str], functions: Collection[str]) -> Node:
+    """Parse user text into a :class:`Node` tree, without ever executing it.
+
+    ``names`` are the variables the expression may use, ``functions`` the functions it may
+    call.  Anything else raises :class:`~gradsym.errors.ExpressionError`.
+
+    >>> parse("softmax(a) @ b", names={"a", "b"}, functions={"softmax"})
+    BinOp(op='@', left=Call(func='softmax', args=(Name(id='a'),)), right=Name(id='b'))
+    >>> parse("a.__class__", names={"a"}, functions=())
+    Traceback (most recent call last):
+      ...
+    gradsym.errors.ExpressionError: the attribute '.__class__' is not allowed in an expression; \
+names starting with '__' are reserved (found 'a.__class__' at column 1)
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(f"an expression must be text (str), got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            f"expression is too long ({len(text)} characters; at most {MAX_LENGTH})"
+        )
+    null = text.find("\x00")
+    if null >= 0:
+        raise ExpressionError(f"expression contains a null byte (\\x00) at position {null + 1}")
+    source = text.strip()
+    if not source:
+        raise ExpressionError("expression is empty")
+    # ast.parse rejects leading indentation: parse the stripped text, report original positions.
+    lead = _LINE_BREAK_RE.split(text[: len(text) - len(text.lstrip())])
+    line_shift, col_shift = len(lead) - 1, len(lead[-1])
+    try:
+        with warnings.catch_warnings():
+            # e.g. DeprecationWarning for "\d" inside a string; the string is rejected anyway,
+            # and a warnings filter set to "error" must not turn into an unexpected exception.
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, mode="eval")
+    except SyntaxError as exc:  # includes IndentationError
+        if "integer string conversion" in str(exc.msg):  # sys.get_int_max_str_digits()
+            raise ExpressionError(
+                f"number literal is too long (at most {MAX_NUMBER_LENGTH} characters)"
+            ) from None
+        where = ""
+        if exc.lineno is not None and exc.offset is not None and exc.offset >= 1:
+            where = _position(exc.lineno, exc.offset, line_shift, col_shift)
+        elif exc.offset == 0:  # Python reports column 0 when the text ends too early
+            where = " at the end of the expression"
+        raise ExpressionError(f"cannot parse expression: {exc.msg}{where}") from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(_NESTED_TOO_DEEPLY) from None
+    except (ValueError, OverflowError) as exc:
+        raise ExpressionError(f"cannot parse expression: {exc}") from None
+    parser = _Parser(source, line_shift, col_shift, frozenset(names), frozenset(functions))
+    try:
+        return parser.convert(tree.body, 1)
+    except RecursionError:  # pragma: no cover - the depth check fires long before
+        raise ExpressionError(_NESTED_TOO_DEEPLY) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Inspecting and printing trees
+# --------------------------------------------------------------------------------------------
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, BinOp):
+        return (node.left, node.right)
+    if isinstance(node, Neg | Transpose):
+        return (node.operand,)
+    if isinstance(node, Call):
+        return node.args
+    return ()
+
+
+def names_in(node: Node) -> set[str]:
+    """The variable names used in ``node`` (function names are not included).
+
+    >>> sorted(names_in(parse("mean(a * b) + a", names={"a", "b"}, functions={"mean"})))
+    ['a', 'b']
+    """
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Name):
+            found.add(current.id)
+        stack.extend(_children(current))
+    return found
+
+
+# Precedence levels, loosest first (Python's own order).
+_PREC_ADD = 1  # binary + -
+_PREC_MUL = 2  # * / @
+_PREC_NEG = 3  # unary -
+_PREC_POW = 4  # **
+_PREC_POSTFIX = 5  # f(x), x.T
+_PREC_ATOM = 6  # names, non-negative numbers
+
+_OP_PREC = {
+    "+": _PREC_ADD,
+    "-": _PREC_ADD,
+    "*": _PREC_MUL,
+    "/": _PREC_MUL,
+    "@": _PREC_MUL,
+    "**": _PREC_POW,
+}
+
+
+def _decimal_text(value: Fraction) -> str | None:
+    """Exact decimal spelling of ``value`` (always with a point or exponent), or None."""
+    numerator, denominator = abs(value.numerator), value.denominator
+    twos = fives = 0
+    while denominator % 2 == 0:
+        denominator //= 2
+        twos += 1
+    while denominator % 5 == 0:
+        denominator //= 5
+        fives += 1
+    if denominator != 1:
+        return None
+    places = max(twos, fives)
+    mantissa = numerator * 10**places // value.denominator
+    exponent = -places
+    while mantissa and mantissa % 10 == 0:
+        mantissa //= 10
+        exponent += 1
+    sign = "-" if value < 0 else ""
+    if mantissa == 0:
+        return f"{sign}0.0"
+    if exponent >= 0:
+        if exponent > 20:
+            return f"{sign}{mantissa}e{exponent}"
+        return f"{sign}{mantissa * 10**exponent}.0"
+    if exponent < -20:
+        return f"{sign}{mantissa}e{exponent}"
+    digits = str(mantissa).rjust(-exponent + 1, "0")
+    return f"{sign}{digits[:exponent]}.{digits[exponent:]}"
+
+
+def _num_text(node: Num) -> tuple[str, int]:
+    value = node.value
+    if node.is_decimal:
+        text = _decimal_text(value)
+        if text is not None:
+            return text, _PREC_NEG if value < 0 else _PREC_ATOM
+    if value.denominator == 1:
+        return str(value.numerator), _PREC_NEG if value < 0 else _PREC_ATOM
+    return f"{value.numerator}/{value.denominator}", _PREC_MUL
+
+
+def _text(node: Node) -> tuple[str, int]:
+    if isinstance(node, Num):
+        return _num_text(node)
+    if isinstance(node, Name):
+        return node.id, _PREC_ATOM
+    if isinstance(node, BinOp):
+        prec = _OP_PREC[node.op]
+        left, left_prec = _text(node.left)
+        right, right_prec = _text(node.right)
+        if left_prec < prec or (node.op == "**" and left_prec == prec):
+            left = f"({left})"
+        if right_prec < prec or (node.op != "**" and right_prec == prec):
+            right = f"({right})"
+        return f"{left} {node.op} {right}", prec
+    if isinstance(node, Neg):
+        operand, operand_prec = _text(node.operand)
+        if operand_prec < _PREC_NEG:
+            operand = f"({operand})"
+        return f"-{operand}", _PREC_NEG
+    if isinstance(node, Transpose):
+        operand, operand_prec = _text(node.operand)
+        if operand_prec < _PREC_POSTFIX or isinstance(node.operand, Num):
+            operand = f"({operand})"
+        return f"{operand}.T", _PREC_POSTFIX
+    if isinstance(node, Call):
+        return f"{node.func}({', '.join(_text(arg)[0] for arg in node.args)})", _PREC_POSTFIX
+    raise TypeError(f"not an expression node: {node!r}")
+
+
+def to_text(node: Node) -> str:
+    """Canonical text of ``node``, with parentheses only where needed.
+
+    Parsing the text again gives back the same tree.
+
+    >>> to_text(parse("(X*w - y).T*(X*w-y)", names={"X", "w", "y"}, functions=()))
+    '(X * w - y).T * (X * w - y)'
+    >>> to_text(parse("a - (b - c) + -a**2 + 1e-5", names={"a", "b", "c"}, functions=()))
+    'a - (b - c) + -a ** 2 + 0.00001'
+    """
+    return _text(node)[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Folding into SymPy (or any) objects
+# --------------------------------------------------------------------------------------------
+
+_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+    "@": operator.matmul,
+}
+
+
+def _exact(value: object) -> Fraction | None:
+    """``value`` as a Fraction if it is an exact rational number (Python or SymPy), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | Fraction):
+        return Fraction(value)
+    p, q = getattr(value, "p", None), getattr(value, "q", None)
+    if getattr(value, "is_Rational", False) and isinstance(p, int) and isinstance(q, int):
+        return Fraction(p, q)
+    return None
+
+
+def _check_power(node: BinOp, base: object, exponent: object) -> None:
+    """Refuse ``p ** q`` of exact numbers whose exact result would be huge (e.g. ``9**9**9``)."""
+    b, e = _exact(base), _exact(exponent)
+    if b is None or e is None or abs(b) in (0, 1):
+        return
+    bits = math.log2(max(abs(b.numerator), b.denominator)) * abs(e.numerator) / e.denominator
+    if bits > MAX_POWER_BITS:
+        digits = int(bits * 0.30103) + 1
+        raise ExpressionError(
+            f"cannot evaluate {to_text(node)!r}: the number would have about {digits} digits "
+            f"(at most about {int(MAX_POWER_BITS * 0.30103)})"
+        )
+
+
+def _fail(node: Node, exc: BaseException) -> ExpressionError:
+    message = str(exc) or type(exc).__name__
+    return ExpressionError(f"cannot evaluate {to_text(node)!r}: {message}")
+
+
+def _fold(
+    node: Node,
+    env: Mapping[str, object],
+    funcs: Mapping[str, Callable[..., object]],
+    number: Callable[[Fraction], object],
+) -> Any:
+    if isinstance(node, Num):
+        return number(node.value)
+    if isinstance(node, Name):
+        if node.id not in env:
+            raise ExpressionError(
+                f"name {node.id!r} has no value; defined: {_listing(list(env), '(none)')}"
+            )
+        return env[node.id]
+    if isinstance(node, BinOp):
+        left = _fold(node.left, env, funcs, number)
+        right = _fold(node.right, env, funcs, number)
+        if node.op == "**":
+            _check_power(node, left, right)
+        try:
+            return _OPERATORS[node.op](left, right)
+        except GradsymError:
+            raise
+        except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+            raise _fail(node, exc) from None
+    if isinstance(node, Neg):
+        operand: Any = _fold(node.operand, env, funcs, number)
+        try:
+            return -operand
+        except GradsymError:
+            raise
+        except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+            raise _fail(node, exc) from None
+    if isinstance(node, Transpose):
+        operand = _fold(node.operand, env, funcs, number)
+        try:
+            return operand.T
+        except GradsymError:
+            raise
+        except AttributeError:
+            raise ExpressionError(
+                f"cannot evaluate {to_text(node)!r}: .T needs a matrix, got "
+                f"{type(operand).__name__}"
+            ) from None
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            raise _fail(node, exc) from None
+    if isinstance(node, Call):
+        if node.func not in funcs:
+            raise ExpressionError(
+                f"function {node.func!r} is not available; available: "
+                f"{_listing(list(funcs), '(none)')}"
+            )
+        args = [_fold(arg, env, funcs, number) for arg in node.args]
+        try:
+            return funcs[node.func](*args)
+        except GradsymError:
+            raise
+        except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+            raise _fail(node, exc) from None
+    raise TypeError(f"not an expression node: {node!r}")
+
+
+def _sympy_rational(value: Fraction) -> object:
+    import sympy
+
+    return sympy.Rational(value.numerator, value.denominator)
+
+
+def to_sympy(
+    node: Node,
+    env: Mapping[str, object],
+    funcs: Mapping[str, Callable[..., object]],
+    *,
+    number: Callable[[Fraction], object] | None = None,
+) -> object:
+    """Fold ``node`` into objects: names from ``env``, calls through ``funcs``.
+
+    Numbers become ``sympy.Rational`` (or ``number(value)`` if given); operators are applied
+    with Python's ``+ - * / ** @``, ``-x`` and ``x.T``.  A TypeError/ValueError (e.g. SymPy's
+    ShapeError) raised on the way becomes an ExpressionError naming the failing sub-expression;
+    GradsymErrors raised by ``funcs`` pass through unchanged.
+
+    >>> import sympy
+    >>> a = sympy.Symbol("a")
+    >>> to_sympy(parse("3*(a+3)**2/2", names={"a"}, functions=()), {"a": a}, {})
+    3*(a + 3)**2/2
+    """
+    return _fold(node, env, funcs, number or _sympy_rational)

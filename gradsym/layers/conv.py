@@ -1,0 +1,497 @@
+"""N-dimensional convolution (cross-correlation, PyTorch semantics), derived and proved.
+
+Forward, from the definition, for every batch n, output channel o and position p:
+
+    y[n, o, p] = Σ_{c ∈ group(o), q} x[n, c, s·p + d·q − p_before] · w[o, c mod C_in/G, q] (+ b[o])
+
+The Jacobians come from differentiating those expanded expressions; the proofs
+build their right-hand sides independently, from grids (zero-insertion,
+padding, rotation by 180°, cropping).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from gradsym import grids
+from gradsym.calculus import jacobian, vjp
+from gradsym.derivation import Derivation, NumericModel
+from gradsym.errors import SizeError, SpecError
+from gradsym.poly import Poly, VarTable
+from gradsym.proofs import Check, compare
+from gradsym.shapes import conv_output_shape, conv_remainder, same_padding, transposed_output_shape
+from gradsym.spec import parse_padding, parse_per_dim, parse_shape
+from gradsym.symbols import Tensor
+
+DEFAULT_MAX_TERMS = 20_000_000
+CONVENTIONS = ("torch", "tensorflow", "jax")
+
+
+@dataclass(frozen=True)
+class ConvConfig:
+    """A convolution (or transposed convolution) fully specified, PyTorch layout."""
+
+    spatial: tuple[int, ...]
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[tuple[int, int], ...]
+    dilation: tuple[int, ...]
+    groups: int
+    in_channels: int
+    out_channels: int
+    batch: int
+    bias: bool
+    channels: bool
+    output: tuple[int, ...]
+    transposed: bool = False
+    output_padding: tuple[int, ...] = ()
+    convention: str = "torch"
+    padding_word: str | None = None
+
+    @property
+    def ndim(self) -> int:
+        return len(self.spatial)
+
+    @property
+    def in_per_group(self) -> int:
+        return self.in_channels // self.groups
+
+    @property
+    def out_per_group(self) -> int:
+        return self.out_channels // self.groups
+
+    def input_shape(self) -> tuple[int, ...]:
+        return (self.batch, self.in_channels, *self.spatial) if self.channels else self.spatial
+
+    def output_shape(self) -> tuple[int, ...]:
+        return (self.batch, self.out_channels, *self.output) if self.channels else self.output
+
+    def kernel_shape(self) -> tuple[int, ...]:
+        if not self.channels:
+            return self.kernel
+        if self.transposed:
+            return (self.in_channels, self.out_per_group, *self.kernel)
+        return (self.out_channels, self.in_per_group, *self.kernel)
+
+    def bias_shape(self) -> tuple[int, ...]:
+        return (self.out_channels,) if self.channels else ()
+
+    def remainder(self) -> tuple[int, ...]:
+        """Per dimension: input rows a (forward) convolution leaves unread at the end."""
+        return tuple(
+            conv_remainder(i, k, stride=s, padding=p, dilation=d)
+            for i, k, s, p, d in zip(self.spatial, self.kernel, self.stride, self.padding, self.dilation)
+        )
+
+    def terms(self) -> int:
+        """Number of x·w products in the forward pass (work estimate)."""
+        per_output = math.prod(self.kernel) * self.in_per_group
+        outputs = self.batch * self.out_channels * math.prod(self.output)
+        if self.transposed:
+            per_output = math.prod(self.kernel) * self.out_per_group
+            outputs = self.batch * self.in_channels * math.prod(self.spatial)
+        return per_output * outputs
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "input": list(self.spatial),
+            "kernel": list(self.kernel),
+            "stride": list(self.stride),
+            "padding": [list(p) for p in self.padding],
+            "dilation": list(self.dilation),
+            "groups": self.groups,
+        }
+        if self.transposed:
+            out["output_padding"] = list(self.output_padding)
+        out.update(
+            {
+                "in_channels": self.in_channels,
+                "out_channels": self.out_channels,
+                "batch": self.batch,
+                "bias": self.bias,
+                "layout": "channels" if self.channels else "plain",
+                "convention": self.convention,
+                "output": list(self.output),
+            }
+        )
+        return out
+
+
+def conv_config(
+    input: Any,
+    kernel: Any,
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    in_channels: int | None = None,
+    out_channels: int | None = None,
+    batch: int | None = None,
+    bias: bool = False,
+    transposed: bool = False,
+    output_padding: Any = 0,
+    convention: str = "torch",
+    max_terms: int | None = None,
+) -> ConvConfig:
+    """Validate every option and compute the output shape (PyTorch's rules)."""
+    if convention not in CONVENTIONS:
+        raise SpecError(f"--convention must be one of {', '.join(CONVENTIONS)}, got {convention!r}")
+    spatial = parse_shape(input, "--input")
+    ndim = len(spatial)
+    ksize = parse_shape(kernel, "--kernel")
+    if len(ksize) != ndim:
+        raise SpecError(
+            f"--kernel has {len(ksize)} dimension{'s' if len(ksize) != 1 else ''} but --input has "
+            f"{ndim}; give the kernel as many sizes as the input (e.g. {'x'.join(['2'] * ndim)})"
+        )
+    stride_t = parse_per_dim(stride, ndim, "--stride")
+    dilation_t = parse_per_dim(dilation, ndim, "--dilation")
+    pads = parse_padding(padding, ndim=ndim)
+    padding_word = None
+    if pads == "same":
+        padding_word = "same"
+        if transposed:
+            raise SpecError("--padding same is not defined for a transposed convolution; give numbers")
+        if convention != "tensorflow" and any(s != 1 for s in stride_t):
+            raise SpecError(
+                "--padding same needs --stride 1 (PyTorch's rule); give numbers, or use "
+                "--convention tensorflow for TensorFlow's SAME padding"
+            )
+        pads = tuple(
+            same_padding(k, d, stride=s, size=i, convention=convention)
+            for i, k, s, d in zip(spatial, ksize, stride_t, dilation_t)
+        )
+    elif isinstance(padding, str) and padding.strip().lower() == "valid":
+        padding_word = "valid"
+    assert not isinstance(pads, str)
+    channels = in_channels is not None or out_channels is not None or batch is not None
+    cin = _positive(in_channels, "--in-channels")
+    cout = _positive(out_channels, "--out-channels")
+    nbatch = _positive(batch, "--batch")
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise SpecError(f"--groups must be a whole number ≥ 1, got {groups}")
+    if cin % groups or cout % groups:
+        raise SpecError(
+            f"--groups {groups} must divide both --in-channels ({cin}) and --out-channels ({cout})"
+        )
+    if groups > 1 and not channels:
+        raise SpecError("--groups needs --in-channels and --out-channels")
+    if transposed:
+        op = parse_per_dim(output_padding, ndim, "--output-padding", minimum=0)
+        out = transposed_output_shape(spatial, ksize, stride_t, pads, dilation_t, op)
+    else:
+        op = ()
+        out = conv_output_shape(spatial, ksize, stride_t, pads, dilation_t)
+    cfg = ConvConfig(
+        spatial, ksize, stride_t, pads, dilation_t, groups, cin, cout, nbatch, bool(bias),
+        channels, out, transposed, op, convention, padding_word,
+    )
+    budget = DEFAULT_MAX_TERMS if max_terms is None else max_terms
+    if cfg.terms() > budget:
+        raise SizeError(
+            f"this derivation has about {cfg.terms():,} product terms per expansion, over the "
+            f"budget of {budget:,} (about {cfg.terms() * 2_000 // 2**20:,} MB of work); raise "
+            f"it with --max-terms {cfg.terms()} or choose smaller sizes"
+        )
+    return cfg
+
+
+def _positive(value: int | None, option: str) -> int:
+    if value is None:
+        return 1
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SpecError(f"{option} must be a whole number ≥ 1, got {value}")
+    if value > 4096:
+        raise SpecError(f"{option} {value} is too large (at most 4096)")
+    return value
+
+
+# ---------------------------------------------------------------------------
+# Tensors
+
+
+@dataclass
+class ConvTensors:
+    table: VarTable
+    input: Tensor
+    kernel: Tensor
+    bias: Tensor | None
+    upstream: Tensor
+
+    def as_dict(self) -> dict[str, Tensor]:
+        out = {"input": self.input, "kernel": self.kernel}
+        if self.bias is not None:
+            out["bias"] = self.bias
+        out["upstream"] = self.upstream
+        return out
+
+
+def make_tensors(cfg: ConvConfig, letters: tuple[str, str, str, str] = ("x", "k", "b", "g")) -> ConvTensors:
+    """Input, kernel, bias and upstream-gradient symbols, in that id order."""
+    table = VarTable()
+    x = Tensor.create(table, letters[0], cfg.input_shape())
+    k = Tensor.create(table, letters[1], cfg.kernel_shape())
+    b = Tensor.create(table, letters[2], cfg.bias_shape()) if cfg.bias else None
+    g = Tensor.create(table, letters[3], cfg.output_shape())
+    return ConvTensors(table, x, k, b, g)
+
+
+def canonical(tensor: Tensor, shape: tuple[int, ...]) -> np.ndarray:
+    """Ids reshaped to the (N, C, *spatial) / (O, I, *k) working layout."""
+    return tensor.ids.reshape(shape)
+
+
+def conv_layout(cfg: ConvConfig) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """Working shapes of input, weight and output (always with batch/channel axes)."""
+    kshape = (
+        (cfg.in_channels, cfg.out_per_group, *cfg.kernel)
+        if cfg.transposed
+        else (cfg.out_channels, cfg.in_per_group, *cfg.kernel)
+    )
+    if cfg.transposed:
+        return (cfg.batch, cfg.in_channels, *cfg.spatial), kshape, (cfg.batch, cfg.out_channels, *cfg.output)
+    return (cfg.batch, cfg.in_channels, *cfg.spatial), kshape, (cfg.batch, cfg.out_channels, *cfg.output)
+
+
+# ---------------------------------------------------------------------------
+# Forward, from the definition
+
+
+def conv_forward(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray | None, cfg: ConvConfig
+) -> list[Poly]:
+    """Expand y[n, o, p] = Σ x[n, c, s·p + d·q − pad]·w[o, c′, q] (+ b[o]); flat, row-major."""
+    nd = cfg.ndim
+    cin_g, cout_g = cfg.in_per_group, cfg.out_per_group
+    n_out = math.prod(cfg.output)
+    # For each output position and kernel offset, the input position it reads (or −1).
+    positions = np.indices(cfg.output).reshape(nd, -1)  # (nd, P)
+    offsets = np.array(list(itertools.product(*(range(k) for k in cfg.kernel))), dtype=np.int64).reshape(-1, nd)
+    stride = np.array(cfg.stride)[:, None, None]
+    dil = np.array(cfg.dilation)[:, None, None]
+    before = np.array([p[0] for p in cfg.padding])[:, None, None]
+    read = stride * positions[:, :, None] + dil * offsets.T[:, None, :] - before  # (nd, P, Q)
+    inside = np.all((read >= 0) & (read < np.array(cfg.spatial)[:, None, None]), axis=0)
+    flat_read = np.ravel_multi_index(tuple(np.where(inside, read, 0)), cfg.spatial)
+    flat_read = np.where(inside, flat_read, -1)  # (P, Q)
+    out: list[Poly] = []
+    x2 = x.reshape(cfg.batch, cfg.in_channels, -1)
+    w2 = w.reshape(cfg.out_channels, cin_g, -1)
+    for n in range(cfg.batch):
+        for o in range(cfg.out_channels):
+            group = o // cout_g
+            polys = [Poly() for _ in range(n_out)]
+            for cl in range(cin_g):
+                c = group * cin_g + cl
+                xs = np.where(flat_read >= 0, x2[n, c][flat_read], -1)  # (P, Q)
+                ws = w2[o, cl]  # (Q,)
+                for p, row in enumerate(xs.tolist()):
+                    poly = polys[p]
+                    for xv, wv in zip(row, ws.tolist()):
+                        if xv >= 0:
+                            poly[(xv, wv) if xv < wv else (wv, xv)] = 1
+            if b is not None:
+                for poly in polys:
+                    poly[(int(b[o]),)] = 1
+            out.extend(polys)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Right-hand sides of the proofs, built from grids
+
+
+def full_conv_rot180(
+    upstream: np.ndarray, weight: np.ndarray, cfg: ConvConfig, *, keep_detail: bool
+) -> tuple[list[Poly], dict[str, Any]]:
+    """∂L/∂x as a full convolution: zero-insert g by the stride, pad by d(k−1), correlate with
+    the kernel rotated 180° and dilated (in/out channel axes swapped per group), append r zeros,
+    crop [p : p+i]."""
+    nd = cfg.ndim
+    r = cfg.remainder()
+    full_pad = [(d * (k - 1), d * (k - 1) + rr) for d, k, rr in zip(cfg.dilation, cfg.kernel, r)]
+    in_size = math.prod(cfg.spatial)
+    out = [Poly() for _ in range(cfg.batch * cfg.in_channels * in_size)]
+    detail: dict[str, Any] = {}
+    for n in range(cfg.batch):
+        for c in range(cfg.in_channels):
+            group, cl = divmod(c, cfg.in_per_group)
+            acc = out[(n * cfg.in_channels + c) * in_size : (n * cfg.in_channels + c + 1) * in_size]
+            for ol in range(cfg.out_per_group):
+                o = group * cfg.out_per_group + ol
+                g_tilde = grids.pad(grids.zero_insert(upstream[n, o], cfg.stride), full_pad)
+                k_rot = grids.zero_insert(grids.rot180(weight[o, cl], nd), cfg.dilation)
+                full_shape = tuple(a - b + 1 for a, b in zip(g_tilde.shape, k_rot.shape))
+                window = grids.crop(
+                    np.arange(math.prod(full_shape)).reshape(full_shape),
+                    [p[0] for p in cfg.padding],
+                    cfg.spatial,
+                )
+                full = grids.correlate(g_tilde, k_rot, full_shape)
+                for target, source in zip(acc, window.reshape(-1).tolist()):
+                    target.add(full[source])
+                if keep_detail and not detail:
+                    detail = {"g_tilde": g_tilde, "k_rot": k_rot, "crop": [p[0] for p in cfg.padding],
+                              "remainder": list(r), "full_shape": list(full_shape)}
+    return out, detail
+
+
+def kernel_grad_rhs(x: np.ndarray, upstream: np.ndarray, cfg: ConvConfig) -> list[Poly]:
+    """∂L/∂w: correlate the zero-padded input with g (stride d, dilation s), crop to the kernel,
+    sum over the batch."""
+    pads = [tuple(p) for p in cfg.padding]
+    ksize = math.prod(cfg.kernel)
+    out = [Poly() for _ in range(cfg.out_channels * cfg.in_per_group * ksize)]
+    for o in range(cfg.out_channels):
+        group = o // cfg.out_per_group
+        for cl in range(cfg.in_per_group):
+            c = group * cfg.in_per_group + cl
+            start = (o * cfg.in_per_group + cl) * ksize
+            cell = out[start : start + ksize]
+            for n in range(cfg.batch):
+                x_pad = grids.pad(x[n, c], pads)
+                grids.correlate(x_pad, upstream[n, o], cfg.kernel, stride=cfg.dilation,
+                                dilation=cfg.stride, into=cell)
+    return out
+
+
+def bias_grad_rhs(upstream: np.ndarray, cfg: ConvConfig) -> list[Poly]:
+    """∂L/∂b[o] = Σ_{n, p} g[n, o, p]."""
+    out = []
+    for o in range(upstream.shape[1]):
+        poly = Poly()
+        for v in upstream[:, o].reshape(-1).tolist():
+            poly[(v,)] = 1
+        out.append(poly)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Numbers: an independent plain-NumPy forward pass
+
+
+def numeric_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, cfg: ConvConfig) -> np.ndarray:
+    """Exact cross-correlation on object arrays in the working layout (N, C, *spatial)."""
+    nd = cfg.ndim
+    xp = np.pad(x, [(0, 0), (0, 0), *cfg.padding], constant_values=0)
+    out = np.zeros((x.shape[0], cfg.out_channels, *cfg.output), dtype=object)
+    cin_g, cout_g = cfg.in_per_group, cfg.out_per_group
+    for group in range(cfg.groups):
+        xs_all = xp[:, group * cin_g : (group + 1) * cin_g]
+        for q in itertools.product(*(range(k) for k in cfg.kernel)):
+            window = tuple(
+                slice(d * qq, d * qq + s * (o - 1) + 1, s)
+                for d, qq, s, o in zip(cfg.dilation, q, cfg.stride, cfg.output)
+            )
+            xs = xs_all[(slice(None), slice(None)) + window]  # (N, Cg, *O)
+            wq = w[(slice(group * cout_g, (group + 1) * cout_g), slice(None)) + q]  # (Og, Cg)
+            contrib = np.tensordot(wq, xs, axes=([1], [1]))  # (Og, N, *O)
+            out[:, group * cout_g : (group + 1) * cout_g] += np.moveaxis(contrib, 0, 1)
+    if b is not None:
+        out += b.reshape((1, -1) + (1,) * nd)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# The derivation
+
+
+def derive_conv(cfg: ConvConfig) -> Derivation:
+    """Forward, Jacobians, VJPs and the three proofs of a convolution."""
+    t = make_tensors(cfg)
+    xshape, wshape, yshape = conv_layout(cfg)
+    x, w, g = canonical(t.input, xshape), canonical(t.kernel, wshape), canonical(t.upstream, yshape)
+    b = t.bias.ids.reshape(-1) if t.bias is not None else None
+    forward = conv_forward(x, w, b, cfg)
+    out_shape = t.upstream.shape
+    jacobians = {
+        role: jacobian(forward, out_shape, tensor.first, tensor.shape)
+        for role, tensor in t.as_dict().items()
+        if role != "upstream"
+    }
+    upstream_ids = t.upstream.flat_ids()
+    grads = {role: vjp(jac, upstream_ids) for role, jac in jacobians.items()}
+    checks = conv_checks(cfg, x, w, g, grads)
+    return Derivation(
+        command="conv",
+        config=cfg.to_json(),
+        table=t.table,
+        symbols=t.as_dict(),
+        forward=_array(forward, out_shape),
+        jacobians=jacobians,
+        grads={role: _array(polys, t.as_dict()[role].shape) for role, polys in grads.items()},
+        checks=checks,
+        model=NumericModel(
+            {"x": "input", "k": "kernel", "b": "bias", "g": "upstream"},
+            lambda pt: numeric_conv(
+                pt["input"].reshape(xshape), pt["kernel"].reshape(wshape),
+                pt["bias"].reshape(-1) if "bias" in pt else None, cfg,
+            ).reshape(out_shape),
+        ),
+        extra={"conv": cfg, "title": ("title.conv", {"dims": cfg.ndim}), "setup": setup_lines(cfg)},
+    )
+
+
+def setup_lines(cfg: ConvConfig) -> list[tuple[str, dict[str, Any]]]:
+    """Catalogue keys and parameters describing the configuration."""
+    fmt = lambda t: "x".join(map(str, t))  # noqa: E731
+    pads = "x".join(str(a) if a == b else f"({a},{b})" for a, b in cfg.padding)
+    lines: list[tuple[str, dict[str, Any]]] = [
+        ("setup.shapes", {
+            "input": fmt(cfg.spatial), "kernel": fmt(cfg.kernel), "stride": fmt(cfg.stride),
+            "padding": pads, "dilation": fmt(cfg.dilation), "groups": cfg.groups,
+            "output": fmt(cfg.output),
+        }),
+    ]
+    if cfg.channels:
+        layout = "(C_in, C_out/groups, …)" if cfg.transposed else "(C_out, C_in/groups, …)"
+        lines.append(("setup.channels", {
+            "batch": cfg.batch, "in_channels": cfg.in_channels,
+            "out_channels": cfg.out_channels, "weight_layout": layout,
+        }))
+    lines.append(("setup.upstream", {}))
+    return lines
+
+
+def conv_checks(
+    cfg: ConvConfig, x: np.ndarray, w: np.ndarray, g: np.ndarray, grads: dict[str, list[Poly]]
+) -> list[Check]:
+    """The identities of a convolution's backward pass, each proved entry by entry."""
+    rhs_input, detail = full_conv_rot180(g, w, cfg, keep_detail=True)
+    checks = [
+        compare(
+            "grad_input_equals_full_conv_rot180_kernel",
+            "dL/dx = crop[p:p+i](full_conv(zero_insert_s(g) ⊕ r zeros, rot180(dilate_d(w)) "
+            "with in/out channels swapped per group))",
+            grads["input"],
+            rhs_input,
+            detail=detail,
+        ),
+        compare(
+            "grad_kernel_equals_conv_input_upstream",
+            "dL/dw = Σ_batch crop_k(conv(pad_p(x), g; stride d, dilation s))",
+            grads["kernel"],
+            kernel_grad_rhs(x, g, cfg),
+        ),
+    ]
+    if "bias" in grads:
+        checks.append(
+            compare("grad_bias_equals_upstream_sum", "dL/db = Σ g (over batch and positions)",
+                    grads["bias"], bias_grad_rhs(g, cfg))
+        )
+    return checks
+
+
+def _array(polys: list[Poly], shape: tuple[int, ...]) -> np.ndarray:
+    arr = np.empty(len(polys), dtype=object)
+    arr[:] = polys
+    return arr.reshape(shape)
+
+
+__all__ = ["ConvConfig", "conv_config", "derive_conv", "replace"]

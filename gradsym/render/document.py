@@ -1,0 +1,293 @@
+"""A renderer-neutral document of a derivation: headings, grids, equations, checks.
+
+Built once from a :class:`~gradsym.derivation.Derivation`; each backend
+(plain text, Rich, Markdown, LaTeX) only decides how blocks and cells look.
+Large derivations are summarised here, in one place, unless ``full`` is set.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gradsym.grids import ZERO
+from gradsym.poly import Poly
+from gradsym.render.messages import Catalogue
+
+if TYPE_CHECKING:
+    from gradsym.derivation import Derivation
+
+SECTIONS = ("forward", "jacobian", "grad", "proof")
+MAX_EQUATIONS = 24
+MAX_TABLES = 6
+MAX_GRID = 10
+MAX_SLICES = 4
+
+
+# -- cells -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Expr:
+    """An engine element: Poly, exact number or SymPy expression."""
+
+    elem: Any
+
+
+@dataclass(frozen=True)
+class Num:
+    """A numeric value (exact), printed as a decimal if the user wrote decimals."""
+
+    value: Any
+    decimal: bool = False
+
+
+@dataclass(frozen=True)
+class Label:
+    """A tensor element's name: letter with 1-based index, optional prefix (∂L/∂)."""
+
+    letter: str
+    index: tuple[int, ...]
+    prefix: str = ""
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+Cell = Expr | Num | Label | Text
+ELLIPSIS = Text("…")
+
+
+# -- blocks ------------------------------------------------------------------------
+@dataclass
+class Para:
+    text: str
+
+
+@dataclass
+class Grid:
+    title: str
+    cells: list[list[Cell]]
+    note: str = ""
+
+
+@dataclass
+class Row:
+    """Grids shown side by side."""
+
+    grids: list[Grid]
+
+
+@dataclass
+class Equations:
+    rows: list[tuple[Cell, Cell]]
+    note: str = ""
+
+
+@dataclass
+class CheckLine:
+    name: str
+    statement: str
+    holds: bool
+
+
+Block = Para | Grid | Row | Equations | CheckLine
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    title: str
+    sections: list[Section]
+    verdict: str
+    holds: bool
+    derivation: Derivation
+
+
+# -- helpers -----------------------------------------------------------------------
+def _slices(shape: Sequence[int], full: bool) -> tuple[list[tuple[int, ...]], int]:
+    lead = shape[:-2] if len(shape) > 2 else ()
+    combos = list(itertools.product(*(range(n) for n in lead)))
+    if not full and len(combos) > MAX_SLICES:
+        return combos[:MAX_SLICES], len(combos) - MAX_SLICES
+    return combos, 0
+
+
+def grids_of(
+    title: str, arr: np.ndarray, cell: Any, full: bool, t: Catalogue
+) -> list[Grid]:
+    """An N-d array as 2-D grids (one per leading index), summarised when large."""
+    if arr.ndim == 0:
+        return [Grid(title, [[cell(arr[()], ())]])]
+    if arr.ndim == 1:
+        arr2 = arr.reshape(1, -1)
+        return [_grid(title, arr2, lambda e, i: cell(e, (i[1],)), full, t)]
+    combos, more = _slices(arr.shape, full)
+    out = []
+    for lead in combos:
+        sub = arr[lead] if lead else arr
+        sub_title = title + (f"[{','.join(str(i + 1) for i in lead)},:,:]" if lead else "")
+        out.append(_grid(sub_title, sub, lambda e, i, lead=lead: cell(e, lead + i), full, t))
+    if more:
+        out[-1].note = (out[-1].note + " " if out[-1].note else "") + t("summary.more", count=more)
+    return out
+
+
+def _grid(title: str, arr: np.ndarray, cell: Any, full: bool, t: Catalogue) -> Grid:
+    rows, cols = arr.shape
+    r, c = (rows, cols) if full else (min(rows, MAX_GRID), min(cols, MAX_GRID))
+    cells: list[list[Cell]] = []
+    for i in range(r):
+        line = [cell(arr[i, j], (i, j)) for j in range(c)]
+        if c < cols:
+            line.append(ELLIPSIS)
+        cells.append(line)
+    if r < rows:
+        cells.append([ELLIPSIS] * len(cells[0]))
+    note = ""
+    if (r, c) != (rows, cols):
+        note = t("summary.grid", shape=f"{rows}x{cols}", rows=r, cols=c)
+    return Grid(title, cells, note)
+
+
+def index1(flat: int, shape: Sequence[int]) -> tuple[int, ...]:
+    """1-based multi-index of a flat position."""
+    return tuple(int(i) + 1 for i in np.unravel_index(flat, tuple(shape))) if shape else ()
+
+
+# -- the builder -------------------------------------------------------------------
+def build_document(
+    d: Derivation, *, show: Sequence[str] = SECTIONS, full: bool = False, lang: str = "en"
+) -> Document:
+    """Lay out a derivation as sections of blocks."""
+    t = Catalogue(lang)
+    ev = d.numeric
+    dec = ev.decimal if ev else False
+    sections: list[Section] = []
+
+    setup = Section("setup", t("section.setup"))
+    for line in d.extra.get("setup", []):
+        setup.blocks.append(Para(line if isinstance(line, str) else t(line[0], **line[1])))
+    sym_grids: list[Grid] = []
+    for role, tensor in d.symbols.items():
+        ids = tensor.ids
+        sym_grids.extend(
+            grids_of(t(f"tensor.{role}"), ids,
+                     lambda v, _i: _var_cell_from(d, int(v)), full, t)
+        )
+    setup.blocks.append(Row(sym_grids))
+    sections.append(setup)
+
+    out_letter = d.extra.get("output_letter", "y")
+    out_shape = d.forward_elems.shape
+    if "forward" in show:
+        sec = Section("forward", t("section.forward"))
+        rows: list[tuple[Cell, Cell]] = []
+        total = math.prod(out_shape) if out_shape else 1
+        limit = total if full else min(total, MAX_EQUATIONS)
+        flat = d.forward_elems.reshape(-1)
+        for o in range(limit):
+            rows.append((Label(out_letter, index1(o, out_shape)), Expr(flat[o])))
+        sec.blocks.append(Equations(rows, t("summary.more", count=total - limit) if limit < total else ""))
+        if ev is not None:
+            sec.blocks.extend(
+                grids_of(f"{out_letter} ({t('numeric.values')})", ev.forward_values,
+                         lambda v, _i: Num(v, dec), full, t)
+            )
+        sections.append(sec)
+
+    if "jacobian" in show:
+        sec = Section("jacobian", t("section.jacobian"))
+        for role, jac in d.jacobians.items():
+            tensor = d.symbols[role]
+            wrt = tensor.letter
+            total = math.prod(jac.shape) if jac.shape else 1
+            sec.blocks.append(Para(t("jacobian.intro", wrt=wrt, nonzeros=len(jac.entries), total=total)))
+            n_out = math.prod(jac.out_shape) if jac.out_shape else 1
+            shown = n_out if full else min(n_out, MAX_TABLES)
+            numeric = ev.jacobian_values.get(role) if ev else None
+            by_out: dict[int, dict[int, Any]] = {}
+            for (o, w), p in jac.entries.items():
+                if o < shown:
+                    by_out.setdefault(o, {})[w] = p
+            tables: list[Grid] = []
+            for o in range(shown):
+                entries = by_out.get(o, {})
+                label = _label_text(out_letter, index1(o, jac.out_shape))
+                dense = np.arange(math.prod(jac.wrt_shape) if jac.wrt_shape else 1).reshape(jac.wrt_shape)
+                title = t("jacobian.table", out=label, wrt=wrt)
+                tables.extend(grids_of(title, dense, lambda w, _i, e=entries: Expr(e[int(w)]) if int(w) in e else Num(0), full, t))
+                if numeric is not None:
+                    tables.extend(grids_of(
+                        f"{title} ({t('numeric.values')})", dense,
+                        lambda w, _i, o=o: Num(numeric.get((o, int(w)), 0), dec), full, t))
+            sec.blocks.append(Row(tables))
+            if shown < n_out:
+                sec.blocks.append(Para(t("summary.more", count=n_out - shown)))
+        sections.append(sec)
+
+    if "grad" in show:
+        sec = Section("grad", t("section.grad"))
+        for role, arr in d.grad_elems.items():
+            tensor = d.symbols[role]
+            sec.blocks.append(Para(t("grad.intro", wrt=tensor.letter)))
+            flat = arr.reshape(-1)
+            total = len(flat)
+            limit = total if full else min(total, MAX_EQUATIONS)
+            rows = [
+                (Label(tensor.letter, index1(i, arr.shape), prefix="∂L/∂"), Expr(flat[i]))
+                for i in range(limit)
+            ]
+            sec.blocks.append(Equations(rows, t("summary.more", count=total - limit) if limit < total else ""))
+            if ev is not None and role in ev.grad_values:
+                sec.blocks.extend(grids_of(f"∂L/∂{tensor.letter} ({t('numeric.values')})",
+                                           ev.grad_values[role], lambda v, _i: Num(v, dec), full, t))
+        sections.append(sec)
+
+    if "proof" in show:
+        sec = Section("proof", t("section.proof"))
+        for check in d.all_checks():
+            sec.blocks.append(CheckLine(check.name, check.statement, check.holds))
+            detail = check.detail
+            if "g_tilde" in detail:
+                cell = lambda v, _i: _var_cell_from(d, int(v))  # noqa: E731
+                proof_grids = grids_of("g̃ = " + t("proof.g_tilde", remainder=detail["remainder"]),
+                                       detail["g_tilde"], cell, full, t)
+                proof_grids += grids_of("rot180(k)", detail["k_rot"], cell, full, t)
+                sec.blocks.append(Row(proof_grids))
+                sec.blocks.append(Para(t("proof.crop", crop=detail["crop"], size=list(d.config.get("input", [])))))
+            for line in detail.get("lines", []):
+                sec.blocks.append(Para(line))
+        sections.append(sec)
+
+    checks = d.all_checks()
+    failed = sum(not c.holds for c in checks)
+    verdict = t("verdict.ok", count=len(checks)) if not failed else t("verdict.fail", count=failed)
+    if ev is None and d.model is not None:
+        options = ", ".join(f"--{o}" for o, r in d.model.options.items() if r in d.symbols and r != "upstream")
+        verdict += " " + t("numeric.absent", options=options)
+    title = d.extra.get("title", d.command)
+    title = title if isinstance(title, str) else t(title[0], **title[1])
+    return Document(f"gradsym {d.command} — {title}", sections, verdict, failed == 0, d)
+
+
+def _var_cell_from(d: Derivation, v: int) -> Cell:
+    if v == ZERO:
+        return Num(0)
+    letter, index = d.table.keys[v]
+    return Label(letter, index)
+
+
+def _label_text(letter: str, index: tuple[int, ...]) -> str:
+    return f"{letter}[{','.join(map(str, index))}]" if index else letter

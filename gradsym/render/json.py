@@ -1,0 +1,100 @@
+"""JSON output: the contract's schema (see the README), deterministic key order.
+
+Expressions are strings in SymPy syntax printed by the engine's own printer,
+never by SymPy's (which is far slower and sorts ``x_10`` before ``x_2``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gradsym.numeric import json_number
+from gradsym.poly import Poly
+
+if TYPE_CHECKING:
+    from gradsym.calculus import SparseJacobian
+    from gradsym.derivation import Derivation, Evaluation
+
+
+def expr_text(d: Derivation, elem: Any) -> str:
+    """SymPy-syntax text of one engine element."""
+    if isinstance(elem, Poly):
+        return d.table.format(elem)
+    if hasattr(elem, "free_symbols"):
+        from gradsym.render.sympy_text import sympy_text
+
+        return sympy_text(elem)
+    return d.table.format(elem)
+
+
+def nested(arr: np.ndarray, fn: Any) -> Any:
+    """An object array as nested lists, mapping every element."""
+    if arr.ndim == 0:
+        return fn(arr[()])
+    flat = [fn(e) for e in arr.reshape(-1).tolist()]
+    for n in reversed(arr.shape[1:]):
+        flat = [flat[i : i + n] for i in range(0, len(flat), n)]
+    return flat
+
+
+def _unravel_all(keys: list[tuple[int, int]], jac: SparseJacobian) -> list[tuple[list[int], list[int]]]:
+    if not keys:
+        return []
+    outs = np.array([k[0] for k in keys])
+    wrts = np.array([k[1] for k in keys])
+    o_idx = np.stack(np.unravel_index(outs, jac.out_shape), axis=1).tolist() if jac.out_shape else [[] for _ in keys]
+    w_idx = np.stack(np.unravel_index(wrts, jac.wrt_shape), axis=1).tolist() if jac.wrt_shape else [[] for _ in keys]
+    return list(zip(o_idx, w_idx))
+
+
+def jacobian_doc(jac: SparseJacobian, values: dict[tuple[int, int], Any], fn: Any) -> dict[str, Any]:
+    keys = list(values)
+    return {
+        "shape": list(jac.shape),
+        "nonzeros": [[o, w, fn(values[k])] for (o, w), k in zip(_unravel_all(keys, jac), keys)],
+    }
+
+
+def to_dict(d: Derivation) -> dict[str, Any]:
+    """The whole derivation as the JSON document of the contract."""
+    text = lambda e: expr_text(d, e)  # noqa: E731
+    doc: dict[str, Any] = {"command": d.command, "config": d.config}
+    doc["symbols"] = {role: t.names() for role, t in d.symbols.items()}
+    doc.update(d.extra.get("json_before", {}))
+    doc["forward"] = nested(d.forward_elems, text)
+    doc["jacobian"] = {
+        role: jacobian_doc(jac, jac.entries, text) for role, jac in d.jacobians.items()
+    }
+    doc["grad"] = {role: nested(arr, text) for role, arr in d.grad_elems.items()}
+    doc.update(d.extra.get("json_after", {}))
+    doc["checks"] = [c.to_dict() for c in d.all_checks()]
+    if d.notes:
+        doc["notes"] = list(d.notes)
+    if d.numeric is not None:
+        doc["numeric"] = numeric_dict(d, d.numeric)
+    return doc
+
+
+def numeric_dict(d: Derivation, ev: Evaluation) -> dict[str, Any]:
+    num = lambda v: json_number(v, ev.decimal)  # noqa: E731
+    return {
+        "values": {role: nested(arr, num) for role, arr in ev.values.items()},
+        "forward": nested(ev.forward_values, num),
+        "jacobian": {
+            role: jacobian_doc(d.jacobians[role], vals, num) for role, vals in ev.jacobian_values.items()
+        },
+        "grad": {role: nested(arr, num) for role, arr in ev.grad_values.items()},
+    }
+
+
+def to_json(d: Derivation) -> str:
+    """The JSON text (two-space indent for small documents, compact for large ones)."""
+    doc = to_dict(d)
+    large = sum(len(j.entries) for j in d.jacobians.values()) > 2_000 or math.prod(
+        d.forward_elems.shape
+    ) > 1_000
+    return json.dumps(doc, ensure_ascii=False, indent=None if large else 2) + "\n"

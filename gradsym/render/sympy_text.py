@@ -1,0 +1,45 @@
+"""SymPy-syntax text of SymPy expressions, terms in natural index order (x_2 before x_10)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_PARTS = re.compile(r"(\d+)")
+
+
+def natural_key(name: str) -> tuple[Any, ...]:
+    """Sort key that orders embedded numbers numerically: ``x_2_1`` < ``x_10_1``."""
+    return tuple(int(p) if p.isdigit() else p for p in _PARTS.split(name))
+
+
+def _term_key(term: Any) -> tuple[Any, ...]:
+    names = sorted((natural_key(s.name) for s in term.free_symbols), key=lambda k: k)
+    return (not names, names)
+
+
+def sympy_text(expr: Any) -> str:
+    """``str`` of a SymPy expression with Add terms in natural order."""
+    from sympy import Add
+    from sympy.printing.str import StrPrinter
+
+    class NaturalPrinter(StrPrinter):
+        def _print_Add(self, expr: Any, order: Any = None) -> str:
+            terms = sorted(Add.make_args(expr), key=_term_key)
+            out: list[str] = []
+            for term in terms:
+                text = self._print(term)
+                if self._needs_parens(term):
+                    text = f"({text})"
+                if text.startswith("-"):
+                    out.append(f"- {text[1:]}")
+                else:
+                    out.append(f"+ {text}")
+            head = out[0]
+            first = "-" + head[2:] if head.startswith("-") else head[2:]
+            return " ".join([first, *out[1:]])
+
+        def _needs_parens(self, term: Any) -> bool:
+            return False
+
+    return NaturalPrinter().doprint(expr)

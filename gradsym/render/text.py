@@ -1,0 +1,150 @@
+"""Plain-text rendering (``--format text``): the terminal layout without colour.
+
+Names print as ``x₁,₁``; products as ``k₁,₁·x₁,₁``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from gradsym.numeric import number_text
+from gradsym.poly import Poly
+from gradsym.render.document import (
+    SECTIONS,
+    Block,
+    Cell,
+    CheckLine,
+    Document,
+    Equations,
+    Expr,
+    Grid,
+    Label,
+    Num,
+    Para,
+    Row,
+    Text,
+    build_document,
+)
+
+if TYPE_CHECKING:
+    from gradsym.derivation import Derivation
+
+SUB = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
+SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+WIDTH = 100
+
+
+def subscript_name(letter: str, index: Sequence[int]) -> str:
+    """``x₁,₁`` for letter x and index (1, 1)."""
+    if not index:
+        return letter
+    return letter + ",".join(str(i).translate(SUB) for i in index)
+
+
+class CellFormatter:
+    """Formats cells as Unicode text; shared by the plain and Rich backends."""
+
+    def __init__(self, d: Derivation) -> None:
+        self.d = d
+        self._names: list[str] | None = None
+
+    @property
+    def names(self) -> list[str]:
+        if self._names is None:
+            self._names = [subscript_name(letter, index) for letter, index in self.d.table.keys]
+        return self._names
+
+    def expr(self, elem: Any) -> str:
+        if isinstance(elem, Poly):
+            return self.d.table.format(
+                elem, names=self.names, times="·", power="{base}^{exp}", number=_num
+            )
+        if hasattr(elem, "free_symbols"):
+            from gradsym.render.sympy_text import sympy_text
+
+            return sympy_text(elem).replace("**", "^")
+        return _num(elem)
+
+    def cell(self, c: Cell) -> str:
+        if isinstance(c, Expr):
+            return self.expr(c.elem)
+        if isinstance(c, Num):
+            return number_text(c.value, c.decimal)
+        if isinstance(c, Label):
+            return c.prefix + subscript_name(c.letter, c.index)
+        assert isinstance(c, Text)
+        return c.text
+
+
+def _num(value: Any) -> str:
+    return number_text(value, False)
+
+
+def grid_lines(grid: Grid, fmt: CellFormatter) -> list[str]:
+    texts = [[fmt.cell(c) for c in row] for row in grid.cells]
+    ncols = max((len(r) for r in texts), default=0)
+    widths = [max((len(r[j]) for r in texts if j < len(r)), default=0) for j in range(ncols)]
+    lines = [grid.title]
+    for row in texts:
+        lines.append("  " + "  ".join(s.rjust(widths[j]) for j, s in enumerate(row)))
+    if grid.note:
+        lines.append("  " + grid.note)
+    return lines
+
+
+def side_by_side(blocks: list[list[str]], gap: int = 4) -> list[str]:
+    """Join text blocks horizontally when they fit in WIDTH, else stack them."""
+    out: list[str] = []
+    line: list[list[str]] = []
+    used = 0
+    for block in blocks + [[]]:
+        width = max((len(s) for s in block), default=0)
+        if block and (not line or used + gap + width <= WIDTH):
+            line.append(block)
+            used += width + (gap if used else 0)
+            continue
+        if line:
+            height = max(len(b) for b in line)
+            widths = [max(len(s) for s in b) for b in line]
+            for i in range(height):
+                parts = [(b[i] if i < len(b) else "").ljust(w) for b, w in zip(line, widths)]
+                out.append((" " * gap).join(parts).rstrip())
+            out.append("")
+        line, used = ([block], width) if block else ([], 0)
+    return out
+
+
+def block_lines(block: Block, fmt: CellFormatter) -> list[str]:
+    if isinstance(block, Para):
+        return [block.text, ""]
+    if isinstance(block, Grid):
+        return grid_lines(block, fmt) + [""]
+    if isinstance(block, Row):
+        return side_by_side([grid_lines(g, fmt) for g in block.grids])
+    if isinstance(block, Equations):
+        lines = [f"  {fmt.cell(lhs)} = {fmt.cell(rhs)}" for lhs, rhs in block.rows]
+        if block.note:
+            lines.append("  " + block.note)
+        return lines + [""]
+    assert isinstance(block, CheckLine)
+    mark = "✓" if block.holds else "✗"
+    return [f"{mark} {block.name}: {block.statement}", ""]
+
+
+def render_document_text(doc: Document) -> str:
+    fmt = CellFormatter(doc.derivation)
+    lines = [doc.title, "=" * min(len(doc.title), WIDTH), ""]
+    for sec in doc.sections:
+        lines += [sec.title, "-" * len(sec.title)]
+        for block in sec.blocks:
+            lines += block_lines(block, fmt)
+    lines.append(("✓ " if doc.holds else "✗ ") + doc.verdict)
+    return "\n".join(lines) + "\n"
+
+
+def render_text(
+    d: Derivation, *, show: Sequence[str] = SECTIONS, full: bool = False, lang: str = "en"
+) -> str:
+    """The derivation as plain text."""
+    return render_document_text(build_document(d, show=show, full=full, lang=lang))
