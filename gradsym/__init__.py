@@ -14,12 +14,16 @@ from gradsym._version import __version__
 from gradsym.errors import GradsymError
 
 if TYPE_CHECKING:
-    from gradsym.api import conv
-    from gradsym.derivation import Derivation
+    from gradsym.derivation import Derivation  # noqa: F401
+    from gradsym.layers.conv import conv  # noqa: F401
 
-__all__ = ["__version__", "GradsymError", "Derivation", "conv"]
+# Public name → module that defines it (one module per command, imported on first use).
+_LAZY = {
+    "Derivation": "gradsym.derivation",
+    "conv": "gradsym.layers.conv",
+}
 
-_LAZY = {"Derivation": "gradsym.derivation", "conv": "gradsym.api"}
+__all__ = ["__version__", "GradsymError", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -162,6 +162,12 @@ class Derivation:
         self.numeric: Evaluation | None = None
         self._forward: Any = None
 
+    @property
+    def uses_sympy(self) -> bool:
+        """True when the elements are SymPy expressions (non-polynomial layers)."""
+        sample = next(iter(self.forward_elems.reshape(-1)), None)
+        return sample is not None and not isinstance(sample, (Poly, int, Fraction))
+
     # -- SymPy views -----------------------------------------------------------------
     def to_sympy(self, elem: Any) -> Any:
         """One engine element (Poly, number or SymPy expression) as SymPy."""
@@ -243,12 +249,16 @@ class Derivation:
         decimal = any(v.decimal for v in parsed.values())
         for name, fixed in self.extra.get("fixed_values", {}).items():
             point_ids[name] = fixed
-        forward = _map(self.forward_elems, lambda e: _eval(e, point_ids))
+        symbols = self.table.symbols() if self.uses_sympy else None
+        forward = _map(self.forward_elems, lambda e: _eval(e, point_ids, symbols))
         jac_values = {
-            role: {key: _eval(p, point_ids) for key, p in jac.entries.items()}
+            role: {key: _eval(p, point_ids, symbols) for key, p in jac.entries.items()}
             for role, jac in self.jacobians.items()
         }
-        grads = {role: _map(arr, lambda e: _eval(e, point_ids)) for role, arr in self.grad_elems.items()}
+        grads = {
+            role: _map(arr, lambda e: _eval(e, point_ids, symbols))
+            for role, arr in self.grad_elems.items()
+        }
         evaluation = Evaluation(
             values,
             forward,
@@ -330,23 +340,31 @@ class Derivation:
         return f"<Derivation {self.command} {self.config.get('input', '')}: {holds}>"
 
 
-def _eval(elem: Any, point: list[Any]) -> Any:
+def _eval(elem: Any, point: list[Any], symbols: Any = None) -> Any:
+    """Exact value of one element at ``point[var]``; SymPy elements via substitution."""
     if isinstance(elem, Poly):
         value = evaluate(elem, point)
     elif isinstance(elem, (int, Fraction)):
         value = elem
     else:
-        import sympy
-
-        subs = {s: point[i] for i, s in enumerate(_symbols_cache(point)) if point[i] is not None}
-        value = sympy.nsimplify(elem.subs(subs))
+        value = _sympy_value(elem.xreplace(
+            {s: _number_to_sympy(point[i]) for i, s in enumerate(symbols or []) if point[i] is not None}
+        ))
     if isinstance(value, Fraction) and value.denominator == 1:
         return int(value)
     return value
 
 
-def _symbols_cache(point: list[Any]) -> list[Any]:  # pragma: no cover - set by sympy layers
-    raise NotImplementedError
+def _sympy_value(value: Any) -> Any:
+    """A SymPy number as int/Fraction when rational, else the exact SymPy number."""
+    import sympy
+
+    value = sympy.simplify(value) if not value.is_Rational else value
+    if value.is_Integer:
+        return int(value)
+    if value.is_Rational:
+        return Fraction(int(value.p), int(value.q))
+    return value
 
 
 def _map(arr: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:

@@ -65,9 +65,11 @@ def difference_jacobian(
 
 
 def simplify_number(value: Any) -> Any:
-    """Ints stay ints; integral Fractions become ints."""
+    """Ints stay ints; integral Fractions and SymPy rationals become int / Fraction."""
     if isinstance(value, Fraction) and value.denominator == 1:
         return int(value)
+    if getattr(value, "is_Rational", False):
+        return int(value.p) if value.q == 1 else Fraction(int(value.p), int(value.q))
     return value
 
 

@@ -8,7 +8,18 @@ from typing import Annotated
 import typer
 
 from gradsym.cli import app
-from gradsym.cli.common import Emit, Format, Full, Lang, MaxTerms, Output, Plot, Seed, Show, value_option
+from gradsym.cli.common import (
+    Emit,
+    Format,
+    Full,
+    Lang,
+    MaxTerms,
+    Output,
+    Plot,
+    Seed,
+    Show,
+    value_option,
+)
 
 Input = Annotated[str | None, typer.Option("--input", "-i", help="Input size: L, HxW or DxHxW (e.g. 3x3).")]
 Kernel = Annotated[str | None, typer.Option("--kernel", "-k", help="Kernel size, as many factors as the input (e.g. 2x2).")]
@@ -53,7 +64,7 @@ def conv(
 
     Example: gradsym conv --input 3x3 --kernel 2x2 --x arange --k 1,2,3,4
     """
-    from gradsym.api import conv as derive
+    from gradsym.layers.conv import conv as derive
 
     emit = Emit(format, output, show, full, plot, lang)
     d = derive(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -337,15 +337,22 @@ def full_conv_rot180(
                 for target, source in zip(acc, window.reshape(-1).tolist()):
                     target.add(full[source])
                 if keep_detail and not detail:
-                    detail = {"g_tilde": g_tilde, "k_rot": k_rot, "crop": [p[0] for p in cfg.padding],
-                              "remainder": list(r), "full_shape": list(full_shape)}
+                    crop_text = ", ".join(f"{p[0]}:{p[0] + i}" for p, i in zip(cfg.padding, cfg.spatial))
+                    detail = {
+                        "grids": [
+                            (("proof.g_tilde", {"remainder": "x".join(map(str, r))}), g_tilde),
+                            (("proof.k_rot", {}), k_rot),
+                        ],
+                        "lines": [("proof.crop", {"full": "x".join(map(str, full_shape)),
+                                                  "crop": f"[{crop_text}]"})],
+                    }
     return out, detail
 
 
 def kernel_grad_rhs(x: np.ndarray, upstream: np.ndarray, cfg: ConvConfig) -> list[Poly]:
     """∂L/∂w: correlate the zero-padded input with g (stride d, dilation s), crop to the kernel,
     sum over the batch."""
-    pads = [tuple(p) for p in cfg.padding]
+    pads = list(cfg.padding)
     ksize = math.prod(cfg.kernel)
     out = [Poly() for _ in range(cfg.out_channels * cfg.in_per_group * ksize)]
     for o in range(cfg.out_channels):
@@ -494,4 +501,47 @@ def _array(polys: list[Poly], shape: tuple[int, ...]) -> np.ndarray:
     return arr.reshape(shape)
 
 
-__all__ = ["ConvConfig", "conv_config", "derive_conv", "replace"]
+# ---------------------------------------------------------------------------
+# The public function
+
+
+def conv(
+    input: Any = None,
+    kernel: Any = None,
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    in_channels: int | None = None,
+    out_channels: int | None = None,
+    batch: int | None = None,
+    bias: bool = False,
+    x: Any = None,
+    k: Any = None,
+    b: Any = None,
+    g: Any = None,
+    seed: int | None = None,
+    convention: str = "torch",
+    max_terms: int | None = None,
+) -> Derivation:
+    """Derive an N-D convolution (cross-correlation, PyTorch semantics) and prove its gradients.
+
+    >>> d = conv(input=(3, 3), kernel=(2, 2), x="arange", k=[[1, 2], [3, 4]])
+    >>> d.numeric.forward.tolist()
+    [[37, 47], [67, 77]]
+    """
+    require(input, "--input", "3x3")
+    require(kernel, "--kernel", "2x2")
+    cfg = conv_config(
+        input, kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
+        in_channels=in_channels, out_channels=out_channels, batch=batch,
+        bias=bias or b is not None, convention=convention, max_terms=max_terms,
+    )
+    return derive_conv(cfg).with_values(seed=seed, x=x, k=k, b=b, g=g)
+
+
+def require(value: Any, option: str, example: str) -> None:
+    """A SpecError when a required option is missing."""
+    if value is None:
+        raise SpecError(f"{option} is required (e.g. {option} {example})")

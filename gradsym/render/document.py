@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gradsym.grids import ZERO
-from gradsym.poly import Poly
 from gradsym.render.messages import Catalogue
 
 if TYPE_CHECKING:
@@ -178,7 +177,7 @@ def build_document(
 
     setup = Section("setup", t("section.setup"))
     for line in d.extra.get("setup", []):
-        setup.blocks.append(Para(line if isinstance(line, str) else t(line[0], **line[1])))
+        setup.blocks.append(Para(_message(t, line)))
     sym_grids: list[Grid] = []
     for role, tensor in d.symbols.items():
         ids = tensor.ids
@@ -231,7 +230,8 @@ def build_document(
                 if numeric is not None:
                     tables.extend(grids_of(
                         f"{title} ({t('numeric.values')})", dense,
-                        lambda w, _i, o=o: Num(numeric.get((o, int(w)), 0), dec), full, t))
+                        lambda w, _i, o=o, values=numeric: Num(values.get((o, int(w)), 0), dec),
+                        full, t))
             sec.blocks.append(Row(tables))
             if shown < n_out:
                 sec.blocks.append(Para(t("summary.more", count=n_out - shown)))
@@ -258,18 +258,22 @@ def build_document(
     if "proof" in show:
         sec = Section("proof", t("section.proof"))
         for check in d.all_checks():
-            sec.blocks.append(CheckLine(check.name, check.statement, check.holds))
+            statement = t.get(f"check.{check.name}", check.statement)
+            sec.blocks.append(CheckLine(check.name, statement, check.holds))
             detail = check.detail
-            if "g_tilde" in detail:
-                cell = lambda v, _i: _var_cell_from(d, int(v))  # noqa: E731
-                proof_grids = grids_of("g̃ = " + t("proof.g_tilde", remainder=detail["remainder"]),
-                                       detail["g_tilde"], cell, full, t)
-                proof_grids += grids_of("rot180(k)", detail["k_rot"], cell, full, t)
+            cell = lambda v, _i: _var_cell_from(d, int(v))  # noqa: E731
+            proof_grids: list[Grid] = []
+            for title, arr in detail.get("grids", []):
+                proof_grids += grids_of(_message(t, title), arr, cell, full, t)
+            if proof_grids:
                 sec.blocks.append(Row(proof_grids))
-                sec.blocks.append(Para(t("proof.crop", crop=detail["crop"], size=list(d.config.get("input", [])))))
             for line in detail.get("lines", []):
-                sec.blocks.append(Para(line))
+                sec.blocks.append(Para(_message(t, line)))
         sections.append(sec)
+
+    for key, title, blocks in d.extra.get("sections", []):
+        if key in show or key not in SECTIONS:
+            sections.insert(_position(sections, key), Section(key, _message(t, title), list(blocks)))
 
     checks = d.all_checks()
     failed = sum(not c.holds for c in checks)
@@ -277,9 +281,24 @@ def build_document(
     if ev is None and d.model is not None:
         options = ", ".join(f"--{o}" for o, r in d.model.options.items() if r in d.symbols and r != "upstream")
         verdict += " " + t("numeric.absent", options=options)
-    title = d.extra.get("title", d.command)
-    title = title if isinstance(title, str) else t(title[0], **title[1])
+    title = _message(t, d.extra.get("title", d.command))
     return Document(f"gradsym {d.command} — {title}", sections, verdict, failed == 0, d)
+
+
+def _position(sections: list[Section], key: str) -> int:
+    """Where a command's own section goes: after the built-in section of the same key."""
+    for i, sec in enumerate(sections):
+        if sec.key == key:
+            return i + 1
+    return len(sections)
+
+
+def _message(t: Catalogue, message: Any) -> str:
+    """A prose line: plain text, or a catalogue key with parameters."""
+    if isinstance(message, str):
+        return message
+    key, params = message
+    return t(key, **params)
 
 
 def _var_cell_from(d: Derivation, v: int) -> Cell:

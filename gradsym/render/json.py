@@ -64,13 +64,16 @@ def to_dict(d: Derivation) -> dict[str, Any]:
     text = lambda e: expr_text(d, e)  # noqa: E731
     doc: dict[str, Any] = {"command": d.command, "config": d.config}
     doc["symbols"] = {role: t.names() for role, t in d.symbols.items()}
-    doc.update(d.extra.get("json_before", {}))
     doc["forward"] = nested(d.forward_elems, text)
-    doc["jacobian"] = {
-        role: jacobian_doc(jac, jac.entries, text) for role, jac in d.jacobians.items()
-    }
-    doc["grad"] = {role: nested(arr, text) for role, arr in d.grad_elems.items()}
-    doc.update(d.extra.get("json_after", {}))
+    if d.jacobians:
+        doc["jacobian"] = {
+            role: jacobian_doc(jac, jac.entries, text) for role, jac in d.jacobians.items()
+        }
+    if d.grad_elems:
+        doc["grad"] = {role: nested(arr, text) for role, arr in d.grad_elems.items()}
+    extra = d.extra.get("json")
+    if extra is not None:
+        doc.update(extra(d) if callable(extra) else extra)
     doc["checks"] = [c.to_dict() for c in d.all_checks()]
     if d.notes:
         doc["notes"] = list(d.notes)

@@ -38,15 +38,31 @@ EN: dict[str, str] = {
     "grad.intro": "dL/d{wrt} = Σ_o g_o · ∂y_o/∂{wrt}",
     "summary.more": "… {count} more (use --full to show all)",
     "summary.grid": "{shape} grid, showing the top-left {rows}x{cols} corner (use --full to show all)",
-    "proof.g_tilde": "g zero-inserted by the stride, padded by d(k−1) (and r = {remainder} at the end)",
-    "proof.k_rot": "kernel rotated 180° and dilated",
-    "proof.crop": "full correlation of the two, cropped to [{crop} : {crop}+{size}] → equals dL/dx",
+    "proof.g_tilde": "g̃: g zero-inserted by the stride, padded by d(k−1), r = {remainder} zeros appended",
+    "proof.k_rot": "rot180(k), dilated",
+    "proof.crop": "Correlating g̃ with rot180(k) gives a {full} grid; cropping it to rows/columns "
+    "[p : p+i] = {crop} gives exactly dL/dx.",
+    "check.grad_input_equals_full_conv_rot180_kernel": "dL/dx equals the full convolution of "
+    "the stride-zero-inserted g with the kernel rotated 180° (and dilated), cropped to the input",
+    "check.grad_kernel_equals_conv_input_upstream": "dL/dk equals the convolution of the "
+    "zero-padded input with g (stride d, dilation s), cropped to the kernel, summed over the batch",
+    "check.grad_bias_equals_upstream_sum": "dL/db equals the sum of g",
+    "check.jacobian_matches_autodiff_numeric": "the symbolic Jacobians at the given values equal "
+    "an independent exact numeric differentiation of the forward pass",
     "check.holds": "holds",
     "check.fails": "FAILS",
     "numeric.values": "values",
     "numeric.absent": "Give values (e.g. {options}) to evaluate everything exactly.",
     "verdict.ok": "All {count} checks hold.",
     "verdict.fail": "{count} check(s) FAILED.",
+    # -- deconv --
+    # -- sizes/convention --
+    # -- linear/mlp --
+    # -- expr/matrix --
+    # -- pool/batchnorm --
+    # -- chain --
+    # -- general --
+    # -- robustness --
 }
 
 ZH: dict[str, str] = {}
@@ -60,6 +76,10 @@ class Catalogue:
     def __init__(self, lang: str = "en") -> None:
         self.lang = lang
         self.messages = CATALOGUES.get(lang, EN)
+
+    def get(self, key: str, default: str) -> str:
+        """The message for ``key``, or ``default`` when the catalogue has none."""
+        return self.messages.get(key) or EN.get(key) or default
 
     def __call__(self, key: str, **params: object) -> str:
         text = self.messages.get(key) or EN[key]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -108,14 +109,6 @@ def rich_text(d: Derivation, *, width: int = 120, **options: Any) -> str:
     """The Rich rendering captured as text (for files and tests)."""
     from rich.console import Console
 
-    console = Console(width=width, record=True, file=_Null(), color_system=None)
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
     print_rich(d, console=console, **options)
     return str(console.export_text())
-
-
-class _Null:
-    def write(self, _s: str) -> int:
-        return 0
-
-    def flush(self) -> None:
-        pass
