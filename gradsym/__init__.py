@@ -16,11 +16,13 @@ from gradsym.errors import GradsymError
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation  # noqa: F401
     from gradsym.layers.conv import conv  # noqa: F401
+    from gradsym.reader import from_dict  # noqa: F401
 
 # Public name → module that defines it (one module per command, imported on first use).
 _LAZY = {
     "Derivation": "gradsym.derivation",
     "conv": "gradsym.layers.conv",
+    "from_dict": "gradsym.reader",
 }
 
 __all__ = ["__version__", "GradsymError", *_LAZY]

@@ -53,6 +53,13 @@ def jacobian(
     entries: dict[tuple[int, int], Poly] = {}
     for o, poly in enumerate(forward):
         for mono, coef in poly.items():
+            if len(mono) == 2 and mono[0] != mono[1]:  # fast path: bilinear terms x·w
+                a, b = mono
+                if lo <= a < hi:
+                    _accumulate(entries, (o, a - lo), (b,), coef)
+                if lo <= b < hi:
+                    _accumulate(entries, (o, b - lo), (a,), coef)
+                continue
             previous = -1
             for i, v in enumerate(mono):
                 if v == previous or not lo <= v < hi:
@@ -60,18 +67,30 @@ def jacobian(
                     continue
                 previous = v
                 power = mono.count(v) if i + 1 < len(mono) and mono[i + 1] == v else 1
-                key = (o, v - lo)
-                entry = entries.get(key)
-                if entry is None:
-                    entry = entries[key] = Poly()
-                entry.add_term(mono[:i] + mono[i + 1 :], coef * power)
+                _accumulate(entries, (o, v - lo), mono[:i] + mono[i + 1 :], coef * power)
     nonzero = {key: p for key, p in sorted(entries.items()) if p}
     return SparseJacobian(out_shape, wrt_shape, nonzero)
+
+
+def _accumulate(entries: dict[tuple[int, int], Poly], key: tuple[int, int], mono: tuple[int, ...], coef: object) -> None:
+    entry = entries.get(key)
+    if entry is None:
+        entries[key] = Poly({mono: coef})  # type: ignore[dict-item]
+    else:
+        entry.add_term(mono, coef)  # type: ignore[arg-type]
 
 
 def vjp(jac: SparseJacobian, upstream: Sequence[int]) -> list[Poly]:
     """Σ_o g_o · ∂y_o/∂w for every w (flat), with ``upstream[o]`` the id of g_o."""
     grads = [Poly() for _ in range(math.prod(jac.wrt_shape))]
     for (o, w), poly in jac.entries.items():
-        grads[w].add(poly.times_var(upstream[o]))
+        g = upstream[o]
+        target = grads[w]
+        for mono, coef in poly.items():
+            key = mono + (g,) if not mono or mono[-1] <= g else tuple(sorted(mono + (g,)))
+            value = target.get(key, 0) + coef
+            if value:
+                target[key] = value
+            else:
+                del target[key]
     return grads

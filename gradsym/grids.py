@@ -77,27 +77,62 @@ def correlate(
     dilation = tuple(dilation or (1,) * ndim)
     total = int(np.prod(out_shape)) if out_shape else 1
     out = into if into is not None else [Poly() for _ in range(total)]
-    out_index = np.arange(total).reshape(out_shape)
+    if total < kernel.size:
+        _correlate_by_output(image, kernel, out_shape, stride, dilation, out)
+    else:
+        _correlate_by_offset(image, kernel, out_shape, stride, dilation, out)
+    return out
+
+
+def _add_products(out: list[Poly], cells: list[int], left: list[int], right: list[int]) -> None:
+    for cell, a, b in zip(cells, left, right):
+        out[cell].add_term((a, b) if a <= b else (b, a), 1)
+
+
+def _correlate_by_offset(
+    image: np.ndarray, kernel: np.ndarray, out_shape: Sequence[int],
+    stride: Sequence[int], dilation: Sequence[int], out: list[Poly],
+) -> None:
+    """Loop over kernel offsets, vectorised over outputs (the usual case: small kernels)."""
+    ndim = len(out_shape)
+    out_index = np.arange(len(out)).reshape(out_shape)
     for q in itertools.product(*(range(n) for n in kernel.shape)):
         kvar = int(kernel[q])
         if kvar == ZERO:
             continue
-        # positions s·p + d·q for every p, clipped to the image
         slices = []
-        keep = []
         for axis in range(ndim):
-            s, d, n = stride[axis], dilation[axis], out_shape[axis]
-            start = d * q[axis]
-            positions = start + s * np.arange(n)
-            valid = positions < image.shape[axis]
-            keep.append(valid)
-            slices.append(positions[valid])
-        if any(len(sl) == 0 for sl in slices):
+            start = dilation[axis] * q[axis]
+            count = min(out_shape[axis], max(0, -(-(image.shape[axis] - start) // stride[axis])))
+            slices.append((start, count))
+        if any(count <= 0 for _, count in slices):
             continue
-        sub = image[np.ix_(*slices)]
-        outs = out_index[np.ix_(*[np.nonzero(v)[0] for v in keep])]
+        sub = image[tuple(slice(a, a + stride[i] * (n - 1) + 1, stride[i]) for i, (a, n) in enumerate(slices))]
+        outs = out_index[tuple(slice(0, n) for _, n in slices)]
         mask = sub != ZERO
-        for cell, var in zip(outs[mask].tolist(), sub[mask].tolist()):
-            mono = (var, kvar) if var <= kvar else (kvar, var)
-            out[cell].add_term(mono, 1)
-    return out
+        cells = outs[mask].tolist()
+        _add_products(out, cells, sub[mask].tolist(), [kvar] * len(cells))
+
+
+def _correlate_by_output(
+    image: np.ndarray, kernel: np.ndarray, out_shape: Sequence[int],
+    stride: Sequence[int], dilation: Sequence[int], out: list[Poly],
+) -> None:
+    """Loop over outputs, vectorised over the kernel (few outputs, large kernel)."""
+    ndim = len(out_shape)
+    for cell, p in enumerate(itertools.product(*(range(n) for n in out_shape))):
+        index = []
+        kindex = []
+        for axis in range(ndim):
+            start = stride[axis] * p[axis]
+            count = min(kernel.shape[axis], max(0, -(-(image.shape[axis] - start) // dilation[axis])))
+            index.append(slice(start, start + dilation[axis] * (count - 1) + 1, dilation[axis]))
+            kindex.append(slice(0, count))
+            if count <= 0:
+                break
+        else:
+            sub = image[tuple(index)]
+            ker = kernel[tuple(kindex)]
+            mask = (sub != ZERO) & (ker != ZERO)
+            left = sub[mask].tolist()
+            _add_products(out, [cell] * len(left), left, ker[mask].tolist())

@@ -131,6 +131,17 @@ class VarTable:
         """Register many variables of one tensor; ids are consecutive."""
         return [self.new(letter, index) for index in indices]
 
+    def ranks(self) -> list[int]:
+        """Position of every variable in natural printing order (cached)."""
+        cache = getattr(self, "_ranks", None)
+        if cache is None or len(cache) != len(self.keys):
+            order = sorted(range(len(self.keys)), key=self.keys.__getitem__)
+            cache = [0] * len(order)
+            for position, v in enumerate(order):
+                cache[v] = position
+            self._ranks = cache
+        return cache
+
     def format(
         self,
         poly: Poly | Number,
@@ -145,22 +156,36 @@ class VarTable:
         The defaults give SymPy syntax; renderers pass their own ``names``
         (``x₁,₁``, ``x_{1,1}``), multiplication sign, power and number format.
         """
+        if len(poly) == 1 and type(poly) is Poly:  # fast path: most Jacobian entries
+            ((mono, coef),) = poly.items()
+            if coef == 1 and len(mono) == 1:
+                return (names or self.names)[mono[0]]
         number = number or format_number
         if not isinstance(poly, Poly):
             return number(poly)
         if not poly:
             return "0"
-        keys = self.keys
         names = names or self.names
-        terms = []
+        rank = self.ranks()
+        terms: list[tuple[tuple[int, ...], str]] = []
         for mono, coef in poly.items():
-            factors = sorted(mono, key=keys.__getitem__)
-            terms.append(([keys[v] for v in factors], factors, coef))
-        # Constants last, as SymPy prints ``x + 1``.
-        terms.sort(key=lambda t: (not t[0], t[0]))
-        out: list[str] = []
-        for _, factors, coef in terms:
-            body = _power_product([names[v] for v in factors], times, power)
+            if len(mono) == 2 and mono[0] != mono[1]:  # fast path: x·w products
+                a, b = mono
+                ra, rb = rank[a], rank[b]
+                if ra > rb:
+                    a, b, ra, rb = b, a, rb, ra
+                key: tuple[int, ...] = (ra, rb)
+                body = names[a] + times + names[b]
+            else:
+                factors = sorted(mono, key=rank.__getitem__)
+                key = tuple(rank[v] for v in factors)
+                if len(set(factors)) == len(factors):
+                    body = times.join([names[v] for v in factors])
+                else:
+                    body = _power_product([names[v] for v in factors], times, power)
+            if coef == 1 and body:
+                terms.append((key, "+ " + body))
+                continue
             sign = "-" if coef < 0 else "+"
             mag = -coef if coef < 0 else coef
             if not body:
@@ -169,7 +194,10 @@ class VarTable:
                 text = body
             else:
                 text = f"{number(mag)}{times}{body}"
-            out.append(f"{sign} {text}")
+            terms.append((key, f"{sign} {text}"))
+        # Constants last, as SymPy prints ``x + 1``.
+        terms.sort(key=lambda t: (not t[0], t[0]))
+        out = [text for _, text in terms]
         first = out[0]
         head = "-" + first[2:] if first.startswith("-") else first[2:]
         return " ".join([head, *out[1:]])

@@ -236,18 +236,18 @@ def parse_number(token: str, option: str) -> tuple[Number, bool]:
             f"decimals or fractions such as 1/2"
         )
     decimal = "/" not in token and any(c in token for c in ".eE")
-    try:
-        if "/" in token:
-            num, den = token.split("/")
-            if any(c in num for c in ".eE"):
-                raise SpecError(f"{option}: a fraction needs whole numbers, got '{token}'")
-            if int(den) == 0:
-                raise SpecError(f"{option} contains '{token}', a division by zero")
-            value = Fraction(int(num), int(den))
-        else:
-            value = Fraction(token)
-    except (ValueError, ZeroDivisionError, OverflowError):
-        raise SpecError(f"{option} contains '{token}', which is not a number") from None
+    if "/" in token:
+        num, den = token.split("/")
+        if any(c in num for c in ".eE"):
+            raise SpecError(f"{option}: a fraction needs whole numbers, got '{token}'")
+        if int(den) == 0:
+            raise SpecError(f"{option} contains '{token}', a division by zero")
+        value = Fraction(int(num), int(den))
+    else:
+        mantissa, _, exponent = token.lower().partition("e")
+        if exponent and abs(int(exponent)) > 400:
+            raise SpecError(f"{option} contains '{token}', whose exponent is too large (at most 400)")
+        value = Fraction(token)
     return (int(value) if value.denominator == 1 else value), decimal
 
 

@@ -42,7 +42,7 @@ Plot = Annotated[
 Lang = Annotated[str, typer.Option("--lang", help="Language of the prose: en | zh.")]
 MaxTerms = Annotated[
     int | None,
-    typer.Option("--max-terms", help="Work budget in expanded terms (default 20,000,000); "
+    typer.Option("--max-terms", help="Work budget in expanded terms (default 1,500,000, about 4 GB); "
                  "raise it to derive larger cases.", min=1),
 ]
 Seed = Annotated[int | None, typer.Option("--seed", help="Seed for --x random etc. (reproducible).")]

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 def expr_text(d: Derivation, elem: Any) -> str:
     """SymPy-syntax text of one engine element."""
-    if isinstance(elem, Poly):
+    if type(elem) is Poly:
         return d.table.format(elem)
     if hasattr(elem, "free_symbols"):
         from gradsym.render.sympy_text import sympy_text

@@ -1,0 +1,184 @@
+"""Read gradsym's JSON documents back: ``gradsym.from_dict(doc)``.
+
+Expression strings are parsed with Python's ``ast`` and an allow-list (never
+``eval``/``sympify`` on the text), so a document from anywhere is safe to load.
+Names become SymPy symbols with the assumptions the document records; names
+listed under ``"shapes"`` become matrix symbols.
+
+>>> import gradsym
+>>> doc = gradsym.conv(input=(3, 3), kernel=(2, 2)).to_dict()
+>>> loaded = gradsym.from_dict(doc)
+>>> loaded.forward[0, 0]
+k_1_1*x_1_1 + k_1_2*x_1_2 + k_2_1*x_2_1 + k_2_2*x_2_2
+>>> loaded.to_dict() == doc
+True
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import operator
+from collections.abc import Mapping
+from typing import Any
+
+from gradsym.errors import SpecError
+
+FUNCTIONS = (
+    "Max Min Abs sign exp log sqrt sin cos tan tanh Heaviside Piecewise KroneckerDelta "
+    "Rational Integer Float Trace Inverse Determinant Transpose HadamardProduct floor ceiling "
+    "Sum Mod And Or Not"
+).split()
+MAX_TEXT = 2_000_000
+_BINARY = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.Pow: operator.pow, ast.MatMult: operator.matmul,
+}
+_COMPARE = {ast.Lt: "Lt", ast.LtE: "Le", ast.Gt: "Gt", ast.GtE: "Ge", ast.Eq: "Eq", ast.NotEq: "Ne"}
+
+
+class ExpressionReader:
+    """Parses SymPy-syntax strings made by gradsym into SymPy objects, safely."""
+
+    def __init__(self, assumptions: Mapping[str, Mapping[str, bool]] | None = None,
+                 shapes: Mapping[str, list[int]] | None = None) -> None:
+        import sympy
+
+        self.sympy = sympy
+        self.assumptions = dict(assumptions or {})
+        self.shapes = dict(shapes or {})
+        self.names: dict[str, Any] = {}
+
+    def name(self, ident: str) -> Any:
+        if ident.startswith("__"):
+            raise SpecError(f"the document contains the name {ident!r}, which is not allowed")
+        if ident not in self.names:
+            sp = self.sympy
+            if ident in self.shapes:
+                rows, cols = (list(self.shapes[ident]) + [1, 1])[:2]
+                self.names[ident] = sp.MatrixSymbol(ident, rows, cols)
+            elif ident in ("pi", "E", "I", "oo", "zoo", "nan", "True", "False"):
+                self.names[ident] = {"pi": sp.pi, "E": sp.E, "I": sp.I, "oo": sp.oo, "zoo": sp.zoo,
+                                     "nan": sp.nan, "True": sp.true, "False": sp.false}[ident]
+            else:
+                self.names[ident] = sp.Symbol(ident, **self.assumptions.get(ident, {}))
+        return self.names[ident]
+
+    def read(self, text: str) -> Any:
+        """One expression string → SymPy object."""
+        if not isinstance(text, str):
+            return self.sympy.sympify(text) if isinstance(text, (int, float)) else text
+        if len(text) > MAX_TEXT:
+            raise SpecError("an expression in the document is too long")
+        try:
+            tree = ast.parse(text.strip(), mode="eval")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            raise SpecError(f"cannot read the expression {text[:60]!r}") from None
+        try:
+            return self._node(tree.body)
+        except RecursionError:
+            raise SpecError("an expression in the document is nested too deeply") from None
+
+    def _node(self, node: ast.AST) -> Any:
+        sp = self.sympy
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool):
+                return sp.true if node.value else sp.false
+            if isinstance(node.value, int):
+                return sp.Integer(node.value)
+            if isinstance(node.value, float):
+                return sp.Float(repr(node.value))
+            raise SpecError(f"unexpected constant {node.value!r} in an expression")
+        if isinstance(node, ast.Name):
+            return self.name(node.id)
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+            left, right = self._node(node.left), self._node(node.right)
+            if isinstance(node.op, ast.Div) and left.is_Integer and right.is_Integer:
+                return sp.Rational(left, right)
+            return _BINARY[type(node.op)](left, right)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            value = self._node(node.operand)
+            return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node, ast.Tuple):
+            return tuple(self._node(e) for e in node.elts)
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
+            return getattr(sp, _COMPARE[type(node.ops[0])])(self._node(node.left),
+                                                            self._node(node.comparators[0]))
+        if isinstance(node, ast.BoolOp):
+            parts = [self._node(v) for v in node.values]
+            return sp.And(*parts) if isinstance(node.op, ast.And) else sp.Or(*parts)
+        if isinstance(node, ast.Attribute) and node.attr == "T":
+            return self._node(node.value).T
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id in FUNCTIONS and not node.keywords):
+            fn = getattr(sp, node.func.id)
+            return fn(*[self._node(a) for a in node.args])
+        raise SpecError(f"the document's expressions contain {type(node).__name__}, which is not allowed")
+
+
+def _nested(value: Any, fn: Any) -> Any:
+    if isinstance(value, list):
+        return [_nested(v, fn) for v in value]
+    return fn(value)
+
+
+def _array(value: Any, fn: Any) -> Any:
+    import sympy
+
+    converted = _nested(value, fn)
+    return sympy.ImmutableDenseNDimArray(converted) if isinstance(converted, list) else converted
+
+
+def _sparse(doc: Mapping[str, Any], fn: Any) -> Any:
+    import sympy
+
+    shape = tuple(doc["shape"])
+    flat: dict[int, Any] = {}
+    for out_index, wrt_index, value in doc["nonzeros"]:
+        position = 0
+        for i, n in zip(list(out_index) + list(wrt_index), shape, strict=True):
+            position = position * n + i
+        flat[position] = fn(value)
+    return sympy.ImmutableSparseNDimArray(flat, shape or (1,))
+
+
+class LoadedDerivation:
+    """A derivation read back from its JSON: SymPy views of every part, and the document."""
+
+    def __init__(self, doc: Mapping[str, Any]) -> None:
+        from gradsym.proofs import Check
+
+        if not isinstance(doc, Mapping) or "command" not in doc:
+            raise SpecError("not a gradsym document: it has no 'command'")
+        self._doc = copy.deepcopy(dict(doc))
+        self.command: str = doc["command"]
+        self.config: dict[str, Any] = dict(doc.get("config", {}))
+        self.reader = ExpressionReader(doc.get("assumptions"), doc.get("shapes"))
+        read = self.reader.read
+        self.symbols = {role: _array(names, read) for role, names in doc.get("symbols", {}).items()}
+        self.forward = _array(doc["forward"], read) if "forward" in doc else None
+        self.jacobian = {role: _sparse(j, read) for role, j in doc.get("jacobian", {}).items()}
+        self.grad = {role: _array(g, read) for role, g in doc.get("grad", {}).items()}
+        self.gradients = {
+            name: read(entry["expression"]) for name, entry in doc.get("gradients", {}).items()
+        }
+        self.checks = [Check(c["name"], c.get("statement", ""), bool(c["holds"]), c.get("mismatch"))
+                       for c in doc.get("checks", [])]
+        self.numeric = copy.deepcopy(doc.get("numeric"))
+
+    @property
+    def holds(self) -> bool:
+        return all(c.holds for c in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The document this was read from (a deep copy)."""
+        return copy.deepcopy(self._doc)
+
+
+def from_dict(doc: Mapping[str, Any]) -> LoadedDerivation:
+    """Read a JSON document (``--format json`` / ``Derivation.to_dict()``) back.
+
+    >>> from_dict({"command": "conv", "forward": ["k_1*x_1"]}).forward[0]
+    k_1*x_1
+    """
+    return LoadedDerivation(doc)
