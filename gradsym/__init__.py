@@ -15,14 +15,32 @@ from gradsym.errors import GradsymError
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation  # noqa: F401
+    from gradsym.layers.batchnorm import batchnorm  # noqa: F401
+    from gradsym.layers.chain import chain  # noqa: F401
     from gradsym.layers.conv import conv  # noqa: F401
+    from gradsym.layers.deconv import deconv  # noqa: F401
+    from gradsym.layers.expr import expr  # noqa: F401
+    from gradsym.layers.linear import linear  # noqa: F401
+    from gradsym.layers.matrix import matrix  # noqa: F401
+    from gradsym.layers.mlp import mlp  # noqa: F401
+    from gradsym.layers.pool import pool  # noqa: F401
+    from gradsym.layers.sizes import sizes  # noqa: F401
     from gradsym.reader import from_dict  # noqa: F401
 
 # Public name → module that defines it (one module per command, imported on first use).
 _LAZY = {
     "Derivation": "gradsym.derivation",
     "conv": "gradsym.layers.conv",
+    "deconv": "gradsym.layers.deconv",
+    "sizes": "gradsym.layers.sizes",
     "from_dict": "gradsym.reader",
+    "linear": "gradsym.layers.linear",
+    "mlp": "gradsym.layers.mlp",
+    "expr": "gradsym.layers.expr",
+    "matrix": "gradsym.layers.matrix",
+    "chain": "gradsym.layers.chain",
+    "pool": "gradsym.layers.pool",
+    "batchnorm": "gradsym.layers.batchnorm",
 }
 
 __all__ = ["__version__", "GradsymError", *_LAZY]

@@ -17,6 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from gradsym import progress
 from gradsym.poly import Poly
 
 
@@ -51,7 +52,10 @@ def jacobian(
     """Differentiate every output wrt the consecutive variables ``first_var …``."""
     lo, hi = first_var, first_var + math.prod(wrt_shape)
     entries: dict[tuple[int, int], Poly] = {}
+    report = progress.active()
     for o, poly in enumerate(forward):
+        if report and o % 2048 == 0:
+            progress.report("Jacobian", o, len(forward))
         for mono, coef in poly.items():
             if len(mono) == 2 and mono[0] != mono[1]:  # fast path: bilinear terms x·w
                 a, b = mono

@@ -146,7 +146,7 @@ class Derivation:
         checks: list[Check],
         model: NumericModel | None = None,
         extra: dict[str, Any] | None = None,
-        notes: list[str] | None = None,
+        notes: list[Any] | None = None,
     ) -> None:
         self.command = command
         self.config = config
@@ -158,7 +158,7 @@ class Derivation:
         self.checks = checks
         self.model = model
         self.extra = extra or {}
-        self.notes = notes or []
+        self.notes: list[Any] = notes or []  # text, or (catalogue key, params)
         self.numeric: Evaluation | None = None
         self._forward: Any = None
 
@@ -297,10 +297,33 @@ class Derivation:
         )
 
     def with_values(self, seed: int | None = None, **given: Any) -> Derivation:
-        """Attach a numeric evaluation (used by the CLI and the functions' value options)."""
-        if any(v is not None for v in given.values()):
-            self.numeric = self.evaluate(seed=seed, **{k: v for k, v in given.items() if v is not None})
+        """Attach a numeric evaluation when values are given (the functions' value options).
+
+        Values that are given are always validated; the evaluation is attached only
+        when every tensor the forward pass needs has values (else a note says which).
+        """
+        values = {k: v for k, v in given.items() if v is not None}
+        if not values:
+            return self
+        missing = self._missing_values(values)
+        if missing:
+            assert self.model is not None
+            for option, text in values.items():  # still report malformed values
+                role = self.model.options.get(option)
+                if role in self.symbols:
+                    parse_values(text, self.symbols[role].shape, f"--{option}", seed=seed)
+            self.notes.append(("note.values_missing", {"options": ", ".join(missing)}))
+            return self
+        self.numeric = self.evaluate(seed=seed, **values)
         return self
+
+    def _missing_values(self, values: dict[str, Any]) -> list[str]:
+        if self.model is None:
+            return []
+        return [
+            f"--{option}" for option, role in self.model.options.items()
+            if role in self.symbols and option not in values and role not in self.model.defaults
+        ]
 
     # -- renderers ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -330,7 +353,12 @@ class Derivation:
         return render_markdown(self, **options)
 
     def _repr_markdown_(self) -> str:
+        # Notebook front ends prefer Markdown (rendered with MathJax) over LaTeX.
         return self.to_markdown()
+
+    def _repr_latex_(self) -> str:
+        # nbconvert's LaTeX/PDF export prefers text/latex: the body, without a preamble.
+        return self.to_latex(standalone=False)
 
     def __str__(self) -> str:
         return self.to_text()

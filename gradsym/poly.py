@@ -156,7 +156,7 @@ class VarTable:
         The defaults give SymPy syntax; renderers pass their own ``names``
         (``x₁,₁``, ``x_{1,1}``), multiplication sign, power and number format.
         """
-        if len(poly) == 1 and type(poly) is Poly:  # fast path: most Jacobian entries
+        if type(poly) is Poly and len(poly) == 1:  # fast path: most Jacobian entries
             ((mono, coef),) = poly.items()
             if coef == 1 and len(mono) == 1:
                 return (names or self.names)[mono[0]]

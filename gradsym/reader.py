@@ -27,7 +27,8 @@ from gradsym.errors import SpecError
 FUNCTIONS = (
     "Max Min Abs sign exp log sqrt sin cos tan tanh Heaviside Piecewise KroneckerDelta "
     "Rational Integer Float Trace Inverse Determinant Transpose HadamardProduct floor ceiling "
-    "Sum Mod And Or Not"
+    "Identity OneMatrix ZeroMatrix "
+    "Sum Mod And Or Not Contains Range Interval Derivative Indexed IndexedBase"
 ).split()
 MAX_TEXT = 2_000_000
 _BINARY = {
@@ -41,10 +42,12 @@ class ExpressionReader:
     """Parses SymPy-syntax strings made by gradsym into SymPy objects, safely."""
 
     def __init__(self, assumptions: Mapping[str, Mapping[str, bool]] | None = None,
-                 shapes: Mapping[str, list[int]] | None = None) -> None:
+                 shapes: Mapping[str, list[int]] | None = None,
+                 indexed: list[str] | None = None) -> None:
         import sympy
 
         self.sympy = sympy
+        self.indexed = set(indexed or [])
         self.assumptions = dict(assumptions or {})
         self.shapes = dict(shapes or {})
         self.names: dict[str, Any] = {}
@@ -57,9 +60,14 @@ class ExpressionReader:
             if ident in self.shapes:
                 rows, cols = (list(self.shapes[ident]) + [1, 1])[:2]
                 self.names[ident] = sp.MatrixSymbol(ident, rows, cols)
-            elif ident in ("pi", "E", "I", "oo", "zoo", "nan", "True", "False"):
+            elif ident in self.indexed:
+                self.names[ident] = sp.IndexedBase(ident)
+            elif ident in ("pi", "E", "I", "oo", "zoo", "nan", "True", "False", "Integers",
+                           "Naturals0", "Reals"):
                 self.names[ident] = {"pi": sp.pi, "E": sp.E, "I": sp.I, "oo": sp.oo, "zoo": sp.zoo,
-                                     "nan": sp.nan, "True": sp.true, "False": sp.false}[ident]
+                                     "nan": sp.nan, "True": sp.true, "False": sp.false,
+                                     "Integers": sp.Integers, "Naturals0": sp.Naturals0,
+                                     "Reals": sp.Reals}[ident]
             else:
                 self.names[ident] = sp.Symbol(ident, **self.assumptions.get(ident, {}))
         return self.names[ident]
@@ -104,9 +112,20 @@ class ExpressionReader:
         if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
             return getattr(sp, _COMPARE[type(node.ops[0])])(self._node(node.left),
                                                             self._node(node.comparators[0]))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitAnd, ast.BitOr)):
+            # SymPy prints And/Or as & and |
+            left, right = self._node(node.left), self._node(node.right)
+            return sp.And(left, right) if isinstance(node.op, ast.BitAnd) else sp.Or(left, right)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
+            return sp.Not(self._node(node.operand))
         if isinstance(node, ast.BoolOp):
             parts = [self._node(v) for v in node.values]
             return sp.And(*parts) if isinstance(node.op, ast.And) else sp.Or(*parts)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+                and node.value.id in self.indexed:
+            index = node.slice
+            parts = index.elts if isinstance(index, ast.Tuple) else [index]
+            return self.name(node.value.id)[tuple(self._node(p) for p in parts)]
         if isinstance(node, ast.Attribute) and node.attr == "T":
             return self._node(node.value).T
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
@@ -153,14 +172,14 @@ class LoadedDerivation:
         self._doc = copy.deepcopy(dict(doc))
         self.command: str = doc["command"]
         self.config: dict[str, Any] = dict(doc.get("config", {}))
-        self.reader = ExpressionReader(doc.get("assumptions"), doc.get("shapes"))
+        self.reader = ExpressionReader(doc.get("assumptions"), doc.get("shapes"), doc.get("indexed"))
         read = self.reader.read
         self.symbols = {role: _array(names, read) for role, names in doc.get("symbols", {}).items()}
         self.forward = _array(doc["forward"], read) if "forward" in doc else None
         self.jacobian = {role: _sparse(j, read) for role, j in doc.get("jacobian", {}).items()}
         self.grad = {role: _array(g, read) for role, g in doc.get("grad", {}).items()}
         self.gradients = {
-            name: read(entry["expression"]) for name, entry in doc.get("gradients", {}).items()
+            name: _array(entry["expression"], read) for name, entry in doc.get("gradients", {}).items()
         }
         self.checks = [Check(c["name"], c.get("statement", ""), bool(c["holds"]), c.get("mismatch"))
                        for c in doc.get("checks", [])]

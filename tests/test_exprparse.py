@@ -385,7 +385,7 @@ def test_module_never_executes_text() -> None:
 EXPRESSION_ALPHABET = "abXwyzT.()+-*/@%^~<>=,:;[]{}'\"0123456789e_ \n\tjmeansoftx"
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.text(max_size=200) | st.text(alphabet=EXPRESSION_ALPHABET, max_size=60))
 def test_random_text_parses_or_raises_expression_error(text: str) -> None:
     try:
@@ -421,7 +421,7 @@ def _trees() -> st.SearchStrategy[Node]:
     return st.recursive(leaves, extend, max_leaves=25)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(_trees())
 def test_to_text_round_trips(tree: Node) -> None:
     assert p(to_text(tree)) == tree

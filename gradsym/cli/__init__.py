@@ -36,7 +36,16 @@ def _root(
     """Derive neural-network gradients symbolically, and prove them."""
 
 
+from gradsym.cli import batchnorm as _batchnorm  # noqa: E402,F401
+from gradsym.cli import chain as _chain  # noqa: E402,F401
 from gradsym.cli import conv as _conv  # noqa: E402,F401  (registers the command)
+from gradsym.cli import deconv as _deconv  # noqa: E402,F401
+from gradsym.cli import expr as _expr  # noqa: E402,F401
+from gradsym.cli import linear as _linear  # noqa: E402,F401
+from gradsym.cli import matrix as _matrix  # noqa: E402,F401
+from gradsym.cli import mlp as _mlp  # noqa: E402,F401
+from gradsym.cli import pool as _pool  # noqa: E402,F401
+from gradsym.cli import sizes as _sizes  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:

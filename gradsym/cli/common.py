@@ -87,6 +87,8 @@ class Emit:
 
     def __call__(self, d: Derivation) -> int:
         """Render ``d`` to stdout or the output file; return the exit status."""
+        from gradsym.cli.progressbar import finish
+
         opts: dict[str, Any] = {"show": self.show, "full": self.full, "lang": self.lang}
         if self.output is not None and self.output.suffix.lower() == ".pdf":
             from gradsym.render.latex import compile_pdf
@@ -99,6 +101,7 @@ class Emit:
                 if self.output is not None:
                     write_atomic(self.output, text.encode("utf-8"))
                 else:
+                    finish()
                     sys.stdout.write(text)
                     sys.stdout.flush()
         if self.plot is not None:
@@ -136,7 +139,10 @@ def render(d: Derivation, fmt: str, opts: dict[str, Any], *, to_file: bool) -> s
         from gradsym.render.terminal import rich_text
 
         return rich_text(d, **opts)
+    from gradsym.cli.progressbar import finish
     from gradsym.render.terminal import print_rich
+
+    finish()
 
     print_rich(d, **opts)
     return None
@@ -162,14 +168,30 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+class Interrupted(BaseException):
+    """Ctrl-C, raised by our own SIGINT handler (Typer would swallow a KeyboardInterrupt)."""
+
+
+def _on_sigint(_signum: int, _frame: Any) -> None:
+    raise Interrupted
+
+
 def run(app: Callable[..., Any], argv: list[str] | None) -> int:
     """Run the Typer app; one ``error:`` line and status 2 on bad input, 130 on Ctrl-C."""
+    _LANGUAGE[0] = error_language(argv)
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _on_sigint)
     from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
+    from gradsym.cli.progressbar import progress_bar
     from gradsym.errors import GradsymError
 
     try:
-        result = app(args=argv, standalone_mode=False, prog_name="gradsym")
+        with progress_bar():
+            result = _localized(app)(args=argv, standalone_mode=False, prog_name="gradsym")
     except typer.Exit as exc:
         return int(exc.exit_code)
     except NoArgsIsHelpError:
@@ -178,7 +200,7 @@ def run(app: Callable[..., Any], argv: list[str] | None) -> int:
         ctx = exc.ctx
         where = f" (see 'gradsym {ctx.info_name} --help')" if ctx is not None and ctx.parent else ""
         return _fail(f"{exc.format_message()}{where}")
-    except (typer.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt, Interrupted):
         return _interrupted()
     except GradsymError as exc:
         return _fail(str(exc))
@@ -194,11 +216,47 @@ def run(app: Callable[..., Any], argv: list[str] | None) -> int:
 
 
 def _fail(message: str) -> int:
-    message = " ".join(message.split())
+    message = _translated(" ".join(message.split()))
     sys.stderr.write(f"error: {message}\n")
     return 2
 
 
 def _interrupted() -> int:
-    sys.stderr.write("error: interrupted\n")
+    sys.stderr.write(f"error: {_translated('interrupted')}\n")
     return 130
+
+
+_LANGUAGE = ["en"]  # the language of error messages for the current run()
+
+
+def error_language(argv: list[str] | None) -> str:
+    """``--lang zh`` / ``--lang=zh`` on the command line, else ``GRADSYM_LANG``, else English.
+
+    Read from the raw arguments because an error may come before Typer has parsed them.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return os.environ.get("GRADSYM_LANG", "en")
+
+
+def _translated(message: str) -> str:
+    if _LANGUAGE[0] == "en":
+        return message
+    from gradsym.render.messages import translate_error
+
+    return translate_error(message, _LANGUAGE[0])
+
+
+def _localized(app: Callable[..., Any]) -> Callable[..., Any]:
+    """The app itself, or (--lang zh, GRADSYM_LANG=zh) its Click command with translated help."""
+    if _LANGUAGE[0] == "en" or not isinstance(app, typer.Typer):
+        return app
+    from typer.main import get_command
+
+    from gradsym.render.messages import localize_help
+
+    return localize_help(get_command(app), _LANGUAGE[0])

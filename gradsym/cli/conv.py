@@ -32,6 +32,9 @@ OutChannels = Annotated[int | None, typer.Option("--out-channels", help="Output 
 Batch = Annotated[int | None, typer.Option("--batch", help="Batch size (switches to PyTorch layouts).")]
 Bias = Annotated[bool, typer.Option("--bias", help="Add a bias (also implied by --b).")]
 Convention = Annotated[str, typer.Option("--convention", help="Framework conventions: torch | tensorflow | jax.")]
+General = Annotated[bool, typer.Option("--general", help="Prove it for every size: symbolic n, k, s, d, p "
+                                       "(no --input/--kernel needed; with them, also checked at those sizes).")]
+Dims = Annotated[int, typer.Option("--dims", help="With --general: 1, 2 or 3 dimensions (default 2).")]
 
 
 @app.command()
@@ -52,6 +55,8 @@ def conv(
     g: Annotated[str | None, value_option("Upstream gradient dL/dy (default ones).")] = None,
     seed: Seed = None,
     convention: Convention = "torch",
+    general: General = False,
+    dims: Dims = 2,
     format: Format = None,
     output: Output = None,
     show: Show = None,
@@ -71,6 +76,7 @@ def conv(
         input, kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
         in_channels=in_channels, out_channels=out_channels, batch=batch, bias=bias,
         x=x, k=k, b=b, g=g, seed=seed, convention=convention, max_terms=max_terms,
+        general=general, dims=dims,
     )
     return emit(d)
 

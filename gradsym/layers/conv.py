@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from gradsym import grids
+from gradsym import grids, progress
 from gradsym.calculus import jacobian, vjp
 from gradsym.derivation import Derivation, NumericModel
 from gradsym.errors import SizeError, SpecError
@@ -161,10 +161,10 @@ def conv_config(
         padding_word = "same"
         if transposed:
             raise SpecError("--padding same is not defined for a transposed convolution; give numbers")
-        if convention != "tensorflow" and any(s != 1 for s in stride_t):
+        if convention == "torch" and any(s != 1 for s in stride_t):
             raise SpecError(
                 "--padding same needs --stride 1 (PyTorch's rule); give numbers, or use "
-                "--convention tensorflow for TensorFlow's SAME padding"
+                "--convention tensorflow (or jax) for TensorFlow's SAME padding"
             )
         pads = tuple(
             same_padding(k, d, stride=s, size=i, convention=convention)
@@ -288,6 +288,7 @@ def conv_forward(
     w2 = w.reshape(cfg.out_channels, cin_g, -1)
     for n in range(cfg.batch):
         for o in range(cfg.out_channels):
+            progress.report("forward pass", n * cfg.out_channels + o, cfg.batch * cfg.out_channels)
             group = o // cout_g
             polys = [Poly() for _ in range(n_out)]
             for cl in range(cin_g):
@@ -295,6 +296,8 @@ def conv_forward(
                 xs = np.where(flat_read >= 0, x2[n, c][flat_read], -1)  # (P, Q)
                 ws = w2[o, cl]  # (Q,)
                 for p, row in enumerate(xs.tolist()):
+                    if p % 8192 == 0:
+                        progress.report("forward pass", p, n_out)
                     poly = polys[p]
                     for xv, wv in zip(row, ws.tolist()):
                         if xv >= 0:
@@ -324,6 +327,7 @@ def full_conv_rot180(
     detail: dict[str, Any] = {}
     for n in range(cfg.batch):
         for c in range(cfg.in_channels):
+            progress.report("proof: full convolution", n * cfg.in_channels + c, cfg.batch * cfg.in_channels)
             group, cl = divmod(c, cfg.in_per_group)
             acc = out[(n * cfg.in_channels + c) * in_size : (n * cfg.in_channels + c + 1) * in_size]
             for ol in range(cfg.out_per_group):
@@ -371,6 +375,21 @@ def kernel_grad_rhs(x: np.ndarray, upstream: np.ndarray, cfg: ConvConfig) -> lis
     return out
 
 
+def conv_grad_input(cfg: ConvConfig, weight: np.ndarray, upstream: np.ndarray, first_free: int) -> list[Poly]:
+    """The conv engine's own dL/dx for a given upstream gradient: expand the convolution on fresh
+    input symbols (ids from ``first_free``, never printed), differentiate, contract with
+    ``upstream`` (working-layout ids, ``grids.ZERO`` for a structural zero). Flat (N, C_in, *i).
+
+    A transposed convolution is exactly this map (TensorFlow's ``conv2d_backprop_input``)."""
+    xshape, _, yshape = conv_layout(cfg)
+    z = np.arange(first_free, first_free + math.prod(xshape), dtype=np.int64).reshape(xshape)
+    jac = jacobian(conv_forward(z, weight, None, cfg), yshape, first_free, xshape)
+    flat_g = upstream.reshape(-1).tolist()
+    if grids.ZERO in flat_g:
+        jac.entries = {key: p for key, p in jac.entries.items() if flat_g[key[0]] != grids.ZERO}
+    return vjp(jac, flat_g)
+
+
 def bias_grad_rhs(upstream: np.ndarray, cfg: ConvConfig) -> list[Poly]:
     """∂L/∂b[o] = Σ_{n, p} g[n, o, p]."""
     out = []
@@ -389,8 +408,14 @@ def bias_grad_rhs(upstream: np.ndarray, cfg: ConvConfig) -> list[Poly]:
 def numeric_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, cfg: ConvConfig) -> np.ndarray:
     """Exact cross-correlation on object arrays in the working layout (N, C, *spatial)."""
     nd = cfg.ndim
-    xp = np.pad(x, [(0, 0), (0, 0), *cfg.padding], constant_values=0)
-    out = np.zeros((x.shape[0], cfg.out_channels, *cfg.output), dtype=object)
+    # Build the padded array from Python ints: np.pad would insert int64 zeros, and sums
+    # starting from them could overflow instead of staying exact.
+    xp = np.empty((x.shape[0], x.shape[1], *(n + a + b for n, (a, b) in zip(x.shape[2:], cfg.padding))),
+                  dtype=object)
+    xp.fill(0)
+    xp[(slice(None), slice(None), *(slice(a, a + n) for n, (a, _) in zip(x.shape[2:], cfg.padding)))] = x
+    out = np.empty((x.shape[0], cfg.out_channels, *cfg.output), dtype=object)
+    out.fill(0)
     cin_g, cout_g = cfg.in_per_group, cfg.out_per_group
     for group in range(cfg.groups):
         xs_all = xp[:, group * cin_g : (group + 1) * cin_g]
@@ -527,13 +552,26 @@ def conv(
     seed: int | None = None,
     convention: str = "torch",
     max_terms: int | None = None,
+    general: bool = False,
+    dims: int = 2,
 ) -> Derivation:
     """Derive an N-D convolution (cross-correlation, PyTorch semantics) and prove its gradients.
+
+    ``general=True`` proves it for every size instead (symbolic n, k, s, d, p; ``dims``
+    axes; see :mod:`gradsym.layers.general`).
 
     >>> d = conv(input=(3, 3), kernel=(2, 2), x="arange", k=[[1, 2], [3, 4]])
     >>> d.numeric.forward.tolist()
     [[37, 47], [67, 77]]
     """
+    if general:
+        from gradsym.layers.general import general_conv
+
+        return general_conv(input, kernel, dims=dims, stride=stride, padding=padding, dilation=dilation,
+                            bias=bias, unused={"--groups": groups != 1, "--in-channels": in_channels,
+                                               "--out-channels": out_channels, "--batch": batch,
+                                               "--x": x, "--k": k, "--b": b, "--g": g,
+                                               "--convention": convention != "torch"})
     require(input, "--input", "3x3")
     require(kernel, "--kernel", "2x2")
     cfg = conv_config(
@@ -541,6 +579,10 @@ def conv(
         in_channels=in_channels, out_channels=out_channels, batch=batch,
         bias=bias or b is not None, convention=convention, max_terms=max_terms,
     )
+    if cfg.convention != "torch":  # layouts and padding words of TensorFlow / JAX
+        from gradsym.conventions import derive_conv_convention
+
+        return derive_conv_convention(cfg).with_values(seed=seed, x=x, k=k, b=b, g=g)
     return derive_conv(cfg).with_values(seed=seed, x=x, k=k, b=b, g=g)
 
 

@@ -65,7 +65,7 @@ ELLIPSIS = Text("…")
 # -- blocks ------------------------------------------------------------------------
 @dataclass
 class Para:
-    text: str
+    text: Any  # str; in a command's own sections also (catalogue key, params), resolved here
 
 
 @dataclass
@@ -178,11 +178,13 @@ def build_document(
     setup = Section("setup", t("section.setup"))
     for line in d.extra.get("setup", []):
         setup.blocks.append(Para(_message(t, line)))
+    for note in d.notes:
+        setup.blocks.append(Para(_message(t, note)))
     sym_grids: list[Grid] = []
     for role, tensor in d.symbols.items():
         ids = tensor.ids
         sym_grids.extend(
-            grids_of(t(f"tensor.{role}"), ids,
+            grids_of(t.get(f"tensor.{role}", role), ids,
                      lambda v, _i: _var_cell_from(d, int(v)), full, t)
         )
     setup.blocks.append(Row(sym_grids))
@@ -206,7 +208,7 @@ def build_document(
             )
         sections.append(sec)
 
-    if "jacobian" in show:
+    if "jacobian" in show and d.jacobians:
         sec = Section("jacobian", t("section.jacobian"))
         for role, jac in d.jacobians.items():
             tensor = d.symbols[role]
@@ -237,7 +239,7 @@ def build_document(
                 sec.blocks.append(Para(t("summary.more", count=n_out - shown)))
         sections.append(sec)
 
-    if "grad" in show:
+    if "grad" in show and d.grad_elems:
         sec = Section("grad", t("section.grad"))
         for role, arr in d.grad_elems.items():
             tensor = d.symbols[role]
@@ -271,9 +273,13 @@ def build_document(
                 sec.blocks.append(Para(_message(t, line)))
         sections.append(sec)
 
-    for key, title, blocks in d.extra.get("sections", []):
+    extra_sections = d.extra.get("sections", [])
+    # A command's own sections: a list, or a callable given the catalogue and --full.
+    items = extra_sections(t, full) if callable(extra_sections) else extra_sections
+    for key, title, blocks in items:
         if key in show or key not in SECTIONS:
-            sections.insert(_position(sections, key), Section(key, _message(t, title), list(blocks)))
+            resolved = [Para(_message(t, b.text)) if isinstance(b, Para) else b for b in blocks]
+            sections.insert(_position(sections, key), Section(key, _message(t, title), resolved))
 
     checks = d.all_checks()
     failed = sum(not c.holds for c in checks)
@@ -287,9 +293,14 @@ def build_document(
 
 def _position(sections: list[Section], key: str) -> int:
     """Where a command's own section goes: after the built-in section of the same key."""
-    for i, sec in enumerate(sections):
-        if sec.key == key:
-            return i + 1
+    same = [i for i, sec in enumerate(sections) if sec.key == key]
+    if same:  # after the last section of that key, so a command's sections keep their order
+        return same[-1] + 1
+    if key in SECTIONS:  # the built-in section is absent (nothing to show): keep the order
+        later = SECTIONS[SECTIONS.index(key) + 1 :]
+        for i, sec in enumerate(sections):
+            if sec.key in later:
+                return i
     return len(sections)
 
 

@@ -61,6 +61,9 @@ def jacobian_doc(jac: SparseJacobian, values: dict[tuple[int, int], Any], fn: An
 
 def to_dict(d: Derivation) -> dict[str, Any]:
     """The whole derivation as the JSON document of the contract."""
+    from gradsym import progress
+
+    progress.report("writing JSON", 0, 1)
     text = lambda e: expr_text(d, e)  # noqa: E731
     doc: dict[str, Any] = {"command": d.command, "config": d.config}
     doc["symbols"] = {role: t.names() for role, t in d.symbols.items()}
@@ -76,7 +79,10 @@ def to_dict(d: Derivation) -> dict[str, Any]:
         doc.update(extra(d) if callable(extra) else extra)
     doc["checks"] = [c.to_dict() for c in d.all_checks()]
     if d.notes:
-        doc["notes"] = list(d.notes)
+        from gradsym.render.messages import Catalogue
+
+        english = Catalogue("en")
+        doc["notes"] = [n if isinstance(n, str) else english(n[0], **n[1]) for n in d.notes]
     if d.numeric is not None:
         doc["numeric"] = numeric_dict(d, d.numeric)
     return doc

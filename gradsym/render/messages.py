@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 LANGUAGES = ("en", "zh")
 
 EN: dict[str, str] = {
@@ -33,8 +36,8 @@ EN: dict[str, str] = {
     "tensor.upstream": "upstream gradient g = dL/dy",
     "tensor.output": "output y",
     "jacobian.table": "∂{out}/∂{wrt}",
-    "jacobian.intro": "Each table holds ∂y/∂{wrt} for one output element, found by differentiating "
-    "the expanded forward expressions; {nonzeros} of {total} entries are not identically zero.",
+    "jacobian.intro": "Each table holds ∂y/∂{wrt} for one output element; {nonzeros} of {total} "
+    "entries are not identically zero.",
     "grad.intro": "dL/d{wrt} = Σ_o g_o · ∂y_o/∂{wrt}",
     "summary.more": "… {count} more (use --full to show all)",
     "summary.grid": "{shape} grid, showing the top-left {rows}x{cols} corner (use --full to show all)",
@@ -48,30 +51,1535 @@ EN: dict[str, str] = {
     "zero-padded input with g (stride d, dilation s), cropped to the kernel, summed over the batch",
     "check.grad_bias_equals_upstream_sum": "dL/db equals the sum of g",
     "check.jacobian_matches_autodiff_numeric": "the symbolic Jacobians at the given values equal "
-    "an independent exact numeric differentiation of the forward pass",
+    "an independent numeric differentiation of the forward pass (exact, or within 1e-12 "
+    "relative where the map is not polynomial)",
     "check.holds": "holds",
     "check.fails": "FAILS",
     "numeric.values": "values",
     "numeric.absent": "Give values (e.g. {options}) to evaluate everything exactly.",
     "verdict.ok": "All {count} checks hold.",
     "verdict.fail": "{count} check(s) FAILED.",
+    "note.values_missing": "numeric values need {options} as well",
+    # -- render (LaTeX, Markdown, plots, PDF) --
+    "proof.step.chain": "chain rule",
+    "proof.step.jacobian": "differentiation",
+    "proof.step.forward": "forward pass",
+    "proof.step.rhs": "built independently, equal in all {count} entries",
+    "latex.terms": "{count} terms (--full shows all)",
+    "latex.verdict": "({verdict})",
+    "plot.title": "gradsym {command}: Jacobians",
+    "plot.title_flip": "gradsym {command}: Jacobians and the flipped kernel",
+    "plot.title_kernel": "gradsym {command}: the flipped kernel",
+    "plot.gradient": "∂{out}/∂{wrt}: a gradient shaped like {wrt} ({shape})",
+    "plot.expressions": "each cell: its expression (beginning)",
+    "plot.axis_row": "row of {wrt}",
+    "plot.axis_col": "column of {wrt}",
+    "plot.jacobian": "∂{out}/∂{wrt}: {rows} outputs × {cols} entries",
+    "plot.values": "values at the given numbers",
+    "plot.symbols": "colour: the symbol in each entry",
+    "plot.density": "downsampled to {rows}×{cols} cells: share of non-zero entries",
+    "plot.axis_out": "output element {out} (row-major)",
+    "plot.axis_wrt": "element of {wrt} (row-major)",
+    "plot.window": "the window gives {entry}",
+    "plot.result": "result {name}",
+    "plot.terms": "numbers: products summed in each entry",
+    "error.pdf.missing": "--output with .pdf needs {engine} (TeX Live), which is not installed; "
+    "install it (Debian/Ubuntu: apt-get install {packages}) or write the LaTeX with --output FILE.tex",
+    "error.pdf.failed": "{engine} could not compile the document: {message}",
+    "error.pdf.timeout": "{engine} did not finish within {seconds} s; write the LaTeX with "
+    "--output FILE.tex instead",
+    "error.plot.matplotlib": "--plot needs Matplotlib; install it with: pip install \"gradsym[plot]\"",
+    "error.plot.nothing": "--plot: {command} has nothing to draw (no Jacobian)",
+    "error.interrupted": "interrupted",
+    "error.nested": "the input is nested too deeply",
+    "error.memory": "out of memory; choose smaller sizes or a lower --max-terms",
     # -- deconv --
+    "setup.output_padding": "output_padding {output_padding} (extra output positions at the end; "
+    "PyTorch allows it below the stride or the dilation)",
+    "proof.deconv_x_tilde": "x̃: x zero-inserted (stride {stride}), padded {pads}",
+    "proof.deconv_k_rot": "rot180(k), dilated",
+    "proof.deconv_valid": "x̃ is padded by d(k−1)−p before and d(k−1)−p+a after ({pads}; "
+    "negative = cropped). A VALID correlation of the {tilde} grid x̃ with the {kernel} rotated "
+    "kernel gives the {output} output, entry by entry equal to the scattered forward pass.",
+    "proof.deconv_zero_extend": "output_padding {output_padding} is not below the stride "
+    "{stride}, so the matching convolution yields ⌊a/s⌋ = {extension} extra position(s) per "
+    "dimension: x is zero-extended by {extension} at the end to play its upstream gradient.",
+    "check.forward_equals_full_conv_rot180_kernel": "y equals a VALID convolution of x "
+    "zero-inserted by the stride and padded by d(k−1)−p (output_padding extra at the end) "
+    "with the kernel rotated 180°, dilated, in/out channels swapped per group",
+    "check.forward_equals_conv_grad_input": "y equals the gradient of the matching convolution "
+    "wrt its input, with x playing the upstream gradient (conv2d_backprop_input)",
+    "check.grad_input_equals_conv_upstream_kernel": "dL/dx equals the convolution of the padded "
+    "g with the kernel (stride s, dilation d), not rotated",
+    "check.grad_kernel_equals_conv_upstream_input": "dL/dk equals the convolution of the padded "
+    "g with the input (stride d, dilation s), cropped to the kernel, summed over the batch",
     # -- sizes/convention --
+    "title.conv_convention": "{dims}-D convolution ({convention} conventions, related to PyTorch "
+    "by proof)",
+    "title.deconv_convention": "{dims}-D transposed convolution ({convention} conventions, "
+    "related to PyTorch by proof)",
+    "convention.tensorflow.conv": "TensorFlow layouts (tf.nn.conv2d): input {input}, filters "
+    "{kernel}, output {output}; values are read and printed in them. The same cross-correlation "
+    "as PyTorch: move the input to NC…, the filters to (O, I, *k), no flip; padding (before, "
+    "after) {padding} (SAME puts the odd extra at the end).",
+    "convention.jax.conv": "JAX layouts (lax.conv_general_dilated with dimension_numbers "
+    "('{input}', '{kernel}', '{output}')): values are read and printed in them. The same "
+    "cross-correlation as PyTorch: move the input to NC…, the kernel to (O, I, *k), no flip; "
+    "padding (before, after) {padding} (SAME as TensorFlow's).",
+    "convention.tensorflow.deconv": "TensorFlow layouts (tf.nn.conv2d_transpose): input {input}, "
+    "filters {kernel} = (*k, out, in), output {output}; padding {framework_padding}, "
+    "output_shape {output_size}. It is the gradient of tf.nn.conv2d, so it equals PyTorch's "
+    "conv_transpose with the filters read as (I, O, *k) — the channel axes moved, no flip — "
+    "padding (before, after) {padding}, output_padding {output_padding}.",
+    "convention.jax.deconv": "JAX layouts (lax.conv_transpose defaults, transpose_kernel=False): "
+    "input {input}, kernel {kernel}, output {output}; padding {framework_padding}. JAX does not "
+    "flip the kernel: this equals PyTorch's conv_transpose with the kernel rotated 180° and "
+    "read as (I, O, *k) (a layout change, no channel swap), padding (before, after) {padding}, "
+    "output_padding {output_padding} (max(0, s − k_eff) for VALID).",
+    "check.matches_torch_with_layout_change": "the framework's own definition, built "
+    "independently in its layout, equals the PyTorch result with the axes moved (no flip)",
+    "check.matches_torch_with_rot180_kernel": "lax.conv_transpose, built from its own definition "
+    "(the kernel as given), equals PyTorch's conv_transpose with the kernel rotated 180°",
+    "setup.channels_convention": "batch {batch}, in_channels {in_channels}, out_channels "
+    "{out_channels}; {convention} layouts: input {input}, kernel {kernel}, output {output}",
+    "proof.deconv_k_rot_jax": "rot180(PyTorch's kernel) = JAX's k as given, dilated",
+    "title.sizes": "{dims}-D convolution: output sizes",
+    "title.sizes_transposed": "{dims}-D transposed convolution: output sizes",
+    "sizes.formula": "dimension {axis}: {formula}",
+    "sizes.same_torch": "dimension {axis}: padding same (PyTorch, stride 1) pads d(k−1) = "
+    "{d}·({k}−1) = {total} in total: {before} before, {after} after (an odd one goes at the end)",
+    "sizes.same_tensorflow": "dimension {axis}: padding SAME (TensorFlow, JAX): o = ⌈i/s⌉ = "
+    "⌈{i}/{s}⌉ = {o}, total = max((o−1)·s + d(k−1)+1 − i, 0) = max(({o}−1)·{s} + {k_eff} − {i}, "
+    "0) = {total}: {before} before, {after} after (an odd one goes at the end)",
+    "sizes.all_read": "dimension {axis}: every input position is read by some output.",
+    "sizes.unread": "dimension {axis}: {count} input position(s) are never read (0-based):",
+    "sizes.unread_start": "  • at the start: {positions} (the first windows' taps step over them)",
+    "sizes.unread_between": "  • in between: {positions} (windows s apart with taps d apart "
+    "leave gaps)",
+    "sizes.unread_end": "  • at the end: {positions}, lost to floor rounding (remainder "
+    "r = (i + p_b + p_a − d(k−1) − 1) mod s = {remainder})",
+    "sizes.inverse": "dimension {axis}: a transposed convolution with the same k, s, p, d maps "
+    "this output back to {table} (output_padding a → size); the convolution maps each of these "
+    "sizes to this output, and output_padding {restore} restores the input {input}.",
+    "sizes.transposed_dead": "dimension {axis}: input positions whose every contribution is "
+    "cropped away: {dead}; output positions no input writes to (bias only): {empty} (0-based)",
+    "sizes.transposed_inverse": "dimension {axis}: the convolution with the same k, s, p, d maps "
+    "this output back to {back}. The outputs this transposed convolution can give that the "
+    "convolution maps back to {input} exactly: {table} (output_padding a → size).",
+    "sizes.transposed_beyond": "dimension {axis}: output_padding {a} is not below the stride "
+    "{s} (PyTorch allows it because it is below the dilation {d}), so the convolution reads "
+    "⌊a/s⌋ = {extra} more position(s) back than the transposed convolution's input has.",
+    "check.output_size_equals_window_count": "the formula's size equals the number of window "
+    "positions counted one stride at a time along the padded input",
+    "check.output_padding_restores_input": "with each listed output_padding the transposed "
+    "convolution inverts the shape (checked by counting windows)",
     # -- linear/mlp --
+    "title.linear": "fully connected layer Y = X·Wᵀ + b (torch.nn.Linear)",
+    "setup.linear": "batch {batch}, in_features {in_features}, out_features {out_features}, "
+    "bias {bias}: X is (batch, in_features), W is (out_features, in_features) as "
+    "torch.nn.Linear.weight, Y = X·Wᵀ + b is (batch, out_features)",
+    "tensor.weight": "weight w",
+    "section.linear_matrix_forward": "Forward pass in matrix form",
+    "section.linear_matrix_grad": "Gradients in matrix form",
+    "check.grad_input_equals_upstream_weight": "dL/dX equals the matrix product G·W of the "
+    "upstream gradient and the weight",
+    "check.grad_weight_equals_upstream_t_input": "dL/dW equals the matrix product Gᵀ·X of the "
+    "transposed upstream gradient and the input",
+    "title.mlp": "multi-layer perceptron {layers}, activation {activation}",
+    "setup.mlp": "widths {layers} (L = {depth}), activation {activation} on the hidden "
+    "layers (the output layer is linear), biases {bias}",
+    "setup.mlp_names": "w_l,i,j is the weight of layer l from unit i to unit j (w_l is "
+    "n_(l−1) × n_l, the transpose of torch.nn.Linear.weight); b_l,j the bias of unit j of layer l.",
+    "setup.mlp_relu": "relu(z) = Max(0, z); relu′(z) = Heaviside(z, 0), so relu′(0) = 0 as in PyTorch.",
+    "setup.mlp_sigmoid": "sigmoid(z) = 1/(1 + exp(−z)); sigmoid′(z) = exp(−z)/(1 + exp(−z))².",
+    "setup.mlp_tanh": "tanh′(z) = 1 − tanh(z)².",
+    "setup.mlp_no_hidden": "There is no hidden layer, so {activation} is not used.",
+    "section.mlp_params": "Weights and biases",
+    "section.mlp_forward": "Forward pass, layer by layer",
+    "section.mlp_backward": "Chain rule, layer by layer",
+    "mlp.params": "Row i of w_l holds the weights leaving unit i of layer l−1 (layer 0 is the input x).",
+    "mlp.values_hint": "Give values to evaluate everything exactly, e.g. {example} "
+    "(whole tensors, or single elements such as --at w_1_1_1=3).",
+    "mlp.forward_rule": "z_l,j = Σ_i a_(l−1),i · w_l,i,j (+ b_l,j) with a_0 = x; hidden layers "
+    "a_l,j = {activation}(z_l,j); the output is out = z_L.",
+    "mlp.layer": "Layer {layer}: {n_in} → {n_out} units",
+    "mlp.backward_rule": "d_l,j = ∂out/∂z_l,j, from the output back to the input: d_L = 1 for "
+    "the output itself; d_l,j = σ′(z_l,j) · Σ_k w_(l+1),j,k · d_(l+1),k; then "
+    "∂out/∂w_l,i,j = a_(l−1),i · d_l,j, ∂out/∂b_l,j = d_l,j and ∂out/∂x_i = Σ_j w_1,i,j · d_1,j.",
+    "mlp.derivative_none": "No activation: σ′ = 1, and every expression is a polynomial.",
+    "mlp.derivative_relu": "relu′(z) = Heaviside(z, 0): 1 for z > 0, else 0 (relu′(0) = 0, PyTorch's convention).",
+    "mlp.derivative_sigmoid": "sigmoid′(z) = exp(−z)/(1 + exp(−z))² = sigmoid(z)·(1 − sigmoid(z)).",
+    "mlp.derivative_tanh": "tanh′(z) = 1 − tanh(z)².",
+    "mlp.for_output": "For {output}:",
+    "mlp.step_output": "Layer {layer} (output): d_{layer},j = ∂{output}/∂z_{layer},j is 1 for "
+    "{output} itself, 0 otherwise; each weight's gradient is a_{prev},i · d_{layer},j.",
+    "mlp.step_hidden": "Layer {layer}: d_{layer},j = {derivative} · Σ_k w_{next},j,k · d_{next},k; "
+    "each weight's gradient is a_{prev},i · d_{layer},j.",
+    "mlp.step_input": "Input: ∂{output}/∂x_i = Σ_j w_1,i,j · d_1,j.",
+    "mlp.values": "At the given values:",
+    "check.chain_rule_matches_differentiation": "every ∂out/∂(input, weight, bias) found by the "
+    "chain rule, layer by layer, equals the derivative of the whole output expression",
     # -- expr/matrix --
+    "title.expr": "gradient of an expression (NumPy semantics)",
+    "expr.setup": "f = {expression}",
+    "expr.semantics": "NumPy semantics: + − * / ** act element by element with broadcasting, "
+    "@ is the matrix product, .T reverses the axes; sum, mean, max, min, logsumexp, softmax "
+    "take an optional axis; every symbol is real.",
+    "expr.shapes": "Names: {shapes}; f is {output}.",
+    "expr.renamed_scalar": "SymPy reserves the name {name}, so the scalar {name} is written "
+    "{bare}.",
+    "expr.renamed_matrix": "SymPy reserves the name {name}, so the matrix {name} is written "
+    "{bare} in matrix expressions (its elements keep the name {name}).",
+    "expr.unused": "Declared but not used in the expression: {names} (their gradient is 0).",
+    "expr.not_scalar": "f is {shape}, not a scalar: it has a Jacobian but no gradient. For a "
+    "gradient, reduce it to a scalar, e.g. sum(...) or mean(...).",
+    "expr.relu": "relu(z) = Max(0, z); relu′(z) = Heaviside(z, 0), so relu′(0) = 0 as in "
+    "PyTorch.",
+    "expr.kinks": "At a kink SymPy's conventions hold: d|z|/dz = sign(z) (0 at 0); a max/min "
+    "gives each tied argument Heaviside(0) = 1/2.",
+    "expr.values_hint": "Give values to evaluate everything exactly, e.g. {example}.",
+    "section.expr_grad": "Gradient",
+    "expr.grad_intro": "∂f/∂{name} has the shape of {name} ({shape}):",
+    "title.matrix": "matrix calculus in closed matrix form",
+    "matrix.setup": "J = {expression}",
+    "matrix.read_as": "Read as: J = {canonical}",
+    "matrix.semantics": "Matrix semantics: * and @ are both the matrix product (a scalar times "
+    "a matrix scales it), .T transposes; trace, det, inv, norm (Frobenius), hadamard and sum "
+    "are matrix functions; other functions act on scalars (a 1x1 matrix counts as one), or "
+    "element by element on a matrix (which has no closed form here). Every symbol is real.",
+    "matrix.shapes": "Shapes: {shapes}; J is {output}.",
+    "matrix.not_scalar": "J is {shape}, not a scalar: its derivative is a Jacobian (below, "
+    "element by element), not a matrix of the shape of a variable. For a gradient, make J a "
+    "scalar, e.g. trace(...), sum(...) or norm(...).",
+    "matrix.values_hint": "Give values to evaluate everything exactly, e.g. {example}.",
+    "section.matrix_grad": "Gradients in matrix form (dimension consistency)",
+    "matrix.target": "∂J/∂{name} must have the shape of {name}: {shape}.",
+    "matrix.scalar_rule": "1. Scalar rule (treat every matrix as a number; transposes and the "
+    "order of factors are lost): ∂J/∂{name} = {expression}",
+    "matrix.factors": "   factors: {factors} → {verdict}",
+    "matrix.conformable": "{shape}",
+    "matrix.not_conformable": "not conformable",
+    "matrix.consistent": "{shape}, the shape of {name}: consistent",
+    "matrix.inconsistent": "not the shape of {name}: reorder and transpose",
+    "matrix.closed_form": "2. Reorder and transpose until the shapes agree: ∂J/∂{name} = "
+    "{expression}",
+    "matrix.closed_form_already": "2. The shapes already agree; in matrix form: ∂J/∂{name} = "
+    "{expression}",
+    "matrix.same_factors": "   Dropping its transposes and the order of its factors gives the "
+    "scalar rule back: the same factors, rearranged.",
+    "matrix.other_factors": "   The scalar rule does not carry over here; this form comes from "
+    "the matrix differentiation rules.",
+    "matrix.verified": "   Checked element by element: every entry equals ∂J/∂{name}ᵢⱼ of the "
+    "expanded J.",
+    "matrix.refuted": "   Element-by-element check FAILED: {mismatch}.",
+    "matrix.no_closed_form": "No closed matrix form found for ∂J/∂{name} ({reason}); here is "
+    "the element-wise result:",
+    "expr.shapes_scalar": "Names: {shapes}; f is a scalar.",
+    "matrix.shapes_scalar": "Shapes: {shapes}; J is a scalar.",
+    "matrix.sum_of_terms": "a sum of {count} terms, each {shape}",
+    "matrix.a_number": "a number",
+    "matrix.zero": "J does not depend on {name}: ∂J/∂{name} = {expression}.",
+    "matrix.reason_elementwise": "{func} acts element by element on the {shape} matrix {arg}",
+    "matrix.reason_exponent": "{expression} has a symbolic exponent",
+    "matrix.reason_none": "{expression} has no closed form here",
+    "check.closed_form_matches_elementwise": "each closed matrix form equals, entry by entry, "
+    "the derivative of the expression expanded into element symbols",
     # -- pool/batchnorm --
+    "title.pool_max": "{dims}-D max pooling (PyTorch semantics)",
+    "title.pool_avg": "{dims}-D average pooling (PyTorch semantics, count_include_pad=True)",
+    "pool.setup": "input {input}, window {size}, stride {stride}, padding {padding}, dilation "
+    "{dilation}, ceil_mode={ceil_mode} → output {output}",
+    "pool.channels": "batch {batch}, channels {channels}; PyTorch layout (N, C, …); every "
+    "(sample, channel) plane is pooled on its own",
+    "pool.rule_max": "y = Max(window). Its derivative is PyTorch's routing rule: the whole "
+    "gradient goes to the window's first maximum (row-major order), so ∂y/∂x_i = 1 iff "
+    "x_i > Max(earlier cells) and x_i ≥ Max(later cells). SymPy's Max(a, b).diff(a) is "
+    "Heaviside(a − b), which would give 1/2 to each of two equal maxima.",
+    "pool.rule_avg": "y = (sum of the window) / n, where n counts the window's cells inside the "
+    "padded input: padding counts (count_include_pad=True); only a ceil_mode window hanging past "
+    "the padded end divides by fewer.",
+    "pool.section": "Windows and where the gradient goes",
+    "pool.windows_max": "Each g goes to exactly one cell of its window: the first maximum.",
+    "pool.windows_avg": "Each g is spread evenly over its window: every cell of the window of "
+    "y_o receives g_o / n_o.",
+    "pool.readers": "windows reading each cell of x",
+    "pool.divisors": "divisor n of each window of y",
+    "pool.routing_hint": "Give --x values to see which cell of each window receives its gradient.",
+    "pool.routed": "values and received gradients (←) of x",
+    "pool.route_line": "max({cells}) = {value}: {g} goes to {x}",
+    "pool.more": "… {count} more windows (use --full to show all)",
+    "check.grad_routes_to_argmax": "dL/dx sends each g to its window's first maximum (PyTorch's "
+    "rule at ties) and nothing to the window's other cells",
+    "pool.proof_regions": "Proved for every real input: each routing condition is decided on "
+    "every region where x_k is the window's first maximum, and these regions cover all inputs.",
+    "pool.proof_values": "Checked at the given values against a plain scan of each window for "
+    "its first maximum.",
+    "check.grad_spreads_evenly": "dL/dx_i equals the sum, over the windows that read x_i, of "
+    "g_o / n_o (n_o counts padding), gathered input by input",
+    "title.batchnorm": "batch normalisation, training mode (N = {batch} samples, F = {features} "
+    "feature(s))",
+    "batchnorm.setup": "batch N = {batch}, features F = {features}, ε = {eps}; training mode: "
+    "each feature is normalised with the batch mean and the biased batch variance "
+    "(as torch.nn.BatchNorm1d in training mode)",
+    "batchnorm.definitions": "Per feature f: μ_f = (1/N)·Σ_n x_n,f; σ²_f = (1/N)·Σ_n "
+    "(x_n,f − μ_f)²; σ_f = sqrt(σ²_f + ε); x̂_n,f = (x_n,f − μ_f)/σ_f; y_n,f = γ_f·x̂_n,f + β_f. "
+    "The forward pass below is written out in x.",
+    "batchnorm.defaults": "Values: γ defaults to ones and β to zeros (PyTorch's initial values); "
+    "g defaults to ones.",
+    "batchnorm.section": "Compact forms (μ, σ, x̂ as abbreviations)",
+    "batchnorm.chain": "SymPy differentiates y_n = γ·c_n/sqrt(v + ε) + β in c_n = x_n − μ and "
+    "v = σ², and the chain rule adds ∂c_n/∂x_m = δ_nm − 1/N and ∂v/∂x_m = 2·(x_m − μ)/N (both "
+    "found by differentiating the expanded polynomials in x). Simplified:",
+    "batchnorm.compact": "The gradients reduce to the compact forms:",
+    "batchnorm.values": "Batch statistics at the given values:",
+    "batchnorm.mean": "μ (batch mean)",
+    "batchnorm.variance": "σ² (biased variance)",
+    "batchnorm.sigma": "σ = sqrt(σ² + ε)",
+    "batchnorm.xhat": "x̂ (normalised input)",
+    "batchnorm.more": "… {count} more dL/dx rows (use --full to show all)",
+    "tensor.gamma": "scale γ",
+    "tensor.beta": "shift β",
+    "tensor.eps": "ε",
+    "check.grad_input_equals_compact_form": "dL/dx from SymPy's derivatives equals "
+    "γ/(N·σ)·(N·g − Σg − x̂·Σ g·x̂); every ∂y_n/∂x_m equals γ/(N·σ)·(N·δ_nm − 1 − x̂_n·x̂_m); "
+    "dL/dγ = Σ g·x̂ and dL/dβ = Σ g (exact polynomial arithmetic, no sampling)",
     # -- chain --
+    "title.chain": "{dims}-D convolution stacked {depth} deep + {loss} loss: the chain rule, "
+    "layer by layer",
+    "tensor.chain_input": "network input a_1",
+    "tensor.chain_target": "target t",
+    "chain.setup.stack": "Depth {depth}: every layer is this convolution with its own kernel k_l "
+    "(and bias b_l), {path}, then the {loss} loss against the target t, the mean over all {count} "
+    "elements.",
+    "chain.setup.names": "Layer l reads its input activation a_l and writes a_(l+1) = conv(a_l, k_l) "
+    "+ b_l. Backwards, d_l = ∂L/∂a_(l+1) is the gradient arriving at layer l's output; the layer "
+    "turns it into ∂L/∂k_l, ∂L/∂b_l and ∂L/∂a_l = d_(l−1), which it passes down.",
+    "chain.setup.sizes": "activation sizes, layer by layer: {sizes}",
+    "chain.setup.expand": "--expand: every result is also written down to the network input a_1, "
+    "all kernels and biases, and the loss gradient d_{last}.",
+    "chain.setup.values": "Give --x, --k{bias} (once for every layer, or one per layer) to evaluate "
+    "every layer exactly; --target defaults to zeros.",
+    "chain.section.layers_forward": "Forward pass, layer by layer",
+    "chain.section.layers_backward": "Backward pass, layer by layer: the chain rule from layer "
+    "{last} down to layer 1",
+    "chain.section.forward": "Layer {layer} forward: a_{next} = conv(a_{layer}, k_{layer})",
+    "chain.section.forward_bias": "Layer {layer} forward: a_{next} = conv(a_{layer}, k_{layer}) + b_{layer}",
+    "chain.section.loss_grad": "Loss gradient d_{last} = ∂L/∂a_{next}: where the chain rule starts",
+    "chain.section.backward": "Layer {layer} backward: d_{layer} in, ∂L/∂a_{layer} out",
+    "chain.loss_grad.l1": "For L = mean |a − t| over n = {count} elements, ∂L/∂a = sign(a − t)/n, "
+    "with sign(0) = 0 as PyTorch takes it.",
+    "chain.loss_grad.mse": "For L = mean (a − t)² over n = {count} elements, ∂L/∂a = 2(a − t)/n.",
+    "chain.incoming.loss": "d_{layer} = ∂L/∂a_{next} arrives from the loss.",
+    "chain.incoming.layer": "d_{layer} = ∂L/∂a_{next} arrives from layer {next}: it is the gradient "
+    "layer {next} passed down.",
+    "chain.grad.kernel": "Kernel gradient: the convolution of this layer's input a_{layer} with "
+    "d_{layer} (proved below).",
+    "chain.grad.bias": "Bias gradient: the sum of d_{layer}.",
+    "chain.grad.input": "Gradient passed down: the full convolution of d_{layer} with k_{layer} "
+    "rotated 180° (proved below). It is d_{below}, the incoming gradient of layer {below}.",
+    "chain.grad.input_first": "Gradient for the network input a_1: the full convolution of d_1 with "
+    "k_1 rotated 180° (proved below).",
+    "chain.expanded.forward": "Expanded down to the network input:",
+    "chain.expanded.grad": "Expanded down to the network input (d_{last}, the loss gradient, kept):",
+    "chain.check_layer": "(layer {layer}: input a_{layer}, kernel k_{layer}, incoming gradient "
+    "d_{layer})",
+    "check.loss_grad_equals_derivative": "∂L/∂a given by the loss's rule equals the loss "
+    "differentiated term by term",
+    "check.chain_rule_equals_direct_differentiation": "every layer's gradients, expanded down to "
+    "the network input, equal differentiating the whole network at once",
     # -- general --
+    "title.general_conv": "{dims}-D convolution for every size (symbolic n, k, s, d, p)",
+    "title.general_deconv": "{dims}-D transposed convolution for every size (symbolic n, k, s, d, p, q)",
+    "general.setup.sizes": "Sizes are integer symbols: input length {n} ≥ 1, kernel length {k} ≥ 1, "
+    "stride {s} ≥ 1, dilation {d} ≥ 1, padding {p} ≥ 0{extra}; the output length is {sizes}.",
+    "general.setup.q": ", output padding {q} ≥ 0",
+    "general.setup.nd": "{dims}-D is the product of 1-D index maps: every axis has its own sizes "
+    "and indices (subscripts 1, 2, …), and every delta and bracket acts on one axis. The prose "
+    "below writes the 1-D names (n, i, …) for any axis.",
+    "general.setup.indices": "Indices are 0-based: x[j] is named with j + 1 in the concrete "
+    "derivations (x[0] is x_1); w is the kernel (named k_… there); g = ∂L/∂y is the upstream "
+    "gradient.",
+    "general.setup.padded": "{hat} is {t} padded with zeros: it equals {t}[e] where {bounds}, and "
+    "0 outside.",
+    "general.setup.brackets": "Piecewise((f, C), (0, True)) is f where the conditions C hold and 0 "
+    "elsewhere; Contains(v, Range(0, k)) says that v is one of the whole numbers 0, 1, …, k − 1, "
+    "and Contains(v, Integers) that v is a whole number; KroneckerDelta(u, v) is 1 when u = v and "
+    "0 otherwise.",
+    "general.section.forward": "The forward pass, written with indexed symbols",
+    "general.section.jacobian": "Differentiating indexed symbols: Kronecker deltas",
+    "general.section.grad": "Gradients for every size: eliminating the deltas",
+    "general.section.proof": "The closed forms are convolutions",
+    "general.section.instance": "The same derivation at {sizes}",
+    "general.jacobian.intro": "One Jacobian entry, for every output index and every index of the "
+    "tensor differentiated at once:",
+    "general.grad.input": "∂L/∂x, step by step:",
+    "general.grad.kernel": "∂L/∂w, step by step:",
+    "general.grad.bias": "∂L/∂b, step by step:",
+    "general.rule.definition_conv": "Definition (cross-correlation, as in PyTorch): output i reads "
+    "the zero-padded input at {read}.",
+    "general.rule.definition_deconv": "Definition (PyTorch's transposed convolution): every input "
+    "element x[{i}] adds x[{i}]·w[{a}] to the output position {pos}; positions outside the output "
+    "are dropped.",
+    "general.rule.chain": "Chain rule: L depends on {t} only through y, and {g} = ∂L/∂y.",
+    "general.rule.differentiate": "Differentiate the indexed symbols: ∂{t}[{e}]/∂{t}[{j}] = {deltas}, "
+    "a Kronecker delta per axis; nothing else ({others}) depends on {t} (product rule).",
+    "general.rule.differentiate_padded": "Differentiate the indexed symbols: ∂xhat[e]/∂{t}[{j}] = "
+    "{deltas}, a Kronecker delta per axis — xhat[e] is {t}[e] inside the input and 0 outside, and "
+    "{j} lies inside; nothing else ({others}) depends on {t} (product rule).",
+    "general.rule.differentiate_renamed": "Rename the forward pass's summation index {old} → {new}, "
+    "so that it is not confused with the free index {old}; then ∂{t}[{new}]/∂{t}[{old}] = "
+    "{deltas}, and nothing else ({others}) depends on {t}.",
+    "general.rule.differentiate_bias": "∂b/∂b = 1, and nothing else depends on b.",
+    "general.rule.eliminate": "Eliminate the Kronecker deltas: {details}.",
+    "general.solved": "summing over {var} against δ({lhs}, {rhs}) keeps only {var} = {value}",
+    "general.solved.kept": ", provided that {conds} (kept as a condition)",
+    "general.solved.dropped": "; {conds}: always true here (from the index ranges), so dropped",
+    "general.cond.integer": "{value} ∈ ℤ",
+    "general.and": " and ",
+    "general.rule.reverse": "Run the kernel index backwards ({maps}), which only reorders a finite "
+    "sum: it undoes the 180° rotation of the kernel.",
+    "general.rule.absorb": "The brackets {bounds} on a read {t}[e] make it the zero-padded read "
+    "{hat}[e].",
+    "general.rule.expand": "Expand the definitions of {names} into sums with Kronecker deltas.",
+    "general.rule.definition_full": "By definition of the full correlation and the crop:",
+    "general.rule.definition_conv_kernel": "By definition (xhat is the input zero-padded by p):",
+    "general.rule.definition_sum": "By definition:",
+    "general.rule.conv_grad_input": "The same elimination, applied to that convolution, gives its "
+    "closed form; with x in place of g:",
+    "general.rule.definition_conv_upstream": "By definition (the convolution's forward pass with g "
+    "as the input; ghat is g zero-padded):",
+    "general.rule.definition_conv_input": "By definition (ghat is g zero-padded):",
+    "general.def.full_conv": "Right-hand side, from its definition{per_axis}: zero-insert {src} by "
+    "the stride, {tilde}[t] = Σ_i {src}[i]·δ(t, s·i) over 0 ≤ i ≤ {length} − 1 (zero elsewhere); "
+    "rotate the kernel by 180° and dilate it, wtilde[v] = Σ_a w[k−1−a]·δ(v, d·a) for 0 ≤ v ≤ "
+    "d(k−1); the full correlation pads {tilde} with d(k−1) zeros on both sides, F[u] = Σ_v "
+    "{tilde}[u − d(k−1) + v]·wtilde[v]; cropping by the padding keeps F[{free} + p].",
+    "general.per_axis": " (on every axis, with that axis's sizes and indices)",
+    "general.def.conv_kernel": "Right-hand side, from its definition: pad x with p zeros and "
+    "correlate it with g as the kernel, stride d and dilation s, cropped to 0 ≤ a ≤ k − 1.",
+    "general.def.bias": "Right-hand side: B, the sum of g over every output position.",
+    "general.def.conv_grad_input": "Right-hand side: G, the input gradient of the convolution with "
+    "input length o and the same k, s, d, p, whose upstream gradient is x (length n), read at m.",
+    "general.def.conv_upstream_kernel": "Right-hand side: C = conv(g, w) with stride s, dilation d "
+    "and padding p — the convolution's forward pass with g as its input.",
+    "general.def.conv_upstream_input": "Right-hand side: C, the correlation of g zero-padded by p "
+    "with x as the kernel, stride d and dilation s, cropped to 0 ≤ a ≤ k − 1.",
+    "general.check.full_conv": "for every size, ∂L/∂x[j] equals the full convolution of the "
+    "stride-zero-inserted g with the kernel rotated 180° and dilated, cropped by the padding",
+    "general.check.conv_kernel": "for every size, ∂L/∂w[a] equals the correlation of the "
+    "zero-padded input with g (stride d, dilation s)",
+    "general.check.bias": "for every size, ∂L/∂b equals the sum of g",
+    "general.check.deconv_full_conv": "for every size, the transposed convolution equals the full "
+    "convolution of the stride-zero-inserted input with the kernel rotated 180° and dilated, "
+    "cropped by the padding",
+    "general.check.deconv_conv_grad": "for every size, the transposed convolution equals the input "
+    "gradient of the convolution with the same kernel, stride, dilation and padding",
+    "general.check.deconv_grad_input": "for every size, ∂L/∂x equals the convolution of g with the "
+    "kernel (stride s, dilation d, padding p)",
+    "general.check.deconv_grad_kernel": "for every size, ∂L/∂w equals the correlation of the "
+    "zero-padded g with the input (stride d, dilation s)",
+    "general.same": "This reduces to the closed form of {closed} derived above, term for term "
+    "(the same normal form), so the identity holds for every size.",
+    "general.differs": "This does NOT reduce to the closed form of {closed} (different normal forms).",
+    "check.general_matches_concrete": "substituting concrete sizes into every step of the general "
+    "derivation gives exactly the concrete engine's expressions",
+    "general.grid": "Checked at {count} configurations ({ranges}{sample}): each of the {steps} steps "
+    "written with indexed symbols, expanded at those sizes, equals the concrete engine's forward "
+    "pass, Jacobian or gradient, element by element.",
+    "general.grid.sample": "; in {dims}-D a fixed sample of {count} combinations of them per axis",
+    "general.instance.intro": "Each closed form, expanded at these sizes, prints exactly as the "
+    "concrete derivation (w is k here; indices are 1-based in the names). Every other step "
+    "expands to the same expressions (checked).",
+    "general.instance.chain": "{lhs}, from step {step}:",
     # -- robustness --
 }
 
-ZH: dict[str, str] = {}
+ZH: dict[str, str] = {
+    "title.conv": "{dims} 维卷积（互相关，PyTorch 语义）",
+    "title.deconv": "{dims} 维转置卷积（PyTorch 语义）",
+    "section.setup": "设定",
+    "section.symbols": "符号",
+    "section.forward": "前向传播",
+    "section.jacobian": "雅可比矩阵",
+    "section.grad": "梯度（向量-雅可比积）",
+    "section.proof": "证明",
+    "section.numeric": "数值",
+    "section.checks": "检验",
+    "setup.shapes": "输入 {input}，卷积核 {kernel}，步幅 {stride}，填充 {padding}，膨胀 {dilation}，分组 {groups} → 输出 {output}",
+    "setup.channels": "批量 {batch}，输入通道 {in_channels}，输出通道 {out_channels}；PyTorch 布局：输入 (N, C_in, …)，权重 {weight_layout}，输出 (N, C_out, …)",
+    "setup.bias": "偏置：{bias}",
+    "setup.upstream": "g 是上游梯度 dL/dy，每个输出元素一个符号。",
+    "word.on": "开",
+    "word.off": "关",
+    "tensor.input": "输入 x",
+    "tensor.kernel": "卷积核 k",
+    "tensor.bias": "偏置 b",
+    "tensor.upstream": "上游梯度 g = dL/dy",
+    "tensor.output": "输出 y",
+    "jacobian.table": "∂{out}/∂{wrt}",
+    "jacobian.intro": "每张表是某一个输出元素的 ∂y/∂{wrt};{total} 个元素中有 {nonzeros} 个不恒为零。",
+    "grad.intro": "dL/d{wrt} = Σ_o g_o · ∂y_o/∂{wrt}",
+    "summary.more": "…… 另有 {count} 项（加 --full 显示全部）",
+    "summary.grid": "{shape} 网格，只显示左上角 {rows}x{cols}（加 --full 显示全部）",
+    "proof.g_tilde": "g̃:g 按步幅插零，四周填充 d(k−1)，末尾再补 r = {remainder} 个零",
+    "proof.k_rot": "rot180(k)，已膨胀",
+    "proof.crop": "g̃ 与 rot180(k) 做互相关得到 {full} 网格；裁剪行列 [p : p+i] = {crop}，恰好得到 dL/dx。",
+    "check.grad_input_equals_full_conv_rot180_kernel": "dL/dx 等于按步幅插零后的 g 与旋转 180°（并膨胀）的卷积核做全卷积，再裁剪到输入大小",
+    "check.grad_kernel_equals_conv_input_upstream": "dL/dk 等于零填充后的输入与 g 做卷积（步幅 d，膨胀 s），裁剪到卷积核大小，并对批量求和",
+    "check.grad_bias_equals_upstream_sum": "dL/db 等于 g 的各元素之和",
+    "check.jacobian_matches_autodiff_numeric": "在给定数值处，符号雅可比矩阵与对前向传播独立进行的数值求导结果相等（多项式映射时精确相等，否则相对误差在 1e-12 以内）",
+    "check.holds": "成立",
+    "check.fails": "不成立",
+    "numeric.values": "数值",
+    "numeric.absent": "给出数值（例如 {options}）即可精确计算所有结果。",
+    "verdict.ok": "全部 {count} 项检验成立。",
+    "verdict.fail": "{count} 项检验不成立。",
+    "note.values_missing": "数值计算还需要 {options}",
+    # -- render (LaTeX, Markdown, plots, PDF) --
+    "proof.step.chain": "链式法则",
+    "proof.step.jacobian": "逐项求导",
+    "proof.step.forward": "前向传播",
+    "proof.step.rhs": "右边独立构造，全部 {count} 个元素相等",
+    "latex.terms": "共 {count} 项（--full 显示全部）",
+    "latex.verdict": "({verdict})",
+    "plot.title": "gradsym {command}：雅可比矩阵",
+    "plot.title_flip": "gradsym {command}：雅可比矩阵与翻转的卷积核",
+    "plot.title_kernel": "gradsym {command}：翻转的卷积核",
+    "plot.gradient": "∂{out}/∂{wrt}：梯度，形状同 {wrt}({shape})",
+    "plot.expressions": "每格：该元素的表达式（开头部分）",
+    "plot.axis_row": "{wrt} 的行",
+    "plot.axis_col": "{wrt} 的列",
+    "plot.jacobian": "∂{out}/∂{wrt}:{rows} 个输出 × {cols} 个元素",
+    "plot.values": "给定数值处的值",
+    "plot.symbols": "颜色：每个元素是哪个符号",
+    "plot.density": "降采样为 {rows}×{cols} 格：每格中非零元素的比例",
+    "plot.axis_out": "输出元素 {out}（按行优先）",
+    "plot.axis_wrt": "{wrt} 的元素（按行优先）",
+    "plot.window": "窗口给出 {entry}",
+    "plot.result": "结果 {name}",
+    "plot.terms": "数字：每个元素中相加的乘积个数",
+    "error.pdf.missing": "--output 输出 .pdf 需要 {engine}(TeX Live)，但未安装；请安装（Debian/Ubuntu:apt-get install {packages}），或用 --output FILE.tex 输出 LaTeX",
+    "error.pdf.failed": "{engine} 无法编译该文档：{message}",
+    "error.pdf.timeout": "{engine} 在 {seconds} 秒内未完成；请改用 --output FILE.tex 输出 LaTeX",
+    "error.plot.matplotlib": "--plot 需要 Matplotlib；请安装：pip install \"gradsym[plot]\"",
+    "error.plot.nothing": "--plot:{command} 没有可画的内容（没有雅可比矩阵）",
+    "error.interrupted": "已中断",
+    "error.nested": "输入嵌套过深",
+    "error.memory": "内存不足；请选择更小的尺寸或更低的 --max-terms",
+    # -- deconv --
+    "setup.output_padding": "output_padding {output_padding}（在末尾额外增加的输出位置；PyTorch 要求它小于步幅或膨胀）",
+    "proof.deconv_x_tilde": "x̃:x 按步幅 {stride} 插零，前面填充 d(k−1)−p，后面填充 d(k−1)−p+a，即 {pads}（负数表示裁剪）",
+    "proof.deconv_k_rot": "rot180(k)，已膨胀",
+    "proof.deconv_valid": "x̃ 前面填充 d(k−1)−p，后面填充 d(k−1)−p+a({pads}；负数表示裁剪)。{tilde} 网格 x̃ 与 {kernel} 的旋转卷积核做 VALID 互相关，得到 {output} 的输出，与按散射方式计算的前向传播逐元素相等。",
+    "proof.deconv_zero_extend": "output_padding {output_padding} 不小于步幅 {stride}，因此对应的卷积在每个维度多出 {extension} 个位置；x 在末尾补同样多的零，充当它的上游梯度。",
+    "check.forward_equals_full_conv_rot180_kernel": "y 等于：x 按步幅插零、填充 d(k−1)−p（末尾另加 output_padding）后，与旋转 180°、膨胀、且每组交换输入/输出通道的卷积核做 VALID 卷积",
+    "check.forward_equals_conv_grad_input": "y 等于对应卷积对其输入的梯度，x 充当上游梯度（conv2d_backprop_input）",
+    "check.grad_input_equals_conv_upstream_kernel": "dL/dx 等于填充后的 g 与卷积核做卷积（步幅 s，膨胀 d），卷积核不旋转",
+    "check.grad_kernel_equals_conv_upstream_input": "dL/dk 等于填充后的 g 与输入做卷积（步幅 d，膨胀 s），裁剪到卷积核大小，并对批量求和",
+    # -- sizes/convention --
+    "title.conv_convention": "{dims} 维卷积（{convention} 约定，经证明与 PyTorch 相对应）",
+    "title.deconv_convention": "{dims} 维转置卷积（{convention} 约定，经证明与 PyTorch 相对应）",
+    "convention.tensorflow.conv": "TensorFlow 布局（tf.nn.conv2d）：输入 {input}，滤波器 {kernel}，输出 {output}；数值按这些布局读取和打印。与 PyTorch 是同一个互相关：把输入换成 NC…，滤波器换成 (O, I, *k)，不翻转；填充（前， 后）为 {padding}(SAME 把多出的奇数个放在末尾)。",
+    "convention.jax.conv": "JAX 布局（lax.conv_general_dilated,dimension_numbers 为 ('{input}', '{kernel}', '{output}')）：数值按这些布局读取和打印。与 PyTorch 是同一个互相关：把输入换成 NC…，卷积核换成 (O, I, *k)，不翻转；填充（前， 后）为 {padding}(SAME 与 TensorFlow 相同)。",
+    "convention.tensorflow.deconv": "TensorFlow 布局（tf.nn.conv2d_transpose）：输入 {input}，滤波器 {kernel} = (*k, out, in)，输出 {output};padding {framework_padding},output_shape {output_size}。它是 tf.nn.conv2d 的梯度，因此等于把滤波器读作 (I, O, *k) 的 PyTorch conv_transpose（只移动通道轴，不翻转），填充（前， 后）为 {padding},output_padding 为 {output_padding}。",
+    "convention.jax.deconv": "JAX 布局（lax.conv_transpose 默认值，transpose_kernel=False）：输入 {input}，卷积核 {kernel}，输出 {output};padding {framework_padding}。JAX 不翻转卷积核：它等于把卷积核旋转 180° 并读作 (I, O, *k) 的 PyTorch conv_transpose（只改变布局，不交换通道），填充（前， 后）为 {padding},output_padding 为 {output_padding}(VALID 时为 max(0, s − k_eff))。",
+    "check.matches_torch_with_layout_change": "按该框架自身定义、在其布局中独立构造的结果，等于移动坐标轴后的 PyTorch 结果（不翻转）",
+    "check.matches_torch_with_rot180_kernel": "按 lax.conv_transpose 自身定义（卷积核原样）构造的结果，等于卷积核旋转 180° 后的 PyTorch conv_transpose",
+    "setup.channels_convention": "批量 {batch}，输入通道 {in_channels}，输出通道 {out_channels};{convention} 布局：输入 {input}，卷积核 {kernel}，输出 {output}",
+    "proof.deconv_k_rot_jax": "rot180(PyTorch 的卷积核) = JAX 原样给出的 k，已膨胀",
+    "title.sizes": "{dims} 维卷积：输出尺寸",
+    "title.sizes_transposed": "{dims} 维转置卷积：输出尺寸",
+    "sizes.formula": "第 {axis} 维：{formula}",
+    "sizes.same_torch": "第 {axis} 维：padding same(PyTorch，步幅 1)共填充 d(k−1) = {d}·({k}−1) = {total}：前面 {before}，后面 {after}（多出的一个放在末尾）",
+    "sizes.same_tensorflow": "第 {axis} 维：padding SAME(TensorFlow、JAX):o = ⌈i/s⌉ = ⌈{i}/{s}⌉ = {o}，总填充 = max((o−1)·s + d(k−1)+1 − i, 0) = max(({o}−1)·{s} + {k_eff} − {i}, 0) = {total}：前面 {before}，后面 {after}（多出的一个放在末尾）",
+    "sizes.all_read": "第 {axis} 维：每个输入位置都被某个输出读取。",
+    "sizes.unread": "第 {axis} 维：有 {count} 个输入位置从未被读取（从 0 开始计数）：",
+    "sizes.unread_start": "  • 开头：{positions}（最前面几个窗口的采样点跳过了它们）",
+    "sizes.unread_between": "  • 中间：{positions}（窗口相隔 s、采样点相隔 d，留下空隙）",
+    "sizes.unread_end": "  • 末尾：{positions}，因向下取整而丢失（余数 r = (i + p_b + p_a − d(k−1) − 1) mod s = {remainder}）",
+    "sizes.inverse": "第 {axis} 维：k、s、p、d 相同的转置卷积把这个输出映射回 {table}(output_padding a → 尺寸)；卷积把这些尺寸都映射到这个输出，output_padding {restore} 恢复输入 {input}。",
+    "sizes.transposed_dead": "第 {axis} 维：所有贡献都被裁掉的输入位置：{dead}；没有输入写入（只有偏置）的输出位置：{empty}（从 0 开始计数）",
+    "sizes.transposed_inverse": "第 {axis} 维：k、s、p、d 相同的卷积把这个输出映射回 {back}。这个转置卷积能给出、且卷积恰好映射回 {input} 的输出：{table}(output_padding a → 尺寸)。",
+    "sizes.transposed_beyond": "第 {axis} 维：output_padding {a} 不小于步幅 {s}(PyTorch 允许，是因为它小于膨胀 {d})，因此卷积比转置卷积的输入多往回读 ⌊a/s⌋ = {extra} 个位置。",
+    "check.output_size_equals_window_count": "公式给出的尺寸等于沿填充后的输入每次移动一个步幅数出的窗口位置个数",
+    "check.output_padding_restores_input": "对列出的每个 output_padding，转置卷积都还原了形状（通过数窗口检验）",
+    # -- linear/mlp --
+    "title.linear": "全连接层 Y = X·Wᵀ + b(torch.nn.Linear)",
+    "setup.linear": "批量 {batch},in_features {in_features},out_features {out_features}，偏置 {bias}:X 形状为 (batch, in_features),W 形状为 (out_features, in_features)，与 torch.nn.Linear.weight 相同，Y = X·Wᵀ + b 形状为 (batch, out_features)",
+    "tensor.weight": "权重 w",
+    "section.linear_matrix_forward": "矩阵形式的前向传播",
+    "section.linear_matrix_grad": "矩阵形式的梯度",
+    "check.grad_input_equals_upstream_weight": "dL/dX 等于上游梯度与权重的矩阵乘积 G·W",
+    "check.grad_weight_equals_upstream_t_input": "dL/dW 等于转置的上游梯度与输入的矩阵乘积 Gᵀ·X",
+    "title.mlp": "多层感知机 {layers}，激活函数 {activation}",
+    "setup.mlp": "各层宽度 {layers}({depth} 个权重层)，隐藏层激活函数 {activation}（输出层为线性），偏置 {bias}",
+    "setup.mlp_names": "w_l,i,j 是第 l 层从单元 i 到单元 j 的权重（w_l 的形状为 n_(l−1) × n_l，即 torch.nn.Linear.weight 的转置）;b_l,j 是第 l 层单元 j 的偏置。",
+    "setup.mlp_relu": "relu(z) = Max(0, z);relu′(z) = Heaviside(z, 0)，因此与 PyTorch 一样 relu′(0) = 0。",
+    "setup.mlp_sigmoid": "sigmoid(z) = 1/(1 + exp(−z));sigmoid′(z) = exp(−z)/(1 + exp(−z))²。",
+    "setup.mlp_tanh": "tanh′(z) = 1 − tanh(z)²。",
+    "setup.mlp_no_hidden": "没有隐藏层，因此不使用 {activation}。",
+    "section.mlp_params": "权重与偏置",
+    "section.mlp_forward": "逐层前向传播",
+    "section.mlp_backward": "逐层链式法则",
+    "mlp.params": "w_l 的第 i 行是从第 l−1 层单元 i 出发的权重（第 0 层即输入 x）。",
+    "mlp.values_hint": "给出数值即可精确计算所有结果，例如 {example}（整个张量，或单个元素，如 --at w_1_1_1=3）。",
+    "mlp.forward_rule": "z_l,j = Σ_i a_(l−1),i · w_l,i,j (+ b_l,j)，其中 a_0 = x；隐藏层 a_l,j = {activation}(z_l,j)；输出 out = z_L。",
+    "mlp.layer": "第 {layer} 层：{n_in} → {n_out} 个单元",
+    "mlp.backward_rule": "d_l,j = ∂out/∂z_l,j，从输出反向传到输入：对输出本身 d_L = 1;d_l,j = σ′(z_l,j) · Σ_k w_(l+1),j,k · d_(l+1),k；于是 ∂out/∂w_l,i,j = a_(l−1),i · d_l,j,∂out/∂b_l,j = d_l,j,∂out/∂x_i = Σ_j w_1,i,j · d_1,j。",
+    "mlp.derivative_none": "没有激活函数：σ′ = 1，每个表达式都是多项式。",
+    "mlp.derivative_relu": "relu′(z) = Heaviside(z, 0):z > 0 时为 1，否则为 0(relu′(0) = 0，与 PyTorch 的约定一致)。",
+    "mlp.derivative_sigmoid": "sigmoid′(z) = exp(−z)/(1 + exp(−z))² = sigmoid(z)·(1 − sigmoid(z))。",
+    "mlp.derivative_tanh": "tanh′(z) = 1 − tanh(z)²。",
+    "mlp.for_output": "对 {output}：",
+    "mlp.step_output": "第 {layer} 层（输出层）：d_{layer},j = ∂{output}/∂z_{layer},j 对 {output} 本身为 1，否则为 0；每个权重的梯度为 a_{prev},i · d_{layer},j。",
+    "mlp.step_hidden": "第 {layer} 层：d_{layer},j = {derivative} · Σ_k w_{next},j,k · d_{next},k；每个权重的梯度为 a_{prev},i · d_{layer},j。",
+    "mlp.step_input": "输入：∂{output}/∂x_i = Σ_j w_1,i,j · d_1,j。",
+    "mlp.values": "在给定数值处：",
+    "check.chain_rule_matches_differentiation": "逐层用链式法则求出的每个 ∂out/∂（输入， 权重， 偏置），都等于对整个输出表达式直接求导的结果",
+    # -- expr/matrix --
+    "title.expr": "表达式的梯度（NumPy 语义）",
+    "expr.setup": "f = {expression}",
+    "expr.semantics": "NumPy 语义：+ − * / ** 逐元素运算并广播，@ 是矩阵乘法，.T 反转坐标轴；sum、mean、max、min、logsumexp、softmax 可带可选的 axis；所有符号都是实数。",
+    "expr.shapes": "名称：{shapes};f 是{output}。",
+    "expr.renamed_scalar": "SymPy 保留了名称 {name}，因此标量 {name} 写作 {bare}。",
+    "expr.renamed_matrix": "SymPy 保留了名称 {name}，因此矩阵 {name} 在矩阵表达式中写作 {bare}（其元素仍叫 {name}）。",
+    "expr.unused": "已声明但表达式中未使用：{names}（它们的梯度为 0）。",
+    "expr.not_scalar": "f 的形状是 {shape}，不是标量：它有雅可比矩阵，但没有梯度。要得到梯度，请把它化为标量，例如 sum(...) 或 mean(...)。",
+    "expr.relu": "relu(z) = Max(0, z);relu′(z) = Heaviside(z, 0)，因此与 PyTorch 一样 relu′(0) = 0。",
+    "expr.kinks": "在不可导点采用 SymPy 的约定：d|z|/dz = sign(z)（在 0 处为 0）；max/min 给每个并列的参数 Heaviside(0) = 1/2。",
+    "expr.values_hint": "给出数值即可精确计算所有结果，例如 {example}。",
+    "section.expr_grad": "梯度",
+    "expr.grad_intro": "∂f/∂{name} 与 {name} 形状相同（{shape}）：",
+    "title.matrix": "闭式矩阵形式的矩阵微积分",
+    "matrix.setup": "J = {expression}",
+    "matrix.read_as": "读作：J = {canonical}",
+    "matrix.semantics": "矩阵语义：* 与 @ 都是矩阵乘法（标量乘矩阵即缩放），.T 表示转置；trace、det、inv、norm(Frobenius)、hadamard 和 sum 是矩阵函数；其他函数作用于标量（1x1 矩阵算作标量），或逐元素作用于矩阵（此时没有闭式）。所有符号都是实数。",
+    "matrix.shapes": "形状：{shapes};J 是{output}。",
+    "matrix.not_scalar": "J 的形状是 {shape}，不是标量：它的导数是雅可比矩阵（见下文，逐元素），而不是与某个变量同形的矩阵。要得到梯度，请让 J 成为标量，例如 trace(...)、sum(...) 或 norm(...)。",
+    "matrix.values_hint": "给出数值即可精确计算所有结果，例如 {example}。",
+    "section.matrix_grad": "矩阵形式的梯度（维度一致性）",
+    "matrix.target": "∂J/∂{name} 必须与 {name} 形状相同：{shape}。",
+    "matrix.scalar_rule": "1. 标量法则（把每个矩阵当作数；转置和因子顺序都丢失了）：∂J/∂{name} = {expression}",
+    "matrix.factors": "   因子：{factors} → {verdict}",
+    "matrix.conformable": "{shape}",
+    "matrix.not_conformable": "维度不匹配",
+    "matrix.consistent": "{shape}，正是 {name} 的形状：一致",
+    "matrix.inconsistent": "不是 {name} 的形状：需要重排并转置",
+    "matrix.closed_form": "2. 重排并转置，直到形状一致：∂J/∂{name} = {expression}",
+    "matrix.closed_form_already": "2. 形状已经一致；矩阵形式为：∂J/∂{name} = {expression}",
+    "matrix.same_factors": "   去掉它的转置和因子顺序，就回到标量法则：同样的因子，只是重新排列。",
+    "matrix.other_factors": "   标量法则在这里不适用；这个形式来自矩阵求导法则。",
+    "matrix.verified": "   逐元素检验：每个元素都等于展开后的 J 的 ∂J/∂{name}ᵢⱼ。",
+    "matrix.refuted": "   逐元素检验不成立：{mismatch}。",
+    "matrix.no_closed_form": "未找到 ∂J/∂{name} 的闭式矩阵形式（{reason}）；以下是逐元素的结果：",
+    "expr.shapes_scalar": "名称：{shapes};f 是标量。",
+    "matrix.shapes_scalar": "形状：{shapes};J 是标量。",
+    "matrix.sum_of_terms": "{count} 项之和，每项为 {shape}",
+    "matrix.a_number": "一个数",
+    "matrix.zero": "J 不依赖于 {name}:∂J/∂{name} = {expression}。",
+    "matrix.reason_elementwise": "{func} 逐元素作用于 {shape} 矩阵 {arg}",
+    "matrix.reason_exponent": "{expression} 的指数是符号",
+    "matrix.reason_none": "{expression} 在这里没有闭式",
+    "check.closed_form_matches_elementwise": "每个闭式矩阵形式都逐元素等于把表达式展开成元素符号后求得的导数",
+    # -- pool/batchnorm --
+    "title.pool_max": "{dims} 维最大池化（PyTorch 语义）",
+    "title.pool_avg": "{dims} 维平均池化（PyTorch 语义，count_include_pad=True）",
+    "pool.setup": "输入 {input}，窗口 {size}，步幅 {stride}，填充 {padding}，膨胀 {dilation},ceil_mode={ceil_mode} → 输出 {output}",
+    "pool.channels": "批量 {batch}，通道 {channels};PyTorch 布局 (N, C, …)；每个（样本， 通道）平面各自池化",
+    "pool.rule_max": "y = Max（窗口）。它的导数采用 PyTorch 的路由规则：整个梯度都传给窗口中第一个最大值（按行优先顺序），因此 ∂y/∂x_i = 1 当且仅当 x_i > Max（之前的格） 且 x_i ≥ Max（之后的格）。SymPy 的 Max(a, b).diff(a) 是 Heaviside(a − b)，会给两个相等的最大值各 1/2。",
+    "pool.rule_avg": "y = （窗口内之和） / n，其中 n 是窗口在填充后输入之内的格数：填充也计入（count_include_pad=True）；只有 ceil_mode 下越过填充末端的窗口才除以更少的数。",
+    "pool.section": "窗口与梯度的去向",
+    "pool.windows_max": "每个 g 恰好传给它窗口中的一格：第一个最大值。",
+    "pool.windows_avg": "每个 g 平均分给它的窗口：y_o 窗口中的每一格都得到 g_o / n_o。",
+    "pool.readers": "读取 x 每一格的窗口",
+    "pool.divisors": "y 的每个窗口的除数 n",
+    "pool.routing_hint": "给出 --x 的数值，即可看到每个窗口中哪一格得到梯度。",
+    "pool.routed": "x 的值与收到的梯度（←）",
+    "pool.route_line": "max({cells}) = {value}:{g} 传给 {x}",
+    "pool.more": "…… 另有 {count} 个窗口（加 --full 显示全部）",
+    "check.grad_routes_to_argmax": "dL/dx 把每个 g 传给其窗口中的第一个最大值（并列时按 PyTorch 的规则），窗口中的其他格什么也得不到",
+    "pool.proof_regions": "对任意实数输入都已证明：每个路由条件都在 x_k 为窗口第一个最大值的每个区域上判定，而这些区域覆盖了所有输入。",
+    "pool.proof_values": "在给定数值处，与逐个扫描每个窗口找第一个最大值的结果核对一致。",
+    "check.grad_spreads_evenly": "dL/dx_i 等于所有读取 x_i 的窗口的 g_o / n_o 之和（n_o 计入填充），逐个输入汇总",
+    "title.batchnorm": "批归一化，训练模式（N = {batch} 个样本，F = {features} 个特征）",
+    "batchnorm.setup": "批量 N = {batch}，特征 F = {features},ε = {eps}；训练模式：每个特征用批均值和有偏批方差归一化（与训练模式下的 torch.nn.BatchNorm1d 相同）",
+    "batchnorm.definitions": "对每个特征 f:μ_f = (1/N)·Σ_n x_n,f;σ²_f = (1/N)·Σ_n (x_n,f − μ_f)²;σ_f = sqrt(σ²_f + ε);x̂_n,f = (x_n,f − μ_f)/σ_f;y_n,f = γ_f·x̂_n,f + β_f。下面的前向传播用 x 完全写出。",
+    "batchnorm.defaults": "数值：γ 默认为 1,β 默认为 0(PyTorch 的初始值);g 默认为 1。",
+    "batchnorm.section": "紧凑形式（μ、σ、x̂ 作为缩写）",
+    "batchnorm.chain": "SymPy 对 y_n = γ·c_n/sqrt(v + ε) + β 关于 c_n = x_n − μ 和 v = σ² 求导，链式法则再加上 ∂c_n/∂x_m = δ_nm − 1/N 和 ∂v/∂x_m = 2·(x_m − μ)/N（两者都由对 x 的展开多项式求导得到）。化简后：",
+    "batchnorm.compact": "梯度化为紧凑形式：",
+    "batchnorm.values": "给定数值处的批统计量：",
+    "batchnorm.mean": "μ（批均值）",
+    "batchnorm.variance": "σ²（有偏方差）",
+    "batchnorm.sigma": "σ = sqrt(σ² + ε)",
+    "batchnorm.xhat": "x̂（归一化后的输入）",
+    "batchnorm.more": "…… 另有 {count} 行 dL/dx（加 --full 显示全部）",
+    "tensor.gamma": "缩放 γ",
+    "tensor.beta": "平移 β",
+    "tensor.eps": "ε",
+    "check.grad_input_equals_compact_form": "由 SymPy 求导得到的 dL/dx 等于 γ/(N·σ)·(N·g − Σg − x̂·Σ g·x̂)；每个 ∂y_n/∂x_m 等于 γ/(N·σ)·(N·δ_nm − 1 − x̂_n·x̂_m);dL/dγ = Σ g·x̂,dL/dβ = Σ g（精确的多项式运算，不抽样）",
+    # -- chain --
+    "title.chain": "{dims} 维卷积堆叠 {depth} 层 + {loss} 损失：逐层的链式法则",
+    "tensor.chain_input": "网络输入 a_1",
+    "tensor.chain_target": "目标 t",
+    "chain.setup.stack": "深度 {depth}：每一层都是这个卷积，各有自己的卷积核 k_l（和偏置 b_l），{path}，然后对目标 t 计算 {loss} 损失，即对全部 {count} 个元素取平均。",
+    "chain.setup.names": "第 l 层读取输入激活 a_l，写出 a_(l+1) = conv(a_l, k_l) + b_l。反向时，d_l = ∂L/∂a_(l+1) 是到达第 l 层输出的梯度；该层把它变成 ∂L/∂k_l、∂L/∂b_l 和 ∂L/∂a_l = d_(l−1)，并向下传递。",
+    "chain.setup.sizes": "逐层的激活尺寸：{sizes}",
+    "chain.setup.expand": "--expand：每个结果还会一直展开到网络输入 a_1、所有卷积核与偏置，以及损失梯度 d_{last}。",
+    "chain.setup.values": "给出 --x、--k{bias}（每层一次，或每层各一个）即可精确计算每一层；--target 默认为 0。",
+    "chain.section.layers_forward": "逐层前向传播",
+    "chain.section.layers_backward": "逐层反向传播：链式法则从第 {last} 层到第 1 层",
+    "chain.section.forward": "第 {layer} 层前向：a_{next} = conv(a_{layer}, k_{layer})",
+    "chain.section.forward_bias": "第 {layer} 层前向：a_{next} = conv(a_{layer}, k_{layer}) + b_{layer}",
+    "chain.section.loss_grad": "损失梯度 d_{last} = ∂L/∂a_{next}：链式法则的起点",
+    "chain.section.backward": "第 {layer} 层反向：输入 d_{layer}，输出 ∂L/∂a_{layer}",
+    "chain.loss_grad.l1": "对 n = {count} 个元素上的 L = mean |a − t|,∂L/∂a = sign(a − t)/n，与 PyTorch 一样取 sign(0) = 0。",
+    "chain.loss_grad.mse": "对 n = {count} 个元素上的 L = mean (a − t)²,∂L/∂a = 2(a − t)/n。",
+    "chain.incoming.loss": "d_{layer} = ∂L/∂a_{next} 来自损失。",
+    "chain.incoming.layer": "d_{layer} = ∂L/∂a_{next} 来自第 {next} 层：它是第 {next} 层向下传递的梯度。",
+    "chain.grad.kernel": "卷积核梯度：本层输入 a_{layer} 与 d_{layer} 的卷积（下文证明）。",
+    "chain.grad.bias": "偏置梯度：d_{layer} 的各元素之和。",
+    "chain.grad.input": "向下传递的梯度：d_{layer} 与旋转 180° 的 k_{layer} 的全卷积（下文证明）。它就是 d_{below}，即第 {below} 层收到的梯度。",
+    "chain.grad.input_first": "网络输入 a_1 的梯度：d_1 与旋转 180° 的 k_1 的全卷积（下文证明）。",
+    "chain.expanded.forward": "一直展开到网络输入：",
+    "chain.expanded.grad": "一直展开到网络输入（保留损失梯度 d_{last}）：",
+    "chain.check_layer": "（第 {layer} 层：输入 a_{layer}，卷积核 k_{layer}，收到的梯度 d_{layer}）",
+    "check.loss_grad_equals_derivative": "按损失函数的规则给出的 ∂L/∂a 等于对损失逐项求导的结果",
+    "check.chain_rule_equals_direct_differentiation": "每一层的梯度展开到网络输入后，都等于对整个网络直接求导的结果",
+    # -- general --
+    "title.general_conv": "任意尺寸的 {dims} 维卷积（符号 n、k、s、d、p）",
+    "title.general_deconv": "任意尺寸的 {dims} 维转置卷积（符号 n、k、s、d、p、q）",
+    "general.setup.sizes": "尺寸是整数符号：输入长度 {n} ≥ 1，卷积核长度 {k} ≥ 1，步幅 {s} ≥ 1，膨胀 {d} ≥ 1，填充 {p} ≥ 0{extra}；输出长度为 {sizes}。",
+    "general.setup.q": "，输出填充 {q} ≥ 0",
+    "general.setup.nd": "{dims} 维是一维下标映射的乘积：每个轴有自己的尺寸和下标（下标 1, 2, …），每个 delta 和方括号只作用于一个轴。下文用一维的名称（n、i、…）泛指任一轴。",
+    "general.setup.indices": "下标从 0 开始：x[j] 在具体推导中以 j + 1 命名（x[0] 即 x_1）；w 是卷积核（在那里叫 k_…）；g = ∂L/∂y 是上游梯度。",
+    "general.setup.padded": "{hat} 是补零后的 {t}：在 {bounds} 处等于 {t}[e]，其他地方为 0。",
+    "general.setup.brackets": "Piecewise((f, C), (0, True)) 在条件 C 成立处为 f，其他地方为 0;Contains(v, Range(0, k)) 表示 v 是整数 0, 1, …, k − 1 之一，Contains(v, Integers) 表示 v 是整数；KroneckerDelta(u, v) 在 u = v 时为 1，否则为 0。",
+    "general.section.forward": "用带下标的符号写出的前向传播",
+    "general.section.jacobian": "对带下标的符号求导：Kronecker delta",
+    "general.section.grad": "任意尺寸的梯度：消去 delta",
+    "general.section.proof": "闭式都是卷积",
+    "general.section.instance": "同一推导在 {sizes} 时",
+    "general.jacobian.intro": "一个雅可比元素，同时对所有输出下标和被求导张量的所有下标成立：",
+    "general.grad.input": "∂L/∂x，逐步推导：",
+    "general.grad.kernel": "∂L/∂w，逐步推导：",
+    "general.grad.bias": "∂L/∂b，逐步推导：",
+    "general.rule.definition_conv": "定义（互相关，与 PyTorch 相同）：输出 i 读取补零后的输入在 {read} 处的值。",
+    "general.rule.definition_deconv": "定义（PyTorch 的转置卷积）：每个输入元素 x[{i}] 把 x[{i}]·w[{a}] 加到输出位置 {pos}；超出输出的位置被丢弃。",
+    "general.rule.chain": "链式法则：L 只通过 y 依赖于 {t}，且 {g} = ∂L/∂y。",
+    "general.rule.differentiate": "对带下标的符号求导：∂{t}[{e}]/∂{t}[{j}] = {deltas}，每个轴一个 Kronecker delta；其余部分（{others}）不依赖于 {t}（乘积法则）。",
+    "general.rule.differentiate_padded": "对带下标的符号求导：∂xhat[e]/∂{t}[{j}] = {deltas}，每个轴一个 Kronecker delta —— xhat[e] 在输入内部等于 {t}[e]，在外部为 0，而 {j} 位于内部；其余部分（{others}）不依赖于 {t}（乘积法则）。",
+    "general.rule.differentiate_renamed": "把前向传播的求和下标 {old} 改名为 {new}，以免与自由下标 {old} 混淆；于是 ∂{t}[{new}]/∂{t}[{old}] = {deltas}，其余部分（{others}）不依赖于 {t}。",
+    "general.rule.differentiate_bias": "∂b/∂b = 1，其余部分都不依赖于 b。",
+    "general.rule.eliminate": "消去 Kronecker delta:{details}。",
+    "general.solved": "对 {var} 求和时，δ({lhs}, {rhs}) 只保留 {var} = {value}",
+    "general.solved.kept": "，前提是 {conds}（作为条件保留）",
+    "general.solved.dropped": ";{conds}：由下标范围可知恒成立，因此去掉",
+    "general.cond.integer": "{value} ∈ ℤ",
+    "general.and": " 且 ",
+    "general.rule.reverse": "把卷积核下标反向（{maps}），这只是重排有限和：它抵消了卷积核的 180° 旋转。",
+    "general.rule.absorb": "读取 {t}[e] 时的方括号 {bounds} 使它成为补零后的读取 {hat}[e]。",
+    "general.rule.expand": "把 {names} 的定义展开为带 Kronecker delta 的求和。",
+    "general.rule.definition_full": "根据全相关与裁剪的定义：",
+    "general.rule.definition_conv_kernel": "根据定义（xhat 是按 p 补零后的输入）：",
+    "general.rule.definition_sum": "根据定义：",
+    "general.rule.conv_grad_input": "对那个卷积做同样的消去，得到它的闭式；把 g 换成 x:",
+    "general.rule.definition_conv_upstream": "根据定义（以 g 为输入的卷积前向传播；ghat 是补零后的 g）：",
+    "general.rule.definition_conv_input": "根据定义（ghat 是补零后的 g）：",
+    "general.def.full_conv": "右边，按定义{per_axis}：把 {src} 按步幅插零，{tilde}[t] = Σ_i {src}[i]·δ(t, s·i),0 ≤ i ≤ {length} − 1（其他地方为零）；把卷积核旋转 180° 并膨胀，wtilde[v] = Σ_a w[k−1−a]·δ(v, d·a),0 ≤ v ≤ d(k−1)；全相关在 {tilde} 两侧各补 d(k−1) 个零，F[u] = Σ_v {tilde}[u − d(k−1) + v]·wtilde[v]；按填充裁剪后保留 F[{free} + p]。",
+    "general.per_axis": "（在每个轴上，用该轴的尺寸和下标）",
+    "general.def.conv_kernel": "右边，按定义：用 p 个零填充 x，再以 g 为卷积核做互相关，步幅 d、膨胀 s，裁剪到 0 ≤ a ≤ k − 1。",
+    "general.def.bias": "右边：B，即 g 在所有输出位置上的和。",
+    "general.def.conv_grad_input": "右边：G，即输入长度为 o、k、s、d、p 相同、上游梯度为 x（长度 n）的卷积的输入梯度，在 m 处取值。",
+    "general.def.conv_upstream_kernel": "右边：C = conv(g, w)，步幅 s、膨胀 d、填充 p —— 即以 g 为输入的卷积前向传播。",
+    "general.def.conv_upstream_input": "右边：C，即按 p 补零后的 g 以 x 为卷积核做互相关，步幅 d、膨胀 s，裁剪到 0 ≤ a ≤ k − 1。",
+    "general.check.full_conv": "对任意尺寸，∂L/∂x[j] 等于按步幅插零后的 g 与旋转 180° 并膨胀的卷积核做全卷积，再按填充裁剪",
+    "general.check.conv_kernel": "对任意尺寸，∂L/∂w[a] 等于补零后的输入与 g 的互相关（步幅 d，膨胀 s）",
+    "general.check.bias": "对任意尺寸，∂L/∂b 等于 g 的各元素之和",
+    "general.check.deconv_full_conv": "对任意尺寸，转置卷积等于按步幅插零后的输入与旋转 180° 并膨胀的卷积核做全卷积，再按填充裁剪",
+    "general.check.deconv_conv_grad": "对任意尺寸，转置卷积等于卷积核、步幅、膨胀和填充都相同的卷积的输入梯度",
+    "general.check.deconv_grad_input": "对任意尺寸，∂L/∂x 等于 g 与卷积核的卷积（步幅 s，膨胀 d，填充 p）",
+    "general.check.deconv_grad_kernel": "对任意尺寸，∂L/∂w 等于补零后的 g 与输入的互相关（步幅 d，膨胀 s）",
+    "general.same": "它逐项化为上文推出的 {closed} 的闭式（同一范式），因此该恒等式对任意尺寸都成立。",
+    "general.differs": "它不能化为 {closed} 的闭式（范式不同）。",
+    "check.general_matches_concrete": "把具体尺寸代入一般推导的每一步，得到的恰好是具体引擎的表达式",
+    "general.grid": "在 {count} 种配置下检验（{ranges}{sample}）：用带下标的符号写出的 {steps} 个步骤，在这些尺寸下展开后，都逐元素等于具体引擎的前向传播、雅可比矩阵或梯度。",
+    "general.grid.sample": "；在 {dims} 维时，每个轴取其中固定的 {count} 个组合",
+    "general.instance.intro": "每个闭式在这些尺寸下展开后，打印出来与具体推导完全相同（这里 w 即 k；名称中的下标从 1 开始）。其他每一步也都展开为相同的表达式（已检验）。",
+    "general.instance.chain": "{lhs}，来自第 {step} 步：",
+    # -- robustness --
+}
+
+# Error messages are English f-strings raised all over the code base. Instead of
+# threading a language through every raise site, the CLI translates the finished
+# message (``translate_error``): each entry maps a raise site's template — its
+# f-string with every ``{expression}`` kept as written — to a Chinese template
+# with the same placeholders. A placeholder's text is itself translated when it
+# matches a template (fragments such as " at line 2, column 5").
+# tests/test_zh.py lists every raise site that has no entry.
+ERRORS_ZH: dict[str, str] = {
+    "--show {show}: unknown section {bad[0] if bad else '(none)'}; choose from {','.join(SECTIONS)}":
+    "--show {show}：未知的部分 {bad[0] if bad else '(none)'}；可选 {','.join(SECTIONS)}",
+    "--output {path}: the folder {folder} does not exist":
+    "--output {path}：文件夹 {folder} 不存在",
+    "--format must be one of {', '.join(FORMATS)}, got {fmt}":
+    "--format 必须是 {', '.join(FORMATS)} 之一，实际为 {fmt}",
+    "--output {output}: a PDF is made from LaTeX; drop --format or use --format latex":
+    "--output {output}:PDF 由 LaTeX 生成；请去掉 --format 或使用 --format latex",
+    "--lang must be en or zh, got {lang}":
+    "--lang 必须是 en 或 zh，实际为 {lang}",
+    "--plot {plot}: the picture is a PNG; use a name ending in .png":
+    "--plot {plot}：图片是 PNG 格式；请使用以 .png 结尾的文件名",
+    "--output {output}: unknown suffix {suffix or '(none)'}; use one of {' '.join(SUFFIXES)} or give --format":
+    "--output {output}：未知的后缀 {suffix or '(none)'}；请使用 {' '.join(SUFFIXES)} 之一，或给出 --format",
+    "--convention must be one of {', '.join(CONVENTIONS)}, got {convention}":
+    "--convention 必须是 {', '.join(CONVENTIONS)} 之一，实际为 {convention}",
+    "--output-size has {len(sizes)} values but the input has {nd} dimensions":
+    "--output-size 有 {len(sizes)} 个值，但输入有 {nd} 个维度",
+    "--groups {groups}: {api} has no groups; use --convention torch":
+    "--groups {groups}：{api} 没有分组；请使用 --convention torch",
+    "--output-size: JAX's lax.conv_transpose has none; the padding decides the output size":
+    "--output-size:JAX 的 lax.conv_transpose 没有此参数；输出尺寸由填充决定",
+    "--padding same is not defined for a PyTorch transposed convolution; give numbers, or use --convention tensorflow or jax":
+    "--padding same 对 PyTorch 的转置卷积没有定义；请给出数字，或使用 --convention tensorflow 或 jax",
+    "--output-size asks for --output-padding {'x'.join(map(str, chosen))}, not {'x'.join(map(str, op))}; give one of them":
+    "--output-size 需要 --output-padding {'x'.join(map(str, chosen))}，而不是 {'x'.join(map(str, op))}；请只给出其中一个",
+    "{what} {o} is not valid for tf.nn.conv2d_transpose in dimension {axis + 1}; the valid sizes are {_listing(valid)}":
+    "{what} {o} 在第 {axis + 1} 维对 tf.nn.conv2d_transpose 无效；有效的尺寸为 {_listing(valid)}",
+    "lax.conv_transpose's output would be empty ({size}) in dimension {axis + 1}: the stride-dilated input padded by {pair[0]},{pair[1]} is shorter than the dilated kernel ({effective_kernel(k, d)}); give more --padding, or valid / same":
+    "lax.conv_transpose 的输出在第 {axis + 1} 维将为空（{size}）：按步幅膨胀并填充 {pair[0]}，{pair[1]} 后的输入比膨胀后的卷积核（{effective_kernel(k, d)}）短；请加大 --padding，或使用 valid / same",
+    "--padding {pair[0]},{pair[1]} (JAX's padding of the stride-dilated input) has no PyTorch equivalent in dimension {axis + 1}: it must be at most d(k−1) = {d * (k - 1)} before and at most d(k−1) + max(s, d) − 1 = {d * (k - 1) + max(s, d) - 1} after":
+    "--padding {pair[0]}，{pair[1]}(JAX 对按步幅膨胀后的输入的填充)在第 {axis + 1} 维没有对应的 PyTorch 设置：前面最多 d(k−1) = {d * (k - 1)}，后面最多 d(k−1) + max(s, d) − 1 = {d * (k - 1) + max(s, d) - 1}",
+    "--output-size {o} is not reachable in dimension {axis + 1}; PyTorch accepts {_listing(valid)}":
+    "--output-size {o} 在第 {axis + 1} 维无法达到；PyTorch 接受 {_listing(valid)}",
+    "{self.command} cannot be evaluated at numbers":
+    "{self.command} 不能代入数值计算",
+    "unknown value option {unknown[0]}; {self.command} takes {', '.join(sorted(model.options))}":
+    "未知的数值选项 {unknown[0]}；{self.command} 接受 {', '.join(sorted(model.options))}",
+    "numeric evaluation needs {', '.join(missing)}":
+    "数值计算需要 {', '.join(missing)}",
+    "cannot evaluate {to_text(node)}: {message}":
+    "无法计算 {to_text(node)}：{message}",
+    "{what} is not allowed in an expression{hint}{self.found(node)}":
+    "表达式中不允许使用{what}{hint}{self.found(node)}",
+    "an expression must be text (str), got {type(text).__name__}":
+    "表达式必须是文本（str），实际为 {type(text).__name__}",
+    "expression is too long ({len(text)} characters; at most {MAX_LENGTH})":
+    "表达式太长（{len(text)} 个字符；最多 {MAX_LENGTH} 个）",
+    "expression contains a null byte (\\x00) at position {null + 1}":
+    "表达式在第 {null + 1} 个位置含有空字节（\\x00）",
+    "expression is empty":
+    "表达式为空",
+    "cannot evaluate {to_text(node)}: the number would have about {digits} digits (at most about {int(MAX_POWER_BITS * 0.30103)})":
+    "无法计算 {to_text(node)}：结果约有 {digits} 位数字（最多约 {int(MAX_POWER_BITS * 0.30103)} 位）",
+    "expression is nested too deeply (at most {MAX_DEPTH} levels)":
+    "表达式嵌套过深（最多 {MAX_DEPTH} 层）",
+    "; the only unary operators are - and +":
+    "；一元运算符只有 - 和 +",
+    "; only numbers are":
+    "；只允许数字",
+    "'...' (Ellipsis)":
+    "'...'（省略号）",
+    "a string literal":
+    "字符串字面量",
+    "a bytes literal":
+    "字节串字面量",
+    "a complex number":
+    "复数",
+    "; only real numbers are":
+    "；只允许实数",
+    "a constant of type {type(value).__name__}":
+    "类型为 {type(value).__name__} 的常量",
+    "number literal is too long ({len(literal)} characters; at most {MAX_NUMBER_LENGTH}){self.where(node)}":
+    "数字字面量太长（{len(literal)} 个字符；最多 {MAX_NUMBER_LENGTH} 个）{self.where(node)}",
+    "cannot read the number {literal}{self.where(node)}":
+    "无法读取数字 {literal}{self.where(node)}",
+    "number {literal} is out of range (exponent at most {MAX_EXPONENT} in magnitude){self.where(node)}":
+    "数字 {literal} 超出范围（指数的绝对值最多为 {MAX_EXPONENT}）{self.where(node)}",
+    "the name {ident}":
+    "名称 {ident}",
+    "; names starting with '__' are reserved":
+    "；以 '__' 开头的名称是保留的",
+    "unknown name {ident} in expression; defined names: {_listing(self.names, '(none)')} (declare it with --shape {ident}=...){hint}":
+    "表达式中有未知的名称 {ident}；已定义的名称：{_listing(self.names, '(none)')}（请用 --shape {ident}=... 声明）{hint}",
+    "; only declared functions can be called, as f(x){allowed}":
+    "；只能调用已声明的函数，如 f(x){allowed}",
+    "function {ident} is not allowed in an expression{allowed}{self.found(node)}":
+    "表达式中不允许使用函数 {ident}{allowed}{self.found(node)}",
+    " (in a call of {ident}); pass arguments by position":
+    "（在 {ident} 的调用中）；请按位置传递参数",
+    "cannot parse expression: {exc.msg}{where}":
+    "无法解析表达式：{exc.msg}{where}",
+    "cannot parse expression: {exc}":
+    "无法解析表达式：{exc}",
+    "name {node.id} has no value; defined: {_listing(list(env), '(none)')}":
+    "名称 {node.id} 没有值；已定义：{_listing(list(env), '(none)')}",
+    "function {node.func} is not available; available: {_listing(list(funcs), '(none)')}":
+    "函数 {node.func} 不可用；可用的函数：{_listing(list(funcs), '(none)')}",
+    "; allowed operators: {' '.join(BINARY_OPS)}":
+    "；允许的运算符：{' '.join(BINARY_OPS)}",
+    "the attribute '.{node.attr}'":
+    "属性 '.{node.attr}'",
+    "; the only attribute is .T (transpose)":
+    "；唯一的属性是 .T（转置）",
+    "cannot call {ident}: it is a variable, not a function{allowed}{self.found(node)}":
+    "不能调用 {ident}：它是变量，不是函数{allowed}{self.found(node)}",
+    "*args (argument unpacking)":
+    "*args（参数解包）",
+    " (in a call of {ident}); list the arguments":
+    "（在 {ident} 的调用中）；请逐个列出参数",
+    "number literal is too long (at most {MAX_NUMBER_LENGTH} characters)":
+    "数字字面量太长（最多 {MAX_NUMBER_LENGTH} 个字符）",
+    "cannot evaluate {to_text(node)}: .T needs a matrix, got {type(operand).__name__}":
+    "无法计算 {to_text(node)}:.T 需要矩阵，实际为 {type(operand).__name__}",
+    "the name {inner.id}":
+    "名称 {inner.id}",
+    "the attribute '.{inner.attr}'":
+    "属性 '.{inner.attr}'",
+    "(none)":
+    "（无）",
+    "--eps must be a number or the word eps, got {eps}":
+    "--eps 必须是数字或单词 eps，实际为 {eps}",
+    "--eps must be > 0 (it keeps σ = sqrt(σ² + ε) away from 0), got {eps}; PyTorch's default is 1e-5":
+    "--eps 必须 > 0（它使 σ = sqrt(σ² + ε) 不为 0），实际为 {eps};PyTorch 的默认值是 1e-5",
+    "--batch is required (e.g. --batch 4)":
+    "必须给出 --batch（例如 --batch 4）",
+    "--batch 1: batch norm in training mode needs at least 2 samples per feature (with one, x − μ = 0 and PyTorch raises 'Expected more than 1 value per channel when training'); use --batch 2 or more":
+    "--batch 1：训练模式的批归一化每个特征至少需要 2 个样本（只有一个时 x − μ = 0,PyTorch 会报错 'Expected more than 1 value per channel when training'）；请使用 --batch 2 或更大",
+    "batch norm with --batch {batch} and --features {features} has about {work} terms of work (F·N²·N(N+1)/2), over the budget of {budget}; raise it with --max-terms {work} or choose fewer samples":
+    "--batch {batch}、--features {features} 的批归一化约有 {work} 项工作量（F·N²·N(N+1)/2），超出预算 {budget}；请用 --max-terms {work} 提高预算，或减少样本数",
+    "--eps eps keeps ε symbolic, so there is nothing to evaluate at numbers; give --eps a number (e.g. 1e-5) with --x/--gamma/--beta/--g":
+    "--eps eps 使 ε 保持为符号，因此无法代入数值；请给 --eps 一个数字（例如 1e-5），并配合 --x/--gamma/--beta/--g",
+    "{option} must be a whole number ≥ 1, got {value}":
+    "{option} 必须是 ≥ 1 的整数，实际为 {value}",
+    "--x: feature {f + 1} has σ² + ε = 0":
+    "--x：第 {f + 1} 个特征的 σ² + ε = 0",
+    "numeric evaluation needs every value (--x, --gamma, --beta, --g)":
+    "数值计算需要所有的值（--x、--gamma、--beta、--g）",
+    " at column {column}":
+    "，位于第 {column} 列",
+    " at line {lineno}, column {column}":
+    "，位于第 {lineno} 行第 {column} 列",
+    " (found {snippet}{where})":
+    "（见 {snippet}{where}）",
+    " ({where.strip()})":
+    "({where.strip()})",
+    "{message} (see 'gradsym {command} --help')":
+    "{message}（参见 'gradsym {command} --help'）",
+    "the loss did not evaluate to a rational number ({expr})":
+    "损失没有算出有理数（{expr}）",
+    "--depth must be a whole number ≥ 1, got {depth}":
+    "--depth 必须是 ≥ 1 的整数，实际为 {depth}",
+    "--depth {depth} is too large (at most {MAX_DEPTH})":
+    "--depth {depth} 太大（最多 {MAX_DEPTH}）",
+    "--in-channels ({in_channels}) and --out-channels ({out_channels}) differ, but in a stack each layer's output is the next layer's input; give the same number (e.g. --in-channels {in_channels} --out-channels {in_channels})":
+    "--in-channels({in_channels})与 --out-channels({out_channels})不同，但在堆叠中每层的输出是下一层的输入；请给出相同的数（例如 --in-channels {in_channels} --out-channels {in_channels}）",
+    "--expand would write about {work} expanded monomials (up to {widest} in one output of the last layer), over the budget of {budget}; use a smaller --depth, --input or --kernel, drop --expand (each layer is still derived in its own symbols), or raise the budget with --max-terms {work}":
+    "--expand 将写出约 {work} 个展开后的单项式（最后一层的一个输出中多达 {widest} 个），超出预算 {budget}；请使用更小的 --depth、--input 或 --kernel，去掉 --expand（每层仍用自己的符号推导），或用 --max-terms {work} 提高预算",
+    "--loss must be one of {', '.join(LOSSES)}, got {loss}":
+    "--loss 必须是 {', '.join(LOSSES)} 之一，实际为 {loss}",
+    "unknown value option {unknown[0]}; chain takes --x, --k, --b, --target":
+    "未知的数值选项 {unknown[0]};chain 接受 --x、--k、--b、--target",
+    "layer {layer} of --depth {depth} reads the {size} output of layer {layer - 1}: {exc}; or use a smaller --depth":
+    "--depth {depth} 中的第 {layer} 层读取第 {layer - 1} 层 {size} 的输出：{exc}；或者使用更小的 --depth",
+    "{once}; or give one per layer: {depth} tensors of {each} ({depth * size} values) for --depth {depth}":
+    "{once}；或者每层各给一个：对 --depth {depth} 给出 {depth} 个 {each} 的张量（共 {depth * size} 个值）",
+    "--kernel has {len(ksize)} dimension{'s' if len(ksize) != 1 else ''} but --input has {ndim}; give the kernel as many sizes as the input (e.g. {'x'.join(['2'] * ndim)})":
+    "--kernel 有 {len(ksize)} 个维度，但 --input 有 {ndim} 个；请给卷积核与输入同样多的尺寸（例如 {'x'.join(['2'] * ndim)}）",
+    "--groups must be a whole number ≥ 1, got {groups}":
+    "--groups 必须是 ≥ 1 的整数，实际为 {groups}",
+    "--groups {groups} must divide both --in-channels ({cin}) and --out-channels ({cout})":
+    "--groups {groups} 必须同时整除 --in-channels({cin})和 --out-channels({cout})",
+    "--groups needs --in-channels and --out-channels":
+    "--groups 需要 --in-channels 和 --out-channels",
+    "this derivation expands to about {cfg.terms()} terms (about {cfg.terms() * BYTES_PER_TERM / 1000000000.0} GB), over the budget of {budget}; raise it with --max-terms {cfg.terms()} or choose smaller sizes":
+    "这个推导展开后约有 {cfg.terms()} 项（约 {cfg.terms() * BYTES_PER_TERM / 1000000000.0} GB），超出预算 {budget}；请用 --max-terms {cfg.terms()} 提高预算，或选择更小的尺寸",
+    "{option} {value} is too large (at most 4096)":
+    "{option} {value} 太大（最多 4096）",
+    "{option} is required (e.g. {option} {example})":
+    "必须给出 {option}（例如 {option} {example}）",
+    "--padding same is not defined for a transposed convolution; give numbers":
+    "--padding same 对转置卷积没有定义；请给出数字",
+    "--padding same needs --stride 1 (PyTorch's rule); give numbers, or use --convention tensorflow (or jax) for TensorFlow's SAME padding":
+    "--padding same 需要 --stride 1(PyTorch 的规则)；请给出数字，或使用 --convention tensorflow（或 jax）以采用 TensorFlow 的 SAME 填充",
+    "cannot evaluate {to_text(node)}":
+    "无法计算 {to_text(node)}",
+    "{option} is required: declare every name, e.g. {option} a=2 or {option} X=3x2 (or {option} s=scalar)":
+    "必须给出 {option}：请声明每个名称，例如 {option} a=2 或 {option} X=3x2（或 {option} s=scalar）",
+    "--wrt is empty; name a declared tensor, e.g. --wrt {next(iter(declared))}":
+    "--wrt 为空；请给出一个已声明的张量，例如 --wrt {next(iter(declared))}",
+    "--max-terms must be a whole number ≥ 1, got {max_terms}":
+    "--max-terms 必须是 ≥ 1 的整数，实际为 {max_terms}",
+    "{what} is too large: about {needed} units of work, over the budget of {budget}; raise it with --max-terms {needed} or choose smaller shapes":
+    "{what} 太大：约 {needed} 个单位的工作量，超出预算 {budget}；请用 --max-terms {needed} 提高预算，或选择更小的形状",
+    "cannot evaluate {to_text(node)}: {node.func} of a scalar has no axis; drop the axis argument":
+    "无法计算 {to_text(node)}：标量的 {node.func} 没有坐标轴；请去掉 axis 参数",
+    "cannot evaluate {to_text(node)}: axis {axis} is out of range for a {ndim}-D array (use 0 … {ndim - 1}, or -1 for the last)":
+    "无法计算 {to_text(node)}:axis {axis} 超出 {ndim} 维数组的范围（请用 0 … {ndim - 1}，或用 -1 表示最后一维）",
+    "the second argument of {node.func} is an axis and must be a whole number such as 0 or -1, got {to_text(node.args[1])}{hint}":
+    "{node.func} 的第二个参数是坐标轴，必须是 0 或 -1 这样的整数，实际为 {to_text(node.args[1])}{hint}",
+    "{node.func} takes {want} argument{'s' if high > 1 else ''}, got {n} (in {to_text(node)})":
+    "{node.func} 接受 {want} 个参数，实际为 {n} 个（在 {to_text(node)} 中）",
+    "cannot evaluate {to_text(node)}: @ needs arrays, not scalars; use * to scale":
+    "无法计算 {to_text(node)}:@ 需要数组，不能是标量；缩放请用 *",
+    "the expression is required, e.g. gradsym expr \"sum(a**2)\" --shape a=3":
+    "必须给出表达式，例如 gradsym expr \"sum(a**2)\" --shape a=3",
+    "{option} {name}: a name must start with a letter and use only letters, digits and _ (e.g. {option} a=2)":
+    "{option} {name}：名称必须以字母开头，且只能包含字母、数字和 _（例如 {option} a=2）",
+    "{where}: {name} is a Python keyword; choose another name":
+    "{where}：{name} 是 Python 关键字；请换一个名称",
+    "{where}: {name} is the name of a function; choose another name":
+    "{where}：{name} 是函数名；请换一个名称",
+    "{option} {name} is declared twice; declare each name once":
+    "{option} {name} 声明了两次；每个名称只能声明一次",
+    "{where} has {size} elements; at most {MAX_DECLARED_ELEMENTS} are supported":
+    "{where} 有 {size} 个元素；最多支持 {MAX_DECLARED_ELEMENTS} 个",
+    "{option} {entry}: expected NAME=SHAPE, e.g. {option} X=3x2":
+    "{option} {entry}：应为 名称=形状，例如 {option} X=3x2",
+    "{where}: the shape is empty; give e.g. 2, 3x2 or scalar":
+    "{where}：形状为空；请给出例如 2、3x2 或 scalar",
+    "the expression uses no declared name; there is nothing to differentiate":
+    "表达式没有用到任何已声明的名称；没有可求导的对象",
+    "--at {entry}: expected NAME=VALUES, e.g. --at a=[2,3]":
+    "--at {entry}：应为 名称=数值，例如 --at a=[2,3]",
+    "--at {name} is given twice; give each name once":
+    "--at {name} 给出了两次；每个名称只能给一次",
+    "--at {name}: no such name; declared: {', '.join(declared)}":
+    "--at {name}：没有这个名称；已声明：{', '.join(declared)}",
+    "the matrix is singular (its determinant is 0)":
+    "矩阵是奇异的（行列式为 0）",
+    "cannot evaluate {to_text(node)}: shapes {shape_text(a)} and {shape_text(b)} do not broadcast (NumPy rules: sizes must match or be 1, from the last axis)":
+    "无法计算 {to_text(node)}：形状 {shape_text(a)} 与 {shape_text(b)} 不能广播（NumPy 规则：从最后一维起，尺寸必须相等或为 1）",
+    "cannot evaluate {to_text(node)}: matrix product of shapes {shape_text(a)} and {shape_text(b)}: the last axis of the left ({a[-1]}) must equal the {'first' if len(b) == 1 else 'second-to-last'} axis of the right ({b[0] if len(b) == 1 else b[-2]})":
+    "无法计算 {to_text(node)}：形状为 {shape_text(a)} 与 {shape_text(b)} 的矩阵乘积中，左边的最后一维（{a[-1]}）必须等于右边相应的维（{b[0] if len(b) == 1 else b[-2]}）",
+    "--at needs a value for every name in the expression; missing {', '.join(missing)} (e.g. {example})":
+    "--at 需要给表达式中的每个名称一个值；缺少 {', '.join(missing)}（例如 {example}）",
+    "the expression {text} is undefined (it divides by zero or takes log(0)): it evaluates to {e}":
+    "表达式 {text} 没有定义（除以零或取 log(0)）：其值为 {e}",
+    "{option} {other} and {option} {d.name} both use the name {element} (elements are NAME_i_j…); rename one of them":
+    "{option} {other} 与 {option} {d.name} 都用到了名称 {element}（元素命名为 名称_i_j…）；请重命名其中一个",
+    "--wrt {name}: no such name; declared: {', '.join(declared)} (declare it with --shape {name}=...)":
+    "--wrt {name}：没有这个名称；已声明：{', '.join(declared)}（请用 --shape {name}=... 声明）",
+    "cannot evaluate at the given values ({given_names}): {exc}":
+    "无法在给定数值（{given_names}）处计算：{exc}",
+    "cannot evaluate {to_text(node)}: dot of shapes {shape_text(x.shape)} and {shape_text(y.shape)} does not fit (NumPy rules)":
+    "无法计算 {to_text(node)}：形状 {shape_text(x.shape)} 与 {shape_text(y.shape)} 的 dot 不匹配（NumPy 规则）",
+    "--dims must be 1, 2 or 3, got {dims}":
+    "--dims 必须是 1、2 或 3，实际为 {dims}",
+    "--general with {'--input' if kernel is None else '--kernel'} also needs {missing} (to check the proof at those sizes), or give neither":
+    "带 {'--input' if kernel is None else '--kernel'} 的 --general 还需要 {missing}（以便在这些尺寸下检验证明），或者两者都不给",
+    "--dims {dims} does not match --input {input} ({len(spatial)} dimensions); drop --dims or give {dims} sizes":
+    "--dims {dims} 与 --input {input}({len(spatial)} 个维度)不符；请去掉 --dims，或给出 {dims} 个尺寸",
+    "{option} cannot be used with --general (the proof is for symbolic sizes, plain layout, PyTorch conventions); drop {option} or drop --general":
+    "{option} 不能与 --general 同时使用（该证明针对符号尺寸、普通布局和 PyTorch 约定）；请去掉 {option} 或 --general",
+    "--padding is the symbol p in a --general proof; give --input and --kernel too to also check the proof at --padding {padding}, or drop --padding":
+    "在 --general 证明中 --padding 是符号 p；请同时给出 --input 和 --kernel，以便也在 --padding {padding} 处检验证明，或者去掉 --padding",
+    "{option} is a symbol in a --general proof; give --input and --kernel too to also check the proof at {option} {value}, or drop {option}":
+    "在 --general 证明中 {option} 是符号；请同时给出 --input 和 --kernel，以便也在 {option} {value} 处检验证明，或者去掉 {option}",
+    "this derivation has {cfg.terms()} product terms (batch × out_features × in_features), over the budget of {budget}; raise it with --max-terms {cfg.terms()} or choose smaller sizes":
+    "这个推导有 {cfg.terms()} 个乘积项（batch × out_features × in_features），超出预算 {budget}；请用 --max-terms {cfg.terms()} 提高预算，或选择更小的尺寸",
+    "{option} {value} is too large (at most {MAX_FEATURES})":
+    "{option} {value} 太大（最多 {MAX_FEATURES}）",
+    "no derivative rule for {func}":
+    "{func} 没有求导规则",
+    "{to_text(n)} has no closed form":
+    "{to_text(n)} 没有闭式",
+    "{n.func} acts element by element on the {shape_text(shapes[n])} matrix {to_text(a)}":
+    "{n.func} 逐元素作用于 {shape_text(shapes[n])} 矩阵 {to_text(a)}",
+    "the expression is required, e.g. gradsym matrix \"trace(X.T*X)\" --shape X=3x2":
+    "必须给出表达式，例如 gradsym matrix \"trace(X.T*X)\" --shape X=3x2",
+    "{role} must be a number (a scalar or 1x1), but {to_text(n)} is {shape_text(shape)}":
+    "{role} 必须是数（标量或 1x1），但 {to_text(n)} 是 {shape_text(shape)}",
+    "cannot multiply {shape_text(sa)} by {shape_text(sb)}: the columns of the left ({sa[1]}) must equal the rows of the right ({sb[0]})":
+    "不能用 {shape_text(sa)} 乘 {shape_text(sb)}：左边的列数（{sa[1]}）必须等于右边的行数（{sb[0]}）",
+    "a matrix power needs a whole-number exponent, got {to_text(b)}":
+    "矩阵的幂需要整数指数，实际为 {to_text(b)}",
+    "only a square matrix has powers, but {to_text(a)} is {shape_text(sa)}":
+    "只有方阵才有幂，但 {to_text(a)} 是 {shape_text(sa)}",
+    "matrix powers are limited to ±{MAX_MATRIX_POWER}, got {k}":
+    "矩阵的幂限于 ±{MAX_MATRIX_POWER}，实际为 {k}",
+    "the expression divides by zero":
+    "表达式除以零",
+    "a Hadamard product needs equal shapes, got {shape_text(sa)} and {shape_text(sb)}":
+    "Hadamard 积需要相同的形状，实际为 {shape_text(sa)} 和 {shape_text(sb)}",
+    "{func} needs a square matrix, but {to_text(a)} is {shape_text(sa)}":
+    "{func} 需要方阵，但 {to_text(a)} 是 {shape_text(sa)}",
+    "{to_text(n)} has a symbolic exponent":
+    "{to_text(n)} 的指数是符号",
+    "cannot {'add' if n.op == '+' else 'subtract'} {shape_text(sa)} and {shape_text(sb)} (shapes must be equal)":
+    "{shape_text(sa)} 与 {shape_text(sb)} 不能相加减（形状必须相同）",
+    "--layers is required: the widths from input to output, e.g. --layers 1,2,1":
+    "必须给出 --layers：从输入到输出的各层宽度，例如 --layers 1,2,1",
+    "--layers is empty; give the widths from input to output, e.g. 1,2,1":
+    "--layers 为空；请给出从输入到输出的各层宽度，例如 1,2,1",
+    "--layers needs at least two widths, the input and the output (e.g. 1,2,1), got {text}":
+    "--layers 至少需要两个宽度，即输入和输出（例如 1,2,1），实际为 {text}",
+    "--layers has {len(widths) - 1} layers; at most {MAX_LAYERS} are supported":
+    "--layers 有 {len(widths) - 1} 层；最多支持 {MAX_LAYERS} 层",
+    "--activation must be one of {', '.join(ACTIVATIONS)}, got {activation}":
+    "--activation 必须是 {', '.join(ACTIVATIONS)} 之一，实际为 {activation}",
+    "this network needs about {cfg.terms()} units of work (expanded gradient terms{'' if act == 'none' else ', weighted for the non-polynomial activation'}), over the budget of {budget}; raise it with --max-terms {cfg.terms()} or choose fewer or narrower layers":
+    "这个网络约需 {cfg.terms()} 个单位的工作量（展开后的梯度项数，非多项式激活函数另加权重），超出预算 {budget}；请用 --max-terms {cfg.terms()} 提高预算，或选择更少或更窄的层",
+    "--layers must be widths such as 1,2,1, got {text}":
+    "--layers 必须是 1,2,1 这样的宽度，实际为 {text}",
+    "--layers must be whole numbers such as 1,2,1, got '{part}'":
+    "--layers 必须是 1,2,1 这样的整数，实际为 '{part}'",
+    "--layers widths must be ≥ 1, got {width} (width {position} of {len(parts)})":
+    "--layers 的宽度必须 ≥ 1，实际为 {width}（第 {position} 个，共 {len(parts)} 个）",
+    "--layers width {width} is too large (at most {MAX_WIDTH})":
+    "--layers 的宽度 {width} 太大（最多 {MAX_WIDTH}）",
+    "numeric evaluation needs {self._missing_text(missing)}":
+    "数值计算需要 {self._missing_text(missing)}",
+    "--at needs NAME=VALUES (e.g. --at x=[1,2] or --at w_1_1_2=3), got {item}":
+    "--at 需要 名称=数值（例如 --at x=[1,2] 或 --at w_1_1_2=3），实际为 {item}",
+    "--at {item[:40]}: the name before '=' must be x, w_1, b_1 or an element like w_1_1_2":
+    "--at {item[:40]}:'=' 前的名称必须是 x、w_1、b_1，或 w_1_1_2 这样的元素",
+    "--at {name}: unknown name; {self._names_hint()}":
+    "--at {name}：未知的名称；{self._names_hint()}",
+    "--mode must be max or avg, got {mode}":
+    "--mode 必须是 max 或 avg，实际为 {mode}",
+    "--size has {len(window)} dimension{'s' if len(window) != 1 else ''} but --input has {nd}; give the window as many sizes as the input (e.g. {'x'.join(['2'] * nd)})":
+    "--size 有 {len(window)} 个维度，但 --input 有 {nd} 个；请给窗口与输入同样多的尺寸（例如 {'x'.join(['2'] * nd)}）",
+    "--dilation applies to max pooling only (PyTorch's avg_pool has no dilation); drop it or use --mode max":
+    "--dilation 只适用于最大池化（PyTorch 的 avg_pool 没有膨胀）；请去掉它或使用 --mode max",
+    "--input {'x'.join(map(str, spatial))} is smaller than the window {'x'.join(map(str, window))} in some dimension; PyTorch's avg_pool3d refuses that even with padding; use a smaller --size":
+    "--input {'x'.join(map(str, spatial))} 在某个维度上小于窗口 {'x'.join(map(str, window))}；即使有填充，PyTorch 的 avg_pool3d 也会拒绝；请使用更小的 --size",
+    "--padding same is not defined for pooling; give numbers (e.g. --padding 1)":
+    "--padding same 对池化没有定义；请给出数字（例如 --padding 1）",
+    "--padding: pooling pads both sides equally (PyTorch); give one number per dimension":
+    "--padding：池化在两侧填充相同的量（PyTorch）；请每个维度给一个数",
+    "this pooling has about {work} {what}, over the budget of {budget}; raise it with --max-terms {work} or choose smaller sizes":
+    "这个池化约有 {work} 个{what}，超出预算 {budget}；请用 --max-terms {work} 提高预算，或选择更小的尺寸",
+    "--input is required (e.g. --input 4x4)":
+    "必须给出 --input（例如 --input 4x4）",
+    "--size is required (e.g. --size 2x2)":
+    "必须给出 --size（例如 --size 2x2）",
+    "--padding {p} is more than half the window (--size {k}) in dimension {axis + 1}; PyTorch requires padding ≤ {k // 2} (half the window, rounded down)":
+    "--padding {p} 在第 {axis + 1} 维超过了窗口（--size {k}）的一半；PyTorch 要求填充 ≤ {k // 2}（窗口的一半，向下取整）",
+    "the window (--size {k}, dilated extent {extent}) is larger than the padded input {i + 2 * p} in dimension {axis + 1}; use a smaller --size/--dilation or more --padding":
+    "窗口（--size {k}，膨胀后跨度 {extent}）在第 {axis + 1} 维大于填充后的输入 {i + 2 * p}；请使用更小的 --size/--dilation 或更大的 --padding",
+    "output {o + 1} of dimension {axis + 1} would read only padding (PyTorch returns -inf there); use less --padding or --dilation":
+    "第 {axis + 1} 维的第 {o + 1} 个输出将只读到填充（PyTorch 在那里返回 -inf）；请减小 --padding 或 --dilation",
+    "{option} belongs to a transposed convolution; add --transposed":
+    "{option} 属于转置卷积；请加上 --transposed",
+    "the document's expressions contain {type(node).__name__}, which is not allowed":
+    "文档的表达式中含有 {type(node).__name__}，这是不允许的",
+    "the document contains the name {ident}, which is not allowed":
+    "文档中含有名称 {ident}，这是不允许的",
+    "an expression in the document is too long":
+    "文档中的某个表达式太长",
+    "unexpected constant {node.value} in an expression":
+    "表达式中有意外的常量 {node.value}",
+    "not a gradsym document: it has no 'command'":
+    "不是 gradsym 文档：没有 'command'",
+    "cannot read the expression {text[:60]}":
+    "无法读取表达式 {text[:60]}",
+    "an expression in the document is nested too deeply":
+    "文档中的某个表达式嵌套过深",
+    "--kernel {k} (dilated extent {effective_kernel(k, d)}) is larger than the padded input {i + p[0] + p[1]} in dimension {axis + 1}; use a smaller --kernel/--dilation or more --padding":
+    "--kernel {k}（膨胀后跨度 {effective_kernel(k, d)}）在第 {axis + 1} 维大于填充后的输入 {i + p[0] + p[1]}；请使用更小的 --kernel/--dilation 或更大的 --padding",
+    "--output-padding {a} must be smaller than the stride ({s}) or the dilation ({d}) in dimension {axis + 1}":
+    "第 {axis + 1} 维的 --output-padding {a} 必须小于步幅（{s}）或膨胀（{d}）",
+    "the transposed convolution's output would be empty ({o}) in dimension {axis + 1}; use less --padding":
+    "转置卷积的输出在第 {axis + 1} 维将为空（{o}）；请减小 --padding",
+    "{option} contains {o}, which is not a number":
+    "{option} 含有 {o}，它不是数字",
+    "{option} has {len(dims)} dimensions ({text}); at most {max_dims} are supported":
+    "{option} 有 {len(dims)} 个维度（{text}）；最多支持 {max_dims} 个",
+    "{option} has {len(values)} values ({text}) but the input has {ndim} dimension{'s' if ndim != 1 else ''}; give one value or {ndim}":
+    "{option} 有 {len(values)} 个值（{text}），但输入有 {ndim} 个维度；请给出 1 个或 {ndim} 个值",
+    "{option} is empty; expected {expected}":
+    "{option} 为空；应为 {expected}",
+    "{option} '{text}' is malformed; expected {expected}":
+    "{option} '{text}' 格式有误；应为 {expected}",
+    "{option} must be whole numbers, got '{part}'":
+    "{option} 必须是整数，实际为 '{part}'",
+    "{option} {what} must be ≥ {minimum}, got {value}":
+    "{option} 的{what}必须 ≥ {minimum}，实际为 {value}",
+    "{option} value {value} is too large (at most {MAX_EXTENT})":
+    "{option} 的值 {value} 太大（最多 {MAX_EXTENT}）",
+    "{option} has {len(flat)} value{'s' if len(flat) != 1 else ''} but the tensor {_fmt_shape(shape)} needs {size}; give {size} values row-major, or a word such as arange":
+    "{option} 有 {len(flat)} 个值，但张量 {_fmt_shape(shape)} 需要 {size} 个；请按行优先给出 {size} 个值，或使用 arange 这样的单词",
+    "{option} contains '{token}'; values must be finite numbers":
+    "{option} 含有 '{token}'；数值必须是有限数",
+    "{option} contains '{token[:40]}', which is not a number; use integers, decimals or fractions such as 1/2":
+    "{option} 含有 '{token[:40]}'，它不是数字；请使用整数、小数或 1/2 这样的分数",
+    "{option} is empty; give numbers such as 1,2,3,4 or a word like arange":
+    "{option} 为空；请给出 1,2,3,4 这样的数字，或 arange 这样的单词",
+    "{option}: unexpected '{text[pos]}' at character {pos + 1}":
+    "{option}：第 {pos + 1} 个字符处有意外的 '{text[pos]}'",
+    "{option} contains {o}; values must be numbers":
+    "{option} 含有 {o}；数值必须是数字",
+    "--seed must be a whole number, got {seed}":
+    "--seed 必须是整数，实际为 {seed}",
+    "{option} needs {ndim} (before, after) pairs of numbers ≥ 0":
+    "{option} 需要 {ndim} 组 ≥ 0 的（前， 后）数对",
+    "{option} is too long ({len(text)} characters)":
+    "{option} 太长（{len(text)} 个字符）",
+    "{option} has shape {_fmt_shape(nested_shape)} but the tensor is {_fmt_shape(shape)}; give {size} values":
+    "{option} 的形状是 {_fmt_shape(nested_shape)}，但张量是 {_fmt_shape(shape)}；请给出 {size} 个值",
+    "{option}: a fraction needs whole numbers, got '{token}'":
+    "{option}：分数需要整数，实际为 '{token}'",
+    "{option} contains '{token}', a division by zero":
+    "{option} 含有 '{token}'，除以零",
+    "{option} contains '{token}', whose exponent is too large (at most 400)":
+    "{option} 含有 '{token}'，其指数太大（最多 400）",
+    "{option} is nested too deeply":
+    "{option} 嵌套过深",
+    "{option}: expected a number at character {pos + 1} in '{text[:60]}'":
+    "{option}:'{text[:60]}' 的第 {pos + 1} 个字符处应为数字",
+    "{option} contains {o}; values must be finite numbers":
+    "{option} 含有 {o}；数值必须是有限数",
+    "{option}: expected ',' or ']' at character {pos + 1} in '{text[:60]}'":
+    "{option}:'{text[:60]}' 的第 {pos + 1} 个字符处应为 ',' 或 ']'",
+    "{option} contains an empty list":
+    "{option} 含有空列表",
+    "{option} is ragged: every row must have the same length":
+    "{option} 参差不齐：每一行的长度必须相同",
+    "routing conditions (SymPy Piecewise)":
+    "路由条件（SymPy Piecewise）",
+    "expanded terms":
+    "展开项",
+    "{given}{' as well' if also else ''} (whole tensors, or every element such as --at {example}=…)":
+    "{given}（整个张量，或每个元素，如 --at {example}=…）",
+    "no Kronecker delta contains {var}":
+    "没有 Kronecker delta 含有 {var}",
+    "unknown extent of {tensor}":
+    "{tensor} 的范围未知",
+    "{tensor}[{j}] is not known to lie inside 0…{n - 1}":
+    "不能确定 {tensor}[{j}] 位于 0…{n - 1} 之内",
+    "δ({delta.lhs}, {delta.rhs}) is not affine in {var}":
+    "δ({delta.lhs}, {delta.rhs}) 关于 {var} 不是仿射的",
+    "cannot divide by {coef}: not known to be non-zero":
+    "不能除以 {coef}：不能确定它不为零",
+    "{expr} is not affine in the indices":
+    "{expr} 关于下标不是仿射的",
+    "{name} has {len(shape)} axes, read with {len(index)}":
+    "{name} 有 {len(shape)} 个坐标轴，却用 {len(index)} 个下标读取",
+    "no value for the size {exc.args[0]}":
+    "尺寸 {exc.args[0]} 没有值",
+    "the sum over {var} has fractional limits":
+    "对 {var} 的求和上下限是分数",
+    "{name}{point} read outside its extent":
+    "{name}{point} 的读取超出了它的范围",
+    "{name} read at the fractional index {Fraction(num, form[2])}":
+    "{name} 在分数下标 {Fraction(num, form[2])} 处被读取",
+    "log of a number ≤ 0":
+    "对 ≤ 0 的数取对数",
+    "cannot evaluate {to_text(node)}: axis {axis} is out of range for a {ndim}-D array (use 0 … {ndim - 1}, or -1 for the last){hint}":
+    "无法计算 {to_text(node)}:axis {axis} 超出 {ndim} 维数组的范围（请用 0 … {ndim - 1}，或用 -1 表示最后一维）{hint}",
+    "the expression or its derivative is undefined there":
+    "表达式或其导数在该处没有定义",
+    "the value is not a real number":
+    "该值不是实数",
+    "division by zero":
+    "除以零",
+    "a negative number to a fractional power":
+    "负数的分数次幂",
+    "0 to a power below 1 has no derivative":
+    "0 的小于 1 次的幂没有导数",
+    "a value is too large for floating point":
+    "数值太大，超出浮点数范围",
+    "exp overflows":
+    "exp 溢出",
+    "division by zero (0 to a negative power)":
+    "除以零（0 的负数次幂）",
+    "the matrix is singular at these values":
+    "矩阵在这些数值处是奇异的",
+    "No such option: {name}":
+    "没有这个选项：{name}",
+    "No such option: {name} (Possible options: {options})":
+    "没有这个选项：{name}（可能的选项：{options}）",
+    "No such option: {name} Did you mean {option}?":
+    "没有这个选项：{name}；你是不是想用 {option}?",
+    "Missing option '{name}'.":
+    "缺少选项 '{name}'。",
+    "Missing argument '{name}'.":
+    "缺少参数 '{name}'。",
+    "Option '{name}' requires an argument.":
+    "选项 '{name}' 需要一个参数。",
+    "Option '{name}' requires {count} arguments.":
+    "选项 '{name}' 需要 {count} 个参数。",
+    "Invalid value for '{name}': {message}":
+    "'{name}' 的值无效：{message}",
+    "Invalid value for {name}: {message}":
+    "{name} 的值无效：{message}",
+    "'{value}' is not a valid integer.":
+    "'{value}' 不是有效的整数。",
+    "'{value}' is not a valid float.":
+    "'{value}' 不是有效的浮点数。",
+    "'{value}' is not a valid boolean.":
+    "'{value}' 不是有效的布尔值。",
+    "{value} is not in the range {range}.":
+    "{value} 不在范围 {range} 内。",
+    "{value} is not in the range x>={low}.":
+    "{value} 不在范围 x>={low} 内。",
+    "{value} is not in the range x<={high}.":
+    "{value} 不在范围 x<={high} 内。",
+    "{value} is not in the range {low}<=x<={high}.":
+    "{value} 不在范围 {low}<=x<={high} 内。",
+    "'{value}' is not one of {choices}.":
+    "'{value}' 不是 {choices} 之一。",
+    "Got unexpected extra argument ({args})":
+    "多余的参数（{args}）",
+    "Got unexpected extra arguments ({args})":
+    "多余的参数（{args}）",
+    "No such command '{name}'.":
+    "没有这个命令 '{name}'。",
+    "No such command {name}.":
+    "没有这个命令 {name}。",
+    "Option '{name}' does not take a value.":
+    "选项 '{name}' 不接受值。",
+    "File '{name}' is a directory.":
+    "文件 '{name}' 是一个目录。",
+    "Path '{name}' is a directory.":
+    "路径 '{name}' 是一个目录。",
+    "values":
+    "值",
+    "sizes":
+    "尺寸",
+    "invalid syntax":
+    "语法错误",
+    "invalid syntax. Perhaps you forgot a comma?":
+    "语法错误。也许漏了逗号?",
+    "'(' was never closed":
+    "'(' 没有闭合",
+    "'[' was never closed":
+    "'[' 没有闭合",
+    "unmatched ')'":
+    "多余的 ')'",
+    "unmatched ']'":
+    "多余的 ']'",
+    "unexpected EOF while parsing":
+    "解析时意外结束",
+    "invalid decimal literal":
+    "无效的十进制字面量",
+    "unterminated string literal (detected at line {line})":
+    "字符串字面量没有结束（在第 {line} 行发现）",
+    "Input should be a valid integer, unable to parse string as an integer":
+    "应为有效的整数，无法把该字符串解析为整数",
+    "Input should be a valid integer":
+    "应为有效的整数",
+    "Input should be a valid number, unable to parse string as a number":
+    "应为有效的数字，无法把该字符串解析为数字",
+    "No such command '{name}'. Did you mean {options}?":
+    "没有这个命令 '{name}'。你是不是想用 {options}?",
+    "Got unexpected extra argument(s) ({args})":
+    "多余的参数（{args}）",
+    "Missing command.":
+    "缺少命令。",
+    "Missing parameter: {name}":
+    "缺少参数：{name}",
+    "the transposed convolution's output would be empty in dimension {axis + 1}: padding {explicit[axis][0]},{explicit[axis][1]} crops everything; use less --padding":
+    "转置卷积的输出在第 {axis + 1} 维将为空：填充 {explicit[axis][0]},{explicit[axis][1]} 把一切都裁掉了；请减小 --padding",
+}
+
+# Help texts of the commands (shown in Chinese with --lang zh or GRADSYM_LANG=zh), by
+# paragraph; a value option's help is its own sentence + the shared sentence on values.
+HELP_ZH: dict[str, str] = {
+    "Derive neural-network gradients symbolically, and prove them.":
+    "以符号方式推导神经网络的梯度，并加以证明。",
+    "Print the version and exit.":
+    "打印版本号并退出。",
+    "Show this message and exit.":
+    "显示本帮助并退出。",
+    "Example: {example}":
+    "示例：{example}",
+    "Example ({note}): {example}":
+    "示例（{note}）:{example}",
+    "seed 000":
+    "种子 000",
+    "A list '[[1,2],[3,4]]' or '1,2,3,4', or arange | ones | zeros | random. Exact: 1/2 and 0.5 stay exact.":
+    "列表 '[[1,2],[3,4]]' 或 '1,2,3,4'，或 arange | ones | zeros | random。精确：1/2 与 0.5 都保持精确。",
+    "Batch norm (training mode): forward, Jacobians, gradients, and the compact backward formula.":
+    "批归一化（训练模式）：前向传播、雅可比矩阵、梯度，以及紧凑的反向公式。",
+    "Symbols: x_n_f (sample n, feature f), gamma_f, beta_f, upstream g_n_f, and, with --eps eps, the symbol eps. Proves dL/dx = γ/(N·σ)·(N·g − Σg − x̂·Σ g·x̂) per feature.":
+    "符号：x_n_f（样本 n，特征 f）、gamma_f、beta_f、上游梯度 g_n_f，以及在 --eps eps 时的符号 eps。对每个特征证明 dL/dx = γ/(N·σ)·(N·g − Σg − x̂·Σ g·x̂)。",
+    "Samples N (at least 2 in training mode).":
+    "样本数 N（训练模式下至少 2）。",
+    "Features F (columns of x); default 1.":
+    "特征数 F(x 的列数)；默认 1。",
+    "ε > 0 (default 1e-5, kept exact as 1/100000), or the word eps for a symbol.":
+    "ε > 0（默认 1e-5，精确地保存为 1/100000），或用单词 eps 表示符号。",
+    "Input values, (batch, features).":
+    "输入的值，形状 (batch, features)。",
+    "Scale γ, one per feature (default ones).":
+    "缩放 γ，每个特征一个（默认全为 1）。",
+    "Shift β, one per feature (default zeros).":
+    "平移 β，每个特征一个（默认全为 0）。",
+    "Upstream gradient dL/dy, (batch, features) (default ones).":
+    "上游梯度 dL/dy，形状 (batch, features)（默认全为 1）。",
+    "Seed for --x random etc. (reproducible).":
+    "--x random 等所用的随机种子（可复现）。",
+    "rich | text | latex | markdown | json (default: rich on a terminal, text otherwise; or from the --output suffix).":
+    "rich | text | latex | markdown | json（默认：终端上为 rich，否则为 text；或由 --output 的后缀决定）。",
+    "Write to FILE (.tex .pdf .md .json .txt) instead of printing; .pdf compiles the LaTeX.":
+    "写入文件 FILE(.tex .pdf .md .json .txt)而不打印；.pdf 会编译 LaTeX。",
+    "Sections to print, comma-separated: forward,jacobian,grad,proof (human formats only; JSON always has everything).":
+    "要打印的部分，逗号分隔：forward,jacobian,grad,proof（只对人读的格式有效；JSON 总是包含全部）。",
+    "Print every entry, even for large derivations.":
+    "打印每一个元素，即使推导很大。",
+    "Also draw pictures to FILE.png (needs gradsym[plot]).":
+    "同时把图画到 FILE.png（需要 gradsym[plot]）。",
+    "Language of the prose: en | zh.":
+    "文字的语言：en | zh。",
+    "Work budget in expanded terms (default 1,500,000, about 4 GB); raise it to derive larger cases.":
+    "以展开项计的工作量预算（默认 1,500,000，约 4 GB）；提高它以推导更大的情形。",
+    "Stacked convolutions + a loss: the chain rule layer by layer, every step proved.":
+    "堆叠的卷积 + 损失：逐层的链式法则，每一步都有证明。",
+    "Input size: L, HxW or DxHxW (e.g. 3x3).":
+    "输入尺寸：L、HxW 或 DxHxW（例如 3x3）。",
+    "Kernel size, as many factors as the input (e.g. 2x2).":
+    "卷积核尺寸，因子个数与输入相同（例如 2x2）。",
+    "Number of stacked convolution layers.":
+    "堆叠的卷积层数。",
+    "Loss against the target: l1 | mse (mean over all elements).":
+    "对目标的损失：l1 | mse（对所有元素取平均）。",
+    "Target of the loss (default zeros).":
+    "损失的目标（默认全为 0）。",
+    "Also substitute every result down to the network input (small cases; bounded by --max-terms).":
+    "同时把每个结果一直代入到网络输入（适用于小的情形；受 --max-terms 限制）。",
+    "Stride: one number or one per dimension (2 or 2x1).":
+    "步幅：一个数，或每个维度一个（2 或 2x1）。",
+    "Zero padding per side: 1, 1x0, valid or same.":
+    "每侧的零填充：1、1x0、valid 或 same。",
+    "Kernel dilation: one number or one per dimension.":
+    "卷积核膨胀：一个数，或每个维度一个。",
+    "Channel groups (must divide both channel counts).":
+    "通道分组数（必须同时整除两个通道数）。",
+    "Input channels (switches to PyTorch layouts).":
+    "输入通道数（切换到 PyTorch 布局）。",
+    "Output channels (switches to PyTorch layouts).":
+    "输出通道数（切换到 PyTorch 布局）。",
+    "Batch size (switches to PyTorch layouts).":
+    "批量大小（切换到 PyTorch 布局）。",
+    "Add a bias (also implied by --b).":
+    "加上偏置（给出 --b 时也会加上）。",
+    "Network input values.":
+    "网络输入的值。",
+    "Kernel values: once for every layer, or one per layer (random draws each layer separately).":
+    "卷积核的值：所有层共用一次，或每层一个（random 对每层分别抽取）。",
+    "Bias values (turns the bias on): once for every layer, or one per layer.":
+    "偏置的值（同时打开偏置）：所有层共用一次，或每层一个。",
+    "Convolution: forward, Jacobians, gradients, and the flipped-kernel proofs.":
+    "卷积：前向传播、雅可比矩阵、梯度，以及翻转卷积核的证明。",
+    "Input values.":
+    "输入的值。",
+    "Kernel values.":
+    "卷积核的值。",
+    "Bias values (turns the bias on).":
+    "偏置的值（同时打开偏置）。",
+    "Upstream gradient dL/dy (default ones).":
+    "上游梯度 dL/dy（默认全为 1）。",
+    "Framework conventions: torch | tensorflow | jax.":
+    "框架约定：torch | tensorflow | jax。",
+    "Prove it for every size: symbolic n, k, s, d, p (no --input/--kernel needed; with them, also checked at those sizes).":
+    "对任意尺寸证明：符号 n、k、s、d、p（不需要 --input/--kernel；给出时，也在这些尺寸下检验）。",
+    "With --general: 1, 2 or 3 dimensions (default 2).":
+    "配合 --general:1、2 或 3 维（默认 2）。",
+    "Transposed convolution: forward, Jacobians, gradients, and deconv = conv's input-gradient.":
+    "转置卷积：前向传播、雅可比矩阵、梯度，以及 deconv = 卷积的输入梯度。",
+    "Padding of the matching convolution: 1, 1x0 or valid (default 0); with --convention tensorflow also same; with jax valid | same (default valid) or numbers = lax.conv_transpose's padding of the stride-dilated input.":
+    "对应卷积的填充：1、1x0 或 valid（默认 0）;--convention tensorflow 时也可以是 same;jax 时为 valid | same（默认 valid）或数字，即 lax.conv_transpose 对按步幅膨胀后的输入的填充。",
+    "Extra output positions at the end, per dimension (PyTorch: below the stride or the dilation).":
+    "每个维度末尾额外的输出位置（PyTorch：小于步幅或膨胀）。",
+    "Output size (e.g. 6x6): picks output_padding as ConvTranspose(x, output_size=...) does, or TensorFlow's output_shape.":
+    "输出尺寸（例如 6x6）：像 ConvTranspose(x, output_size=...) 那样选择 output_padding，或对应 TensorFlow 的 output_shape。",
+    "Kernel values, (C_in, C_out/groups, *k).":
+    "卷积核的值，形状 (C_in, C_out/groups, *k)。",
+    "Gradient of an expression over named tensors, NumPy semantics (* element-wise, @ matrix product).":
+    "关于具名张量的表达式的梯度，NumPy 语义（* 逐元素，@ 矩阵乘法）。",
+    "Functions: sum mean exp log sqrt abs sin cos tanh sigmoid relu softmax logsumexp max min maximum minimum dot norm (sum/mean/max/min/softmax/logsumexp take an optional axis).":
+    "函数：sum mean exp log sqrt abs sin cos tanh sigmoid relu softmax logsumexp max min maximum minimum dot norm(sum/mean/max/min/softmax/logsumexp 可带可选的 axis)。",
+    "The expression, e.g. 'mean(3*(a+3)**2)'. Parsed, never executed.":
+    "表达式，例如 'mean(3*(a+3)**2)'。只解析，从不执行。",
+    "Declare a name: NAME=SHAPE (a=2, X=3x2, s=scalar); repeatable. Elements are NAME_i(_j…), 1-based: a_1, X_2_1.":
+    "声明一个名称：名称=形状（a=2、X=3x2、s=scalar）；可重复。元素命名为 名称_i(_j…)，从 1 开始：a_1、X_2_1。",
+    "Differentiate with respect to NAME; repeatable (default: every name the expression uses).":
+    "对名称 NAME 求导；可重复（默认：表达式用到的每个名称）。",
+    "Values: NAME=VALUES, repeatable, e.g. --at 'a=[2,3]'. VALUES: '[[1,2],[3,4]]', '1,2,3,4', or arange | ones | zeros | random. Exact: 1/2 and 0.5 stay exact.":
+    "数值：名称=数值，可重复，例如 --at 'a=[2,3]'。数值：'[[1,2],[3,4]]'、'1,2,3,4'，或 arange | ones | zeros | random。精确：1/2 与 0.5 都保持精确。",
+    "Fully connected layer Y = X·Wᵀ + b: forward, Jacobians, gradients, matrix-form proofs.":
+    "全连接层 Y = X·Wᵀ + b：前向传播、雅可比矩阵、梯度、矩阵形式的证明。",
+    "Symbols: x_n_i (sample n, feature i), w_o_i (output o, input i), b_o, and the upstream gradient g_n_o. Proves dL/dX = G·W, dL/dW = Gᵀ·X, dL/db = Σ_n G.":
+    "符号：x_n_i（样本 n，特征 i）、w_o_i（输出 o，输入 i）、b_o，以及上游梯度 g_n_o。证明 dL/dX = G·W、dL/dW = Gᵀ·X、dL/db = Σ_n G。",
+    "Input features (columns of X and W).":
+    "输入特征数（X 和 W 的列数）。",
+    "Output features (rows of W).":
+    "输出特征数（W 的行数）。",
+    "Samples (rows of X); default 1.":
+    "样本数（X 的行数）；默认 1。",
+    "Add a bias b (also implied by --b).":
+    "加上偏置 b（给出 --b 时也会加上）。",
+    "Input values X, (batch, in_features).":
+    "输入的值 X，形状 (batch, in_features)。",
+    "Weight values W, (out_features, in_features) as torch.nn.Linear.weight.":
+    "权重的值 W，形状 (out_features, in_features)，与 torch.nn.Linear.weight 相同。",
+    "Bias values, out_features of them (turns the bias on).":
+    "偏置的值，共 out_features 个（同时打开偏置）。",
+    "Upstream gradient dL/dY, (batch, out_features) (default ones).":
+    "上游梯度 dL/dY，形状 (batch, out_features)（默认全为 1）。",
+    "Matrix calculus: dJ/dX in closed matrix form (* and @ are matrix products), with the dimension-consistency steps, verified element by element.":
+    "矩阵微积分：闭式矩阵形式的 dJ/dX(* 与 @ 都是矩阵乘法)，给出维度一致性的步骤，并逐元素验证。",
+    "Functions: trace (tr), det, inv (or X**-1), norm (Frobenius), hadamard, sum; exp log sqrt sin cos tanh sigmoid abs of a scalar (element-wise on a matrix, without a closed form).":
+    "函数：trace(tr)、det、inv（或 X**-1）、norm(Frobenius)、hadamard、sum；作用于标量的 exp log sqrt sin cos tanh sigmoid abs（作用于矩阵时逐元素，没有闭式）。",
+    "The scalar objective, e.g. '(X*w - y).T*(X*w - y)'. Parsed, never executed.":
+    "标量目标函数，例如 '(X*w - y).T*(X*w - y)'。只解析，从不执行。",
+    "Declare a name: NAME=SHAPE (X=3x2, w=2x1, w=2 for a column, s=scalar); repeatable. Elements are X_1_1, X_1_2, …":
+    "声明一个名称：名称=形状（X=3x2、w=2x1、列向量写 w=2、s=scalar）；可重复。元素为 X_1_1、X_1_2、…",
+    "Values: NAME=VALUES, repeatable, e.g. --at 'X=[[1,2],[3,4]]'. VALUES: a nested list, '1,2,3,4' (row-major), or arange | ones | zeros | random. Exact: 1/2 and 0.5 stay exact.":
+    "数值：名称=数值，可重复，例如 --at 'X=[[1,2],[3,4]]'。数值：嵌套列表、'1,2,3,4'（按行优先），或 arange | ones | zeros | random。精确：1/2 与 0.5 都保持精确。",
+    "Small MLP: symbolic output, d out/d input and d out/d every weight and bias, layer by layer.":
+    "小型 MLP：符号输出，以及逐层求出的 d out/d 输入 和 d out/d 每个权重与偏置。",
+    "Symbols: inputs x_i, weights w_l_i_j (layer l, from unit i to unit j), biases b_l_j.":
+    "符号：输入 x_i，权重 w_l_i_j（第 l 层，从单元 i 到单元 j），偏置 b_l_j。",
+    "Widths from input to output, e.g. 1,2,1 (1 input, 2 hidden units, 1 output); any number of layers.":
+    "从输入到输出的各层宽度，例如 1,2,1(1 个输入，2 个隐藏单元，1 个输出)；层数不限。",
+    "none | relu | sigmoid | tanh, applied to the hidden layers (the output layer is linear). relu′(0) = 0, as in PyTorch.":
+    "none | relu | sigmoid | tanh，用于隐藏层（输出层为线性）。与 PyTorch 一样 relu′(0) = 0。",
+    "Give every unit a bias b_l_j (also implied by an --at value for a bias).":
+    "给每个单元一个偏置 b_l_j（用 --at 给出某个偏置的值时也会加上）。",
+    "Values by name, NAME=VALUES, repeatable. Names: x (the input, n_0 values); w_l (layer l's weights, n_(l-1) x n_l: row i = from unit i, the transpose of torch.nn.Linear.weight); b_l (n_l biases); or single elements x_i, w_l_i_j (layer l, from unit i to unit j), b_l_j, which override their tensor's value. VALUES: '[[1,2]]', '1,2', or arange | ones | zeros | random. Numbers are computed once every tensor has values.":
+    "按名称给值，名称=数值，可重复。名称：x（输入，n_0 个值）;w_l（第 l 层的权重，n_(l-1) x n_l：第 i 行 = 从单元 i 出发，即 torch.nn.Linear.weight 的转置）;b_l(n_l 个偏置)；或单个元素 x_i、w_l_i_j（第 l 层，从单元 i 到单元 j）、b_l_j，它们覆盖所属张量的值。数值：'[[1,2]]'、'1,2'，或 arange | ones | zeros | random。每个张量都有值后才计算数值。",
+    "Max / average pooling: forward, Jacobian, gradient, and where each gradient goes.":
+    "最大 / 平均池化：前向传播、雅可比矩阵、梯度，以及每个梯度的去向。",
+    "Max pooling sends each g to its window's first maximum (PyTorch's tie rule); average pooling spreads g/n over the window.":
+    "最大池化把每个 g 传给其窗口中的第一个最大值（PyTorch 的并列规则）；平均池化把 g/n 平均分给整个窗口。",
+    "Input size: L, HxW or DxHxW (e.g. 4x4).":
+    "输入尺寸：L、HxW 或 DxHxW（例如 4x4）。",
+    "Window size: one number for every dimension, or one per dimension (e.g. 2 or 2x2).":
+    "窗口尺寸：所有维度一个数，或每个维度一个（例如 2 或 2x2）。",
+    "Stride: one number or one per dimension (default: the window size, as PyTorch).":
+    "步幅：一个数，或每个维度一个（默认：窗口尺寸，与 PyTorch 相同）。",
+    "Padding per side, at most half the window: 1 or 1x0.":
+    "每侧的填充，最多为窗口的一半：1 或 1x0。",
+    "Window dilation (max pooling only).":
+    "窗口膨胀（仅最大池化）。",
+    "Round the output size up (PyTorch's ceil_mode).":
+    "输出尺寸向上取整（PyTorch 的 ceil_mode）。",
+    "max | avg (average counts padding, count_include_pad=True).":
+    "max | avg（平均池化计入填充，count_include_pad=True）。",
+    "Channels (switches to the PyTorch layout (N, C, …)).":
+    "通道数（切换到 PyTorch 布局 (N, C, …)）。",
+    "Batch size (switches to the PyTorch layout (N, C, …)).":
+    "批量大小（切换到 PyTorch 布局 (N, C, …)）。",
+    "Output sizes: the formula filled in, unread positions, and the inverting output_padding.":
+    "输出尺寸：代入数值的公式、未被读取的位置，以及可还原形状的 output_padding。",
+    "Zero padding per side: 1, 1x0, valid or same (default 0; with --transposed and --convention jax, lax.conv_transpose's padding).":
+    "每侧的零填充：1、1x0、valid 或 same（默认 0；配合 --transposed 和 --convention jax 时为 lax.conv_transpose 的填充）。",
+    "A transposed convolution (deconv).":
+    "转置卷积（deconv）。",
+}
 
 CATALOGUES = {"en": EN, "zh": ZH}
 
 
 class Catalogue:
-    """Look up a message in one language, falling back to English."""
+    """Look up a message in one language, falling back to English.
+
+    >>> Catalogue("zh")("verdict.ok", count=3)
+    '全部 3 项检验成立。'
+    """
 
     def __init__(self, lang: str = "en") -> None:
         self.lang = lang
@@ -84,3 +1592,187 @@ class Catalogue:
     def __call__(self, key: str, **params: object) -> str:
         text = self.messages.get(key) or EN[key]
         return text.format(**params) if params else text
+
+    def error(self, message: str) -> str:
+        """An English error message in this language (unchanged for English)."""
+        return translate_error(message, self.lang)
+
+
+# -- translating finished error messages -------------------------------------------------
+def template_parts(template: str) -> list[str]:
+    """``"a {x} b"`` → ``["a ", "x", " b"]``: literals at even, placeholders at odd positions.
+
+    Placeholders are Python expressions and may hold braces of their own.
+    """
+    parts: list[str] = []
+    literal: list[str] = []
+    i = 0
+    while i < len(template):
+        ch = template[i]
+        if ch == "{":
+            depth, j = 1, i + 1
+            while j < len(template) and depth:
+                depth += {"{": 1, "}": -1}.get(template[j], 0)
+                j += 1
+            parts.append("".join(literal))
+            parts.append(template[i + 1 : j - 1])
+            literal = []
+            i = j
+            continue
+        literal.append(ch)
+        i += 1
+    parts.append("".join(literal))
+    return parts
+
+
+def _residue(text: str) -> int:
+    """How many English words a translation still holds (quoted text and options aside)."""
+    text = re.sub(r"'[^']*'|\"[^\"]*\"|--[\w-]+", " ", text)
+    return len(re.findall(r"(?<![\w.])[A-Za-z]{2,}(?![\w.(])", text))
+
+
+class _Template:
+    """One message template: a regex over the English text, and its translation.
+
+    Adjacent placeholders (``{hint}{found}``) are captured as one value, which is
+    translated as a concatenation of fragments.
+    """
+
+    def __init__(self, english: str, translated: str) -> None:
+        parts = template_parts(" ".join(english.split()))  # surrounding spaces dropped
+        literals, names = parts[0::2], parts[1::2]
+        groups: list[str] = []  # one entry per capture: "{a}" or "{a}{b}" for adjacent ones
+        pattern = [re.escape(literals[0])]
+        for i, name in enumerate(names):
+            if i > 0 and literals[i] == "":
+                groups[-1] += "{" + name + "}"
+            else:
+                groups.append("{" + name + "}")
+                pattern.append("(.*?)")
+            pattern.append(re.escape(literals[i + 1]))
+        self.groups = groups
+        self.literal = sum(len(p) for p in literals)
+        self.starts_literal = bool(literals[0])
+        self.regex = re.compile("".join(pattern), re.DOTALL)
+        self.suffix = re.compile("(.*?)" + "".join(pattern), re.DOTALL)
+        self.translated = translated
+
+    def fill(self, values: list[str], lang: str, depth: int) -> str:
+        out = self.translated
+        for group, value in zip(self.groups, values):
+            value = _translate(value, lang, depth + 1) if value.strip() else value
+            if group in out:
+                out = out.replace(group, value)
+            else:  # the translation splits adjacent placeholders: keep the text once
+                first, *rest = template_parts(group)[1::2]
+                out = out.replace("{" + first + "}", value)
+                for name in rest:
+                    out = out.replace("{" + name + "}", "")
+        return out
+
+
+_TEMPLATES: dict[str, list[_Template]] = {}
+
+
+def _templates(lang: str) -> list[_Template]:
+    """Compiled templates of a table: ``zh`` (errors) or ``zh-help`` (help texts)."""
+    if lang not in _TEMPLATES:
+        language, _, kind = lang.partition("-")
+        if kind == "help":
+            table = dict(HELP_ZH) if language == "zh" else {}
+        else:
+            table = dict(ERRORS_ZH) if language == "zh" else {}
+            messages = CATALOGUES.get(language, {})
+            for key, english in EN.items():
+                if key.startswith("error.") and key in messages:
+                    table[english] = messages[key]
+        compiled = [_Template(en, tr) for en, tr in table.items()]
+        # The most specific template (most literal text) is tried first.
+        compiled.sort(key=lambda tpl: -tpl.literal)
+        _TEMPLATES[lang] = [tpl for tpl in compiled if tpl.literal >= 3]
+    return _TEMPLATES[lang]
+
+
+def _translate(message: str, lang: str, depth: int) -> str:
+    """The best translation of ``message``: a whole template, else text + a trailing fragment.
+
+    Of the templates that match, the one leaving the least English wins (a value that
+    swallowed a suffix such as " (see 'gradsym conv --help')" leaves English behind).
+    """
+    core = message.strip()
+    if depth > 6 or not core:
+        return message
+    if core != message:  # translate the words, keep the spaces around them
+        start = message.index(core)
+        return message[:start] + _translate(core, lang, depth) + message[start + len(core) :]
+    best: tuple[int, int, str] | None = None
+    for template in _templates(lang):
+        match = template.regex.fullmatch(message)
+        if match is not None:
+            out = template.fill(list(match.groups()), lang, depth)
+            score = (_residue(out), -template.literal)
+            if best is None or score < best[:2]:
+                best = (*score, out)
+                if score[0] == 0:
+                    break
+    if best is None or best[0] > 0:
+        # text followed by a known fragment: "; names starting with '__' are reserved …"
+        for template in _templates(lang):
+            if not template.starts_literal:
+                continue
+            match = template.suffix.fullmatch(message)
+            if match is None or not match.group(1):
+                continue
+            head = _translate(match.group(1), lang, depth + 1)
+            out = head + template.fill(list(match.groups()[1:]), lang, depth)
+            score = (_residue(out), -template.literal)
+            if best is None or score < best[:2]:
+                best = (*score, out)
+                if score[0] == 0:
+                    break
+    return best[2] if best is not None else message
+
+
+def translate_error(message: str, lang: str) -> str:
+    """The Chinese text of an English error message (unchanged when no template fits).
+
+    >>> translate_error("interrupted", "zh")
+    '已中断'
+    """
+    if lang == "en":
+        return message
+    return _tidy(_translate(" ".join(message.split()), lang, 0))
+
+
+def _tidy(text: str) -> str:
+    """No space next to full-width punctuation."""
+    return re.sub(r"\s*([\uff08\uff09\uff0c\uff1a\uff1b\u3002])\s*", r"\1", text)
+
+
+def translate_help(text: str | None, lang: str) -> str | None:
+    """A command's or option's help in ``lang``, paragraph by paragraph.
+
+    >>> translate_help("Print the version and exit.", "zh")
+    '打印版本号并退出。'
+    """
+    if lang == "en" or not text:
+        return text
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    out = [_tidy(_translate(" ".join(p.split()), f"{lang}-help", 0)) for p in paragraphs]
+    # Rich wraps help text at spaces only: let a line break after Chinese punctuation.
+    out = [re.sub(r"([\uff0c\uff1b\uff1a\u3001\u3002])(?=\S)", r"\1 ", p) for p in out]
+    return "\n\n".join(re.sub(r"(?<=\S)\uff08", " \uff08", p) for p in out)
+
+
+def localize_help(command: Any, lang: str) -> Any:
+    """Translate the help texts of a Click command tree in place (``.help`` of the
+    commands and their options); returns the command."""
+    stack = [command]
+    while stack:
+        current = stack.pop()
+        current.help = translate_help(getattr(current, "help", None), lang)
+        for param in getattr(current, "params", []):
+            if getattr(param, "help", None):
+                param.help = translate_help(param.help, lang)
+        stack.extend(getattr(current, "commands", {}).values())
+    return command

@@ -5,6 +5,7 @@ Names print as ``x₁,₁``; products as ``k₁,₁·x₁,₁``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ from gradsym.render.document import (
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
 
+_NAME = re.compile(r"\b([A-Za-z]+)_(\d+(?:_\d+)*)\b")
 SUB = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
 SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 WIDTH = 100
@@ -63,13 +65,16 @@ class CellFormatter:
         if hasattr(elem, "free_symbols"):
             from gradsym.render.sympy_text import sympy_text
 
-            return sympy_text(elem).replace("**", "^")
+            return _NAME.sub(lambda m: subscript_name(m.group(1), [int(i) for i in m.group(2).split("_")]),
+                             sympy_text(elem).replace("**", "^"))
         return _num(elem)
 
     def cell(self, c: Cell) -> str:
         if isinstance(c, Expr):
             return self.expr(c.elem)
         if isinstance(c, Num):
+            if hasattr(c.value, "free_symbols"):  # an exact irrational such as tanh(2)**2
+                return self.expr(c.value)
             return number_text(c.value, c.decimal)
         if isinstance(c, Label):
             return c.prefix + subscript_name(c.letter, c.index)

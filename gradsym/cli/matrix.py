@@ -1,0 +1,60 @@
+"""``gradsym matrix``: matrix calculus in closed matrix form, checked element by element."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from gradsym.cli import app
+from gradsym.cli.common import Emit, Format, Full, Lang, MaxTerms, Output, Plot, Seed, Show
+
+Expression = Annotated[
+    str | None,
+    typer.Argument(help="The scalar objective, e.g. '(X*w - y).T*(X*w - y)'. Parsed, never "
+                   "executed."),
+]
+ShapeOpt = Annotated[
+    list[str] | None,
+    typer.Option("--shape", help="Declare a name: NAME=SHAPE (X=3x2, w=2x1, w=2 for a column, "
+                 "s=scalar); repeatable. Elements are X_1_1, X_1_2, …"),
+]
+Wrt = Annotated[
+    list[str] | None,
+    typer.Option("--wrt", help="Differentiate with respect to NAME; repeatable "
+                 "(default: every name the expression uses)."),
+]
+At = Annotated[
+    list[str] | None,
+    typer.Option("--at", help="Values: NAME=VALUES, repeatable, e.g. --at 'X=[[1,2],[3,4]]'. "
+                 "VALUES: a nested list, '1,2,3,4' (row-major), or arange | ones | zeros | "
+                 "random. Exact: 1/2 and 0.5 stay exact."),
+]
+
+
+@app.command()
+def matrix(
+    expression: Expression = None,
+    shape: ShapeOpt = None,
+    wrt: Wrt = None,
+    at: At = None,
+    seed: Seed = None,
+    format: Format = None,
+    output: Output = None,
+    show: Show = None,
+    full: Full = False,
+    plot: Plot = None,
+    lang: Lang = "en",
+    max_terms: MaxTerms = None,
+) -> int:
+    """Matrix calculus: dJ/dX in closed matrix form (* and @ are matrix products), with the dimension-consistency steps, verified element by element.
+
+    Functions: trace (tr), det, inv (or X**-1), norm (Frobenius), hadamard, sum; exp log sqrt sin cos tanh sigmoid abs of a scalar (element-wise on a matrix, without a closed form).
+
+    Example: gradsym matrix "(X*w - y).T*(X*w - y)" --shape X=3x2 --shape w=2x1 --shape y=3x1 --wrt X --wrt w --wrt y
+    """
+    from gradsym.layers.matrix import matrix as derive
+
+    emit = Emit(format, output, show, full, plot, lang)
+    d = derive(expression, shape, wrt, at, seed=seed, max_terms=max_terms)
+    return emit(d)

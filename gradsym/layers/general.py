@@ -1,0 +1,1093 @@
+"""Convolution and transposed convolution for every size at once (``--general``).
+
+The sizes are integer symbols — input length n, kernel length k, stride s, dilation d,
+padding p (and output padding q for the transposed convolution) — and the tensors are
+indexed symbols, 0-based::
+
+    conv:    y[i] = Σ_a xhat[s·i + d·a − p]·w[a] (+ b)        (xhat: x zero-padded)
+    deconv:  y[m] = Σ_i Σ_a x[i]·w[a]·δ(m, s·i + d·a − p) (+ b)
+
+N-D is the product of 1-D index maps: every axis has its own sizes and indices, and
+every delta or bracket acts on one axis. Gradients come from differentiating indexed
+symbols (∂x[e]/∂x[j] = δ(e, j)) and eliminating the Kronecker deltas with the rules of
+:mod:`gradsym.indexcalc`; each rewriting step is kept with its justification. The
+closed forms are then shown to be convolutions (full convolution of the stride-zero-
+inserted g with the rotated kernel, …) by reducing the right-hand sides, built from
+their definitions, to the same normal form. Finally every step is instantiated at a
+grid of small sizes and compared with the concrete engine (``general_matches_concrete``).
+
+>>> d = general_conv(dims=1)
+>>> d.extra["general"].closed["input"]
+Sum(Piecewise((g[i]*w[(-i*s + j + p)/d], Contains((-i*s + j + p)/d, Range(0, k, 1))), (0, True)), (i, 0, o - 1))
+>>> all(c.holds for c in d.checks)
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy
+
+from gradsym.derivation import Derivation
+from gradsym.errors import SpecError
+from gradsym.indexcalc import (
+    Context,
+    Delta,
+    InstantiationError,
+    Instantiator,
+    Limit,
+    Read,
+    Series,
+    Solved,
+    Term,
+    absorb_padding,
+    binder,
+    differentiate,
+    eliminate,
+    multiply,
+    rename_bound,
+    rename_tensor,
+    reverse,
+    same,
+    substitute,
+    to_sympy,
+)
+from gradsym.poly import Poly, VarTable
+from gradsym.proofs import Check
+from gradsym.render.document import Cell, Equations, Expr, Label, Para
+from gradsym.render.messages import Catalogue
+from gradsym.render.sympy_text import sympy_text
+from gradsym.spec import parse_padding, parse_per_dim, parse_shape
+
+DIMS = (1, 2, 3)
+MAX_INSTANCE_ROWS = 24
+_T = Catalogue("en")
+
+# The grid of the cross-check, per axis (every valid combination in 1-D; a fixed
+# sample of per-axis combinations in 2-D and 3-D, since axes are independent maps).
+CONV_GRID = {"n": range(1, 6), "k": range(1, 4), "s": range(1, 4), "d": range(1, 3), "p": range(0, 3)}
+DECONV_GRID = {"n": range(1, 5), "k": range(1, 4), "s": range(1, 4), "d": range(1, 3), "p": range(0, 3),
+               "q": range(0, 3)}
+SAMPLES = {2: 24, 3: 6}
+
+
+# -- symbols -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Axis:
+    """The size symbols and index symbols of one axis (subscripted in N-D: n_1, i_1, …)."""
+
+    n: Any
+    k: Any
+    s: Any
+    d: Any
+    p: Any
+    q: Any
+    o: Any
+    i: Any
+    a: Any
+    j: Any
+    c: Any
+    v: Any
+    m: Any
+
+
+def make_axes(dims: int) -> list[Axis]:
+    """Symbols for ``dims`` axes: sizes are integers (n, k, s, d, o ≥ 1; p, q ≥ 0)."""
+    axes = []
+    for r in range(dims):
+        def name(base: str, r: int = r) -> str:
+            return base if dims == 1 else f"{base}_{r + 1}"
+
+        def size(base: str, **kw: bool) -> Any:
+            return sympy.Symbol(name(base), integer=True, **kw)
+
+        def index(base: str) -> Any:
+            return sympy.Symbol(name(base), integer=True)
+
+        axes.append(Axis(
+            size("n", positive=True), size("k", positive=True), size("s", positive=True),
+            size("d", positive=True), size("p", nonnegative=True), size("q", nonnegative=True),
+            size("o", positive=True),
+            index("i"), index("a"), index("j"), index("c"), index("v"), index("m"),
+        ))
+    return axes
+
+
+def _col(axes: list[Axis], attr: str) -> tuple[Any, ...]:
+    return tuple(getattr(ax, attr) for ax in axes)
+
+
+def ftext(expr: Any) -> str:
+    """Plain-text formula for prose: ``s·i + d·a − p``."""
+    return sympy_text(sympy.sympify(expr)).replace("**", "^").replace("*", "·")
+
+
+def _indexed(name: str, index: Sequence[Any]) -> Any:
+    return sympy.IndexedBase(name)[tuple(index)]
+
+
+# -- steps and chains ----------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    """One rewriting step: the rule's catalogue key, its justification and the result.
+
+    ``series`` is the term form when the step can be instantiated at concrete sizes
+    (display-only steps, such as the chain rule with unevaluated derivatives, have none).
+    """
+
+    rule: str
+    text: str
+    display: Any
+    series: Series | None = None
+    instantiator: Instantiator | None = field(default=None, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "justification": self.text, "expression": sympy_text(self.display)}
+
+
+@dataclass
+class Chain:
+    """Equal expressions for one quantity, each step justified.
+
+    ``target`` names the concrete quantity every instantiable step must equal
+    (``forward``, ``grad.input``, ``jacobian.kernel`` …); ``free`` are the free index
+    symbols in the order of the target's axes.
+    """
+
+    name: str
+    lhs: Any
+    steps: list[Step]
+    ctx: Context
+    free: tuple[Any, ...]
+    target: str
+    intro: str = ""
+
+    @property
+    def last(self) -> Series:
+        series = [s.series for s in self.steps if s.series is not None]
+        return series[-1]
+
+
+@dataclass
+class Identity:
+    """A named check: ``chain`` (built from the right-hand side's definition) reduces to
+    the same normal form as ``closed`` (the differentiated closed form)."""
+
+    check: str
+    statement: str
+    chain: Chain
+    closed: Chain
+    holds: bool = False
+
+
+@dataclass
+class General:
+    """Everything a general derivation found; ``d.extra["general"]``.
+
+    ``closed[role]`` is the closed form (SymPy) of each gradient (and ``forward``),
+    ``jacobian[role]`` the general Jacobian entry, ``chains``/``identities`` the steps.
+    """
+
+    command: str
+    dims: int
+    bias: bool
+    axes: list[Axis]
+    forward: Chain
+    jacobians: list[Chain]
+    grads: list[Chain]
+    identities: list[Identity]
+    sizes: dict[str, Any]
+    closed: dict[str, Any] = field(default_factory=dict)
+    jacobian: dict[str, Any] = field(default_factory=dict)
+    size_functions: dict[str, Callable[..., Any]] = field(default_factory=dict, repr=False)
+
+    def chains(self) -> list[Chain]:
+        return [self.forward, *self.jacobians, *self.grads, *[idt.chain for idt in self.identities]]
+
+
+def _step(rule: str, series: Series | None, ctx: Context, display: Any = None, **params: Any) -> Step:
+    text = _T(f"general.rule.{rule}", **params)
+    return Step(rule, text, display if display is not None else to_sympy(series or (), ctx), series)
+
+
+def _limits(vars_: Sequence[Any], lengths: Sequence[Any]) -> tuple[Limit, ...]:
+    return tuple(Limit(v, sympy.Integer(0), n - 1) for v, n in zip(vars_, lengths))
+
+
+def _eliminate_step(series: Series, variables: Sequence[Any], ctx: Context) -> Step:
+    """Eliminate ``variables`` and describe what happened, axis by axis."""
+    result, solved = eliminate(series, variables, ctx)
+    parts = [_solved_text(s) for s in solved]
+    return _step("eliminate", result, ctx, details="; ".join(parts))
+
+
+def _solved_text(s: Solved) -> str:
+    text = _T("general.solved", var=ftext(s.var), lhs=ftext(s.delta.lhs), rhs=ftext(s.delta.rhs),
+              value=ftext(s.value))
+    if s.kept:
+        text += _T("general.solved.kept", conds=_conds_text(s.kept))
+    if s.dropped:
+        text += _T("general.solved.dropped", conds=_conds_text(s.dropped))
+    return text
+
+
+def _conds_text(conds: Iterable[Any]) -> str:
+    """``(j + p − s·i)/d ∈ {0, …, k − 1}``, ``0 ≤ m ≤ o − 1``, ``v ∈ ℤ``, joined by “and”."""
+    from gradsym.indexcalc import Bound, IsInteger, merge_ranges
+
+    conds = list(conds)
+    integer = {c.value for c in conds if isinstance(c, IsInteger)}
+    out = []
+    for c in merge_ranges(conds):
+        if isinstance(c, IsInteger):
+            out.append(_T("general.cond.integer", value=ftext(c.value)))
+        elif isinstance(c, Bound):
+            if c.value in integer:
+                out.append(f"{ftext(c.value)} ∈ {{{ftext(c.lo)}, …, {ftext(c.hi)}}}")
+                continue
+            lo = "" if c.lo is None else f"{ftext(c.lo)} ≤ "
+            hi = "" if c.hi is None else f" ≤ {ftext(c.hi)}"
+            out.append(f"{lo}{ftext(c.value)}{hi}")
+    return _T("general.and").join(out)
+
+
+# -- convolution ---------------------------------------------------------------------------
+
+
+def conv_forward(axes: list[Axis], *, source: str, out: Sequence[Any], tap: Sequence[Any],
+                 bias: bool) -> Series:
+    """y[out] = Σ_tap ŝ[s·out + d·tap − p]·w[tap] (+ b), with ``source`` zero-padded."""
+    read = tuple(ax.s * o + ax.d * t - ax.p for ax, o, t in zip(axes, out, tap))
+    terms = [Term(limits=_limits(tap, _col(axes, "k")),
+                  reads=(Read(source, read, padded=True), Read("w", tuple(tap))))]
+    if bias:
+        terms.append(Term(reads=(Read("b", ()),)))
+    return tuple(terms)
+
+
+def _conv_ctx(axes: list[Axis], free: dict[Any, Any], *, x_len: Sequence[Any] | None = None,
+              g_len: Sequence[Any] | None = None, g_name: str = "g") -> Context:
+    extents = {
+        "x": tuple(x_len or _col(axes, "n")),
+        "w": _col(axes, "k"),
+        g_name: tuple(g_len or _col(axes, "o")),
+    }
+    return Context(extents, {v: (sympy.Integer(0), n - 1) for v, n in free.items()},
+                   {"x": "xhat", "g": "ghat"})
+
+
+def conv_grad_input(axes: list[Axis], *, bias: bool, upstream: str = "g",
+                    up_len: Sequence[Any] | None = None, x_len: Sequence[Any] | None = None,
+                    free: Sequence[Any] | None = None) -> Chain:
+    """∂L/∂x[j] of a convolution: chain rule, Kronecker deltas, delta elimination."""
+    out_i, taps, free_j = _col(axes, "i"), _col(axes, "a"), tuple(free or _col(axes, "j"))
+    up_len = tuple(up_len or _col(axes, "o"))
+    x_len = tuple(x_len or _col(axes, "n"))
+    ctx = _conv_ctx(axes, dict(zip(free_j, x_len)), x_len=x_len, g_len=up_len, g_name=upstream)
+    fwd = conv_forward(axes, source="x", out=out_i, tap=taps, bias=bias)
+    up = Term(limits=_limits(out_i, up_len), reads=(Read(upstream, out_i),))
+    lhs = sympy.Derivative(sympy.Symbol("L"), _indexed("x", free_j))
+    s0 = sympy.Sum(_indexed(upstream, out_i) * sympy.Derivative(_indexed("y", out_i), _indexed("x", free_j)),
+                   *[(i, 0, n - 1) for i, n in reversed(list(zip(out_i, up_len)))])
+    s1 = multiply(up, differentiate(fwd, "x", free_j, ctx))
+    steps = [
+        _step("chain", None, ctx, s0, t="x", g=upstream),
+        _step("differentiate_padded", s1, ctx, t="x", j=_tuple_text(free_j), others="w, b" if bias else "w",
+              deltas=_deltas_text(_element_names(len(free_j)), free_j)),
+        _eliminate_step(s1, taps, ctx),
+    ]
+    return Chain("input", lhs, steps, ctx, free_j, "grad.input")
+
+
+def conv_grad_kernel(axes: list[Axis], *, bias: bool) -> Chain:
+    """∂L/∂w[a] of a convolution: rename the tap index, differentiate, eliminate."""
+    out_i, taps, taps_c = _col(axes, "i"), _col(axes, "a"), _col(axes, "c")
+    ctx = _conv_ctx(axes, dict(zip(taps, _col(axes, "k"))))
+    fwd = conv_forward(axes, source="x", out=out_i, tap=taps, bias=bias)
+    for a, c in zip(taps, taps_c):
+        fwd = rename_bound(fwd, a, c)
+    up = Term(limits=_limits(out_i, _col(axes, "o")), reads=(Read("g", out_i),))
+    lhs = sympy.Derivative(sympy.Symbol("L"), _indexed("w", taps))
+    s0 = sympy.Sum(_indexed("g", out_i) * sympy.Derivative(_indexed("y", out_i), _indexed("w", taps)),
+                   *[(i, 0, ax.o - 1) for i, ax in reversed(list(zip(out_i, axes)))])
+    s1 = multiply(up, differentiate(fwd, "w", taps, ctx))
+    steps = [
+        _step("chain", None, ctx, s0, t="w", g="g"),
+        _step("differentiate_renamed", s1, ctx, t="w", old=_tuple_text(taps), new=_tuple_text(taps_c),
+              others="xhat, b" if bias else "xhat", deltas=_deltas_text(taps_c, taps)),
+        _eliminate_step(s1, taps_c, ctx),
+    ]
+    return Chain("kernel", lhs, steps, ctx, taps, "grad.kernel")
+
+
+def _bias_chain(axes: list[Axis], fwd: Series, out: Sequence[Any], out_len: Sequence[Any],
+                ctx: Context) -> Chain:
+    up = Term(limits=_limits(out, out_len), reads=(Read("g", tuple(out)),))
+    lhs = sympy.Derivative(sympy.Symbol("L"), sympy.Symbol("b"))
+    s0 = sympy.Sum(_indexed("g", out) * sympy.Derivative(_indexed("y", out), sympy.Symbol("b")),
+                   *[(i, 0, n - 1) for i, n in reversed(list(zip(out, out_len)))])
+    s1 = multiply(up, differentiate(fwd, "b", (), ctx))
+    steps = [_step("chain", None, ctx, s0, t="b", g="g"), _step("differentiate_bias", s1, ctx)]
+    return Chain("bias", lhs, steps, ctx, (), "grad.bias")
+
+
+def _tuple_text(items: Sequence[Any]) -> str:
+    return ", ".join(str(v) for v in items)
+
+
+def _deltas_text(left: Sequence[Any], right: Sequence[Any]) -> str:
+    """``δ(c_1, a_1)·δ(c_2, a_2)``."""
+    return "·".join(f"δ({ftext(a)}, {ftext(b)})" for a, b in zip(left, right))
+
+
+def _bounds_text(values: Sequence[Any], lengths: Sequence[Any]) -> str:
+    """``0 ≤ e_1 ≤ o_1 − 1 and 0 ≤ e_2 ≤ o_2 − 1``."""
+    return _T("general.and").join(f"0 ≤ {ftext(v)} ≤ {ftext(n - 1)}" for v, n in zip(values, lengths))
+
+
+def _base(symbol: Any) -> str:
+    """The 1-D name of an axis symbol: ``n_2`` → ``n``."""
+    return str(symbol).split("_")[0]
+
+
+def _element_names(count: int) -> tuple[Any, ...]:
+    return (sympy.Symbol("e"),) if count == 1 else tuple(sympy.Symbol(f"e_{r + 1}") for r in range(count))
+
+
+def lhs_text(expr: Any) -> str:
+    """``∂L/∂x[j]`` for Derivative(L, x[j]); the formula otherwise."""
+    if isinstance(expr, sympy.Derivative):
+        (var, _), = expr.variable_count
+        return f"∂{ftext(expr.expr)}/∂{ftext(var)}"
+    return ftext(expr)
+
+
+def full_conv_chain(axes: list[Axis], *, source: str, src_len: Sequence[Any], free: Sequence[Any],
+                    ctx: Context, bias: bool, name: str) -> Chain:
+    """Right-hand side: crop_p(full correlation of the zero-inserted source with rot180(w), dilated).
+
+    s̃[t] = Σ_i src[i]·δ(t, s·i);  w̃[v] = Σ_a w[k−1−a]·δ(v, d·a), 0 ≤ v ≤ d(k−1);
+    F[u] = Σ_v s̃[u − d(k−1) + v]·w̃[v];  the result is F[j + p].
+    """
+    out_i, taps, taps_v = _col(axes, "i"), _col(axes, "a"), _col(axes, "v")
+    free_j = tuple(free)
+    spans = tuple(ax.d * (ax.k - 1) for ax in axes)
+    tilde = source + "tilde"
+    shifted = tuple(j + ax.p - span + v for j, ax, span, v in zip(free_j, axes, spans, taps_v))
+    r0 = sympy.Sum(_indexed(tilde, shifted) * _indexed("wtilde", taps_v),
+                   *[(v, 0, span) for v, span in reversed(list(zip(taps_v, spans)))])
+    if bias:
+        r0 = r0 + sympy.Symbol("b")
+    limits = (tuple(Limit(v, sympy.Integer(0), span) for v, span in zip(taps_v, spans))
+              + _limits(out_i, src_len) + _limits(taps, _col(axes, "k")))
+    deltas = (tuple(Delta(v, ax.d * a) for v, ax, a in zip(taps_v, axes, taps))
+              + tuple(Delta(sh, ax.s * i) for sh, ax, i in zip(shifted, axes, out_i)))
+    r1: Series = (Term(limits=limits, reads=(Read(source, out_i), Read("w", tuple(ax.k - 1 - a for ax, a in zip(axes, taps)))),
+                       deltas=deltas),)
+    if bias:
+        r1 = r1 + (Term(reads=(Read("b", ()),)),)
+    r2 = _eliminate_step(r1, taps_v, ctx)
+    assert r2.series is not None
+    r3_series = r2.series
+    for a in taps:
+        r3_series = reverse(r3_series, a)
+    r3 = _step("reverse", r3_series, ctx,
+               maps=", ".join(f"{a} → {ftext(ax.k - 1 - a)}" for a, ax in zip(taps, axes)))
+    r4 = _eliminate_step(r3_series, taps, ctx)
+    lhs = _indexed("F", tuple(j + ax.p for j, ax in zip(free_j, axes)))
+    if bias:
+        lhs = lhs + sympy.Symbol("b")
+    intro = _T("general.def.full_conv", src=source, tilde=tilde, length=_base(src_len[0]),
+               free=_base(free_j[0]), per_axis=_T("general.per_axis") if len(axes) > 1 else "")
+    steps = [_step("definition_full", None, ctx, r0), _step("expand", r1, ctx, names=f"{tilde}, wtilde"),
+             r2, r3, r4]
+    return Chain(name, lhs, steps, ctx, free_j, "", intro)
+
+
+def derive_conv_general(dims: int, bias: bool) -> General:
+    """The general convolution: forward, Jacobians, gradients and the three identities."""
+    axes = make_axes(dims)
+    out_i, taps, free_j = _col(axes, "i"), _col(axes, "a"), _col(axes, "j")
+    len_n, len_k, len_o = _col(axes, "n"), _col(axes, "k"), _col(axes, "o")
+    ctx_out = _conv_ctx(axes, dict(zip(out_i, len_o)))
+    fwd = conv_forward(axes, source="x", out=out_i, tap=taps, bias=bias)
+    read = ftext(_tuple_text([ax.s * i + ax.d * a - ax.p for ax, i, a in zip(axes, out_i, taps)]))
+    forward = Chain("forward", _indexed("y", out_i), [_step("definition_conv", fwd, ctx_out, read=read)],
+                    ctx_out, out_i, "forward")
+
+    # Jacobians: one entry ∂y[i]/∂x[j], ∂y[i]/∂w[a], ∂y[i]/∂b in general
+    ctx_jx = _conv_ctx(axes, {**dict(zip(out_i, len_o)), **dict(zip(free_j, len_n))})
+    jx = differentiate(fwd, "x", free_j, ctx_jx)
+    jac_x = Chain("jacobian.input", sympy.Derivative(_indexed("y", out_i), _indexed("x", free_j)),
+                  [_step("differentiate_padded", jx, ctx_jx, t="x", j=_tuple_text(free_j),
+                         others="w, b" if bias else "w", deltas=_deltas_text(_element_names(len(free_j)), free_j)),
+                   _eliminate_step(jx, taps, ctx_jx)], ctx_jx, out_i + free_j, "jacobian.input")
+    ctx_jw = _conv_ctx(axes, {**dict(zip(out_i, len_o)), **dict(zip(taps, len_k))})
+    renamed = fwd
+    for a, c in zip(taps, _col(axes, "c")):
+        renamed = rename_bound(renamed, a, c)
+    jw = differentiate(renamed, "w", taps, ctx_jw)
+    jac_w = Chain("jacobian.kernel", sympy.Derivative(_indexed("y", out_i), _indexed("w", taps)),
+                  [_step("differentiate_renamed", jw, ctx_jw, t="w", old=_tuple_text(taps),
+                         new=_tuple_text(_col(axes, "c")), others="xhat, b" if bias else "xhat",
+                         deltas=_deltas_text(_col(axes, "c"), taps)),
+                   _eliminate_step(jw, _col(axes, "c"), ctx_jw)], ctx_jw, out_i + taps, "jacobian.kernel")
+    jacobians = [jac_x, jac_w]
+
+    grad_x = conv_grad_input(axes, bias=bias)
+    grad_w = conv_grad_kernel(axes, bias=bias)
+    grads = [grad_x, grad_w]
+    identities = [
+        Identity("grad_input_equals_full_conv_rot180_kernel", _T("general.check.full_conv"),
+                 full_conv_chain(axes, source="g", src_len=len_o, free=free_j, ctx=grad_x.ctx, bias=False,
+                                 name="grad_input_equals_full_conv_rot180_kernel"), grad_x),
+    ]
+    # ∂L/∂w = correlation of the zero-padded input with g (stride d, dilation s)
+    kr = (Term(limits=_limits(out_i, len_o),
+               reads=(Read("x", tuple(ax.d * a + ax.s * i - ax.p for ax, a, i in zip(axes, taps, out_i)), padded=True),
+                      Read("g", out_i))),)
+    kchain = Chain("grad_kernel_equals_conv_input_upstream", _indexed("C", taps),
+                   [_step("definition_conv_kernel", kr, grad_w.ctx)], grad_w.ctx, taps, "",
+                   _T("general.def.conv_kernel"))
+    identities.append(Identity("grad_kernel_equals_conv_input_upstream", _T("general.check.conv_kernel"),
+                               kchain, grad_w))
+    if bias:
+        jacobians.append(Chain("jacobian.bias", sympy.Derivative(_indexed("y", out_i), sympy.Symbol("b")),
+                               [_step("differentiate_bias", differentiate(fwd, "b", (), ctx_out), ctx_out)],
+                               ctx_out, out_i, "jacobian.bias"))
+        grad_b = _bias_chain(axes, fwd, out_i, len_o, ctx_out)
+        grads.append(grad_b)
+        bsum = (Term(limits=_limits(out_i, len_o), reads=(Read("g", out_i),)),)
+        identities.append(Identity(
+            "grad_bias_equals_upstream_sum", _T("general.check.bias"),
+            Chain("grad_bias_equals_upstream_sum", sympy.Symbol("B"),
+                  [_step("definition_sum", bsum, ctx_out)], ctx_out, (), "", _T("general.def.bias")),
+            grad_b))
+    sizes = {str(ax.o): sympy.floor((ax.n + 2 * ax.p - ax.d * (ax.k - 1) - 1) / ax.s) + 1 for ax in axes}
+    return _finish(General("conv", dims, bias, axes, forward, jacobians, grads, identities, sizes))
+
+
+# -- transposed convolution -----------------------------------------------------------------
+
+
+def deconv_forward(axes: list[Axis], *, bias: bool) -> Series:
+    """y[m] = Σ_i Σ_a x[i]·w[a]·δ(m, s·i + d·a − p) (+ b): every x[i] scatters x[i]·w[a]."""
+    out_i, taps, out_m = _col(axes, "i"), _col(axes, "a"), _col(axes, "m")
+    terms = [Term(limits=_limits(out_i, _col(axes, "n")) + _limits(taps, _col(axes, "k")),
+                  reads=(Read("x", out_i), Read("w", taps)),
+                  deltas=tuple(Delta(m, ax.s * i + ax.d * a - ax.p) for m, ax, i, a in zip(out_m, axes, out_i, taps)))]
+    if bias:
+        terms.append(Term(reads=(Read("b", ()),)))
+    return tuple(terms)
+
+
+def derive_deconv_general(dims: int, bias: bool) -> General:
+    """The general transposed convolution: forward, Jacobians, gradients, four identities."""
+    axes = make_axes(dims)
+    out_i, taps, free_j, out_m, taps_c = (_col(axes, x) for x in "iajmc")
+    len_n, len_k, len_o = _col(axes, "n"), _col(axes, "k"), _col(axes, "o")
+    ctx_out = _conv_ctx(axes, dict(zip(out_m, len_o)))
+    f0 = deconv_forward(axes, bias=bias)
+    pos = ftext(_tuple_text([ax.s * i + ax.d * a - ax.p for ax, i, a in zip(axes, out_i, taps)]))
+    forward = Chain("forward", _indexed("y", out_m),
+                    [_step("definition_deconv", f0, ctx_out, pos=pos, i=_tuple_text(out_i), a=_tuple_text(taps)),
+                     _eliminate_step(f0, taps, ctx_out)], ctx_out, out_m, "forward")
+
+    ctx_jx = _conv_ctx(axes, {**dict(zip(out_m, len_o)), **dict(zip(free_j, len_n))})
+    jx = differentiate(f0, "x", free_j, ctx_jx)
+    jx2 = _eliminate_step(jx, out_i, ctx_jx)
+    assert jx2.series is not None
+    jac_x = Chain("jacobian.input", sympy.Derivative(_indexed("y", out_m), _indexed("x", free_j)),
+                  [_step("differentiate", jx, ctx_jx, t="x", e=_tuple_text(out_i), j=_tuple_text(free_j), others="w, b" if bias else "w",
+                         deltas=_deltas_text(out_i, free_j)),
+                   jx2, _eliminate_step(jx2.series, taps, ctx_jx)], ctx_jx, out_m + free_j, "jacobian.input")
+    ctx_jw = _conv_ctx(axes, {**dict(zip(out_m, len_o)), **dict(zip(taps, len_k))})
+    renamed = f0
+    for a, c in zip(taps, taps_c):
+        renamed = rename_bound(renamed, a, c)
+    jw = differentiate(renamed, "w", taps, ctx_jw)
+    jw2 = _eliminate_step(jw, taps_c, ctx_jw)
+    assert jw2.series is not None
+    jac_w = Chain("jacobian.kernel", sympy.Derivative(_indexed("y", out_m), _indexed("w", taps)),
+                  [_step("differentiate_renamed", jw, ctx_jw, t="w", old=_tuple_text(taps), new=_tuple_text(taps_c),
+                         others="x, b" if bias else "x", deltas=_deltas_text(taps_c, taps)),
+                   jw2, _eliminate_step(jw2.series, out_i, ctx_jw)], ctx_jw, out_m + taps, "jacobian.kernel")
+    jacobians = [jac_x, jac_w]
+
+    # ∂L/∂x[j]
+    ctx_x = _conv_ctx(axes, dict(zip(free_j, len_n)))
+    up = Term(limits=_limits(out_m, len_o), reads=(Read("g", out_m),))
+    d1 = multiply(up, differentiate(f0, "x", free_j, ctx_x))
+    d2 = _eliminate_step(d1, out_i, ctx_x)
+    assert d2.series is not None
+    d3 = _eliminate_step(d2.series, out_m, ctx_x)
+    assert d3.series is not None
+    d4 = absorb_padding(d3.series, "g", ctx_x)
+    grad_x = Chain("input", sympy.Derivative(sympy.Symbol("L"), _indexed("x", free_j)), [
+        _step("chain", None, ctx_x, _chain_display("x", free_j, out_m, len_o), t="x", g="g"),
+        _step("differentiate", d1, ctx_x, t="x", e=_tuple_text(out_i), j=_tuple_text(free_j), others="w, b" if bias else "w",
+              deltas=_deltas_text(out_i, free_j)),
+        d2, d3, _step("absorb", d4, ctx_x, t="g", hat="ghat", bounds=_bounds_text(_element_names(len(len_o)), len_o)),
+    ], ctx_x, free_j, "grad.input")
+
+    # ∂L/∂w[a]
+    ctx_w = _conv_ctx(axes, dict(zip(taps, len_k)))
+    e1 = multiply(up, differentiate(renamed, "w", taps, ctx_w))
+    e2 = _eliminate_step(e1, taps_c, ctx_w)
+    assert e2.series is not None
+    e3 = _eliminate_step(e2.series, out_m, ctx_w)
+    assert e3.series is not None
+    e4 = absorb_padding(e3.series, "g", ctx_w)
+    grad_w = Chain("kernel", sympy.Derivative(sympy.Symbol("L"), _indexed("w", taps)), [
+        _step("chain", None, ctx_w, _chain_display("w", taps, out_m, len_o), t="w", g="g"),
+        _step("differentiate_renamed", e1, ctx_w, t="w", old=_tuple_text(taps), new=_tuple_text(taps_c),
+              others="x, b" if bias else "x", deltas=_deltas_text(taps_c, taps)),
+        e2, e3, _step("absorb", e4, ctx_w, t="g", hat="ghat", bounds=_bounds_text(_element_names(len(len_o)), len_o)),
+    ], ctx_w, taps, "grad.kernel")
+    grads = [grad_x, grad_w]
+
+    identities = [
+        Identity("forward_equals_full_conv_rot180_kernel", _T("general.check.deconv_full_conv"),
+                 full_conv_chain(axes, source="x", src_len=len_n, free=out_m, ctx=ctx_out, bias=bias,
+                                 name="forward_equals_full_conv_rot180_kernel"), forward),
+    ]
+    # The convolution with input length o and the same k, s, d, p: its ∂L/∂x, with g := x.
+    conv_chain = conv_grad_input(axes, bias=False, upstream="g", up_len=len_n, x_len=len_o, free=free_j)
+    conv_closed = substitute(rename_tensor(conv_chain.last, "g", "x"), dict(zip(free_j, out_m)))
+    if bias:
+        conv_closed = conv_closed + (Term(reads=(Read("b", ()),)),)
+    identities.append(Identity(
+        "forward_equals_conv_grad_input", _T("general.check.deconv_conv_grad"),
+        Chain("forward_equals_conv_grad_input", _indexed("G", out_m) + (sympy.Symbol("b") if bias else 0),
+              [_step("conv_grad_input", conv_closed, ctx_out)], ctx_out, out_m, "",
+              _T("general.def.conv_grad_input")), forward))
+    # ∂L/∂x = conv(g, w; stride s, dilation d, padding p)
+    gx = conv_forward(axes, source="g", out=free_j, tap=taps, bias=False)
+    identities.append(Identity(
+        "grad_input_equals_conv_upstream_kernel", _T("general.check.deconv_grad_input"),
+        Chain("grad_input_equals_conv_upstream_kernel", _indexed("C", free_j),
+              [_step("definition_conv_upstream", gx, ctx_x)], ctx_x, free_j, "",
+              _T("general.def.conv_upstream_kernel")), grad_x))
+    # ∂L/∂w = correlation of the zero-padded g with x (stride d, dilation s)
+    gw = (Term(limits=_limits(out_i, len_n),
+               reads=(Read("g", tuple(ax.d * a + ax.s * i - ax.p for ax, a, i in zip(axes, taps, out_i)), padded=True),
+                      Read("x", out_i))),)
+    identities.append(Identity(
+        "grad_kernel_equals_conv_upstream_input", _T("general.check.deconv_grad_kernel"),
+        Chain("grad_kernel_equals_conv_upstream_input", _indexed("C", taps),
+              [_step("definition_conv_input", gw, ctx_w)], ctx_w, taps, "",
+              _T("general.def.conv_upstream_input")), grad_w))
+    if bias:
+        jacobians.append(Chain("jacobian.bias", sympy.Derivative(_indexed("y", out_m), sympy.Symbol("b")),
+                               [_step("differentiate_bias", differentiate(f0, "b", (), ctx_out), ctx_out)],
+                               ctx_out, out_m, "jacobian.bias"))
+        grads.append(_bias_chain(axes, f0, out_m, len_o, ctx_out))
+    sizes = {str(ax.o): ax.s * (ax.n - 1) - 2 * ax.p + ax.d * (ax.k - 1) + ax.q + 1 for ax in axes}
+    return _finish(General("deconv", dims, bias, axes, forward, jacobians, grads, identities, sizes))
+
+
+def _chain_display(t: str, free: Sequence[Any], out: Sequence[Any], out_len: Sequence[Any]) -> Any:
+    return sympy.Sum(_indexed("g", out) * sympy.Derivative(_indexed("y", out), _indexed(t, free)),
+                     *[(m, 0, n - 1) for m, n in reversed(list(zip(out, out_len)))])
+
+
+def _finish(gen: General) -> General:
+    """Decide every identity symbolically and collect the closed forms."""
+    for idt in gen.identities:
+        idt.holds = same(idt.chain.last, idt.closed.last, idt.closed.ctx)
+        idt.chain.target = idt.closed.target
+    if gen.command == "deconv":
+        gen.closed["forward"] = gen.forward.steps[-1].display
+    for chain in gen.grads:
+        gen.closed[chain.name] = chain.steps[-1].display
+    for chain in gen.jacobians:
+        gen.jacobian[chain.name.split(".")[1]] = chain.steps[-1].display
+    return gen
+
+
+# -- the cross-check against the concrete engine -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class AxisConfig:
+    """Concrete sizes of one axis."""
+
+    n: int
+    k: int
+    s: int
+    d: int
+    p: int
+    q: int = 0
+
+
+def axis_grid(command: str) -> list[AxisConfig]:
+    """Every valid 1-D configuration of the cross-check grid."""
+    out = []
+    if command == "conv":
+        g = CONV_GRID
+        for n, k, s, d, p in itertools.product(g["n"], g["k"], g["s"], g["d"], g["p"]):
+            if n + 2 * p - d * (k - 1) - 1 >= 0:
+                out.append(AxisConfig(n, k, s, d, p))
+    else:
+        g = DECONV_GRID
+        for n, k, s, d, p, q in itertools.product(g["n"], g["k"], g["s"], g["d"], g["p"], g["q"]):
+            if (q < s or q < d) and s * (n - 1) - 2 * p + d * (k - 1) + q + 1 >= 1:
+                out.append(AxisConfig(n, k, s, d, p, q))
+    return out
+
+
+def grid(command: str, dims: int) -> list[tuple[AxisConfig, ...]]:
+    """The configurations checked: all of the 1-D grid, or a fixed sample of axis tuples."""
+    axis = axis_grid(command)
+    if dims == 1:
+        return [(c,) for c in axis]
+    count = SAMPLES[dims]
+    step = len(axis) // count
+    # different, well-spread configurations on every axis (a fixed stride through the list)
+    return [tuple(axis[(t * step + r * (len(axis) // dims + 7)) % len(axis)] for r in range(dims))
+            for t in range(count)]
+
+
+def _grid_ranges(command: str) -> str:
+    g = CONV_GRID if command == "conv" else DECONV_GRID
+    return ", ".join(f"{name} ∈ {r.start}…{r.stop - 1}" for name, r in g.items())
+
+
+def concrete(command: str, configs: tuple[AxisConfig, ...], bias: bool,
+             padding: Any = None) -> Derivation:
+    """The concrete engine's derivation at these sizes (plain layout)."""
+    opts: dict[str, Any] = {
+        "input": tuple(c.n for c in configs), "kernel": tuple(c.k for c in configs),
+        "stride": tuple(c.s for c in configs), "dilation": tuple(c.d for c in configs),
+        "padding": padding if padding is not None else tuple(c.p for c in configs), "bias": bias,
+    }
+    if command == "conv":
+        from gradsym.layers.conv import conv
+
+        return conv(**opts)
+    from gradsym.layers.deconv import deconv  # type: ignore[import-not-found,unused-ignore]
+
+    return deconv(**opts, output_padding=tuple(c.q for c in configs))
+
+
+TENSOR_ROLES = {"x": "input", "w": "kernel", "g": "upstream", "b": "bias"}
+
+
+def compare_with_concrete(gen: General, configs: tuple[AxisConfig, ...], d: Derivation) -> str | None:
+    """Instantiate every step of every chain at these sizes; None when all agree with ``d``.
+
+    Otherwise a one-line description of the first disagreement.
+    """
+    tensors = {name: (d.symbols[role].first, d.symbols[role].shape)
+               for name, role in TENSOR_ROLES.items() if role in d.symbols}
+    bind = binder(tensors)
+    out_shape = d.forward_elems.shape
+    sizes: dict[Any, int] = {}
+    for ax, c, o in zip(gen.axes, configs, out_shape):
+        sizes.update({ax.n: c.n, ax.k: c.k, ax.s: c.s, ax.d: c.d, ax.p: c.p, ax.q: c.q, ax.o: o})
+    for chain in gen.chains():
+        target = _target(d, chain.target)
+        shape = target.shape if isinstance(target, np.ndarray) else _jac_shape(d, chain.target)
+        for number, step in enumerate(chain.steps, 1):
+            if step.series is None:
+                continue
+            if step.instantiator is None:
+                index_vars = set(chain.free) | set(chain.ctx.ranges)
+                step.instantiator = Instantiator(step.series, index_vars)
+            for point in itertools.product(*(range(n) for n in shape)):
+                free = dict(zip(chain.free, point))
+                try:
+                    got = step.instantiator.poly(sizes, free, bind)
+                except InstantiationError as exc:
+                    return f"{chain.name} step {number} at {_config_text(configs)}: {exc}"
+                want = _target_at(d, chain.target, target, point)
+                if got != want:
+                    return (f"{chain.name} step {number} at {_config_text(configs)}, index {list(point)}: "
+                            f"{d.table.format(got)} ≠ {d.table.format(want)}")
+    return None
+
+
+def _target(d: Derivation, target: str) -> Any:
+    kind, _, role = target.partition(".")
+    if kind == "forward":
+        return d.forward_elems
+    if kind == "grad":
+        return d.grad_elems[role]
+    return d.jacobians[role]
+
+
+def _jac_shape(d: Derivation, target: str) -> tuple[int, ...]:
+    return d.jacobians[target.partition(".")[2]].shape
+
+
+def _target_at(d: Derivation, target: str, arr: Any, point: tuple[int, ...]) -> Poly:
+    if isinstance(arr, np.ndarray):
+        value = arr[point] if point else arr[()]
+        if isinstance(value, Poly):
+            return value
+        constant = Poly()
+        constant.add_term((), int(value))  # a number (0 adds nothing)
+        return constant
+    jac = arr
+    nout = len(jac.out_shape)
+    return jac.entries.get((_flat(point[:nout], jac.out_shape), _flat(point[nout:], jac.wrt_shape)), Poly())
+
+
+def _flat(index: Sequence[int], shape: Sequence[int]) -> int:
+    flat = 0
+    for i, n in zip(index, shape):
+        flat = flat * n + i
+    return flat
+
+
+def _config_text(configs: tuple[AxisConfig, ...]) -> str:
+    def col(attr: str) -> str:
+        return "x".join(str(getattr(c, attr)) for c in configs)
+
+    text = f"n={col('n')} k={col('k')} s={col('s')} d={col('d')} p={col('p')}"
+    return text + (f" q={col('q')}" if any(c.q for c in configs) else "")
+
+
+def size_formula_mismatch(gen: General, configs: tuple[AxisConfig, ...], d: Derivation) -> str | None:
+    """The general output-length formula against the concrete output shape."""
+    from fractions import Fraction
+
+    for ax, c, o in zip(gen.axes, configs, d.forward_elems.shape):
+        formula = gen.sizes[str(ax.o)]
+        symbols = (ax.n, ax.k, ax.s, ax.d, ax.p, ax.q)
+        # exact: Fractions through the lambdified formula (floor of a Fraction is exact)
+        fn = gen.size_functions.get(str(ax.o))
+        if fn is None:
+            fn = gen.size_functions[str(ax.o)] = sympy.lambdify(symbols, formula, "math")
+        value = fn(*(Fraction(v) for v in (c.n, c.k, c.s, c.d, c.p, c.q)))
+        if value != o:
+            return f"{ax.o} = {formula} gives {value} at {_config_text(configs)}, the engine {o}"
+    return None
+
+
+def cross_check(gen: General, extra: Sequence[tuple[tuple[AxisConfig, ...], Derivation]] = ()) -> Check:
+    """``general_matches_concrete``: every step, at every grid point, equals the concrete engine."""
+    configs = grid(gen.command, gen.dims)
+    mismatch = None
+    for cfg in configs:
+        d = concrete(gen.command, cfg, gen.bias)
+        mismatch = size_formula_mismatch(gen, cfg, d) or compare_with_concrete(gen, cfg, d)
+        if mismatch:
+            break
+    if mismatch is None:
+        for cfg, d in extra:
+            mismatch = compare_with_concrete(gen, cfg, d)
+            if mismatch:
+                break
+    steps = sum(1 for chain in gen.chains() for s in chain.steps if s.series is not None)
+    count = len(configs) + len(extra)
+    lines: list[Any] = [("general.grid", {
+        "count": count, "steps": steps, "ranges": _grid_ranges(gen.command),
+        "sample": "" if gen.dims == 1 else _T("general.grid.sample", dims=gen.dims, count=len(configs)),
+    })]
+    return Check(
+        "general_matches_concrete",
+        _T("check.general_matches_concrete"),
+        mismatch is None,
+        mismatch,
+        {"lines": lines},
+    )
+
+
+# -- the document ------------------------------------------------------------------------------
+
+
+def _chain_blocks(chain: Chain) -> list[Any]:
+    blocks: list[Any] = []
+    if chain.intro:
+        blocks.append(Para(chain.intro))
+    for step in chain.steps:
+        if step.text:
+            blocks.append(Para(step.text))
+        blocks.append(Equations([(Expr(chain.lhs), Expr(step.display))]))
+    return blocks
+
+
+def _sections(gen: General, instance: list[Any] | None) -> list[tuple[str, Any, list[Any]]]:
+    out: list[tuple[str, Any, list[Any]]] = []
+    if len(gen.forward.steps) > 1:  # a single step is the definition, already in the set-up
+        out.append(("forward", ("general.section.forward", {}), _chain_blocks(gen.forward)))
+    jac: list[Any] = [Para(_T("general.jacobian.intro"))]
+    for chain in gen.jacobians:
+        jac += _chain_blocks(chain)
+    out.append(("jacobian", ("general.section.jacobian", {}), jac))
+    grad: list[Any] = []
+    for chain in gen.grads:
+        grad.append(Para(_T(f"general.grad.{chain.name}")))
+        grad += _chain_blocks(chain)
+    out.append(("grad", ("general.section.grad", {}), grad))
+    proof: list[Any] = []
+    for idt in gen.identities:
+        proof.append(Para(f"{idt.check}: {idt.statement}"))
+        proof += _chain_blocks(idt.chain)
+        proof.append(Para(_T("general.same" if idt.holds else "general.differs",
+                             closed=lhs_text(idt.closed.lhs))))
+    out.append(("proof", ("general.section.proof", {}), proof))
+    if instance:
+        out.append(("instance", instance[0], instance[1]))
+    return out
+
+
+def _setup(gen: General) -> list[Any]:
+    axes = gen.axes
+    nd = gen.dims > 1
+
+    def names(attr: str) -> str:
+        return ", ".join(str(getattr(ax, attr)) for ax in axes)
+
+    sizes = "; ".join(f"{o} = {ftext(f)}" for o, f in gen.sizes.items())
+    lines: list[Any] = [("general.setup.sizes", {
+        "n": names("n"), "k": names("k"), "s": names("s"), "d": names("d"), "p": names("p"),
+        "extra": _T("general.setup.q", q=names("q")) if gen.command == "deconv" else "",
+        "sizes": sizes,
+    })]
+    if nd:
+        lines.append(("general.setup.nd", {"dims": gen.dims}))
+    if len(gen.forward.steps) == 1:
+        lines.append(gen.forward.steps[0].text)
+    lines.append(("general.setup.indices", {}))
+    elements = _element_names(gen.dims)
+    if gen.command == "conv":
+        lines.append(("general.setup.padded", {"hat": "xhat", "t": "x",
+                                               "bounds": _bounds_text(elements, _col(axes, "n"))}))
+    else:
+        lines.append(("general.setup.padded", {"hat": "ghat", "t": "g",
+                                               "bounds": _bounds_text(elements, _col(axes, "o"))}))
+    lines.append(("general.setup.brackets", {}))
+    return lines
+
+
+def _json(gen: General) -> dict[str, Any]:
+    symbols = {"input": "x", "kernel": "w", "upstream": "g"}
+    if gen.bias:
+        symbols["bias"] = "b"
+    assumptions: dict[str, dict[str, bool]] = {}
+    for ax in gen.axes:
+        for sym in (ax.n, ax.k, ax.s, ax.d, ax.p, ax.q, ax.o):
+            assumptions[str(sym)] = {"integer": True, "positive": True} if sym.is_positive else {
+                "integer": True, "nonnegative": True}
+        for sym in (ax.i, ax.a, ax.j, ax.c, ax.v, ax.m):
+            assumptions[str(sym)] = {"integer": True}
+    indexed: set[str] = set()
+    steps: dict[str, list[dict[str, Any]]] = {}
+    for chain in gen.chains():
+        steps[chain.name] = [s.to_json() for s in chain.steps]
+        for s in chain.steps:
+            indexed |= {str(b) for b in s.display.atoms(sympy.IndexedBase)}
+        indexed |= {str(b) for b in sympy.sympify(chain.lhs).atoms(sympy.IndexedBase)}
+    general: dict[str, Any] = {
+        "dims": gen.dims,
+        "sizes": {o: sympy_text(f) for o, f in gen.sizes.items()},
+        "jacobian": {role: sympy_text(e) for role, e in gen.jacobian.items()},
+        "closed_forms": {role: sympy_text(e) for role, e in gen.closed.items()},
+        "lhs": {chain.name: sympy_text(chain.lhs) for chain in gen.chains()},
+        "steps": steps,
+        "identities": {idt.check: idt.holds for idt in gen.identities},
+        "grid": {"ranges": _grid_ranges(gen.command), "configurations": len(grid(gen.command, gen.dims))},
+    }
+    # "indexed": the names that are IndexedBase objects (x[j]) when the strings are read back
+    return {"symbols": symbols, "assumptions": assumptions, "indexed": sorted(indexed), "general": general}
+
+
+def _instance_section(gen: General, d: Derivation) -> list[Any]:
+    """The closed forms at the instance sizes, printed as the concrete derivation prints them."""
+    tensors = {name: (d.symbols[role].first, d.symbols[role].shape)
+               for name, role in TENSOR_ROLES.items() if role in d.symbols}
+    bind = binder(tensors)
+    sizes: dict[Any, int] = {}
+    cfg = d.config
+    for r, (ax, o) in enumerate(zip(gen.axes, d.forward_elems.shape)):
+        sizes.update({ax.n: cfg["input"][r], ax.k: cfg["kernel"][r], ax.s: cfg["stride"][r],
+                      ax.d: cfg["dilation"][r], ax.p: cfg["padding"][r][0],
+                      ax.q: (cfg.get("output_padding") or [0] * gen.dims)[r], ax.o: o})
+    blocks: list[Any] = [Para(_T("general.instance.intro"))]
+    for chain in [gen.forward, *gen.grads]:
+        series = chain.last
+        inst = Instantiator(series, set(chain.free) | set(chain.ctx.ranges))
+        target = _target(d, chain.target)
+        if chain.name == "forward":
+            letter, prefix = "y", ""
+        else:
+            letter, prefix = d.symbols[chain.name].letter, "∂L/∂"
+        rows: list[tuple[Cell, Cell]] = []
+        points = list(itertools.product(*(range(n) for n in target.shape)))
+        for point in points[:MAX_INSTANCE_ROWS]:
+            poly = inst.poly(sizes, dict(zip(chain.free, point)), bind)
+            rows.append((Label(letter, tuple(i + 1 for i in point), prefix=prefix), Expr(poly)))
+        note = _T("summary.more", count=len(points) - MAX_INSTANCE_ROWS) if len(points) > MAX_INSTANCE_ROWS else ""
+        blocks.append(Para(_T("general.instance.chain", lhs=lhs_text(chain.lhs), step=len(chain.steps))))
+        blocks.append(Equations(rows, note))
+    return blocks
+
+
+def build(command: str, dims: int, bias: bool, instance: dict[str, Any] | None = None) -> Derivation:
+    """The general derivation as a :class:`Derivation` (see :func:`general_conv`)."""
+    gen = derive_conv_general(dims, bias) if command == "conv" else derive_deconv_general(dims, bias)
+    extra_checks: list[tuple[tuple[AxisConfig, ...], Derivation]] = []
+    table = VarTable()
+    instance_section = None
+    config: dict[str, Any] = {"general": True, "dims": dims, "bias": bias}
+    d_instance = None
+    if instance is not None:
+        d_instance = concrete(command, instance["axes"], bias, padding=instance["padding"])
+        extra_checks.append((instance["axes"], d_instance))
+        table = d_instance.table
+        config["instance"] = d_instance.config
+        sizes_text = ", ".join(f"{k} {v}" for k, v in instance["text"].items())
+        instance_section = [("general.section.instance", {"sizes": sizes_text}),
+                            _instance_section(gen, d_instance)]
+    checks = [Check(idt.check, idt.statement, idt.holds,
+                    None if idt.holds else "the two normal forms differ") for idt in gen.identities]
+    checks.append(cross_check(gen, extra_checks))
+    forward = np.empty((), dtype=object)
+    forward[()] = gen.forward.steps[0].display
+    out_index = _tuple_text(gen.forward.free)
+    return Derivation(
+        command=command,
+        config=config,
+        table=table,
+        symbols={},
+        forward=forward,
+        jacobians={},
+        grads={},
+        checks=checks,
+        extra={
+            "general": gen,
+            "title": (f"title.general_{command}", {"dims": dims}),
+            "setup": _setup(gen),
+            "sections": _sections(gen, instance_section),
+            "output_letter": f"y[{out_index}]",
+            "json": _json(gen),
+        },
+    )
+
+
+# -- the public entry points ----------------------------------------------------------------------
+
+
+def _validate(input: Any, kernel: Any, dims: Any, per_dim: dict[str, Any], padding: Any,
+              unused: dict[str, Any]) -> int:
+    """Check the options of a ``--general`` call; return the number of dimensions."""
+    if isinstance(dims, bool) or not isinstance(dims, int) or dims not in DIMS:
+        raise SpecError(f"--dims must be 1, 2 or 3, got {dims!r}")
+    for option, value in unused.items():
+        if value not in (None, False):
+            raise SpecError(
+                f"{option} cannot be used with --general (the proof is for symbolic sizes, plain "
+                f"layout, PyTorch conventions); drop {option} or drop --general"
+            )
+    if (input is None) != (kernel is None):
+        missing = "--kernel" if kernel is None else "--input"
+        raise SpecError(f"--general with {'--input' if kernel is None else '--kernel'} also needs "
+                        f"{missing} (to check the proof at those sizes), or give neither")
+    if input is None:
+        for option, (value, default) in per_dim.items():
+            if parse_per_dim(value, dims, option, minimum=0) != (default,) * dims:
+                raise SpecError(
+                    f"{option} is a symbol in a --general proof; give --input and --kernel too to "
+                    f"also check the proof at {option} {value}, or drop {option}"
+                )
+        if parse_padding(padding, ndim=dims) != ((0, 0),) * dims:
+            raise SpecError(
+                "--padding is the symbol p in a --general proof; give --input and --kernel too to "
+                f"also check the proof at --padding {padding}, or drop --padding"
+            )
+        return dims
+    spatial = parse_shape(input, "--input")
+    if dims != 2 and dims != len(spatial):
+        raise SpecError(f"--dims {dims} does not match --input {input} ({len(spatial)} dimensions); "
+                        f"drop --dims or give {dims} sizes")
+    return len(spatial)
+
+
+def _instance(command: str, input: Any, kernel: Any, stride: Any, padding: Any, dilation: Any,
+              output_padding: Any, bias: bool) -> dict[str, Any]:
+    """Resolve the concrete configuration given with ``--general`` (validated by the engine)."""
+    from gradsym.layers.conv import conv_config
+
+    cfg = conv_config(input, kernel, stride=stride, padding=padding, dilation=dilation, bias=bias,
+                      transposed=command == "deconv", output_padding=output_padding)
+    ops = cfg.output_padding or (0,) * cfg.ndim
+    axes = tuple(AxisConfig(n, k, s, d, p[0], q) for n, k, s, d, p, q in
+                 zip(cfg.spatial, cfg.kernel, cfg.stride, cfg.dilation, cfg.padding, ops))
+    fmt = lambda t: "x".join(map(str, t))  # noqa: E731
+    text = {"input": fmt(cfg.spatial), "kernel": fmt(cfg.kernel), "stride": fmt(cfg.stride),
+            "padding": "x".join(str(a) if a == b else f"({a},{b})" for a, b in cfg.padding),
+            "dilation": fmt(cfg.dilation)}
+    if command == "deconv":
+        text["output_padding"] = fmt(ops)
+    return {"axes": axes, "padding": cfg.padding, "text": text}
+
+
+def general_conv(
+    input: Any = None,
+    kernel: Any = None,
+    *,
+    dims: int = 2,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    bias: bool = False,
+    unused: dict[str, Any] | None = None,
+) -> Derivation:
+    """Convolution for every size: symbolic n, k, s, d, p (``gradsym conv --general``).
+
+    With ``input`` and ``kernel`` the proof is also instantiated at those sizes.
+    ``unused`` maps options that cannot be combined with ``--general`` to their values.
+
+    >>> d = general_conv(dims=1)
+    >>> d.forward
+    Sum(w[a]*xhat[a*d + i*s - p], (a, 0, k - 1))
+    """
+    return _general("conv", input, kernel, dims, stride, padding, dilation, 0, bias, unused or {})
+
+
+def general_deconv(
+    input: Any = None,
+    kernel: Any = None,
+    *,
+    dims: int = 2,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    output_padding: Any = 0,
+    bias: bool = False,
+    unused: dict[str, Any] | None = None,
+) -> Derivation:
+    """Transposed convolution for every size: symbolic n, k, s, d, p, q (``deconv --general``).
+
+    >>> d = general_deconv(dims=1)
+    >>> d.forward
+    Sum(KroneckerDelta(m, a*d + i*s - p)*w[a]*x[i], (a, 0, k - 1), (i, 0, n - 1))
+    """
+    return _general("deconv", input, kernel, dims, stride, padding, dilation, output_padding, bias,
+                    unused or {})
+
+
+def _general(command: str, input: Any, kernel: Any, dims: int, stride: Any, padding: Any,
+             dilation: Any, output_padding: Any, bias: bool, unused: dict[str, Any]) -> Derivation:
+    per_dim = {"--stride": (stride, 1), "--dilation": (dilation, 1)}
+    if command == "deconv":
+        per_dim["--output-padding"] = (output_padding, 0)
+    ndim = _validate(input, kernel, dims, per_dim, padding, unused)
+    instance = None
+    if input is not None:  # also expand the proof at these sizes
+        instance = _instance(command, input, kernel, stride, padding, dilation, output_padding, bias)
+    return build(command, ndim, bool(bias), instance)
+
+
+__all__ = ["general_conv", "general_deconv", "build"]

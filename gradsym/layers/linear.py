@@ -1,0 +1,335 @@
+"""A fully connected layer ``Y = X Wᵀ + b`` (``torch.nn.Linear``), derived and proved.
+
+Forward, from the definition, for every sample n and output feature o:
+
+    y[n, o] = Σ_i x[n, i] · w[o, i] (+ b[o])
+
+with X of shape (batch, in_features), W of shape (out_features, in_features) as
+in PyTorch, and the upstream gradient G = dL/dY of shape (batch, out_features).
+The Jacobians come from differentiating the expanded expressions; the proofs
+build their right-hand sides independently, as matrix products over the symbol
+grids: dL/dX = G·W, dL/dW = Gᵀ·X, dL/db = Σ_n G[n, :].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gradsym.calculus import jacobian, vjp
+from gradsym.derivation import Derivation, NumericModel
+from gradsym.errors import SizeError, SpecError
+from gradsym.poly import Poly, VarTable, product
+from gradsym.proofs import Check, compare
+from gradsym.symbols import Tensor
+
+DEFAULT_MAX_TERMS = 20_000_000
+MAX_FEATURES = 4096
+
+
+@dataclass(frozen=True)
+class LinearConfig:
+    """A linear layer fully specified (PyTorch layouts)."""
+
+    in_features: int
+    out_features: int
+    batch: int
+    bias: bool
+
+    def terms(self) -> int:
+        """Number of x·w products in the forward pass (work estimate)."""
+        return self.batch * self.out_features * self.in_features
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "in_features": self.in_features,
+            "out_features": self.out_features,
+            "batch": self.batch,
+            "bias": self.bias,
+            "output": [self.batch, self.out_features],
+        }
+
+
+def linear_config(
+    in_features: Any, out_features: Any, *, batch: Any = 1, bias: bool = False,
+    max_terms: int | None = None,
+) -> LinearConfig:
+    """Validate the sizes and the work budget."""
+    cfg = LinearConfig(
+        _count(in_features, "--in-features", "3"),
+        _count(out_features, "--out-features", "2"),
+        _count(1 if batch is None else batch, "--batch", "1"),
+        bool(bias),
+    )
+    budget = DEFAULT_MAX_TERMS if max_terms is None else max_terms
+    if cfg.terms() > budget:
+        raise SizeError(
+            f"this derivation has {cfg.terms():,} product terms (batch × out_features × "
+            f"in_features), over the budget of {budget:,}; raise it with --max-terms "
+            f"{cfg.terms()} or choose smaller sizes"
+        )
+    return cfg
+
+
+def _count(value: Any, option: str, example: str) -> int:
+    if value is None:
+        raise SpecError(f"{option} is required (e.g. {option} {example})")
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SpecError(f"{option} must be a whole number ≥ 1, got {value!r}")
+    if value > MAX_FEATURES:
+        raise SpecError(f"{option} {value} is too large (at most {MAX_FEATURES})")
+    return value
+
+
+# ---------------------------------------------------------------------------
+# Forward, from the definition
+
+
+def linear_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> list[Poly]:
+    """Expand y[n, o] = Σ_i x[n, i]·w[o, i] (+ b[o]) over id grids; flat, row-major."""
+    out: list[Poly] = []
+    for x_row in x.tolist():
+        for o, w_row in enumerate(w.tolist()):
+            poly = Poly({product(xv, wv): 1 for xv, wv in zip(x_row, w_row)})
+            if b is not None:
+                poly[(int(b[o]),)] = 1
+            out.append(poly)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Right-hand sides of the proofs: matrix products over id grids
+
+
+def matmul_ids(left: np.ndarray, right: np.ndarray) -> list[Poly]:
+    """The symbolic matrix product of two grids of variable ids, flat row-major.
+
+    >>> [sorted(p) for p in matmul_ids(np.array([[0, 1]]), np.array([[2], [3]]))]
+    [[(0, 2), (1, 3)]]
+    """
+    if left.shape[1] != right.shape[0]:
+        raise ValueError(f"cannot multiply {left.shape} by {right.shape}")
+    out: list[Poly] = []
+    columns = right.T.tolist()
+    for row in left.tolist():
+        for col in columns:
+            poly = Poly()
+            for a, c in zip(row, col):
+                poly.add_term(product(a, c), 1)
+            out.append(poly)
+    return out
+
+
+def column_sums(grid: np.ndarray) -> list[Poly]:
+    """Σ over the rows of a grid of ids, one polynomial per column."""
+    out = []
+    for col in grid.T.tolist():
+        poly = Poly()
+        for v in col:
+            poly.add_term((v,), 1)
+        out.append(poly)
+    return out
+
+
+def linear_checks(
+    x: np.ndarray, w: np.ndarray, g: np.ndarray, grads: dict[str, list[Poly]]
+) -> list[Check]:
+    """dL/dX = G·W, dL/dW = Gᵀ·X, dL/db = Σ_n G, each proved entry by entry."""
+    checks = [
+        compare("grad_input_equals_upstream_weight", "dL/dX = G·W",
+                grads["input"], matmul_ids(g, w)),
+        compare("grad_weight_equals_upstream_t_input", "dL/dW = Gᵀ·X",
+                grads["weight"], matmul_ids(g.T, x)),
+    ]
+    if "bias" in grads:
+        checks.append(compare("grad_bias_equals_upstream_sum", "dL/db = Σ_n G[n, :]",
+                              grads["bias"], column_sums(g)))
+    return checks
+
+
+# ---------------------------------------------------------------------------
+# Numbers: an independent plain-NumPy forward pass
+
+
+def numeric_linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    """Exact X·Wᵀ (+ b) on object arrays."""
+    out = np.dot(x, w.T)
+    if b is not None:
+        out = out + b.reshape(1, -1)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# The matrix form, for the human formats
+
+
+class MatrixForm:
+    """Extra document sections showing Y = X·Wᵀ + b and the three VJPs as matrix products.
+
+    A lazy view: the blocks are made when a renderer iterates it, so they
+    include the numbers of an evaluation attached after the derivation was made.
+    """
+
+    def __init__(self, d: Derivation) -> None:
+        self.d = d
+
+    def __iter__(self) -> Iterator[tuple[str, Any, list[Any]]]:
+        return iter(matrix_form_sections(self.d))
+
+    def __call__(self, t: Any, full: bool) -> list[tuple[str, Any, list[Any]]]:
+        return matrix_form_sections(self.d, t, full)
+
+
+def matrix_form_sections(d: Derivation, t: Any = None, full: bool = False) -> list[tuple[str, Any, list[Any]]]:
+    """(key, title, blocks) for the forward and gradient matrix forms."""
+    # Imported here: the engine never imports a renderer at module level.
+    from gradsym.render.document import Expr, Grid, Label, Num, Para, Row, grids_of
+    from gradsym.render.messages import Catalogue
+
+    t = t or Catalogue("en")
+    sym = d.symbols
+    ev = d.numeric
+    dec = ev.decimal if ev is not None else False
+
+    def labels(title: str, ids: np.ndarray) -> list[Grid]:
+        return grids_of(title, ids, lambda v, _i: Label(*d.table.keys[int(v)]), full, t)
+
+    def exprs(title: str, arr: np.ndarray) -> list[Grid]:
+        return grids_of(title, arr, lambda e, _i: Expr(e), full, t)
+
+    def numbers(title: str, arr: np.ndarray) -> list[Grid]:
+        return grids_of(title, arr, lambda v, _i: Num(v, dec), full, t)
+
+    x, w, g = sym["input"].ids, sym["weight"].ids, sym["upstream"].ids
+    has_bias = "bias" in sym
+    forward: list[Any] = [Para("Y = X·Wᵀ + b" if has_bias else "Y = X·Wᵀ")]
+    grids = labels("X", x) + labels("Wᵀ", w.T)
+    if has_bias:
+        grids += labels("b", sym["bias"].ids)
+    forward.append(Row(grids + exprs("Y", d.forward_elems)))
+    if ev is not None:
+        grids = numbers("X", ev.values["input"]) + numbers("Wᵀ", ev.values["weight"].T)
+        if has_bias:
+            grids += numbers("b", ev.values["bias"])
+        forward.append(Row(grids + numbers("Y", ev.forward_values)))
+
+    grad: list[Any] = []
+    products: list[tuple[str, str, Callable[[Any], Any], str, Callable[[Any], Any], str]] = [
+        ("input", "G", lambda s: s["upstream"], "W", lambda s: s["weight"], "dL/dX = G·W"),
+        ("weight", "Gᵀ", lambda s: s["upstream"].T, "X", lambda s: s["input"], "dL/dW = Gᵀ·X"),
+    ]
+    ids = {"upstream": g, "weight": w, "input": x}
+    for role, left_title, left, right_title, right, formula in products:
+        grad.append(Para(formula))
+        grad.append(Row(labels(left_title, left(ids)) + labels(right_title, right(ids))
+                        + exprs(formula.split(" = ")[0], d.grad_elems[role])))
+        if ev is not None:
+            grad.append(Row(numbers(left_title, left(ev.values)) + numbers(right_title, right(ev.values))
+                            + numbers(formula.split(" = ")[0], ev.grad_values[role])))
+    if has_bias:
+        grad.append(Para("dL/db = Σ_n G[n, :] = 1ᵀ·G"))
+        grad.append(Row(labels("G", g) + exprs("dL/db", d.grad_elems["bias"])))
+        if ev is not None:
+            grad.append(Row(numbers("G", ev.values["upstream"]) + numbers("dL/db", ev.grad_values["bias"])))
+    return [
+        ("forward", ("section.linear_matrix_forward", {}), forward),
+        ("grad", ("section.linear_matrix_grad", {}), grad),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# The derivation
+
+
+def derive_linear(cfg: LinearConfig) -> Derivation:
+    """Forward, Jacobians, VJPs and the three proofs of a linear layer."""
+    table = VarTable()
+    tensors = {
+        "input": Tensor.create(table, "x", (cfg.batch, cfg.in_features)),
+        "weight": Tensor.create(table, "w", (cfg.out_features, cfg.in_features)),
+    }
+    if cfg.bias:
+        tensors["bias"] = Tensor.create(table, "b", (cfg.out_features,))
+    tensors["upstream"] = Tensor.create(table, "g", (cfg.batch, cfg.out_features))
+    x, w, g = tensors["input"].ids, tensors["weight"].ids, tensors["upstream"].ids
+    b = tensors["bias"].ids if cfg.bias else None
+    forward = linear_forward(x, w, b)
+    out_shape = tensors["upstream"].shape
+    jacobians = {
+        role: jacobian(forward, out_shape, tensor.first, tensor.shape)
+        for role, tensor in tensors.items()
+        if role != "upstream"
+    }
+    upstream_ids = tensors["upstream"].flat_ids()
+    grads = {role: vjp(jac, upstream_ids) for role, jac in jacobians.items()}
+    d = Derivation(
+        command="linear",
+        config=cfg.to_json(),
+        table=table,
+        symbols=tensors,
+        forward=_array(forward, out_shape),
+        jacobians=jacobians,
+        grads={role: _array(polys, tensors[role].shape) for role, polys in grads.items()},
+        checks=linear_checks(x, w, g, grads),
+        model=NumericModel(
+            {"x": "input", "w": "weight", "b": "bias", "g": "upstream"},
+            lambda pt: numeric_linear(pt["input"], pt["weight"], pt.get("bias")),
+        ),
+        extra={
+            "title": ("title.linear", {}),
+            "setup": [
+                ("setup.linear", {
+                    "in_features": cfg.in_features, "out_features": cfg.out_features,
+                    "batch": cfg.batch, "bias": "b" if cfg.bias else "0",
+                }),
+                ("setup.upstream", {}),
+            ],
+        },
+    )
+    d.extra["sections"] = MatrixForm(d)
+    return d
+
+
+def _array(polys: list[Poly], shape: tuple[int, ...]) -> np.ndarray:
+    arr = np.empty(len(polys), dtype=object)
+    arr[:] = polys
+    return arr.reshape(shape)
+
+
+# ---------------------------------------------------------------------------
+# The public function
+
+
+def linear(
+    in_features: int | None = None,
+    out_features: int | None = None,
+    *,
+    batch: int | None = None,
+    bias: bool = False,
+    x: Any = None,
+    w: Any = None,
+    b: Any = None,
+    g: Any = None,
+    seed: int | None = None,
+    max_terms: int | None = None,
+) -> Derivation:
+    """Derive a fully connected layer ``Y = X·Wᵀ + b`` and prove its gradients.
+
+    X is (batch, in_features), W is (out_features, in_features) as in
+    ``torch.nn.Linear``; the upstream gradient G = dL/dY defaults to ones.
+
+    >>> d = linear(in_features=2, out_features=1, x=[[1, 2]], w=[[3, 4]])
+    >>> d.forward[0, 0], d.numeric.forward[0, 0]
+    (w_1_1*x_1_1 + w_1_2*x_1_2, 11)
+    >>> d.grad["weight"][0, 1]
+    g_1_1*x_1_2
+    """
+    cfg = linear_config(
+        in_features, out_features, batch=batch, bias=bias or b is not None, max_terms=max_terms
+    )
+    return derive_linear(cfg).with_values(seed=seed, x=x, w=w, b=b, g=g)

@@ -1,0 +1,970 @@
+"""A small multi-layer perceptron: symbolic output and its gradients by the chain rule.
+
+Layer l (1-based) maps the n_{l−1} activations of the layer before to n_l
+pre-activations, then (hidden layers only) applies the activation σ:
+
+    z_l,j = Σ_i a_{l−1},i · w_l,i,j (+ b_l,j),    a_l,j = σ(z_l,j),    a_0 = x,
+    out = z_L   (the output layer is linear, as in the usual nn.Sequential MLP)
+
+``w_l_i_j`` is the weight of layer l from unit i to unit j: the weight matrix of
+layer l is n_{l−1} × n_l, the transpose of ``torch.nn.Linear(n_{l−1}, n_l).weight``.
+
+Backward, layer by layer, with d_l,j = ∂out/∂z_l,j:
+
+    d_L = 1 (for each output),   d_l,j = σ′(z_l,j) · Σ_k w_{l+1},j,k · d_{l+1},k,
+    ∂out/∂w_l,i,j = a_{l−1},i · d_l,j,   ∂out/∂b_l,j = d_l,j,   ∂out/∂x_i = Σ_j w_1,i,j · d_1,j.
+
+Without an activation the network is a polynomial map and the engine's
+:class:`~gradsym.poly.Poly` carries everything; with one, SymPy expressions do.
+The check ``chain_rule_matches_differentiation`` compares every chain-rule
+result with the derivative of the whole output expression; with values,
+``jacobian_matches_autodiff_numeric`` compares them with forward-mode dual
+numbers pushed through an independent plain-Python forward pass.
+
+relu′(0) = 0, as in PyTorch: the derivative of ``Max(0, z)`` is ``Heaviside(z, 0)``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from gradsym.calculus import SparseJacobian
+from gradsym.derivation import Derivation, Evaluation, LazyMapping, _sympy_array
+from gradsym.errors import SizeError, SpecError
+from gradsym.numeric import exact_array, simplify_number
+from gradsym.poly import Poly, VarTable, differentiate, evaluate, multiply
+from gradsym.proofs import Check
+from gradsym.spec import Values, parse_values
+from gradsym.symbols import Tensor
+
+ACTIVATIONS = ("none", "relu", "sigmoid", "tanh")
+DEFAULT_MAX_TERMS = 2_000_000
+# Expanding non-polynomial derivatives (the symbolic check) costs far more per term.
+SYMPY_TERM_COST = 100
+MAX_LAYERS = 16
+MAX_WIDTH = 256
+# Working precision of the forward-mode check for sigmoid/tanh (decimal digits).
+DUAL_DIGITS = 30
+TOLERANCE = 1e-12
+
+
+# ---------------------------------------------------------------------------
+# Configuration
+
+
+@dataclass(frozen=True)
+class MlpConfig:
+    """Widths n_0 (inputs) … n_L (outputs), the hidden activation, and whether biases exist."""
+
+    widths: tuple[int, ...]
+    activation: str
+    bias: bool
+
+    @property
+    def depth(self) -> int:
+        """Number of weight layers L."""
+        return len(self.widths) - 1
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        """``()`` for one output (a scalar ``out``), else ``(n_L,)``."""
+        return () if self.widths[-1] == 1 else (self.widths[-1],)
+
+    def terms(self) -> int:
+        """Work estimate: expanded terms of every gradient, summed (paths × layers × outputs)."""
+        paths = math.prod(n + (1 if self.bias else 0) for n in self.widths[:-1])
+        per_term = 1 if self.activation == "none" else SYMPY_TERM_COST * 2 ** (self.depth - 1)
+        return paths * (self.depth + 1) * self.widths[-1] * per_term
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "layers": list(self.widths),
+            "activation": self.activation,
+            "bias": self.bias,
+            "output": list(self.out_shape),
+        }
+
+
+def parse_layers(text: Any) -> tuple[int, ...]:
+    """``1,2,1`` (also ``1-2-1``, ``1x2x1``, ``[1, 2, 1]``) → widths, each ≥ 1.
+
+    >>> parse_layers("2,3,1")
+    (2, 3, 1)
+    """
+    if text is None:
+        raise SpecError("--layers is required: the widths from input to output, e.g. --layers 1,2,1")
+    if isinstance(text, (list, tuple)):
+        parts = [str(p).strip() for p in text]
+    elif isinstance(text, str):
+        parts = [p for p in re.split(r"[,\s\-xX×]+", text.strip()) if p]
+    else:
+        raise SpecError(f"--layers must be widths such as 1,2,1, got {text!r}")
+    if not parts:
+        raise SpecError("--layers is empty; give the widths from input to output, e.g. 1,2,1")
+    widths = []
+    for position, part in enumerate(parts, 1):
+        if not re.fullmatch(r"[+-]?\d{1,9}", part):
+            raise SpecError(f"--layers must be whole numbers such as 1,2,1, got '{part}'")
+        width = int(part)
+        if width < 1:
+            raise SpecError(f"--layers widths must be ≥ 1, got {width} (width {position} of {len(parts)})")
+        if width > MAX_WIDTH:
+            raise SpecError(f"--layers width {width} is too large (at most {MAX_WIDTH})")
+        widths.append(width)
+    if len(widths) < 2:
+        raise SpecError(
+            f"--layers needs at least two widths, the input and the output (e.g. 1,2,1), got {text}"
+        )
+    if len(widths) - 1 > MAX_LAYERS:
+        raise SpecError(f"--layers has {len(widths) - 1} layers; at most {MAX_LAYERS} are supported")
+    return tuple(widths)
+
+
+def mlp_config(
+    layers: Any, activation: str = "none", *, bias: bool = False, max_terms: int | None = None
+) -> MlpConfig:
+    """Validate the options and the work budget."""
+    widths = parse_layers(layers)
+    act = activation.strip().lower() if isinstance(activation, str) else activation
+    if act not in ACTIVATIONS:
+        raise SpecError(f"--activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+    cfg = MlpConfig(widths, act, bool(bias))
+    budget = DEFAULT_MAX_TERMS if max_terms is None else max_terms
+    if cfg.terms() > budget:
+        raise SizeError(
+            f"this network needs about {cfg.terms():,} units of work (expanded gradient terms"
+            f"{'' if act == 'none' else ', weighted for the non-polynomial activation'}), over "
+            f"the budget of {budget:,}; raise it with --max-terms {cfg.terms()} or choose "
+            f"fewer or narrower layers"
+        )
+    return cfg
+
+
+# ---------------------------------------------------------------------------
+# The algebra of one derivation: Poly without an activation, SymPy with one
+
+
+class PolyAlgebra:
+    """Elements are :class:`Poly` (the network is a polynomial map)."""
+
+    polynomial = True
+
+    def var(self, v: int) -> Poly:
+        return Poly({(v,): 1})
+
+    def const(self, c: int) -> Poly:
+        return Poly({(): c}) if c else Poly()
+
+    def add(self, terms: Sequence[Poly]) -> Poly:
+        out = Poly()
+        for term in terms:
+            out.add(term)
+        return out
+
+    def mul(self, a: Poly, b: Poly) -> Poly:
+        return multiply(a, b)
+
+    def act(self, z: Poly) -> Poly:
+        return z
+
+    def act_prime(self, z: Poly) -> Poly:
+        return self.const(1)
+
+    def diff(self, e: Poly, v: int) -> Poly:
+        return differentiate(e, v)
+
+    def equal(self, a: Poly, b: Poly) -> bool:
+        return a == b
+
+    def is_zero(self, e: Poly) -> bool:
+        return not e
+
+
+def sympy_rules() -> dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]]:
+    """σ and σ′ per activation, written out (the chain rule never asks SymPy to differentiate)."""
+    import sympy
+
+    return {
+        "relu": (lambda z: sympy.Max(0, z), lambda z: sympy.Heaviside(z, 0)),
+        "sigmoid": (
+            lambda z: 1 / (1 + sympy.exp(-z)),
+            lambda z: sympy.exp(-z) / (1 + sympy.exp(-z)) ** 2,
+        ),
+        "tanh": (sympy.tanh, lambda z: 1 - sympy.tanh(z) ** 2),
+    }
+
+
+class SympyAlgebra:
+    """Elements are SymPy expressions over the derivation's symbols."""
+
+    polynomial = False
+
+    def __init__(self, activation: str, symbols: list[Any]) -> None:
+        import sympy
+
+        self.sympy = sympy
+        self.symbols = symbols
+        self.act, self.act_prime = sympy_rules()[activation]
+
+    def var(self, v: int) -> Any:
+        return self.symbols[v]
+
+    def const(self, c: int) -> Any:
+        return self.sympy.Integer(c)
+
+    def add(self, terms: Sequence[Any]) -> Any:
+        return self.sympy.Add(*terms)
+
+    def mul(self, a: Any, b: Any) -> Any:
+        return a * b
+
+    def diff(self, e: Any, v: int) -> Any:
+        # SymPy's d/dz Max(0, z) is Heaviside(z) with H(0) = 1/2; PyTorch's relu′(0) is 0.
+        heaviside = self.sympy.Heaviside
+        return self.sympy.diff(e, self.symbols[v]).replace(
+            heaviside, lambda arg, *_h0: heaviside(arg, 0)
+        )
+
+    def equal(self, a: Any, b: Any) -> bool:
+        # The two sides differ only in how products of sums are grouped, so distributing
+        # products (the mul hint) is enough; exp(a + b) → exp(a)·exp(b) and multinomial powers
+        # would multiply the work many times over. Expanding never changes the value, so
+        # fewer hints can only miss an equality, never invent one: then retry with all hints.
+        expand = self.sympy.expand
+        diff = a - b
+        if diff == 0 or expand(diff, power_exp=False, power_base=False, multinomial=False, log=False) == 0:
+            return True
+        return bool(expand(diff) == 0)
+
+    def is_zero(self, e: Any) -> bool:
+        return bool(e == 0)
+
+
+Algebra = PolyAlgebra | SympyAlgebra
+
+
+# ---------------------------------------------------------------------------
+# Symbols
+
+
+@dataclass
+class MlpTensors:
+    """The input x and, per layer, the weights w_l (n_{l−1} × n_l) and biases b_l."""
+
+    table: VarTable
+    input: Tensor
+    weights: list[Tensor]
+    biases: list[Tensor]
+
+    def named(self) -> dict[str, Tensor]:
+        """``{"x": …, "w_1": …, "b_1": …, "w_2": …}`` in id order."""
+        out = {"x": self.input}
+        for layer, w in enumerate(self.weights, 1):
+            out[f"w_{layer}"] = w
+            if self.biases:
+                out[f"b_{layer}"] = self.biases[layer - 1]
+        return out
+
+
+def make_tensors(cfg: MlpConfig) -> MlpTensors:
+    table = VarTable()
+    x = Tensor.create(table, "x", (cfg.widths[0],))
+    weights, biases = [], []
+    for layer in range(1, cfg.depth + 1):
+        n_in, n_out = cfg.widths[layer - 1], cfg.widths[layer]
+        ids = table.block("w", [(layer, i, j) for i in range(1, n_in + 1) for j in range(1, n_out + 1)])
+        weights.append(Tensor("w", (n_in, n_out), ids[0], table))
+        if cfg.bias:
+            ids = table.block("b", [(layer, j) for j in range(1, n_out + 1)])
+            biases.append(Tensor("b", (n_out,), ids[0], table))
+    return MlpTensors(table, x, weights, biases)
+
+
+# ---------------------------------------------------------------------------
+# The chain rule, layer by layer
+
+
+@dataclass
+class Network:
+    """Every intermediate of the symbolic forward and backward passes.
+
+    ``z[l]``/``a[l]`` are lists over units (``a[0]`` is the input, ``z[0]`` unused);
+    ``d[k][l][j]`` = ∂out_k/∂z_l,j; ``grads[k]`` maps ``input`` and every weight/bias
+    element name to ∂out_k/∂(that).
+    """
+
+    z: list[list[Any]]
+    a: list[list[Any]]
+    d: list[list[list[Any]]]
+    grads: list[dict[str, Any]]
+
+
+def chain_rule(cfg: MlpConfig, t: MlpTensors, alg: Algebra) -> Network:
+    """Forward pass, then backward per output: d_l = σ′(z_l) ⊙ (W_{l+1} d_{l+1})."""
+    names = t.table.names
+    a: list[list[Any]] = [[alg.var(v) for v in t.input.flat_ids()]]
+    z: list[list[Any]] = [[]]
+    for layer in range(1, cfg.depth + 1):
+        w = t.weights[layer - 1].ids
+        z_l = []
+        for j in range(cfg.widths[layer]):
+            terms = [alg.mul(a[layer - 1][i], alg.var(int(w[i, j]))) for i in range(cfg.widths[layer - 1])]
+            if t.biases:
+                terms.append(alg.var(int(t.biases[layer - 1].ids[j])))
+            z_l.append(alg.add(terms))
+        z.append(z_l)
+        a.append([alg.act(v) for v in z_l] if layer < cfg.depth else z_l)
+    ds: list[list[list[Any]]] = []
+    grads: list[dict[str, Any]] = []
+    for k in range(cfg.widths[-1]):
+        d: list[list[Any]] = [[] for _ in range(cfg.depth + 1)]
+        d[cfg.depth] = [alg.const(1 if j == k else 0) for j in range(cfg.widths[-1])]
+        for layer in range(cfg.depth - 1, 0, -1):
+            w_next = t.weights[layer].ids
+            d[layer] = [
+                alg.mul(alg.act_prime(z[layer][j]), alg.add([
+                    alg.mul(alg.var(int(w_next[j, m])), d[layer + 1][m])
+                    for m in range(cfg.widths[layer + 1]) if not alg.is_zero(d[layer + 1][m])
+                ]))
+                for j in range(cfg.widths[layer])
+            ]
+        grad: dict[str, Any] = {}
+        w1 = t.weights[0].ids
+        grad["input"] = [
+            alg.add([alg.mul(alg.var(int(w1[i, j])), d[1][j])
+                     for j in range(cfg.widths[1]) if not alg.is_zero(d[1][j])])
+            for i in range(cfg.widths[0])
+        ]
+        for layer in range(1, cfg.depth + 1):
+            w = t.weights[layer - 1].ids
+            for i in range(cfg.widths[layer - 1]):
+                for j in range(cfg.widths[layer]):
+                    grad[names[int(w[i, j])]] = alg.mul(a[layer - 1][i], d[layer][j])
+            if t.biases:
+                for j, v in enumerate(t.biases[layer - 1].flat_ids()):
+                    grad[names[v]] = d[layer][j]
+        ds.append(d)
+        grads.append(grad)
+    return Network(z, a, ds, grads)
+
+
+def differentiation_check(cfg: MlpConfig, t: MlpTensors, alg: Algebra, net: Network) -> Check:
+    """Every chain-rule result equals the derivative of the whole output expression."""
+    names = t.table.names
+    mismatch = None
+    for k, out in enumerate(net.a[cfg.depth]):
+        grad = net.grads[k]
+        for i, v in enumerate(t.input.flat_ids()):
+            if not alg.equal(grad["input"][i], alg.diff(out, v)):
+                mismatch = f"∂out/∂{names[v]} differs"
+                break
+        for v in range(t.input.first + t.input.size, len(names)):
+            if mismatch is None and not alg.equal(grad[names[v]], alg.diff(out, v)):
+                mismatch = f"∂out/∂{names[v]} differs"
+        if mismatch:
+            break
+    return Check(
+        "chain_rule_matches_differentiation",
+        "every ∂out/∂(input, weight, bias) found by the chain rule, layer by layer, equals the "
+        "derivative of the whole output expression",
+        mismatch is None,
+        mismatch,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Numbers: an independent plain-Python forward pass, and forward-mode dual numbers
+
+
+class Dual:
+    """a + b·ε with ε² = 0: pushing it through a function gives the value and the derivative."""
+
+    __slots__ = ("re", "eps")
+
+    def __init__(self, re: Any, eps: Any = 0) -> None:
+        self.re = re
+        self.eps = eps
+
+    def __add__(self, other: Any) -> Dual:
+        if isinstance(other, Dual):
+            return Dual(self.re + other.re, self.eps + other.eps)
+        return Dual(self.re + other, self.eps)
+
+    __radd__ = __add__
+
+    def __mul__(self, other: Any) -> Dual:
+        if isinstance(other, Dual):
+            return Dual(self.re * other.re, self.re * other.eps + self.eps * other.re)
+        return Dual(self.re * other, self.eps * other)
+
+    __rmul__ = __mul__
+
+
+def numeric_activation(name: str) -> Callable[[Any], Any]:
+    """σ on numbers (exact Fractions, mpmath floats) and on dual numbers."""
+    import mpmath
+
+    def relu(r: Any) -> tuple[Any, Any]:
+        return (r, 1) if r > 0 else (0 * r, 0)  # relu′(0) = 0, as in PyTorch
+
+    def sigmoid(r: Any) -> tuple[Any, Any]:
+        s = 1 / (1 + mpmath.exp(-r))
+        return s, s * (1 - s)
+
+    def tanh(r: Any) -> tuple[Any, Any]:
+        th = mpmath.tanh(r)
+        return th, 1 - th * th
+
+    if name == "none":
+        return lambda v: v
+    rule = {"relu": relu, "sigmoid": sigmoid, "tanh": tanh}[name]
+
+    def apply(v: Any) -> Any:
+        if isinstance(v, Dual):
+            value, slope = rule(v.re)
+            return Dual(value, v.eps * slope)
+        return rule(v)[0]
+
+    return apply
+
+
+def network_forward(
+    x: Sequence[Any], weights: Sequence[Any], biases: Sequence[Any] | None, act: Callable[[Any], Any]
+) -> list[Any]:
+    """out for plain numbers or dual numbers: a_l = σ(a_{l−1}·W_l + b_l), linear last layer."""
+    a = list(x)
+    for layer, w in enumerate(weights):
+        z = []
+        for j in range(len(w[0])):
+            total: Any = biases[layer][j] if biases else 0
+            for i in range(len(a)):
+                total = total + a[i] * w[i][j]
+            z.append(total)
+        a = [act(v) for v in z] if layer < len(weights) - 1 else z
+    return a
+
+
+# ---------------------------------------------------------------------------
+# The derivation
+
+
+@dataclass
+class MlpEvaluation(Evaluation):
+    """Also ``gradient_values`` (as ``MlpDerivation.gradients``) and per-layer z, a, d values."""
+
+    gradient_values: dict[str, np.ndarray] = field(default_factory=dict)
+    layer_values: list[dict[str, np.ndarray]] = field(default_factory=list)
+
+    @property
+    def gradients(self) -> Any:
+        """Exact ∂out/∂(input, every weight and bias element) at the given values."""
+        from gradsym.derivation import _number_to_sympy
+
+        return LazyMapping(
+            list(self.gradient_values),
+            lambda n: _sympy_array(self.gradient_values[n], _number_to_sympy),
+        )
+
+
+class MlpDerivation(Derivation):
+    """A :class:`Derivation` with ``gradients`` (per name) and ``--at`` style evaluation.
+
+    ``d.gradients["input"]`` is ∂out/∂x (shape output + (n_0,)); ``d.gradients["w_1_1_2"]``
+    is ∂out/∂w_1_1_2 (shape of the output). ``d.evaluate(x=[2], w_1=[[1, 2]], w_2_1_1=3, …)``
+    takes the ``--at`` names as keywords.
+    """
+
+    def __init__(
+        self, *, cfg: MlpConfig, tensors: MlpTensors, algebra: Algebra, network: Network,
+        gradient_elems: dict[str, np.ndarray], **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.cfg = cfg
+        self.tensors = tensors
+        self.algebra = algebra
+        self.network = network
+        self.gradient_elems = gradient_elems
+        self.numeric: MlpEvaluation | None = None
+
+    @property
+    def gradients(self) -> Any:
+        """SymPy ∂out/∂(input, every weight and bias element), built on first access."""
+        return LazyMapping(
+            list(self.gradient_elems),
+            lambda n: _sympy_array(self.gradient_elems[n], self.to_sympy),
+        )
+
+    # -- values ------------------------------------------------------------------
+    def value_names(self) -> dict[str, tuple[str, int | None]]:
+        """Every name ``--at`` accepts → (tensor name, flat element index or None)."""
+        out: dict[str, tuple[str, int | None]] = {}
+        for name, tensor in self.tensors.named().items():
+            out[name] = (name, None)
+            for i, v in enumerate(tensor.flat_ids()):
+                out[self.table.names[v]] = (name, i)
+        return out
+
+    def evaluate(self, seed: int | None = None, **given: Any) -> MlpEvaluation:
+        """Evaluate exactly at ``--at`` values: whole tensors (``x``, ``w_1``, ``b_2``) or
+        elements (``w_1_1_2``); an element's value overrides its tensor's. Every
+        element needs a value."""
+        parsed, missing = self._parse_at(given, seed)
+        if missing:
+            raise SpecError(f"numeric evaluation needs {self._missing_text(missing)}")
+        return self._evaluate_at(parsed)
+
+    def with_at(self, seed: int | None = None, **given: Any) -> MlpDerivation:
+        """Attach a numeric evaluation when values are given (``mlp(at=…)`` and the CLI).
+
+        Given values are always validated; when some tensor still lacks values, a
+        note says which instead (as the other commands do with partial values).
+        """
+        if not given:
+            return self
+        parsed, missing = self._parse_at(given, seed)
+        if missing:
+            options = ", ".join(f"--at {name}=…" for name in missing)
+            self.notes.append(("note.values_missing", {"options": options}))
+        else:
+            self.numeric = self._evaluate_at(parsed)
+        return self
+
+    def _parse_at(self, given: dict[str, Any], seed: int | None) -> tuple[dict[str, Values], list[str]]:
+        """Validated values per tensor name, and the tensors that still lack some."""
+        known = self.value_names()
+        named = self.tensors.named()
+        flat: dict[str, list[Any]] = {name: [None] * t.size for name, t in named.items()}
+        decimal = False
+        # Whole tensors first, so that single elements can override them.
+        for name, text in sorted(given.items(), key=lambda kv: kv[0] in known and known[kv[0]][1] is not None):
+            if name not in known:
+                raise SpecError(f"--at {name}: unknown name; {self._names_hint()}")
+            tensor_name, index = known[name]
+            shape = named[tensor_name].shape if index is None else ()
+            values = parse_values(text, shape, f"--at {name}", seed=seed)
+            decimal = decimal or values.decimal
+            if index is None:
+                flat[tensor_name] = list(values.flat)
+            else:
+                flat[tensor_name][index] = values.flat[0]
+        missing = [name for name, vals in flat.items() if any(v is None for v in vals)]
+        parsed = {name: Values(named[name].shape, tuple(vals), decimal) for name, vals in flat.items()}
+        return parsed, missing
+
+    def _missing_text(self, missing: list[str], also: bool = False) -> str:
+        named = self.tensors.named()
+        example = self.table.names[named[missing[0]].first]
+        given = ", ".join(f"--at {name}=…" for name in missing)
+        return f"{given}{' as well' if also else ''} (whole tensors, or every element such as --at {example}=…)"
+
+    def _names_hint(self) -> str:
+        parts = [f"{name} ({'x'.join(map(str, t.shape))})" for name, t in self.tensors.named().items()]
+        bias = "" if self.cfg.bias else "; biases b_l need --bias"
+        return (
+            f"this network takes {', '.join(parts)}, or single elements such as "
+            f"{self.table.names[self.tensors.weights[0].first]}{bias}"
+        )
+
+    def _evaluate_at(self, parsed: dict[str, Values]) -> MlpEvaluation:
+        named = self.tensors.named()
+        point: list[Any] = [None] * len(self.table)
+        values: dict[str, np.ndarray] = {}
+        for name, val in parsed.items():
+            tensor = named[name]
+            values["input" if name == "x" else name] = exact_array(val.flat, tensor.shape)
+            for i, v in enumerate(val.flat):
+                point[tensor.first + i] = v
+        decimal = any(v.decimal for v in parsed.values())
+        value = self._valuer(point)
+        jac = self.jacobians["input"]
+        ev = MlpEvaluation(
+            values,
+            _map(self.forward_elems, value),
+            {"input": {key: value(e) for key, e in jac.entries.items()}},
+            {},
+            {"input": (jac.out_shape, jac.wrt_shape)},
+            decimal,
+            gradient_values={n: _map(arr, value) for n, arr in self.gradient_elems.items()},
+            layer_values=[
+                {
+                    "z": _map(_object_array(self.network.z[layer]), value),
+                    "a": _map(_object_array(self.network.a[layer]), value),
+                    "d": _map(_d_array(self, layer), value),
+                }
+                for layer in range(1, self.cfg.depth + 1)
+            ],
+        )
+        ev.checks.append(self._dual_check(parsed, ev))
+        return ev
+
+    def _valuer(self, point: list[Any]) -> Callable[[Any], Any]:
+        """Exact value of one element at the point (SymPy numbers stay exact: tanh(1))."""
+        subs: dict[Any, Any] = {}
+        if not self.algebra.polynomial:
+            import sympy
+
+            subs = {
+                s: sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sympy.Integer(v)
+                for s, v in zip(self.table.symbols(), point)
+            }
+
+        def value(elem: Any) -> Any:
+            if isinstance(elem, Poly):
+                return simplify_number(evaluate(elem, point))
+            if isinstance(elem, (int, Fraction)):
+                return simplify_number(elem)
+            return simplify_number(elem.xreplace(subs))
+
+        return value
+
+    def _dual_check(self, parsed: dict[str, Values], ev: MlpEvaluation) -> Check:
+        """Forward-mode dual numbers through :func:`network_forward`, one seed per variable."""
+        import mpmath
+
+        exact = self.cfg.activation in ("none", "relu")
+        with mpmath.workdps(DUAL_DIGITS):
+            def number(v: Any) -> Any:
+                if exact:
+                    return v
+                return mpmath.mpf(v.numerator) / v.denominator if isinstance(v, Fraction) else mpmath.mpf(v)
+
+            def close(symbolic: Any, numeric: Any) -> bool:
+                if exact:
+                    return bool(symbolic == numeric)
+                if not isinstance(symbolic, (int, Fraction)):
+                    import sympy
+
+                    symbolic = mpmath.mpf(sympy.N(symbolic, DUAL_DIGITS))
+                else:
+                    symbolic = number(symbolic)
+                return bool(abs(symbolic - numeric) <= TOLERANCE * max(abs(symbolic), abs(numeric))
+                            + mpmath.mpf(10) ** (-DUAL_DIGITS // 2))
+
+            act = numeric_activation(self.cfg.activation)
+            named = self.tensors.named()
+            flat = {name: [number(v) for v in parsed[name].flat] for name in named}
+            names = list(named)
+            mismatch = None
+            outputs = ev.forward_values.reshape(-1).tolist()
+            for name in names:
+                for i, v in enumerate(named[name].flat_ids()):
+                    seeded = {n: [Dual(c, 1 if (n, j) == (name, i) else 0) for j, c in enumerate(vals)]
+                              for n, vals in flat.items()}
+                    out = self._numeric_forward(seeded, act)
+                    key = "input" if name == "x" else self.table.names[v]
+                    grads = ev.gradient_values[key].reshape(-1).tolist()
+                    if key == "input":
+                        grads = ev.gradient_values["input"].reshape(len(out), -1)[:, i].tolist()
+                    for k, o in enumerate(out):
+                        if not close(outputs[k], o.re):
+                            mismatch = "the output differs from the numeric forward pass"
+                        elif not close(grads[k], o.eps):
+                            mismatch = f"∂out/∂{self.table.names[v]} differs from forward-mode differentiation"
+                        if mismatch:
+                            break
+                    if mismatch:
+                        break
+                if mismatch:
+                    break
+        how = "exact" if exact else f"within {TOLERANCE:g} relative"
+        return Check(
+            "jacobian_matches_autodiff_numeric",
+            f"∂out/∂(input, every weight and bias) at the given values equal forward-mode dual-number "
+            f"differentiation of an independent numeric forward pass ({how})",
+            mismatch is None,
+            mismatch,
+        )
+
+    def _numeric_forward(self, flat: dict[str, list[Any]], act: Callable[[Any], Any]) -> list[Any]:
+        cfg = self.cfg
+        weights = [
+            [flat[f"w_{layer}"][i * cfg.widths[layer] : (i + 1) * cfg.widths[layer]] for i in range(cfg.widths[layer - 1])]
+            for layer in range(1, cfg.depth + 1)
+        ]
+        biases = [flat[f"b_{layer}"] for layer in range(1, cfg.depth + 1)] if cfg.bias else None
+        return network_forward(flat["x"], weights, biases, act)
+
+
+def _object_array(items: Sequence[Any]) -> np.ndarray:
+    arr = np.empty(len(items), dtype=object)
+    arr[:] = list(items)
+    return arr
+
+
+def _map(arr: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:
+    out = np.empty(arr.shape, dtype=object)
+    for index in np.ndindex(arr.shape):
+        out[index] = fn(arr[index])
+    return out
+
+
+def derive_mlp(cfg: MlpConfig) -> MlpDerivation:
+    """The network's output, its gradients by the chain rule, and the checks."""
+    t = make_tensors(cfg)
+    alg: Algebra = PolyAlgebra() if cfg.activation == "none" else SympyAlgebra(cfg.activation, t.table.symbols())
+    net = chain_rule(cfg, t, alg)
+    out_shape = cfg.out_shape
+    n_out = cfg.widths[-1]
+    forward = _object_array(net.a[cfg.depth]).reshape(out_shape)
+    names = [n for n in net.grads[0] if n != "input"]
+    gradient_elems = {"input": _object_array(
+        [g for k in range(n_out) for g in net.grads[k]["input"]]).reshape(out_shape + (cfg.widths[0],))}
+    for name in names:
+        gradient_elems[name] = _object_array([net.grads[k][name] for k in range(n_out)]).reshape(out_shape)
+    entries = {
+        (k, i): g
+        for k in range(n_out)
+        for i, g in enumerate(net.grads[k]["input"])
+        if not alg.is_zero(g)
+    }
+    jac = SparseJacobian(out_shape, (cfg.widths[0],), entries)
+    d = MlpDerivation(
+        cfg=cfg, tensors=t, algebra=alg, network=net, gradient_elems=gradient_elems,
+        command="mlp",
+        config=cfg.to_json(),
+        table=t.table,
+        symbols={"input": t.input},
+        forward=forward,
+        jacobians={"input": jac},
+        grads={},
+        checks=[differentiation_check(cfg, t, alg, net)],
+    )
+    d.extra.update({
+        "title": ("title.mlp", {"layers": "-".join(map(str, cfg.widths)), "activation": cfg.activation}),
+        "setup": setup_lines(cfg),
+        "output_letter": "out",
+        "sections": MlpSections(d),
+        "json": mlp_json,
+    })
+    return d
+
+
+def setup_lines(cfg: MlpConfig) -> list[tuple[str, dict[str, Any]]]:
+    lines: list[tuple[str, dict[str, Any]]] = [
+        ("setup.mlp", {
+            "layers": " → ".join(map(str, cfg.widths)), "depth": cfg.depth,
+            "activation": cfg.activation, "bias": "on" if cfg.bias else "off",
+        }),
+        ("setup.mlp_names", {}),
+    ]
+    if cfg.activation != "none":
+        if cfg.depth == 1:
+            lines.append(("setup.mlp_no_hidden", {"activation": cfg.activation}))
+        else:
+            # relu′(0) = 0 also shows in every expression: Heaviside(z, 0).
+            lines.append((f"setup.mlp_{cfg.activation}", {}))
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# JSON and document sections (built on demand, by the renderers)
+
+
+def mlp_json(d: Derivation) -> dict[str, Any]:
+    """``symbols`` of every tensor, ``gradients`` per name, ``shapes`` and per-layer ``layers``."""
+    from gradsym.numeric import json_number
+    from gradsym.render.json import expr_text, nested
+
+    assert isinstance(d, MlpDerivation)
+    text = lambda e: expr_text(d, e)  # noqa: E731
+    ev = d.numeric
+    num = (lambda v: json_number(v, ev.decimal)) if ev is not None else None  # noqa: E731
+    gradients: dict[str, Any] = {}
+    for name, arr in d.gradient_elems.items():
+        entry: dict[str, Any] = {"expression": nested(arr, text)}
+        if ev is not None and num is not None:
+            entry["numeric"] = nested(ev.gradient_values[name], num)
+        gradients[name] = entry
+    named = d.tensors.named()
+    shapes: dict[str, Any] = {("input" if n == "x" else n): list(t.shape) for n, t in named.items()}
+    shapes["output"] = list(d.cfg.out_shape)
+    layers = []
+    for layer in range(1, d.cfg.depth + 1):
+        record: dict[str, Any] = {
+            "z": [text(e) for e in d.network.z[layer]],
+            "a": [text(e) for e in d.network.a[layer]],
+            "d": nested(_d_array(d, layer), text),
+        }
+        if ev is not None and num is not None:
+            record["numeric"] = {key: nested(arr, num) for key, arr in ev.layer_values[layer - 1].items()}
+        layers.append(record)
+    return {
+        "symbols": {("input" if n == "x" else n): t.names() for n, t in named.items()},
+        "gradients": gradients,
+        "shapes": shapes,
+        "layers": layers,
+    }
+
+
+def _d_array(d: MlpDerivation, layer: int) -> np.ndarray:
+    """d_l as an array: (n_l,) for one output, (n_L, n_l) otherwise."""
+    rows = [dk[layer] for dk in d.network.d]
+    flat = _object_array([e for row in rows for e in row])
+    return flat.reshape(d.cfg.out_shape + (d.cfg.widths[layer],))
+
+
+class MlpSections:
+    """The network's parameters, the forward pass and the chain rule layer by layer (lazy)."""
+
+    def __init__(self, d: MlpDerivation) -> None:
+        self.d = d
+
+    def __iter__(self) -> Iterator[tuple[str, Any, list[Any]]]:
+        return iter(mlp_sections(self.d))
+
+    def __call__(self, t: Any, full: bool) -> list[tuple[str, Any, list[Any]]]:
+        return mlp_sections(self.d, t, full)
+
+
+def mlp_sections(d: MlpDerivation, t: Any = None, full: bool = False) -> list[tuple[str, Any, list[Any]]]:
+    # Imported here: the engine never imports a renderer at module level.
+    from gradsym.render.document import Equations, Expr, Grid, Label, Num, Para, Row, grids_of
+    from gradsym.render.messages import Catalogue
+
+    t = t or Catalogue("en")
+    cfg, net, ev = d.cfg, d.network, d.numeric
+    dec = ev.decimal if ev is not None else False
+    act = cfg.activation
+    named = d.tensors.named()
+
+    def labels(title: str, ids: np.ndarray) -> list[Grid]:
+        return grids_of(title, ids, lambda v, _i: Label(*d.table.keys[int(v)]), full, t)
+
+    def grad_label(v: int, prefix: str) -> Label:
+        letter, index = d.table.keys[v]
+        return Label(letter, index, prefix=prefix)
+
+    def number(v: Any) -> Any:
+        # Exact non-rational values (tanh(2)) print like expressions.
+        return Num(v, dec) if isinstance(v, (int, Fraction)) else Expr(v)
+
+    def numbers(title: str, arr: np.ndarray) -> list[Grid]:
+        return grids_of(title, arr, lambda v, _i: number(v), full, t)
+
+    params: list[Any] = [Para(t("mlp.params"))]
+    grids: list[Grid] = []
+    for name, tensor in named.items():
+        if name != "x":
+            grids += labels(name, tensor.ids)
+    params.append(Row(grids))
+    if ev is not None:
+        params.append(Row([g for name in named if name != "x"
+                           for g in numbers(f"{name} ({t('numeric.values')})", ev.values[name])]))
+    else:
+        example = " ".join(f"--at {n}=…" for n in named)
+        params.append(Para(t("mlp.values_hint", example=example)))
+
+    forward: list[Any] = [Para(t("mlp.forward_rule", activation=act if act != "none" else "identity"))]
+    for layer in range(1, cfg.depth + 1):
+        hidden = layer < cfg.depth and act != "none"
+        rows: list[tuple[Any, Any]] = [(Label("z", (layer, j + 1)), Expr(e)) for j, e in enumerate(net.z[layer])]
+        if hidden:
+            rows += [(Label("a", (layer, j + 1)), Expr(e)) for j, e in enumerate(net.a[layer])]
+        forward.append(Para(t("mlp.layer", layer=layer, n_in=cfg.widths[layer - 1], n_out=cfg.widths[layer])))
+        forward.append(Equations(rows))
+        if ev is not None:
+            values = ev.layer_values[layer - 1]
+            forward.append(Row(numbers(f"z_{layer}", values["z"]) + (numbers(f"a_{layer}", values["a"]) if hidden else [])))
+
+    grad: list[Any] = [Para(t("mlp.backward_rule")), Para(t(f"mlp.derivative_{act}"))]
+    multi = cfg.widths[-1] > 1
+    for k in range(cfg.widths[-1]):
+        out = f"out_{k + 1}" if multi else "out"
+        prefix = f"∂{out}/∂"
+        if multi:
+            grad.append(Para(t("mlp.for_output", output=out)))
+        for layer in range(cfg.depth, 0, -1):
+            if layer == cfg.depth:
+                grad.append(Para(t("mlp.step_output", layer=layer, prev=layer - 1, output=out)))
+            else:
+                grad.append(Para(t("mlp.step_hidden", layer=layer, prev=layer - 1, next=layer + 1, output=out,
+                                   derivative="1" if act == "none" else f"{act}′(z_{layer},j)")))
+            rows = [(Label("d", (layer, j + 1)), Expr(e)) for j, e in enumerate(net.d[k][layer])]
+            for row in d.tensors.weights[layer - 1].ids.tolist():
+                for v in row:
+                    rows.append((grad_label(v, prefix), Expr(net.grads[k][d.table.names[v]])))
+            if d.tensors.biases:
+                for v in d.tensors.biases[layer - 1].flat_ids():
+                    rows.append((grad_label(v, prefix), Expr(net.grads[k][d.table.names[v]])))
+            grad.append(Equations(rows))
+        grad.append(Para(t("mlp.step_input", output=out)))
+        rows = [(Label("x", (i + 1,), prefix=prefix), Expr(e)) for i, e in enumerate(net.grads[k]["input"])]
+        grad.append(Equations(rows))
+    if ev is not None:
+        grad.append(Para(t("mlp.values")))
+        ids = {name: v for v, name in enumerate(d.table.names)}
+        rows = []
+        for name, arr in ev.gradient_values.items():
+            for index in np.ndindex(arr.shape):
+                prefix = "∂out" + (f"_{index[0] + 1}" if multi else "") + "/∂"
+                letter, idx = ("x", (index[-1] + 1,)) if name == "input" else d.table.keys[ids[name]]
+                rows.append((Label(letter, idx, prefix=prefix), number(arr[index])))
+        grad.append(Equations(rows))
+    return [
+        ("setup", ("section.mlp_params", {}), params),
+        ("forward", ("section.mlp_forward", {}), forward),
+        ("grad", ("section.mlp_backward", {}), grad),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# The public function
+
+
+def parse_at(at: Any) -> dict[str, Any]:
+    """``--at`` options (``["x=[1,2]", "w_1_1_2=3"]``, one such string, or a dict) → {name: values}.
+
+    >>> parse_at(["x=[1,2]", "w_1 = ones"])
+    {'x': '[1,2]', 'w_1': 'ones'}
+    """
+    if at is None:
+        return {}
+    if isinstance(at, dict):
+        return {str(k): v for k, v in at.items()}
+    items = [at] if isinstance(at, str) else list(at)
+    out: dict[str, Any] = {}
+    for item in items:
+        if not isinstance(item, str) or "=" not in item:
+            raise SpecError(f"--at needs NAME=VALUES (e.g. --at x=[1,2] or --at w_1_1_2=3), got {item!r}")
+        name, _, values = item.partition("=")
+        name = name.strip()
+        if not re.fullmatch(r"[A-Za-z]\w{0,40}", name):
+            raise SpecError(f"--at {item[:40]!r}: the name before '=' must be x, w_1, b_1 or an element like w_1_1_2")
+        if name in out:
+            raise SpecError(f"--at {name} is given twice; give each name once")
+        out[name] = values.strip()
+    return out
+
+
+def mlp(
+    layers: Any = None,
+    activation: str = "none",
+    *,
+    bias: bool = False,
+    at: Any = None,
+    seed: int | None = None,
+    max_terms: int | None = None,
+) -> MlpDerivation:
+    """Derive a small MLP: its output and ∂out/∂(input, every weight and bias), layer by layer.
+
+    ``at`` gives values by name: ``x``, ``w_l`` (n_{l−1} × n_l, row i = from unit i, the
+    transpose of ``torch.nn.Linear.weight``), ``b_l``, or single elements ``w_l_i_j``,
+    ``b_l_j``, ``x_i`` (an element overrides its tensor). Naming a bias turns biases on.
+
+    >>> d = mlp("1,2,1")
+    >>> d.gradients["input"][0]
+    w_1_1_1*w_2_1_1 + w_1_1_2*w_2_2_1
+    >>> mlp("1,2,1", "relu", at=["x=2", "w_1=[[1,-1]]", "w_2=[[3],[4]]"]).numeric.forward
+    6
+    """
+    values = parse_at(at)
+    has_bias = bias or any(re.fullmatch(r"b(_\d+)*", name) for name in values)
+    cfg = mlp_config(layers, activation, bias=has_bias, max_terms=max_terms)
+    return derive_mlp(cfg).with_at(seed=seed, **values)

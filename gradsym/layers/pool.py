@@ -1,0 +1,869 @@
+"""Max and average pooling, 1-D to 3-D (PyTorch semantics), derived and proved.
+
+Along each dimension, output ``o`` reads the input positions ``s·o − p + d·j`` for
+``j = 0 … k−1`` that fall inside the input; the window of an output is the product of
+those sets, in row-major order (the order PyTorch scans it).
+
+* Average pooling (``count_include_pad=True``) is linear: ``y_o = Σ_window x / n_o``,
+  where ``n_o`` counts the window's cells inside the *padded* input (so padding counts,
+  and only a ``ceil_mode`` window hanging past the padded end divides by less). It is a
+  :class:`~gradsym.poly.Poly` map with exact 1/n coefficients; the Jacobian comes from
+  differentiation and the proof ``grad_spreads_evenly`` rebuilds dL/dx input by input.
+* Max pooling: ``y_o = Max(window)``. Its derivative is shown as the routing rule PyTorch
+  implements — the whole gradient goes to the window's *first* maximum:
+  ``∂y_o/∂x_i = 1`` iff ``x_i > Max(earlier cells)`` and ``x_i ≥ Max(later cells)``
+  (SymPy's own ``Max(a, b).diff(a)`` is ``Heaviside(a − b)``, which is ½ at a tie).
+  The proof ``grad_routes_to_argmax`` decides every routing condition on every region
+  "cell k is the window's first maximum" (these regions cover all inputs), so it holds
+  for all real inputs; with values it also compares dL/dx with a plain argmax scan.
+
+>>> d = pool(input=(4,), size=(2,), mode="avg")
+>>> d.forward.tolist()
+[x_1/2 + x_2/2, x_3/2 + x_4/2]
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from gradsym.calculus import SparseJacobian, jacobian, vjp
+from gradsym.derivation import Derivation, Evaluation, NumericModel
+from gradsym.errors import SizeError, SpecError
+from gradsym.numeric import exact_array
+from gradsym.poly import Poly, VarTable
+from gradsym.proofs import Check, compare
+from gradsym.spec import Values, parse_padding, parse_per_dim, parse_shape
+from gradsym.symbols import Tensor
+
+MODES = ("max", "avg")
+# Average pooling is polynomial (fast engine): budget in expanded terms, as for conv.
+DEFAULT_MAX_TERMS = 20_000_000
+# Max pooling builds one SymPy Piecewise per (window, cell), about 0.3 ms each.
+DEFAULT_MAX_ROUTES = 10_000
+
+
+# ---------------------------------------------------------------------------
+# Configuration
+
+
+@dataclass(frozen=True)
+class PoolConfig:
+    """A pooling layer fully specified; padding is symmetric, as in PyTorch."""
+
+    mode: str
+    spatial: tuple[int, ...]
+    size: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[int, ...]
+    dilation: tuple[int, ...]
+    ceil_mode: bool
+    in_channels: int
+    batch: int
+    channels: bool
+    output: tuple[int, ...]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.spatial)
+
+    @property
+    def planes(self) -> int:
+        """Independent (batch, channel) slices; pooling never mixes them."""
+        return self.batch * self.in_channels
+
+    def input_shape(self) -> tuple[int, ...]:
+        return (self.batch, self.in_channels, *self.spatial) if self.channels else self.spatial
+
+    def output_shape(self) -> tuple[int, ...]:
+        return (self.batch, self.in_channels, *self.output) if self.channels else self.output
+
+    def axis_windows(self) -> list[list[list[int]]]:
+        """Per dimension, per output index: the input positions (0-based) its window reads."""
+        return [
+            [[s * o - p + d * j for j in range(k) if 0 <= s * o - p + d * j < i] for o in range(n)]
+            for i, k, s, p, d, n in zip(
+                self.spatial, self.size, self.stride, self.padding, self.dilation, self.output
+            )
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "mode": self.mode,
+            "input": list(self.spatial),
+            "size": list(self.size),
+            "stride": list(self.stride),
+            "padding": [[p, p] for p in self.padding],
+            "dilation": list(self.dilation),
+            "ceil_mode": self.ceil_mode,
+        }
+        if self.mode == "avg":
+            out["count_include_pad"] = True
+        out.update(
+            {
+                "in_channels": self.in_channels,
+                "batch": self.batch,
+                "layout": "channels" if self.channels else "plain",
+                "output": list(self.output),
+            }
+        )
+        return out
+
+
+def pool_output_size(size: int, window: int, *, stride: int, padding: int, dilation: int,
+                     ceil_mode: bool) -> int:
+    """PyTorch's ``pooling_output_shape``: floor (or ceil) of (i + 2p − d(k−1) − 1)/s, plus 1;
+    with ``ceil_mode`` the last window must start inside the input or the left padding.
+
+    >>> pool_output_size(5, 2, stride=2, padding=0, dilation=1, ceil_mode=True)
+    3
+    >>> pool_output_size(4, 2, stride=2, padding=1, dilation=1, ceil_mode=True)
+    3
+    """
+    span = size + 2 * padding - dilation * (window - 1) - 1 + (stride - 1 if ceil_mode else 0)
+    out = span // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def pool_config(
+    input: Any,
+    size: Any,
+    *,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    mode: str = "max",
+    in_channels: int | None = None,
+    batch: int | None = None,
+    max_terms: int | None = None,
+) -> PoolConfig:
+    """Validate every option with PyTorch's rules and compute the output shape."""
+    if mode not in MODES:
+        raise SpecError(f"--mode must be max or avg, got {mode!r}")
+    spatial = parse_shape(input, "--input")
+    nd = len(spatial)
+    window = parse_shape(size, "--size")
+    if len(window) == 1 and nd > 1:
+        window = window * nd  # one number for every dimension, as PyTorch's kernel_size=2
+    if len(window) != nd:
+        raise SpecError(
+            f"--size has {len(window)} dimension{'s' if len(window) != 1 else ''} but --input "
+            f"has {nd}; give the window as many sizes as the input (e.g. {'x'.join(['2'] * nd)})"
+        )
+    # PyTorch: the stride defaults to the window size.
+    stride_t = window if stride is None else parse_per_dim(stride, nd, "--stride")
+    dilation_t = parse_per_dim(dilation, nd, "--dilation")
+    if mode == "avg" and any(d != 1 for d in dilation_t):
+        raise SpecError(
+            "--dilation applies to max pooling only (PyTorch's avg_pool has no dilation); "
+            "drop it or use --mode max"
+        )
+    pads = _parse_pool_padding(padding, nd)
+    if mode == "avg" and nd == 3 and any(i < k for i, k in zip(spatial, window)):
+        raise SpecError(
+            f"--input {'x'.join(map(str, spatial))} is smaller than the window "
+            f"{'x'.join(map(str, window))} in some dimension; PyTorch's avg_pool3d refuses that "
+            f"even with padding; use a smaller --size"
+        )
+    out = []
+    for axis, (i, k, s, p, d) in enumerate(zip(spatial, window, stride_t, pads, dilation_t)):
+        if p > k // 2:
+            raise SpecError(
+                f"--padding {p} is more than half the window (--size {k}) in dimension "
+                f"{axis + 1}; PyTorch requires padding ≤ {k // 2} (half the window, rounded down)"
+            )
+        o = pool_output_size(i, k, stride=s, padding=p, dilation=d, ceil_mode=bool(ceil_mode))
+        if o < 1:
+            extent = d * (k - 1) + 1
+            raise SpecError(
+                f"the window (--size {k}, dilated extent {extent}) is larger than the padded "
+                f"input {i + 2 * p} in dimension {axis + 1}; use a smaller --size/--dilation "
+                f"or more --padding"
+            )
+        out.append(o)
+    channels = in_channels is not None or batch is not None
+    cfg = PoolConfig(
+        mode, spatial, window, stride_t, pads, dilation_t, bool(ceil_mode),
+        _positive(in_channels, "--in-channels"), _positive(batch, "--batch"), channels, tuple(out),
+    )
+    for axis, windows in enumerate(cfg.axis_windows()):
+        for o, cells in enumerate(windows):
+            if not cells:
+                raise SpecError(
+                    f"output {o + 1} of dimension {axis + 1} would read only padding (PyTorch "
+                    f"returns -inf there); use less --padding or --dilation"
+                )
+    _check_budget(cfg, max_terms)
+    return cfg
+
+
+def _parse_pool_padding(padding: Any, nd: int) -> tuple[int, ...]:
+    if isinstance(padding, str) and padding.strip().lower() == "same":
+        raise SpecError("--padding same is not defined for pooling; give numbers (e.g. --padding 1)")
+    pads = parse_padding(padding, ndim=nd)
+    assert not isinstance(pads, str)
+    if any(a != b for a, b in pads):
+        raise SpecError("--padding: pooling pads both sides equally (PyTorch); give one number per dimension")
+    return tuple(a for a, _ in pads)
+
+
+def _positive(value: int | None, option: str) -> int:
+    if value is None:
+        return 1
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SpecError(f"{option} must be a whole number ≥ 1, got {value}")
+    if value > 4096:
+        raise SpecError(f"{option} {value} is too large (at most 4096)")
+    return value
+
+
+def _check_budget(cfg: PoolConfig, max_terms: int | None) -> None:
+    per_window = math.prod(len(w) for w in (max(ws, key=len) for ws in cfg.axis_windows()))
+    work = cfg.planes * math.prod(cfg.output) * per_window
+    default = DEFAULT_MAX_ROUTES if cfg.mode == "max" else DEFAULT_MAX_TERMS
+    budget = default if max_terms is None else max_terms
+    if work > budget:
+        what = "routing conditions (SymPy Piecewise)" if cfg.mode == "max" else "expanded terms"
+        raise SizeError(
+            f"this pooling has about {work:,} {what}, over the budget of {budget:,}; raise it "
+            f"with --max-terms {work} or choose smaller sizes"
+        )
+
+
+# ---------------------------------------------------------------------------
+# Windows
+
+
+def plane_windows(cfg: PoolConfig) -> list[list[int]]:
+    """For one (batch, channel) plane: per output (row-major), the flat input positions its
+    window reads, in PyTorch's scan order (row-major)."""
+    per_axis = cfg.axis_windows()
+    strides = [math.prod(cfg.spatial[a + 1 :]) for a in range(cfg.ndim)]
+    out = []
+    for index in itertools.product(*(range(n) for n in cfg.output)):
+        lists = [per_axis[a][index[a]] for a in range(cfg.ndim)]
+        out.append([sum(c * m for c, m in zip(cell, strides)) for cell in itertools.product(*lists)])
+    return out
+
+
+def avg_divisors(cfg: PoolConfig) -> list[int]:
+    """PyTorch's divisor per output (count_include_pad): window cells inside the padded input."""
+    per_axis = [
+        [min(s * o - p + k, i + p) - (s * o - p) for o in range(n)]
+        for i, k, s, p, n in zip(cfg.spatial, cfg.size, cfg.stride, cfg.padding, cfg.output)
+    ]
+    return [math.prod(c) for c in itertools.product(*per_axis)]
+
+
+# ---------------------------------------------------------------------------
+# Forward, Jacobian and gradient
+
+
+def _coef(n: int) -> int | Fraction:
+    return 1 if n == 1 else Fraction(1, n)
+
+
+def avg_forward(cfg: PoolConfig, x_first: int) -> list[Poly]:
+    """y_o = Σ_{i ∈ window(o)} x_i / n_o (flat, row-major over planes and outputs)."""
+    windows, divisors = plane_windows(cfg), avg_divisors(cfg)
+    in_size = math.prod(cfg.spatial)
+    out = []
+    for plane in range(cfg.planes):
+        base = x_first + plane * in_size
+        for cells, n in zip(windows, divisors):
+            out.append(Poly({(base + c,): _coef(n) for c in cells}))
+    return out
+
+
+def routing_rule(cell: Any, earlier: Sequence[Any], later: Sequence[Any]) -> Any:
+    """∂Max/∂cell under PyTorch's tie rule: 1 iff cell > every earlier and ≥ every later cell.
+
+    >>> import sympy
+    >>> a, b, c = sympy.symbols("a b c")
+    >>> routing_rule(b, [a], [c])
+    Piecewise((1, (b >= c) & (b > a)), (0, True))
+    """
+    import sympy
+
+    conditions = []
+    if earlier:
+        conditions.append(sympy.StrictGreaterThan(cell, sympy.Max(*earlier, evaluate=False), evaluate=False))
+    if later:
+        conditions.append(sympy.GreaterThan(cell, sympy.Max(*later, evaluate=False), evaluate=False))
+    if not conditions:
+        return sympy.Integer(1)
+    condition = conditions[0] if len(conditions) == 1 else sympy.And(*conditions)
+    return sympy.Piecewise((sympy.Integer(1), condition), (sympy.Integer(0), sympy.true), evaluate=False)
+
+
+def max_forward_and_jacobian(
+    cfg: PoolConfig, x: Tensor, symbols: list[Any]
+) -> tuple[list[Any], SparseJacobian]:
+    """y_o = Max(window) and ∂y_o/∂x_i as the first-maximum routing rule."""
+    import sympy
+
+    windows = plane_windows(cfg)
+    in_size = math.prod(cfg.spatial)
+    forward: list[Any] = []
+    entries: dict[tuple[int, int], Any] = {}
+    o = 0
+    for plane in range(cfg.planes):
+        base = plane * in_size
+        for cells in windows:
+            syms = [symbols[x.first + base + c] for c in cells]
+            forward.append(sympy.Max(*syms, evaluate=False))
+            for k, c in enumerate(cells):
+                entries[(o, base + c)] = routing_rule(syms[k], syms[:k], syms[k + 1 :])
+            o += 1
+    jac = SparseJacobian(cfg.output_shape(), cfg.input_shape(), dict(sorted(entries.items())))
+    return forward, jac
+
+
+def sympy_vjp(jac: SparseJacobian, upstream: list[Any]) -> list[Any]:
+    """Σ_o g_o · ∂y_o/∂x_i for every input i, as SymPy sums."""
+    import sympy
+
+    terms: list[list[Any]] = [[] for _ in range(math.prod(jac.wrt_shape))]
+    for (o, w), entry in jac.entries.items():
+        terms[w].append(upstream[o] * entry)
+    return [sympy.Add(*t) for t in terms]
+
+
+# ---------------------------------------------------------------------------
+# Proofs
+
+
+def covering_outputs(cfg: PoolConfig) -> list[list[list[int]]]:
+    """Per dimension, per input position: the outputs whose window reads it (input-centric:
+    s·o − p + d·j = i for some j, solved for o)."""
+    out = []
+    for i, k, s, p, d, n in zip(cfg.spatial, cfg.size, cfg.stride, cfg.padding, cfg.dilation, cfg.output):
+        out.append([[o for o in range(n) if any(s * o - p + d * j == pos for j in range(k))]
+                    for pos in range(i)])
+    return out
+
+
+def spread_rhs(cfg: PoolConfig, upstream: np.ndarray) -> list[Poly]:
+    """dL/dx_i = Σ_{o: i ∈ window(o)} g_o / n_o, gathered input by input."""
+    covers = covering_outputs(cfg)
+    sizes = []  # per dimension, per output: cells inside the padded input
+    for i, k, s, p, n in zip(cfg.spatial, cfg.size, cfg.stride, cfg.padding, cfg.output):
+        sizes.append([sum(1 for j in range(k) if s * o + j < i + 2 * p) for o in range(n)])
+    g = upstream.reshape(cfg.planes, *cfg.output)
+    out = []
+    for plane in range(cfg.planes):
+        for position in itertools.product(*(range(i) for i in cfg.spatial)):
+            poly = Poly()
+            lists = [covers[a][position[a]] for a in range(cfg.ndim)]
+            for o in itertools.product(*lists):
+                n = math.prod(sizes[a][o[a]] for a in range(cfg.ndim))
+                poly.add_term((int(g[(plane, *o)]),), _coef(n))
+            out.append(poly)
+    return out
+
+
+def _atoms(condition: Any) -> list[tuple[Any, list[Any], bool]] | None:
+    """A routing condition as atoms (big, [smaller…], strict): big > (or ≥) every smaller."""
+    import sympy
+
+    parts = condition.args if isinstance(condition, sympy.And) else (condition,)
+    atoms = []
+    for rel in parts:
+        if not isinstance(rel, sympy.core.relational.Relational) or rel.rel_op not in (">", ">=", "<", "<="):
+            return None
+        big, small = (rel.lhs, rel.rhs) if rel.rel_op in (">", ">=") else (rel.rhs, rel.lhs)
+        smaller = list(small.args) if isinstance(small, sympy.Max) else [small]
+        atoms.append((big, smaller, rel.rel_op in (">", "<")))
+    return atoms
+
+
+def _route_atoms(entry: Any) -> list[tuple[Any, list[Any], bool]] | None:
+    """The atoms of ``Piecewise((1, condition), (0, True))``; None for any other shape."""
+    import sympy
+
+    if entry == 1:
+        return []  # routed unconditionally (a window of one cell)
+    if not (isinstance(entry, sympy.Piecewise) and len(entry.args) == 2
+            and entry.args[0].expr == 1 and entry.args[1].expr == 0 and entry.args[1].cond is sympy.true):
+        return None
+    return _atoms(entry.args[0].cond)
+
+
+def _decide(atoms: list[tuple[Any, list[Any], bool]], first: Any, rank: dict[Any, int]) -> bool | None:
+    """The truth of a conjunction of atoms on the region where ``first`` is the window's first
+    maximum (x_j < x_first for earlier cells j, x_j ≤ x_first for later ones); None if the
+    region does not decide it."""
+    decided = True
+    for big, smaller, strict in atoms:
+        for small in smaller:
+            if small not in rank or big not in rank:
+                return None
+            if big == first and small != first:
+                # first > small holds for earlier cells; only first ≥ small for later ones.
+                if not (rank[small] < rank[first] or not strict):
+                    decided = False
+            elif small == first and big != first:
+                # big < first (earlier cell) refutes both; big ≤ first (later) refutes '>'.
+                if rank[big] < rank[first] or strict:
+                    return False
+                decided = False
+            else:
+                decided = False
+    return True if decided else None
+
+
+def argmax_routing_check(
+    cfg: PoolConfig, x: Tensor, jac: SparseJacobian, grads: list[Any], upstream: list[Any],
+    symbols: list[Any],
+) -> Check:
+    """Prove, window by window, that ∂y/∂x is the indicator of the window's first maximum for
+    every real input, and that dL/dx gathers exactly those routes.
+
+    The regions "cell k is the first maximum" (k over the window) cover every input, so a
+    route that is decided 1 for k and 0 for every other cell on each region is the first-argmax
+    indicator everywhere.
+    """
+    import sympy
+
+    windows = plane_windows(cfg)
+    in_size, n_out = math.prod(cfg.spatial), math.prod(cfg.output)
+    expected_keys = {(plane * n_out + o, plane * in_size + c)
+                     for plane in range(cfg.planes) for o, cells in enumerate(windows) for c in cells}
+    mismatch = None
+    if set(jac.entries) != expected_keys:
+        mismatch = "∂y/∂x has entries outside the windows, or misses some"
+    for plane in range(cfg.planes):
+        if mismatch:
+            break
+        base = plane * in_size
+        for local, cells in enumerate(windows):
+            o = plane * n_out + local
+            syms = [symbols[x.first + base + c] for c in cells]
+            rank = {s: r for r, s in enumerate(syms)}
+            routes = [_route_atoms(jac.entries[(o, base + c)]) for c in cells]
+            if any(r is None for r in routes):
+                mismatch = f"∂y/∂x of output {o} is not a routing rule Piecewise((1, …), (0, True))"
+                break
+            for k, first in enumerate(syms):
+                for i, atoms in enumerate(routes):
+                    assert atoms is not None
+                    value = _decide(atoms, first, rank)
+                    if value is None or value != (i == k):
+                        state = "undecided" if value is None else str(int(value))
+                        mismatch = (f"output {o}: where {first} is the first maximum, the route "
+                                    f"to {syms[i]} is {state}")
+                        break
+                if mismatch:
+                    break
+            if mismatch:
+                break
+    if mismatch is None:
+        # dL/dx_i = Σ over the windows that read x_i (found input by input) of g_o · route.
+        covers = covering_outputs(cfg)
+        out_strides = [math.prod(cfg.output[a + 1 :]) for a in range(cfg.ndim)]
+        rhs = []
+        for plane in range(cfg.planes):
+            for pos_flat, position in enumerate(itertools.product(*(range(i) for i in cfg.spatial))):
+                outs = [plane * n_out + sum(a * m for a, m in zip(oi, out_strides))
+                        for oi in itertools.product(*(covers[a][position[a]] for a in range(cfg.ndim)))]
+                rhs.append(sympy.Add(*[upstream[oo] * jac.entries[(oo, plane * in_size + pos_flat)]
+                                       for oo in outs]))
+        mismatch = compare("grad_routes_to_argmax", "", grads, rhs).mismatch
+    return Check(
+        "grad_routes_to_argmax",
+        "for every real input, ∂y/∂x is 1 at the window's first maximum and 0 elsewhere (each "
+        "routing condition decided on every region 'x_k is the first maximum'), so dL/dx sends "
+        "each g to its window's first maximum, as PyTorch does",
+        mismatch is None,
+        mismatch,
+        detail={"lines": [("pool.proof_regions", {})]},
+    )
+
+
+# ---------------------------------------------------------------------------
+# Numbers: an independent plain-Python pass over the padded input
+
+
+def _padded_windows(x: np.ndarray, cfg: PoolConfig) -> tuple[list[tuple[int, ...]], list[list[Any]], list[list[int]]]:
+    """Slide the windows over the padded input: per output (plane, *position), the window's
+    cells (None for padding) and their flat input positions (−1 for padding). A window's
+    cell count includes padding; it stops at the end of the padded input."""
+    planes = x.reshape(cfg.planes, *cfg.spatial)
+    padded_shape = (cfg.planes, *(i + 2 * p for i, p in zip(cfg.spatial, cfg.padding)))
+    padded = np.full(padded_shape, None, dtype=object)
+    where_input: tuple[Any, ...] = (slice(None), *(slice(p, p + i) for i, p in zip(cfg.spatial, cfg.padding)))
+    padded[where_input] = planes
+    positions = np.full(padded_shape, -1, dtype=np.int64)
+    positions[where_input] = np.arange(x.size).reshape(planes.shape)
+    outputs, cells, flats = [], [], []
+    for plane in range(cfg.planes):
+        for index in itertools.product(*(range(n) for n in cfg.output)):
+            where: tuple[Any, ...] = (plane, *(
+                slice(s * o, s * o + d * (k - 1) + 1, d)
+                for o, s, d, k in zip(index, cfg.stride, cfg.dilation, cfg.size)
+            ))
+            outputs.append((plane, *index))
+            cells.append(list(padded[where].flat))
+            flats.append(positions[where].reshape(-1).tolist())
+    return outputs, cells, flats
+
+
+def numeric_pool(x: np.ndarray, cfg: PoolConfig, combine: Callable[[list[Any], int], Any]) -> np.ndarray:
+    """The plain forward pass: ``combine(cells, n)`` over every window of the padded input
+    (None marks padding; ``n`` counts the window's cells, padding included)."""
+    out = np.empty((cfg.planes, *cfg.output), dtype=object)
+    for where, cells, _flat in zip(*_padded_windows(x, cfg)):
+        out[where] = combine(cells, len(cells))
+    return out.reshape(cfg.output_shape())
+
+
+def numeric_avg(cells: list[Any], n: int) -> Any:
+    return sum((c for c in cells if c is not None), Fraction(0)) / n
+
+
+def first_max(cells: list[Any], _n: int = 0, key: Callable[[Any], Any] = lambda c: c) -> Any:
+    """The first cell holding the largest value (PyTorch keeps the first of equal maxima)."""
+    best = None
+    for cell in cells:
+        if cell is not None and (best is None or key(cell) > key(best)):
+            best = cell
+    return best
+
+
+def avg_difference_jacobian(cfg: PoolConfig, x: np.ndarray) -> dict[tuple[int, int], Any]:
+    """∂y/∂x of average pooling by exact difference quotients f(x + e_j) − f(x) (exact for
+    this degree-1 map), window by window: an output only reads its own window, so only the
+    window's cells need perturbing."""
+    out = {}
+    for o, (cells, flats) in enumerate(zip(*_padded_windows(x, cfg)[1:])):
+        base = numeric_avg(cells, len(cells))
+        for k, j in enumerate(flats):
+            if j >= 0:
+                shifted = cells[:k] + [cells[k] + 1] + cells[k + 1 :]
+                out[(o, j)] = numeric_avg(shifted, len(cells)) - base
+    return out
+
+
+@dataclass
+class Dual:
+    """A forward-mode dual number with a sparse tangent {input position: ∂/∂x}."""
+
+    value: Any
+    tangent: dict[int, Any]
+
+
+def dual_max_jacobian(cfg: PoolConfig, x: np.ndarray) -> dict[tuple[int, int], Any]:
+    """∂y/∂x of max pooling by forward-mode dual numbers (one pass, sparse tangents)."""
+    flat = x.reshape(-1).tolist()
+    duals = np.empty(len(flat), dtype=object)
+    duals[:] = [Dual(v, {j: 1}) for j, v in enumerate(flat)]
+    out = numeric_pool(duals.reshape(x.shape), cfg, lambda c, n: first_max(c, n, key=lambda d: d.value))
+    return {(o, j): t for o, dual in enumerate(out.reshape(-1).tolist()) for j, t in dual.tangent.items()}
+
+
+def exact_value(expr: Any, point: dict[Any, Any]) -> Any:
+    """An exact number (or truth value) from a max-pooling expression at ``point``, walking
+    its tree: Max, Piecewise, And, comparisons, sums and products (no SymPy re-evaluation)."""
+    import sympy
+
+    if expr.is_Symbol:
+        return point[expr]
+    if expr.is_Integer:
+        return int(expr)
+    if expr.is_Rational:
+        return Fraction(int(expr.p), int(expr.q))
+    if expr is sympy.true or expr is sympy.false:
+        return bool(expr)
+    args = [exact_value(a, point) for a in expr.args] if not isinstance(expr, sympy.Piecewise) else []
+    if isinstance(expr, sympy.Add):
+        return sum(args)
+    if isinstance(expr, sympy.Mul):
+        return math.prod(args)
+    if isinstance(expr, sympy.Max):
+        return max(args)
+    if isinstance(expr, sympy.And):
+        return all(args)
+    if isinstance(expr, sympy.core.relational.Relational):
+        a, b = args
+        return {">": a > b, ">=": a >= b, "<": a < b, "<=": a <= b, "==": a == b}[expr.rel_op]
+    if isinstance(expr, sympy.Piecewise):
+        for branch in expr.args:
+            if exact_value(branch.cond, point):
+                return exact_value(branch.expr, point)
+    raise TypeError(f"cannot evaluate {type(expr).__name__} exactly")
+
+
+# ---------------------------------------------------------------------------
+# The derivation
+
+
+class PoolDerivation(Derivation):
+    """A pooling derivation. Its Jacobian is checked window by window — exact difference
+    quotients for average pooling, forward-mode dual numbers for max pooling (a difference
+    quotient is wrong at a tie) — and max pooling also checks its routing at the values."""
+
+    pool: PoolConfig
+
+    def _autodiff_check(self, values: dict[str, np.ndarray], jac_values: dict[str, dict[tuple[int, int], Any]]) -> Check:
+        x = values["input"]
+        if self.pool.mode == "avg":
+            numeric = avg_difference_jacobian(self.pool, x)
+            how = "exact difference quotients f(x + e_j) − f(x) of a plain average-pooling pass"
+        else:
+            numeric = dual_max_jacobian(self.pool, x)
+            how = ("forward-mode dual-number differentiation of a plain max-pooling pass (first "
+                   "maximum wins, as in PyTorch)")
+        symbolic = jac_values["input"]
+        keys = set(numeric) | set(symbolic)
+        bad = next((k for k in sorted(keys) if numeric.get(k, 0) != symbolic.get(k, 0)), None)
+        return Check(
+            "jacobian_matches_autodiff_numeric",
+            f"the symbolic Jacobian at the given values equals {how}",
+            bad is None,
+            None if bad is None else f"∂y/∂x entry {bad} differs from the numeric differentiation",
+        )
+
+    def _evaluate(self, parsed: dict[str, Values]) -> Evaluation:
+        if self.pool.mode == "avg":
+            return super()._evaluate(parsed)
+        # Max pooling's elements are SymPy trees; walk them with exact numbers.
+        symbols = self.table.symbols()
+        values: dict[str, np.ndarray] = {}
+        point: dict[Any, Any] = {}
+        for role, val in parsed.items():
+            tensor = self.symbols[role]
+            values[role] = exact_array(val.flat, tensor.shape)
+            point.update(zip(symbols[tensor.first : tensor.first + tensor.size], val.flat))
+
+        def each(arr: np.ndarray) -> np.ndarray:
+            out = np.empty(arr.shape, dtype=object)
+            for index in np.ndindex(arr.shape):
+                out[index] = exact_value(self.to_sympy(arr[index]), point)
+            return out
+
+        jac_values = {role: {key: exact_value(self.to_sympy(e), point) for key, e in jac.entries.items()}
+                      for role, jac in self.jacobians.items()}
+        evaluation = Evaluation(
+            values, each(self.forward_elems), jac_values,
+            {role: each(arr) for role, arr in self.grad_elems.items()},
+            {r: (j.out_shape, j.wrt_shape) for r, j in self.jacobians.items()},
+            any(v.decimal for v in parsed.values()),
+        )
+        evaluation.checks.append(self._autodiff_check(values, jac_values))
+        evaluation.checks.append(self._routing_at_values(evaluation))
+        return evaluation
+
+    def _routing_at_values(self, ev: Evaluation) -> Check:
+        cfg = self.pool
+        x, g = ev.values["input"], ev.values["upstream"].reshape(-1).tolist()
+        expected: list[Any] = [0] * x.size
+        for o, (cells, flats) in enumerate(zip(*_padded_windows(x, cfg)[1:])):
+            best = first_max([(v, j) for v, j in zip(cells, flats) if v is not None], key=lambda p: p[0])
+            expected[best[1]] += g[o]
+        got = ev.grad_values["input"].reshape(-1).tolist()
+        bad = next((i for i, (a, b) in enumerate(zip(got, expected)) if a != b), None)
+        return Check(
+            "grad_routes_to_argmax",
+            "at the given values, dL/dx holds each window's g at the window's first maximum "
+            "(found by a plain scan, ties as PyTorch) and 0 everywhere else",
+            bad is None,
+            None if bad is None else f"dL/dx entry {bad} differs from the argmax scan",
+            detail={"lines": [("pool.proof_values", {})]},
+        )
+
+
+def derive_pool(cfg: PoolConfig) -> PoolDerivation:
+    """Forward, Jacobian, VJP and the proof of a pooling layer."""
+    table = VarTable()
+    x = Tensor.create(table, "x", cfg.input_shape())
+    g = Tensor.create(table, "g", cfg.output_shape())
+    symbols = {"input": x, "upstream": g}
+    out_shape = cfg.output_shape()
+    if cfg.mode == "avg":
+        forward: list[Any] = avg_forward(cfg, x.first)
+        jac = jacobian(forward, out_shape, x.first, x.shape)
+        grads: list[Any] = vjp(jac, g.flat_ids())
+        check = compare(
+            "grad_spreads_evenly",
+            "dL/dx_i = Σ over the windows reading x_i of g_o / n_o (n_o: window cells inside the "
+            "padded input, padding counted), gathered input by input",
+            grads,
+            spread_rhs(cfg, g.ids),
+        )
+        model = NumericModel({"x": "input", "g": "upstream"},
+                             lambda pt: numeric_pool(pt["input"], cfg, numeric_avg))
+    else:
+        sym = table.symbols()
+        forward, jac = max_forward_and_jacobian(cfg, x, sym)
+        g_syms = [sym[i] for i in g.flat_ids()]
+        grads = sympy_vjp(jac, g_syms)
+        check = argmax_routing_check(cfg, x, jac, grads, g_syms, sym)
+        model = NumericModel({"x": "input", "g": "upstream"},
+                             lambda pt: numeric_pool(pt["input"], cfg, first_max))
+    d = PoolDerivation(
+        command="pool",
+        config=cfg.to_json(),
+        table=table,
+        symbols=symbols,
+        forward=_array(forward, out_shape),
+        jacobians={"input": jac},
+        grads={"input": _array(grads, x.shape)},
+        checks=[check],
+        model=model,
+        extra={
+            "title": (f"title.pool_{cfg.mode}", {"dims": cfg.ndim}),
+            "setup": setup_lines(cfg),
+        },
+    )
+    d.pool = cfg
+    d.extra["sections"] = PoolSections(d)
+    return d
+
+
+def _array(elems: list[Any], shape: tuple[int, ...]) -> np.ndarray:
+    arr = np.empty(len(elems), dtype=object)
+    arr[:] = elems
+    return arr.reshape(shape)
+
+
+def setup_lines(cfg: PoolConfig) -> list[tuple[str, dict[str, Any]]]:
+    """Catalogue keys and parameters describing the configuration."""
+    fmt = lambda t: "x".join(map(str, t))  # noqa: E731
+    lines: list[tuple[str, dict[str, Any]]] = [
+        ("pool.setup", {
+            "input": fmt(cfg.spatial), "size": fmt(cfg.size), "stride": fmt(cfg.stride),
+            "padding": fmt(cfg.padding), "dilation": fmt(cfg.dilation),
+            "ceil_mode": str(cfg.ceil_mode), "output": fmt(cfg.output),
+        }),
+    ]
+    if cfg.channels:
+        lines.append(("pool.channels", {"batch": cfg.batch, "channels": cfg.in_channels}))
+    lines.append(("pool.rule_avg" if cfg.mode == "avg" else "pool.rule_max", {}))
+    lines.append(("setup.upstream", {}))
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# The windows section: which windows read each cell, and where each gradient goes
+
+
+def _name(letter: str, flat: int, shape: tuple[int, ...]) -> str:
+    """``y[1,2]``: a tensor element by its flat position, 1-based."""
+    return f"{letter}[{','.join(str(int(i) + 1) for i in np.unravel_index(flat, shape))}]"
+
+
+class PoolSections:
+    """The 'windows and where the gradient goes' section, built when a renderer asks for it
+    (so it shows the current values, in the renderer's language and --full setting).
+    Iterating gives ``(key, title, blocks)`` in English."""
+
+    def __init__(self, d: PoolDerivation) -> None:
+        self.d = d
+
+    def __iter__(self) -> Iterator[tuple[str, Any, list[Any]]]:
+        from gradsym.render.messages import Catalogue
+
+        return iter(self(Catalogue("en"), False))
+
+    def __call__(self, t: Any, full: bool) -> list[tuple[str, Any, list[Any]]]:
+        return pool_sections(self.d, t, full)
+
+
+def pool_sections(d: PoolDerivation, t: Any, full: bool) -> list[tuple[str, Any, list[Any]]]:
+    """Blocks of the 'windows and where the gradient goes' section, for catalogue ``t``."""
+    from gradsym.render.document import MAX_EQUATIONS, Equations, Label, Para, Text, grids_of
+
+    cfg = d.pool
+    in_shape, out_shape = cfg.input_shape(), cfg.output_shape()
+    windows = plane_windows(cfg)
+    in_size, n_out = math.prod(cfg.spatial), math.prod(cfg.output)
+    readers: list[list[int]] = [[] for _ in range(cfg.planes * in_size)]
+    for plane in range(cfg.planes):
+        for o, cells in enumerate(windows):
+            for c in cells:
+                readers[plane * in_size + c].append(plane * n_out + o)
+
+    blocks: list[Any] = [Para(t(f"pool.windows_{cfg.mode}"))]
+    member = np.empty(len(readers), dtype=object)
+    member[:] = [Text(", ".join(_name("y", o, out_shape) for o in r) or "·") for r in readers]
+    blocks += grids_of(t("pool.readers"), member.reshape(in_shape), lambda c, _i: c, full, t)
+    ev = d.numeric
+    if cfg.mode == "avg":
+        div = np.empty(cfg.planes * n_out, dtype=object)
+        div[:] = [Text(str(n)) for n in avg_divisors(cfg)] * cfg.planes
+        blocks += grids_of(t("pool.divisors"), div.reshape(out_shape), lambda c, _i: c, full, t)
+        return [("grad", ("pool.section", {}), blocks)]
+    if ev is None:
+        blocks.append(Para(t("pool.routing_hint")))
+        return [("grad", ("pool.section", {}), blocks)]
+    from gradsym.numeric import number_text
+
+    x = ev.values["input"].reshape(-1).tolist()
+    num = lambda v: number_text(v, ev.decimal)  # noqa: E731
+    routed: list[list[int]] = [[] for _ in x]
+    rows: list[tuple[Any, Any]] = []
+    _where, cells_of, flats_of = _padded_windows(ev.values["input"], cfg)
+    for o, (cells, flats) in enumerate(zip(cells_of, flats_of)):
+        value, position = first_max([(v, j) for v, j in zip(cells, flats) if v is not None],
+                                    key=lambda p: p[0])
+        routed[position].append(o)
+        shown = [num(v) for v in cells if v is not None]
+        rows.append((
+            Label("y", tuple(int(i) + 1 for i in np.unravel_index(o, out_shape))),
+            Text(t("pool.route_line", cells=", ".join(shown), value=num(value),
+                   g=_name("g", o, out_shape), x=_name("x", position, in_shape))),
+        ))
+    picture = np.empty(len(x), dtype=object)
+    picture[:] = [Text(num(v) + (" ← " + " + ".join(_name("g", o, out_shape) for o in r) if r else ""))
+                  for v, r in zip(x, routed)]
+    blocks += grids_of(t("pool.routed"), picture.reshape(in_shape), lambda c, _i: c, full, t)
+    limit = len(rows) if full else min(len(rows), MAX_EQUATIONS)
+    note = t("pool.more", count=len(rows) - limit) if limit < len(rows) else ""
+    blocks.append(Equations(rows[:limit], note))
+    return [("grad", ("pool.section", {}), blocks)]
+
+
+# ---------------------------------------------------------------------------
+# The public function
+
+
+def pool(
+    input: Any = None,
+    size: Any = None,
+    *,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    mode: str = "max",
+    in_channels: int | None = None,
+    batch: int | None = None,
+    x: Any = None,
+    g: Any = None,
+    seed: int | None = None,
+    max_terms: int | None = None,
+) -> Derivation:
+    """Derive max or average pooling (PyTorch semantics) and prove where its gradient goes.
+
+    >>> d = pool(input=(2, 2), size=(2, 2), x=[[1, 4], [4, 2]])
+    >>> d.numeric.grad["input"].tolist()
+    [[0, 1], [0, 0]]
+    """
+    if input is None:
+        raise SpecError("--input is required (e.g. --input 4x4)")
+    if size is None:
+        raise SpecError("--size is required (e.g. --size 2x2)")
+    cfg = pool_config(
+        input, size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode,
+        mode=mode, in_channels=in_channels, batch=batch, max_terms=max_terms,
+    )
+    return derive_pool(cfg).with_values(seed=seed, x=x, g=g)

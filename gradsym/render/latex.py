@@ -1,0 +1,971 @@
+"""LaTeX rendering (``--format latex``) and PDF compilation (``--output file.pdf``).
+
+The document is built from the renderer-neutral document
+(:mod:`gradsym.render.document`), so every command gets it. Names print as
+``x_{1,1}``; grids become matrices with their title above; each proof ends in
+an aligned derivation of the identity it checks. Only packages of a minimal
+TeX Live are used (amsmath, amssymb, graphicx, geometry; ``ctex`` for Chinese,
+compiled with ``xelatex``).
+
+>>> import gradsym
+>>> tex = gradsym.conv(input=(3, 3), kernel=(2, 2)).to_latex()
+>>> tex.startswith("%") and r"\\begin{document}" in tex
+True
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gradsym.numeric import number_text
+from gradsym.poly import Poly
+from gradsym.render.document import (
+    ELLIPSIS,
+    SECTIONS,
+    Block,
+    Cell,
+    CheckLine,
+    Document,
+    Equations,
+    Expr,
+    Grid,
+    Label,
+    Num,
+    Para,
+    Row,
+    Section,
+    Text,
+    build_document,
+)
+from gradsym.render.messages import Catalogue
+
+if TYPE_CHECKING:
+    from gradsym.derivation import Derivation
+
+EQUATIONS_PER_BLOCK = 40  # rows per align* environment (keeps TeX's memory small)
+LINE_WIDTH = 64  # visible characters per line of a broken expression
+PROOF_LINE_WIDTH = 40  # the same beside a proof step's reason
+MAX_TERMS = 24  # terms of one expression shown unless --full
+COMPILE_TIMEOUT = 600  # seconds
+
+# -- names -------------------------------------------------------------------------
+GREEK = {
+    name: "\\" + name
+    for name in (
+        "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma "
+        "tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega"
+    ).split()
+}
+GREEK["eps"] = r"\varepsilon"
+GREEK["lam"] = r"\lambda"
+
+
+def tex_letter(letter: str) -> str:
+    """A tensor letter in math mode: ``x``, ``\\gamma``, ``\\mathit{W1}``."""
+    if letter in GREEK:
+        return GREEK[letter]
+    if len(letter) == 1:
+        return letter
+    return r"\mathit{" + letter.replace("_", r"\_") + "}"
+
+
+def tex_name(letter: str, index: Sequence[int]) -> str:
+    """``x_{1,1}`` for letter x and 1-based index (1, 1)."""
+    base = tex_letter(letter)
+    return f"{base}_{{{','.join(map(str, index))}}}" if index else base
+
+
+def tensor_letter(letter: str) -> str:
+    """A whole tensor: capital for one-letter names (X for x), else the name itself."""
+    if len(letter) == 1 and letter.isascii() and letter.isalpha():
+        return letter.upper()
+    return tex_letter(letter)
+
+
+# -- numbers and expressions ------------------------------------------------------------
+def tex_number(value: Any, decimal: bool = False) -> str:
+    """Exact number as LaTeX: ``\\frac{1}{9}``, ``0.25`` (decimal), SymPy numbers via sympy."""
+    if hasattr(value, "free_symbols"):
+        import sympy
+
+        return str(sympy.latex(value))
+    text = number_text(value, decimal)
+    sign = ""
+    if text.startswith("-"):
+        sign, text = "-", text[1:]
+    if "/" in text:
+        num, den = text.split("/", 1)
+        return rf"{sign}\frac{{{num}}}{{{den}}}"
+    return sign + text
+
+
+def _natural_key(name: str) -> tuple[Any, ...]:
+    from gradsym.render.sympy_text import natural_key
+
+    return natural_key(name)
+
+
+def sympy_tex(expr: Any, names: dict[Any, str]) -> str:
+    """SymPy expression as LaTeX, our symbol names, sum terms in natural index order."""
+    from sympy import Add
+    from sympy.printing.latex import LatexPrinter
+
+    def term_key(term: Any) -> tuple[Any, ...]:
+        keys = sorted(_natural_key(s.name) for s in term.free_symbols)
+        return (not keys, keys)
+
+    class NaturalLatexPrinter(LatexPrinter):
+        def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+            if isinstance(expr, Add):
+                return sorted(Add.make_args(expr), key=term_key)
+            return list(super()._as_ordered_terms(expr, order=order))
+
+    return str(NaturalLatexPrinter({"symbol_names": names}).doprint(expr))
+
+
+# Words SymPy's LaTeX printer writes into formulas (Piecewise), per language.
+SYMPY_WORDS = {"zh": {r"\text{otherwise}": r"\text{其他}", r"\text{for}": r"\text{当}"}}
+
+
+class TexCells:
+    """Formats document cells as LaTeX math (shared by the LaTeX and Markdown backends)."""
+
+    def __init__(self, d: Derivation, lang: str = "en") -> None:
+        self.d = d
+        self.lang = lang
+        self._names: list[str] | None = None
+        self._sympy_names: dict[Any, str] | None = None
+
+    @property
+    def names(self) -> list[str]:
+        if self._names is None:
+            self._names = [tex_name(letter, index) for letter, index in self.d.table.keys]
+        return self._names
+
+    @property
+    def sympy_names(self) -> dict[Any, str]:
+        if self._sympy_names is None:
+            self._sympy_names = dict(zip(self.d.table.symbols(), self.names))
+        return self._sympy_names
+
+    def expr(self, elem: Any) -> str:
+        """One engine element (Poly, number or SymPy expression)."""
+        if isinstance(elem, Poly):
+            return self.d.table.format(
+                elem, names=self.names, times=" ", power="{base}^{{{exp}}}", number=tex_number
+            )
+        if hasattr(elem, "free_symbols"):
+            if not elem.free_symbols:
+                return tex_number(elem)
+            tex = sympy_tex(elem, self.sympy_names)
+            for english, local in SYMPY_WORDS.get(self.lang, {}).items():
+                tex = tex.replace(english, local)
+            return tex
+        return tex_number(elem)
+
+    def terms(self, elem: Any) -> list[str]:
+        """The expression split into its top-level summands (signs kept: ``- x``)."""
+        return split_terms(self.expr(elem))
+
+    def cell(self, c: Cell) -> str:
+        if isinstance(c, Expr):
+            return self.expr(c.elem)
+        if isinstance(c, Num):
+            return tex_number(c.value, c.decimal)
+        if isinstance(c, Label):
+            return label_tex(c)
+        assert isinstance(c, Text)
+        return r"\dots" if c.text == "…" else math_text(c.text)
+
+
+def label_tex(label: Label) -> str:
+    """``x_{1,1}``; with the prefix ∂L/∂ the quotient ``\\partial L/\\partial x_{1,1}``."""
+    name = tex_name(label.letter, label.index)
+    if not label.prefix:
+        return name
+    match = re.fullmatch(r"∂(\w+)/∂", label.prefix)
+    if match:
+        return rf"\partial {tex_letter(match.group(1))}/\partial {name}"
+    return math_text(label.prefix) + name
+
+
+def split_terms(tex: str) -> list[str]:
+    """Split LaTeX at top-level `` + `` / `` - `` (outside braces and brackets)."""
+    terms: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    while i < len(tex):
+        ch = tex[i]
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+        elif depth == 0 and ch in "+-" and i > 0 and tex[i - 1] == " " and tex[i + 1 : i + 2] == " ":
+            terms.append(tex[start : i - 1])
+            start = i
+        i += 1
+    terms.append(tex[start:])
+    return [t for t in terms if t]
+
+
+def visible_length(tex: str) -> int:
+    """Roughly how many characters a piece of LaTeX math shows."""
+    text = re.sub(r"\\(?:frac|mathit|mathrm|operatorname|left|right|tilde|hat)", "", tex)
+    text = re.sub(r"\\[A-Za-z]+", "x", text)
+    subscripts = sum(len(m) for m in re.findall(r"_\{([^{}]*)\}", text))
+    text = re.sub(r"[{}_^ ]", "", text)
+    return len(text) - subscripts // 2
+
+
+def break_terms(terms: list[str], width: int = LINE_WIDTH) -> list[str]:
+    """Group summands into lines of about ``width`` visible characters."""
+    lines: list[str] = []
+    current = ""
+    used = 0
+    for term in terms:
+        size = visible_length(term) + 2
+        if current and used + size > width:
+            lines.append(current)
+            current, used = "", 0
+        current = f"{current} {term}" if current else term
+        used += size
+    if current:
+        lines.append(current)
+    return lines
+
+
+def fit_wide(tex: str, width: str) -> str:
+    """A line too long to break at a sum (one huge fraction): shrunk to ``width`` if need be."""
+    if visible_length(tex) <= LINE_WIDTH * 1.25:
+        return tex
+    return rf"\gsfit[{width}]{{$\displaystyle {tex}$}}"
+
+
+def shorten_terms(terms: list[str], full: bool, t: Catalogue) -> tuple[list[str], str]:
+    """At most MAX_TERMS summands unless ``full``; the rest become ``+ ⋯`` and a note."""
+    if full or len(terms) <= MAX_TERMS:
+        return terms, ""
+    head = terms[: MAX_TERMS - 1]
+    return [*head, r"+ \cdots", terms[-1]], t("latex.terms", count=len(terms))
+
+
+# -- prose --------------------------------------------------------------------------------
+MATH_CHARS = {
+    "∂": r"\partial ", "Σ": r"\sum ", "∑": r"\sum ", "·": r"\cdot ", "⋆": r"\star ",
+    "∗": r"\ast ", "⊕": r"\oplus ", "⊙": r"\odot ", "⊗": r"\otimes ", "∘": r"\circ ",
+    "×": r"\times ", "÷": r"\div ", "−": "-", "±": r"\pm ", "≤": r"\le ", "≥": r"\ge ",
+    "≠": r"\ne ", "≈": r"\approx ", "≡": r"\equiv ", "→": r"\to ", "←": r"\gets ",
+    "↦": r"\mapsto ", "⇒": r"\Rightarrow ", "⟹": r"\Longrightarrow ", "∈": r"\in ",
+    "∉": r"\notin ", "∀": r"\forall ", "∞": r"\infty ", "√": r"\surd ", "‖": r"\|",
+    "…": r"\dots ", "⋯": r"\cdots ", "°": r"^{\circ}", "ᵀ": r"^{\top}", "⊤": r"\top ",
+    "∇": r"\nabla ", "⌈": r"\lceil ", "⌉": r"\rceil ", "⌊": r"\lfloor ", "⌋": r"\rfloor ",
+    "⟨": r"\langle ", "⟩": r"\rangle ", "′": "'", "ε": r"\varepsilon ", "∑ᵢ": r"\sum_i ",
+}
+ACCENTS = {"\u0302": r"\hat", "\u0303": r"\tilde", "\u0304": r"\bar", "\u0307": r"\dot",
+           "\u0308": r"\ddot", "\u20d7": r"\vec"}
+SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₋₊ₒᵢⱼₖₙ", "0123456789-+oijkn"))
+SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺ⁿ", "0123456789-+n"))
+TEXT_CHARS = {
+    "—": "---", "–": "--", "“": "``", "”": "''", "‘": "`", "’": "'", "…": r"\dots{}",
+    "✓": r"$\checkmark$", "✗": r"$\times$", "\u00a0": "~", "•": r"\textbullet{}",
+}
+TEXT_ESCAPES = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%",
+    "#": r"\#", "_": r"\_", "^": r"\^{}", "~": r"\textasciitilde{}", "<": r"\textless{}",
+    ">": r"\textgreater{}", "|": r"\textbar{}",
+}
+MATH_ESCAPES = {
+    "\\": r"\backslash ", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%",
+    "#": r"\#", "~": r"\sim ", "*": r"\ast ", '"': "''",
+}
+FUNCTION_WORDS = frozenset(
+    "rot180 crop pad conv full_conv zero_insert dilate argmax argmin max min sum mean "
+    "diag tr det exp log sqrt sin cos tanh sigmoid relu mask window".split()
+)
+_CJK = re.compile(r"[\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+_IDENT = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*")
+_OPTION = re.compile(r"--[a-z][a-z0-9-]*")
+_BRACKET_INDEX = re.compile(r"([A-Za-z])\[(\d+(?:,\d+)*)\]")
+_DIFFERENTIAL = re.compile(r"d([^\W\d_]\w*)/d([^\W\d_]\w*)(?![\w(])")
+_MORE_INDICES = re.compile(r"(?:,[A-Za-z0-9]+)+(?![\w(])")
+_OPERATORS = frozenset("= + - − · × ⋆ → ≤ ≥ ≠ ≈ : ⊕ ∘".split())
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(_CJK.fullmatch(ch))
+
+
+def _is_mathy(token: str) -> bool:
+    """Does a prose token read as mathematics (x_1, ∂L/∂x, Σ_o, rot180(k), g̃)?"""
+    if _OPTION.fullmatch(token):
+        return False
+    if len(token) == 1 and token.isascii() and token.isalpha() and token not in "aAI":
+        return True  # a lone letter in a sentence is a variable: g, k, s
+    if any(ch in MATH_CHARS or ch in SUBSCRIPTS or ch in SUPERSCRIPTS or ch in ACCENTS for ch in token):
+        return True
+    if any(unicodedata.category(ch).startswith("L") and "GREEK" in unicodedata.name(ch, "") for ch in token):
+        return True
+    if re.search(r"[A-Za-z0-9)]_[A-Za-z0-9{(]|\^|\w\[\d", token):
+        return True
+    return bool(re.fullmatch(r"d[A-Za-z]\w*/d[A-Za-z]\w*|[a-z]\(.*\)|rot180\(.*", token))
+
+
+def math_text(token: str) -> str:
+    """A math-looking piece of prose (``∂y[1,1]/∂x``, ``Σ_o g_o``) as LaTeX math."""
+    token = _BRACKET_INDEX.sub(lambda m: f"{m.group(1)}_{{{m.group(2)}}}", token)
+    out: list[str] = []
+    i = 0
+    n = len(token)
+    while i < n:
+        ch = token[i]
+        if ch == "{" and out and out[-1].endswith("_"):
+            # an index already converted by _BRACKET_INDEX: copy the group verbatim
+            j = token.index("}", i)
+            out.append(token[i : j + 1])
+            i = j + 1
+            continue
+        ratio = _DIFFERENTIAL.match(token, i)
+        if ratio and (i == 0 or not token[i - 1].isalnum()):
+            top, bottom = (math_text(x) for x in ratio.groups())
+            out.append(rf"\mathrm{{d}}{top}/\mathrm{{d}}{bottom}")
+            i = ratio.end()
+            continue
+        match = _IDENT.match(token, i)
+        if match:
+            ident, end = match.group(0), match.end()
+            more = _MORE_INDICES.match(token, end) if "_" in ident else None
+            if more:  # w_l,i,j: one subscript of several indices
+                ident, end = ident + more.group(0), more.end()
+            out.append(_ident_tex(ident))
+            i = end
+            continue
+        if ch in ACCENTS and out:  # a combining accent over the previous atom: x̂, g̃
+            out[-1] = f"{ACCENTS[ch]}{{{out[-1]}}}"
+        elif ch in "_^":
+            sub = re.match(r"[A-Za-z0-9]+(?:,[A-Za-z0-9]+)*", token[i + 1 :])
+            group = _parenthesised(token, i + 1)
+            if token[i + 1 : i + 2] == "{":
+                out.append(ch)
+            elif group is not None:  # a_(l+1),i: a parenthesised index, maybe more after it
+                more = _MORE_INDICES.match(token, group + 1)
+                tail = more.group(0) if more else ""
+                out.append(f"{ch}{{{math_text(token[i + 2 : group])}{tail}}}")
+                i = group + 1 + len(tail)
+                continue
+            elif sub:
+                word = sub.group(0)
+                inner = ",".join(p if len(p) == 1 or p.isdigit() else rf"\mathrm{{{p}}}" for p in word.split(","))
+                out.append(f"{ch}{{{inner}}}")
+                i += len(word)
+            else:
+                out.append(r"\_" if ch == "_" else r"\hat{}")
+        elif ch in SUBSCRIPTS:
+            j = i
+            while j < n and (token[j] in SUBSCRIPTS or token[j] == "," and token[j + 1 : j + 2] in SUBSCRIPTS):
+                j += 1
+            out.append("_{" + "".join(SUBSCRIPTS.get(c, c) for c in token[i:j]) + "}")
+            i = j
+            continue
+        elif ch in SUPERSCRIPTS:
+            j = i
+            while j < n and token[j] in SUPERSCRIPTS:
+                j += 1
+            out.append("^{" + "".join(SUPERSCRIPTS[c] for c in token[i:j]) + "}")
+            i = j
+            continue
+        elif ch in MATH_CHARS:
+            out.append(MATH_CHARS[ch])
+        elif ch in MATH_ESCAPES:
+            out.append(MATH_ESCAPES[ch])
+        elif ch.isascii():
+            out.append(ch)
+        else:
+            out.append(_unicode_math(ch))
+        i += 1
+    return "".join(out).strip()
+
+
+def _parenthesised(token: str, start: int) -> int | None:
+    """The index of the ``)`` closing a ``(`` at ``start``, if there is one."""
+    if token[start : start + 1] != "(":
+        return None
+    depth = 0
+    for j in range(start, len(token)):
+        depth += {"(": 1, ")": -1}.get(token[j], 0)
+        if depth == 0:
+            return j
+    return None
+
+
+def _ident_tex(ident: str) -> str:
+    """``x_1_1`` → ``x_{1,1}``; ``g_o`` → ``g_{o}``; ``full_conv`` → ``\\operatorname{full\\_conv}``."""
+    parts = ident.split("_")
+    base, rest = parts[0], [q for p in parts[1:] for q in p.split(",")]
+    ident = ident.replace(",", "_")
+    if ident in FUNCTION_WORDS or (len(base) > 1 and rest and not all(p.isdigit() or len(p) == 1 for p in rest)):
+        return r"\operatorname{" + ident.replace("_", r"\_") + "}"
+    if len(base) > 1 and base not in GREEK:
+        head = rf"\operatorname{{{base}}}" if base.isalpha() else rf"\mathit{{{base}}}"
+    else:
+        head = tex_letter(base)
+    if not rest:
+        return head
+    return head + "_{" + ",".join(p if len(p) == 1 or p.isdigit() else rf"\mathrm{{{p}}}" for p in rest) + "}"
+
+
+def _unicode_math(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    if "GREEK" in name and unicodedata.category(ch).startswith("L"):
+        word = name.split()[-1].lower()
+        if "CAPITAL" in name:
+            word = word.capitalize()
+        return GREEK.get(word, "\\" + word) + " "
+    base = unicodedata.normalize("NFKD", ch)[:1]
+    if base.isascii() and base.isalnum():
+        return base
+    return rf"\text{{\texttt{{[U+{ord(ch):04X}]}}}}"
+
+
+def tex_text(text: str, lang: str = "en") -> str:
+    """Prose as LaTeX: special characters escaped, math-looking tokens as inline math,
+    option names in typewriter (``--full``), Chinese passed through for ctex."""
+    pieces: list[str] = []
+    pos = 0
+    for match in _CJK.finditer(text):
+        pieces.append(_latin_text(text[pos : match.start()], lang))
+        pieces.append(match.group(0))
+        pos = match.end()
+    pieces.append(_latin_text(text[pos:], lang))
+    return "".join(pieces)
+
+
+def _latin_text(text: str, lang: str) -> str:
+    """Words and spaces: runs of math-looking words (and operators between them) become
+    one inline formula; the rest is escaped text."""
+    if not text:
+        return ""
+    stripped = text.lstrip()
+    lead_space = text[: len(text) - len(stripped)]
+    parts = re.split(r"(\s+)", stripped)
+    words: list[tuple[str, str, str, str, str]] = []  # lead, core, tail, kind, space after
+    for i in range(0, len(parts), 2):
+        word = parts[i]
+        space = parts[i + 1] if i + 1 < len(parts) else ""
+        if not word:
+            continue
+        lead, core, tail = _split_punctuation(word)
+        if core and _is_mathy(core):
+            kind = "math"
+        elif core in _OPERATORS:
+            kind = "op"
+        else:
+            kind = "text"
+        words.append((lead, core, tail, kind, space))
+    out: list[str] = [lead_space]
+    i = 0
+    while i < len(words):
+        lead, core, tail, kind, space = words[i]
+        if kind == "text" or (kind == "op" and core in "-:"):
+            out.append(_escape_text(lead + core + tail, lang) + space)
+            i += 1
+            continue
+        j = i
+        while not words[j][2] and j + 1 < len(words):
+            nxt = words[j + 1]
+            if nxt[0] or nxt[3] == "text":
+                break
+            j += 1
+        while j > i and words[j][3] == "op":
+            j -= 1
+        formula = " ".join(math_text(w[1]) for w in words[i : j + 1])
+        out.append(_escape_text(lead, lang) + "$" + formula + "$" + _escape_text(words[j][2], lang) + words[j][4])
+        i = j + 1
+    return "".join(out)
+
+
+def _split_punctuation(token: str) -> tuple[str, str, str]:
+    """Leading ``(``/quotes and trailing ``,.;:)`` that belong to the sentence, not the math."""
+    lead = re.match(r"[(\"'“‘]*", token)
+    start = lead.end() if lead else 0
+    end = len(token)
+    while end > start and token[end - 1] in ",.;:!?\"'”’":
+        end -= 1
+    # a closing parenthesis stays with the maths when it closes one opened inside it
+    while end > start and token[end - 1] == ")" and token[start:end].count("(") < token[start:end].count(")"):
+        end -= 1
+    return token[:start], token[start:end], token[end:]
+
+
+def _escape_text(text: str, lang: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        option = _OPTION.match(text, i)
+        if option and (i == 0 or not text[i - 1].isalnum()):
+            out.append(r"\texttt{" + option.group(0).replace("-", "-{}") + "}")
+            i = option.end()
+            continue
+        ch = text[i]
+        if ch in TEXT_ESCAPES:
+            out.append(TEXT_ESCAPES[ch])
+        elif ch in TEXT_CHARS:
+            out.append(TEXT_CHARS[ch])
+        elif ch == "-" and text[i + 1 : i + 2] == "-":
+            out.append("-{}")
+        elif ch.isascii() or lang == "zh" or unicodedata.category(ch).startswith("L") and ord(ch) < 0x250:
+            out.append(ch)
+        elif ch in MATH_CHARS or ch in SUBSCRIPTS or ch in SUPERSCRIPTS:
+            out.append("$" + math_text(ch) + "$")
+        else:
+            out.append("$" + _unicode_math(ch).strip() + "$")
+        i += 1
+    return "".join(out)
+
+
+def tex_code(name: str) -> str:
+    """An identifier (check name) in typewriter type, breakable after underscores."""
+    return r"\texttt{" + name.replace("_", r"\_\allowbreak{}") + "}"
+
+
+# -- identities of the checks -------------------------------------------------------------
+@dataclass(frozen=True)
+class Identity:
+    """The identity a check proves, as LaTeX: ``lhs = rhs`` for whole tensors.
+
+    ``kind`` says what the left-hand side is entry by entry: ``grad`` (∂L/∂role),
+    ``forward`` (the output) or ``plain`` (no entry-wise derivation shown).
+    Placeholders: ``<X>`` whole tensor, ``<x>`` element letter, for x k w b g y.
+    """
+
+    kind: str
+    role: str
+    lhs: str
+    rhs: str
+    elementwise: bool = False  # stated for one entry i (pooling), not for the whole tensor
+
+
+IDENTITIES: dict[str, Identity] = {
+    "grad_input_equals_full_conv_rot180_kernel": Identity(
+        "grad", "input", r"\frac{\partial L}{\partial <X>}",
+        r"\operatorname{crop}\bigl(\tilde{<G>} \star \operatorname{rot180}(<K>)\bigr)"),
+    "grad_kernel_equals_conv_input_upstream": Identity(
+        "grad", "kernel", r"\frac{\partial L}{\partial <K>}",
+        r"\sum_{n} \operatorname{crop}\bigl(\operatorname{pad}(<X>) \star <G>\bigr)"),
+    "grad_bias_equals_upstream_sum": Identity(
+        "grad", "bias", r"\frac{\partial L}{\partial <B>}", r"\sum <G>"),
+    "forward_equals_full_conv_rot180_kernel": Identity(
+        "forward", "", "<Y>", r"\tilde{<X>} \star \operatorname{rot180}(<K>)"),
+    "forward_equals_conv_grad_input": Identity(
+        "forward", "", "<Y>", r"\operatorname{conv2d\_backprop\_input}(<X>, <K>)"),
+    "grad_input_equals_conv_upstream_kernel": Identity(
+        "grad", "input", r"\frac{\partial L}{\partial <X>}", r"\operatorname{conv}(<G>, <K>)"),
+    "grad_kernel_equals_conv_upstream_input": Identity(
+        "grad", "kernel", r"\frac{\partial L}{\partial <K>}", r"\sum_{n} \operatorname{conv}(<G>, <X>)"),
+    "grad_input_equals_upstream_weight": Identity(
+        "grad", "input", r"\frac{\partial L}{\partial <X>}", r"<G>\,<W>"),
+    "grad_weight_equals_upstream_t_input": Identity(
+        "grad", "weight", r"\frac{\partial L}{\partial <W>}", r"<G>^{\top} <X>"),
+    "grad_routes_to_argmax": Identity(
+        "grad", "input", r"\frac{\partial L}{\partial <x>_{i}}",
+        r"\sum_{o\,:\; i = \operatorname{argmax} W_{o}} <g>_{o}", elementwise=True),
+    "grad_spreads_evenly": Identity(
+        "grad", "input", r"\frac{\partial L}{\partial <x>_{i}}",
+        r"\sum_{o\,:\; i \in W_{o}} \frac{<g>_{o}}{\lvert W_{o}\rvert}", elementwise=True),
+    "grad_input_equals_compact_form": Identity(
+        "grad", "input", r"\frac{\partial L}{\partial <X>}",
+        r"\frac{\gamma}{N\sqrt{\sigma^{2} + \varepsilon}}\Bigl(N <G> - \sum_{n} <G>"
+        r" - \hat{<X>} \sum_{n} <G> \odot \hat{<X>}\Bigr)"),
+    "closed_form_matches_elementwise": Identity(
+        "plain", "", r"\Bigl[\frac{\partial J}{\partial X}\Bigr]_{ij}", r"\frac{\partial J}{\partial X_{ij}}"),
+    "general_matches_concrete": Identity(
+        "plain", "", r"F_{\mathrm{general}}\big|_{\mathrm{sizes}}", r"F_{\mathrm{concrete}}"),
+    "matches_torch_with_rot180_kernel": Identity(
+        "plain", "", r"<Y>_{\mathrm{jax}}(<X>, <K>)",
+        r"<Y>_{\mathrm{torch}}\bigl(<X>, \operatorname{rot180}(<K>)\bigr)"),
+    "jacobian_matches_autodiff_numeric": Identity(
+        "plain", "", r"\frac{\partial <Y>}{\partial \theta}\Big|_{\theta = \theta_{0}}",
+        r"J_{\mathrm{numeric}}(\theta_{0})"),
+}
+_PLACEHOLDER_ROLES = {"x": "input", "k": "kernel", "w": "weight", "b": "bias", "g": "upstream"}
+
+
+def fill_identity(tex: str, d: Derivation) -> str:
+    """Replace ``<X>``/``<x>`` placeholders by the derivation's tensor letters."""
+
+    def letter(token: str) -> str:
+        low = token.lower()
+        if low == "y":
+            name = d.extra.get("output_letter", "y")
+        else:
+            role = _PLACEHOLDER_ROLES.get(low, "")
+            tensor = d.symbols.get(role)
+            name = tensor.letter if tensor is not None else low
+        return tensor_letter(name) if token.isupper() else tex_letter(name)
+
+    return re.sub(r"<([A-Za-z])>", lambda m: letter(m.group(1)), tex)
+
+
+def identity_tex(name: str, d: Derivation) -> str | None:
+    """``lhs = rhs`` of a known check, or None."""
+    identity = IDENTITIES.get(name)
+    if identity is None:
+        return None
+    return fill_identity(f"{identity.lhs} = {identity.rhs}", d)
+
+
+def proof_lines(
+    check: Any, d: Derivation, cells: TexCells, t: Catalogue, full: bool, holds: bool
+) -> list[tuple[str, str, str]]:
+    """The aligned derivation of one check: rows ``(lhs, rhs, reason)``, ending in the identity.
+
+    For a gradient: ∂L/∂x_i = Σ_o g_o ∂y_o/∂x_i (chain rule) = the expanded entry
+    (differentiation) = [rhs]_i (built independently, equal in every entry), hence
+    the identity for the whole tensor.
+    """
+    identity = IDENTITIES.get(check.name)
+    if identity is None:
+        return []
+    lhs_tensor = fill_identity(identity.lhs, d)
+    rhs_tensor = fill_identity(identity.rhs, d)
+    relation = "=" if holds else r"\neq"
+    rows: list[tuple[str, str, str]] = []
+    out_letter = tex_letter(d.extra.get("output_letter", "y"))
+    elems = None
+    if identity.kind == "grad" and identity.role in d.grad_elems:
+        elems = d.grad_elems[identity.role]
+    elif identity.kind == "forward":
+        elems = d.forward_elems
+    if elems is not None and elems.size:
+        flat = elems.reshape(-1)
+        pick = max(range(len(flat)), key=lambda i: (_size(flat[i]), -i))
+        index = tuple(int(i) + 1 for i in _unravel(pick, elems.shape))
+        terms, note = shorten_terms(cells.terms(flat[pick]), full, t)
+        expanded = [fit_wide(x, r"0.55\linewidth") for x in break_terms(terms, PROOF_LINE_WIDTH)]
+        sub = "_{" + ",".join(map(str, index)) + "}" if index else ""
+        if identity.kind == "grad":
+            tensor = d.symbols[identity.role]
+            entry = tex_name(tensor.letter, index)
+            upstream = d.symbols.get("upstream")
+            g = tex_letter(upstream.letter) if upstream is not None else "g"
+            rows.append((rf"\frac{{\partial L}}{{\partial {entry}}}",
+                         rf"= \sum_{{o}} {g}_{{o}}\, \frac{{\partial {out_letter}_{{o}}}}{{\partial {entry}}}",
+                         t("proof.step.chain")))
+            first_reason = t("proof.step.jacobian")
+        else:
+            rows.append((tex_name(d.extra.get("output_letter", "y"), index), "", ""))
+            first_reason = t("proof.step.forward")
+        for i, line in enumerate(expanded):
+            prefix = "= " if i == 0 else r"\quad "
+            reason = first_reason if i == 0 else ""
+            if note and i == len(expanded) - 1:
+                reason = f"{reason}; {note}" if reason else note
+            if rows[-1][1] == "" and i == 0:
+                rows[-1] = (rows[-1][0], prefix + line, reason)
+            else:
+                rows.append(("", prefix + line, reason))
+        if identity.elementwise:
+            at = ",".join(map(str, index))
+            entry_rhs = rf"{rhs_tensor}\Big|_{{i = ({at})}}" if index else rhs_tensor
+        else:
+            entry_rhs = rf"\left[{rhs_tensor}\right]{sub}"
+        rows.append(("", f"{relation} {entry_rhs}", t("proof.step.rhs", count=int(elems.size))))
+    arrow = r"\Longrightarrow\quad " if rows else ""
+    every = r"\quad \forall i" if identity.elementwise else ""
+    rows.append((arrow + lhs_tensor, f"{relation} {rhs_tensor}{every}", ""))
+    return rows
+
+
+def _size(elem: Any) -> int:
+    if isinstance(elem, Poly):
+        return len(elem)
+    args = getattr(elem, "args", None)
+    if args is not None and type(elem).__name__ == "Add":
+        return len(args)
+    return 1 if elem not in (0, None) else 0
+
+
+def _unravel(flat: int, shape: Sequence[int]) -> list[int]:
+    index = []
+    for n in reversed(shape):
+        index.append(flat % n)
+        flat //= n
+    return index[::-1]
+
+
+# -- blocks -------------------------------------------------------------------------------
+def grid_matrix(grid: Grid, cells: TexCells) -> str:
+    """A grid as a parenthesised array; elided rows/columns as vertical/horizontal dots."""
+    ncols = max((len(r) for r in grid.cells), default=0)
+    rows = []
+    last = len(grid.cells) - 1
+    for i, row in enumerate(grid.cells):
+        elided_row = i == last and i > 0 and all(c == ELLIPSIS for c in row)
+        texts = []
+        for j, c in enumerate(row):
+            if c == ELLIPSIS:
+                corner = elided_row and j == len(row) - 1 and row is not grid.cells[0]
+                texts.append(r"\ddots" if corner and ncols > 1 and _elided_column(grid)
+                             else r"\vdots" if elided_row else r"\cdots")
+            else:
+                texts.append(cells.cell(c))
+        rows.append(" & ".join(texts))
+    return (r"\left(\begin{array}{" + "c" * max(ncols, 1) + "}" + r" \\ ".join(rows)
+            + r"\end{array}\right)")
+
+
+def _paragraphs(grids: list[Grid], cells: int = 1500) -> Iterator[list[Grid]]:
+    """Consecutive grids in groups of about ``cells`` cells (at least one grid each)."""
+    group: list[Grid] = []
+    size = 0
+    for grid in grids:
+        count = sum(len(row) for row in grid.cells)
+        if group and size + count > cells:
+            yield group
+            group, size = [], 0
+        group.append(grid)
+        size += count
+    if group:
+        yield group
+
+
+def _elided_column(grid: Grid) -> bool:
+    return len(grid.cells) > 1 and grid.cells[0][-1] == ELLIPSIS
+
+
+PREAMBLE_MACROS = r"""\providecommand{\gsfit}[2][\linewidth]{\setbox0=\hbox{#2}\ifdim\wd0>#1\resizebox{#1}{!}{\box0}\else\box0\fi}
+\providecommand{\gsgrid}[3]{\begin{tabular}[t]{@{}c@{}}\small #1\\[2pt]$\displaystyle #2$\\[1pt]\footnotesize #3\end{tabular}}"""
+
+
+class LatexWriter:
+    """Turns a document's blocks into LaTeX lines."""
+
+    def __init__(self, doc: Document, full: bool, lang: str) -> None:
+        self.doc = doc
+        self.d = doc.derivation
+        self.cells = TexCells(doc.derivation, lang)
+        self.full = full
+        self.lang = lang
+        self.t = Catalogue(lang)
+
+    def text(self, text: str) -> str:
+        return tex_text(text, self.lang)
+
+    def body(self) -> str:
+        lines = [PREAMBLE_MACROS, rf"\section*{{{self.text(self.doc.title)}}}", ""]
+        for section in self.doc.sections:
+            lines += self.section(section)
+        mark = r"$\checkmark$" if self.doc.holds else r"$\times$"
+        lines += [r"\medskip", rf"\noindent {mark}~\textbf{{{self.text(self.doc.verdict)}}}", ""]
+        return "\n".join(lines)
+
+    def section(self, section: Section) -> list[str]:
+        lines = [rf"\subsection*{{{self.text(section.title)}}}", ""]
+        blocks = section.blocks
+        i = 0
+        while i < len(blocks):
+            block = blocks[i]
+            if isinstance(block, CheckLine):
+                # A check and the blocks that illustrate it, then its derivation.
+                j = i + 1
+                while j < len(blocks) and not isinstance(blocks[j], CheckLine):
+                    j += 1
+                lines += self.check(block, blocks[i + 1 : j])
+                i = j
+                continue
+            lines += self.block(block)
+            i += 1
+        return lines
+
+    def block(self, block: Block) -> list[str]:
+        if isinstance(block, Para):
+            return [self.text(block.text), ""]
+        if isinstance(block, Grid):
+            return [r"\noindent" + self.grid(block), ""]
+        if isinstance(block, Row):
+            # A note every grid of the row shares is printed once, below the row.
+            notes = {g.note for g in block.grids}
+            shared = notes.pop() if len(notes) == 1 and len(block.grids) > 1 else ""
+            # TeX breaks a paragraph into lines only once it has all of it: keep each one small.
+            lines = []
+            for group in _paragraphs(block.grids):
+                joined = "\\hspace{1.2em plus 1em}\\allowbreak\n".join(
+                    self.grid(g, show_note=not shared) for g in group)
+                lines += [r"{\raggedright\noindent", joined + r"\par}"]
+            if shared:
+                lines.append(r"{\footnotesize " + self.text(shared) + r"\par}")
+            return lines + [r"\medskip", ""]
+        if isinstance(block, Equations):
+            return self.equations(block)
+        if isinstance(block, CheckLine):
+            return self.check(block, [])
+        text = getattr(block, "text", None)
+        return [self.text(str(text if text is not None else block)), ""]
+
+    def grid(self, grid: Grid, show_note: bool = True) -> str:
+        matrix = grid_matrix(grid, self.cells)
+        note = self.text(grid.note) if grid.note and show_note else ""
+        return rf"\gsfit{{\gsgrid{{{self.text(grid.title)}}}{{{matrix}}}{{{note}}}}}"
+
+    def equations(self, block: Equations) -> list[str]:
+        rows: list[tuple[str, str, str]] = []
+        for lhs, rhs in block.rows:
+            left = self.cells.cell(lhs)
+            if isinstance(rhs, Expr):
+                terms, note = shorten_terms(self.cells.terms(rhs.elem), self.full, self.t)
+                parts = break_terms(terms)
+            else:
+                parts, note = [self.cells.cell(rhs)], ""
+            parts = [fit_wide(p, r"0.8\linewidth") for p in parts]
+            if note:
+                parts[-1] += rf"\qquad\text{{\footnotesize {self.text(note)}}}"
+            for i, part in enumerate(parts):
+                rows.append((left if i == 0 else "", ("= " if i == 0 else r"\quad ") + part, ""))
+        lines = self.align(rows)
+        if block.note:
+            lines += [self.text(block.note), ""]
+        return lines
+
+    def align(self, rows: list[tuple[str, str, str]]) -> list[str]:
+        """``align*`` environments of at most EQUATIONS_PER_BLOCK rows (page breaks allowed)."""
+        lines: list[str] = []
+        for start in range(0, len(rows), EQUATIONS_PER_BLOCK):
+            chunk = rows[start : start + EQUATIONS_PER_BLOCK]
+            body = []
+            for lhs, rhs, reason in chunk:
+                tail = rf" && \text{{\footnotesize {self.text(reason)}}}" if reason else ""
+                body.append(f"{lhs} &{rhs}{tail}")
+            lines += [r"\begin{align*}", " \\\\\n".join(body), r"\end{align*}"]
+        return lines + [""] if lines else []
+
+    def check(self, line: CheckLine, illustration: list[Block]) -> list[str]:
+        mark = r"$\checkmark$" if line.holds else r"$\times$"
+        verdict = self.t("latex.verdict", verdict=self.t("check.holds" if line.holds else "check.fails"))
+        lines = [rf"\paragraph{{{mark}~{tex_code(line.name)}}} {self.text(line.statement)} {self.text(verdict)}", ""]
+        for block in illustration:
+            lines += self.block(block)
+        check = getattr(line, "check", None)
+        if check is None:
+            check = next((c for c in self.d.all_checks() if c.name == line.name), None)
+        if check is not None:
+            rows = proof_lines(check, self.d, self.cells, self.t, self.full, line.holds)
+            if rows:
+                lines += self.align(rows)
+        return lines
+
+
+# -- documents ----------------------------------------------------------------------------
+def document_preamble(lang: str) -> str:
+    cjk = "\\usepackage[UTF8]{ctex}\n" if lang == "zh" else ""
+    engine = "xelatex" if lang == "zh" else "pdflatex"
+    return (
+        f"% Made by gradsym. Compile with: {engine} FILE.tex\n"
+        "\\documentclass[11pt,a4paper]{article}\n"
+        "\\usepackage[margin=2cm]{geometry}\n"
+        f"{cjk}"
+        "\\usepackage{amsmath,amssymb}\n"
+        "\\usepackage{graphicx}\n"
+        "\\allowdisplaybreaks\n"
+        "\\setlength{\\parindent}{0pt}\n"
+        "\\setlength{\\parskip}{0.6ex plus 0.3ex}\n"
+        "\\setlength{\\emergencystretch}{3em}\n"
+    )
+
+
+def render_document_latex(doc: Document, *, standalone: bool = True, full: bool = False,
+                          lang: str = "en") -> str:
+    body = LatexWriter(doc, full, lang).body()
+    if not standalone:
+        return body + "\n"
+    return f"{document_preamble(lang)}\\begin{{document}}\n{body}\n\\end{{document}}\n"
+
+
+def render_latex(
+    d: Derivation,
+    *,
+    standalone: bool = True,
+    show: Sequence[str] = SECTIONS,
+    full: bool = False,
+    lang: str = "en",
+) -> str:
+    """The derivation as LaTeX: a complete document, or only its body (``standalone=False``).
+
+    >>> import gradsym
+    >>> body = render_latex(gradsym.conv(input=(3, 3), kernel=(2, 2)), standalone=False)
+    >>> r"y_{1,1} &= k_{1,1} x_{1,1}" in body
+    True
+    """
+    doc = build_document(d, show=show, full=full, lang=lang)
+    return render_document_latex(doc, standalone=standalone, full=full, lang=lang)
+
+
+# -- PDF ----------------------------------------------------------------------------------
+def engine_for(lang: str) -> str:
+    """``pdflatex`` for English; ``xelatex`` (with ctex) for Chinese."""
+    return "xelatex" if lang == "zh" else "pdflatex"
+
+
+def compile_pdf(tex: str, lang: str = "en") -> bytes:
+    """Compile a standalone LaTeX document to PDF bytes, reproducibly.
+
+    Runs ``pdflatex`` (``xelatex`` for ``lang="zh"``) in a temporary folder with
+    ``SOURCE_DATE_EPOCH`` fixed, so the same input gives byte-identical PDFs.
+    Raises :class:`~gradsym.errors.SpecError` when the engine is missing or the
+    document does not compile (with TeX's first error line).
+    """
+    from gradsym.errors import SpecError
+
+    t = Catalogue("en")
+    engine = engine_for(lang)
+    program = shutil.which(engine)
+    if program is None:
+        packages = "texlive-xetex texlive-lang-chinese" if lang == "zh" else "texlive-latex-base texlive-latex-recommended"
+        raise SpecError(t("error.pdf.missing", engine=engine, packages=packages))
+    env = dict(os.environ)
+    env.setdefault("SOURCE_DATE_EPOCH", "0")
+    env["FORCE_SOURCE_DATE"] = "1"
+    env["TEXMFOUTPUT"] = ""
+    with tempfile.TemporaryDirectory(prefix="gradsym-tex-") as folder:
+        source = os.path.join(folder, "gradsym.tex")
+        with open(source, "w", encoding="utf-8") as fh:
+            fh.write(tex)
+        command = [program, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+                   "-jobname=gradsym", "gradsym.tex"]
+        try:
+            done = subprocess.run(command, cwd=folder, env=env, stdin=subprocess.DEVNULL,
+                                  capture_output=True, timeout=COMPILE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise SpecError(t("error.pdf.timeout", engine=engine, seconds=COMPILE_TIMEOUT)) from None
+        pdf = os.path.join(folder, "gradsym.pdf")
+        if done.returncode != 0 or not os.path.exists(pdf):
+            log = _read(os.path.join(folder, "gradsym.log")) or done.stdout.decode("utf-8", "replace")
+            raise SpecError(t("error.pdf.failed", engine=engine, message=first_error(log)))
+        with open(pdf, "rb") as fh:
+            return fh.read()
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    except OSError:
+        return ""
+
+
+def first_error(log: str) -> str:
+    """TeX's first error (``! …``) with the line it happened on, from a log."""
+    lines = log.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("!"):
+            where = next((x.strip() for x in lines[i + 1 : i + 8] if re.match(r"l\.\d+", x)), "")
+            return (line[1:].strip() + (f" ({where[:80]})" if where else "")).strip()
+    tail = [x for x in lines if x.strip()][-1:] or ["no log"]
+    return tail[0][:160]
