@@ -179,8 +179,13 @@ def _on_sigint(_signum: int, _frame: Any) -> None:
 def run(app: Callable[..., Any], argv: list[str] | None) -> int:
     """Run the Typer app; one ``error:`` line and status 2 on bad input, 130 on Ctrl-C."""
     _LANGUAGE[0] = error_language(argv)
+    import gc
     import signal
     import threading
+
+    # The engine allocates millions of small, acyclic dicts and tuples; the default
+    # thresholds would run the cycle collector over them again and again (~30% of the time).
+    gc.set_threshold(100_000, 50, 100)
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _on_sigint)

@@ -283,7 +283,12 @@ def build_document(
 
     checks = d.all_checks()
     failed = sum(not c.holds for c in checks)
-    verdict = t("verdict.ok", count=len(checks)) if not failed else t("verdict.fail", count=failed)
+    if failed:
+        verdict = t("verdict.fail", count=failed)
+    elif not checks:
+        verdict = t("verdict.none")
+    else:
+        verdict = t("verdict.ok_one") if len(checks) == 1 else t("verdict.ok", count=len(checks))
     if ev is None and d.model is not None:
         options = ", ".join(f"--{o}" for o, r in d.model.options.items() if r in d.symbols and r != "upstream")
         verdict += " " + t("numeric.absent", options=options)

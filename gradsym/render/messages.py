@@ -43,7 +43,7 @@ EN: dict[str, str] = {
     "summary.grid": "{shape} grid, showing the top-left {rows}x{cols} corner (use --full to show all)",
     "proof.g_tilde": "g̃: g zero-inserted by the stride, padded by d(k−1), r = {remainder} zeros appended",
     "proof.k_rot": "rot180(k), dilated",
-    "proof.crop": "Correlating g̃ with rot180(k) gives a {full} grid; cropping it to rows/columns "
+    "proof.crop": "Correlating g̃ with rot180(k) gives a grid of shape {full}; cropping it to "
     "[p : p+i] = {crop} gives exactly dL/dx.",
     "check.grad_input_equals_full_conv_rot180_kernel": "dL/dx equals the full convolution of "
     "the stride-zero-inserted g with the kernel rotated 180° (and dilated), cropped to the input",
@@ -58,6 +58,8 @@ EN: dict[str, str] = {
     "numeric.values": "values",
     "numeric.absent": "Give values (e.g. {options}) to evaluate everything exactly.",
     "verdict.ok": "All {count} checks hold.",
+    "verdict.ok_one": "The check holds.",
+    "verdict.none": "Nothing to check here without values.",
     "verdict.fail": "{count} check(s) FAILED.",
     "note.values_missing": "numeric values need {options} as well",
     # -- render (LaTeX, Markdown, plots, PDF) --
@@ -533,6 +535,8 @@ ZH: dict[str, str] = {
     "numeric.values": "数值",
     "numeric.absent": "给出数值（例如 {options}）即可精确计算所有结果。",
     "verdict.ok": "全部 {count} 项检验成立。",
+    "verdict.ok_one": "检验成立。",
+    "verdict.none": "没有数值时，这里没有需要检验的内容。",
     "verdict.fail": "{count} 项检验不成立。",
     "note.values_missing": "数值计算还需要 {options}",
     # -- render (LaTeX, Markdown, plots, PDF) --
