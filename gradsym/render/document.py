@@ -98,6 +98,20 @@ class CheckLine:
 Block = Para | Grid | Row | Equations | CheckLine
 
 
+def group_checks(blocks: list[Block]) -> list[tuple[CheckLine | None, list[Block]]]:
+    """Split a section's blocks into runs: (None, [block]) for a plain block, and
+    (check, illustrating blocks) for a check and the blocks after it up to the next check."""
+    groups: list[tuple[CheckLine | None, list[Block]]] = []
+    for block in blocks:
+        if isinstance(block, CheckLine):
+            groups.append((block, []))
+        elif groups and groups[-1][0] is not None:
+            groups[-1][1].append(block)
+        else:
+            groups.append((None, [block]))
+    return groups
+
+
 @dataclass
 class Section:
     key: str

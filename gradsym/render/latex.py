@@ -44,6 +44,7 @@ from gradsym.render.document import (
     Section,
     Text,
     build_document,
+    group_checks,
 )
 from gradsym.render.messages import Catalogue
 
@@ -769,20 +770,13 @@ class LatexWriter:
 
     def section(self, section: Section) -> list[str]:
         lines = [rf"\subsection*{{{self.text(section.title)}}}", ""]
-        blocks = section.blocks
-        i = 0
-        while i < len(blocks):
-            block = blocks[i]
-            if isinstance(block, CheckLine):
-                # A check and the blocks that illustrate it, then its derivation.
-                j = i + 1
-                while j < len(blocks) and not isinstance(blocks[j], CheckLine):
-                    j += 1
-                lines += self.check(block, blocks[i + 1 : j])
-                i = j
-                continue
-            lines += self.block(block)
-            i += 1
+        # A check and the blocks that illustrate it, then its derivation.
+        for check, blocks in group_checks(section.blocks):
+            if check is not None:
+                lines += self.check(check, blocks)
+            else:
+                for block in blocks:
+                    lines += self.block(block)
         return lines
 
     def block(self, block: Block) -> list[str]:

@@ -31,6 +31,7 @@ from gradsym.render.document import (
     Row,
     Section,
     build_document,
+    group_checks,
 )
 from gradsym.render.latex import (
     EQUATIONS_PER_BLOCK,
@@ -85,19 +86,13 @@ class MarkdownWriter:
 
     def section(self, section: Section) -> list[str]:
         lines = [f"## {md_text(section.title)}", ""]
-        blocks = section.blocks
-        i = 0
-        while i < len(blocks):
-            block = blocks[i]
-            if isinstance(block, CheckLine):
-                j = i + 1
-                while j < len(blocks) and not isinstance(blocks[j], CheckLine):
-                    j += 1
-                lines += self.check(block, blocks[i + 1 : j])
-                i = j
-                continue
-            lines += self.block(block)
-            i += 1
+        # A check and the blocks that illustrate it, then its derivation.
+        for check, blocks in group_checks(section.blocks):
+            if check is not None:
+                lines += self.check(check, blocks)
+            else:
+                for block in blocks:
+                    lines += self.block(block)
         return lines
 
     def block(self, block: Block) -> list[str]:
