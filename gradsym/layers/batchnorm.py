@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from gradsym import progress
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation, NumericModel
 from gradsym.errors import SizeError, SpecError
@@ -442,7 +443,17 @@ class BatchNormDerivation(Derivation):
             if sum(((v - mean) ** 2 for v in column), Fraction(0)) / len(column) + eps == 0:
                 raise SpecError(f"--x: feature {f + 1} has σ² + ε = 0")
 
+        # Evaluating the N²·F Jacobian entries dominates large batches: report every 256.
+        reporting = progress.active()
+        total = (self.forward_elems.size + sum(len(j.entries) for j in self.jacobians.values())
+                 + sum(arr.size for arr in self.grad_elems.values()))
+        done = [0]
+
         def value(elem: Any) -> Any:
+            if reporting:
+                if done[0] % 256 == 0:
+                    progress.report("evaluating", min(done[0], total), total)
+                done[0] += 1
             out = sympy.sympify(elem).xreplace(point)
             if out.free_symbols:
                 raise SpecError("numeric evaluation needs every value (--x, --gamma, --beta, --g)")
@@ -511,6 +522,7 @@ def derive_batchnorm(cfg: BatchNormConfig) -> BatchNormDerivation:
     jac_beta: dict[tuple[int, int], Any] = {}
     template = derive_template(n_samples, eps)
     for f in range(n_features):
+        progress.report("deriving features", f, n_features)
         flat = [n * n_features + f for n in range(n_samples)]
         result = template.instantiate(
             [sym[t.input.first + i] for i in flat], [sym[t.upstream.first + i] for i in flat],

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from gradsym import progress
 from gradsym.calculus import jacobian, vjp
 from gradsym.derivation import Derivation, Evaluation, LazyMapping, _number_to_sympy, _sympy_array
 from gradsym.errors import SizeError, SpecError
@@ -317,12 +318,15 @@ def _expand(layers: list[ChainLayer], budget: int) -> Check:
         )
     substitutions: dict[int, Poly] = {}
     for layer in layers:
+        # forward then backward: 2·D steps in all
+        progress.report("expanding layers", layer.index - 1, 2 * len(layers))
         flat = layer.forward_elems.reshape(-1)
         expanded = [substitute(p, substitutions) if substitutions else p for p in flat]
         layer.expanded_elems = {"forward": _array(expanded, layer.output.shape), "grad": {}}
         substitutions.update(zip(layer.output.flat_ids(), expanded))
     # substitutions now map every activation a_2 … a_{D+1}; add the incoming gradients d_{l}.
     for layer in reversed(layers):
+        progress.report("expanding layers", 2 * len(layers) - layer.index, 2 * len(layers))
         assert layer.expanded_elems is not None
         grads: dict[str, np.ndarray] = {}
         for role, arr in layer.grad_elems.items():
@@ -656,6 +660,7 @@ class ChainDerivation(Derivation):
         put(self.target, t.flat)
         inputs, forwards = [], []
         for i, layer in enumerate(self.layers):
+            progress.report("evaluating layers", i, 2 * len(self.layers))
             put(layer.kernel, ks[i].flat)
             if layer.bias is not None and bs is not None:
                 put(layer.bias, bs[i].flat)
@@ -676,6 +681,7 @@ class ChainDerivation(Derivation):
         put(self.layers[-1].upstream, loss_grad.reshape(-1).tolist())
         grads: list[dict[str, np.ndarray]] = [{} for _ in self.layers]
         for i in reversed(range(len(self.layers))):
+            progress.report("evaluating layers", 2 * len(self.layers) - 1 - i, 2 * len(self.layers))
             layer = self.layers[i]
             grads[i] = {role: values_of(arr) for role, arr in layer.grad_elems.items()}
             if i > 0:
@@ -738,6 +744,7 @@ def derive_chain(cfgs: list[ConvConfig], loss: str, *, expand: bool = False,
     layers: list[ChainLayer] = []
     layer_checks: list[list[Check]] = []
     for i, cfg in enumerate(cfgs):
+        progress.report("deriving layers", i, depth)
         layer, checks = _derive_layer(table, cfg, i + 1, acts[i], acts[i + 1], upstreams[i],
                                       kernels[i], biases[i])
         layers.append(layer)

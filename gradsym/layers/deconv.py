@@ -108,6 +108,7 @@ def full_conv_rot180(
     detail: dict[str, Any] = {}
     for n in range(cfg.batch):
         for o in range(cfg.out_channels):
+            progress.report("proof: full convolution", n * cfg.out_channels + o, cfg.batch * cfg.out_channels)
             group, ol = divmod(o, cfg.out_per_group)
             start = (n * cfg.out_channels + o) * n_out
             acc = out[start : start + n_out]
@@ -175,6 +176,7 @@ def grad_input_rhs(g: np.ndarray, w: np.ndarray, cfg: ConvConfig) -> list[Poly]:
     out = [Poly() for _ in range(cfg.batch * cfg.in_channels * n_in)]
     for n in range(cfg.batch):
         for c in range(cfg.in_channels):
+            progress.report("proof: input gradient", n * cfg.in_channels + c, cfg.batch * cfg.in_channels)
             group = c // cfg.in_per_group
             start = (n * cfg.in_channels + c) * n_in
             acc = out[start : start + n_in]
@@ -191,6 +193,7 @@ def grad_kernel_rhs(x: np.ndarray, g: np.ndarray, cfg: ConvConfig) -> list[Poly]
     ksize = math.prod(cfg.kernel)
     out = [Poly() for _ in range(cfg.in_channels * cfg.out_per_group * ksize)]
     for c in range(cfg.in_channels):
+        progress.report("proof: kernel gradient", c, cfg.in_channels)
         group = c // cfg.in_per_group
         for ol in range(cfg.out_per_group):
             o = group * cfg.out_per_group + ol

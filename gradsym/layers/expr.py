@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from gradsym import progress
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation, LazyMapping
 from gradsym.errors import ExpressionError, SizeError, SpecError
@@ -922,26 +923,27 @@ def polynomial_degree(node: Node) -> int | None:
     return sum(d for d in degrees if d is not None)
 
 
-class ArrayEvaluator:
-    """Evaluate a parsed expression on object arrays with NumPy's rules.
+class TreeEvaluator:
+    """Walk a parsed expression tree on object arrays; the shared skeleton of the evaluators.
 
+    Numbers, names, negation, transposition, ``+``, ``-`` and ``/`` mean the same everywhere;
+    subclasses give the rest (``*``, ``@``, ``**`` in :meth:`_binop`, calls in :meth:`_call`),
+    which is where element-wise and matrix semantics differ.
     ``scalars`` supplies numbers and scalar functions: :class:`SympyScalars` for the symbolic
-    path, :class:`DualScalars` for the independent numeric one.
+    path, :class:`DualScalars` for the independent numeric one; ``functions`` names the scalar
+    functions applied element by element.
     """
 
-    def __init__(self, scalars: Any) -> None:
+    def __init__(self, scalars: Any, functions: Iterable[str]) -> None:
         self.s = scalars
-        self._elementwise = {
-            name: np.frompyfunc(getattr(scalars, name), 1, 1) for name in ELEMENTWISE
-        }
+        self._elementwise = {name: np.frompyfunc(getattr(scalars, name), 1, 1) for name in functions}
 
     def run(self, node: Node, env: Mapping[str, np.ndarray]) -> np.ndarray:
         return obj(self._eval(node, env))
 
     def _eval(self, node: Node, env: Mapping[str, np.ndarray]) -> np.ndarray:
-        s = self.s
         if isinstance(node, Num):
-            return obj(s.number(node.value))
+            return obj(self.s.number(node.value))
         if isinstance(node, Name):
             return env[node.id]
         if isinstance(node, Neg):
@@ -950,19 +952,40 @@ class ArrayEvaluator:
             return self._eval(node.operand, env).T
         if isinstance(node, BinOp):
             left, right = self._eval(node.left, env), self._eval(node.right, env)
-            if node.op == "@":
-                return obj(np.matmul(left, right))
             if node.op == "+":
                 return obj(left + right)
             if node.op == "-":
                 return obj(left - right)
-            if node.op == "*":
-                return obj(left * right)
             if node.op == "/":
                 return obj(left / right)
-            return obj(np.power(left, right))
+            return self._binop(node, left, right)
         assert isinstance(node, Call)
-        x = self._eval(node.args[0], env)
+        return self._call(node, self._eval(node.args[0], env), env)
+
+    def _binop(self, node: BinOp, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """``*``, ``@`` and ``**`` of evaluated operands."""
+        raise NotImplementedError
+
+    def _call(self, node: Call, x: np.ndarray, env: Mapping[str, np.ndarray]) -> np.ndarray:
+        """A function call whose first argument evaluated to ``x``."""
+        raise NotImplementedError
+
+
+class ArrayEvaluator(TreeEvaluator):
+    """Evaluate a parsed expression on object arrays with NumPy's rules (``*`` element-wise)."""
+
+    def __init__(self, scalars: Any) -> None:
+        super().__init__(scalars, ELEMENTWISE)
+
+    def _binop(self, node: BinOp, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        if node.op == "@":
+            return obj(np.matmul(left, right))
+        if node.op == "*":
+            return obj(left * right)
+        return obj(np.power(left, right))
+
+    def _call(self, node: Call, x: np.ndarray, env: Mapping[str, np.ndarray]) -> np.ndarray:
+        s = self.s
         func = node.func
         if func in ELEMENTWISE:
             return obj(self._elementwise[func](x))
@@ -1001,6 +1024,7 @@ class ArrayEvaluator:
 
 
 def _total(x: np.ndarray) -> Any:
+    """The sum of all elements, added left to right (no NumPy reduction over object dtype)."""
     flat = list(obj(x).reshape(-1))
     total = flat[0]
     for item in flat[1:]:
@@ -1230,6 +1254,8 @@ class ExpressionDerivation(Derivation):
         base = obj(self.dual_forward(env(None, 0)))
         forward = _map(base, lambda d: Dual.lift(d).value)
         jacobians: dict[str, np.ndarray] = {}
+        # one column per variable differentiated, over every --wrt name
+        n_columns, seen = sum(self.declared[name].size for name in self.wrt), 0
         if self.degree is not None:
             # A polynomial map: exact difference quotients of the numeric forward pass.
             def numbers(point: dict[str, np.ndarray]) -> np.ndarray:
@@ -1237,6 +1263,8 @@ class ExpressionDerivation(Derivation):
                 return _map(obj(self.dual_forward(duals)), lambda d: Dual.lift(d).value)
 
             for name in self.wrt:
+                progress.report("numeric check", seen, n_columns)
+                seen += self.declared[name].size
                 if name not in exact:
                     size = self.declared[name].size
                     jacobians[name] = np.zeros((max(base.size, 1), size), dtype=object)
@@ -1248,6 +1276,8 @@ class ExpressionDerivation(Derivation):
             size = self.declared[name].size
             columns = []
             for k in range(size):
+                progress.report("numeric check", seen, n_columns)
+                seen += 1
                 result = obj(self.dual_forward(env(name, k)))
                 columns.append([Dual.lift(d).slope for d in result.reshape(-1)])
             dense = np.empty((max(base.size, 1), size), dtype=object)
@@ -1320,6 +1350,7 @@ def differentiate(
             index[sym] = (name, w)
     entries: dict[str, dict[tuple[int, int], Any]] = {name: {} for name in wrt}
     for o, expr in enumerate(flat):
+        progress.report("differentiating", o, len(flat))
         if not isinstance(expr, sympy.Basic):
             continue
         for sym, derivative in symbolic_gradient(expr, set(index)).items():

@@ -26,13 +26,14 @@ True
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import sympy
 
+from gradsym import progress
 from gradsym.derivation import Derivation
 from gradsym.errors import SpecError
 from gradsym.indexcalc import (
@@ -138,17 +139,22 @@ def _indexed(name: str, index: Sequence[Any]) -> Any:
 
 @dataclass
 class Step:
-    """One rewriting step: the rule's catalogue key, its justification and the result.
+    """One rewriting step: the rule's name, its justification and the result.
 
     ``series`` is the term form when the step can be instantiated at concrete sizes
     (display-only steps, such as the chain rule with unevaluated derivatives, have none).
     """
 
     rule: str
-    text: str
+    message: Any  # a message (see :func:`say`), resolved in the document's language
     display: Any
     series: Series | None = None
     instantiator: Instantiator | None = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        """The justification in English."""
+        return say(_T, self.message)
 
     def to_json(self) -> dict[str, Any]:
         return {"rule": self.rule, "justification": self.text, "expression": sympy_text(self.display)}
@@ -169,7 +175,7 @@ class Chain:
     ctx: Context
     free: tuple[Any, ...]
     target: str
-    intro: str = ""
+    intro: Any = ""  # a message (see :func:`say`)
 
     @property
     def last(self) -> Series:
@@ -183,7 +189,7 @@ class Identity:
     the same normal form as ``closed`` (the differentiated closed form)."""
 
     check: str
-    statement: str
+    statement: Any  # a message (see :func:`say`)
     chain: Chain
     closed: Chain
     holds: bool = False
@@ -214,9 +220,38 @@ class General:
         return [self.forward, *self.jacobians, *self.grads, *[idt.chain for idt in self.identities]]
 
 
+# -- messages ---------------------------------------------------------------------------
+# The prose is kept as messages and resolved in the document's language: a message is
+# plain text, a ``(catalogue key, params)`` pair whose params may be messages again, or
+# a :class:`Joined` list. (Setup and check lines, which the document resolves itself,
+# are flat ``(key, params)`` pairs.)
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Messages joined by a separator message (“ and ”, “; ”)."""
+
+    sep: Any
+    parts: tuple[Any, ...]
+
+
+def say(t: Catalogue, message: Any) -> str:
+    """A message in the language of ``t``.
+
+    >>> say(Catalogue("zh"), Joined(("general.and", {}), ("a", "b")))
+    'a 且 b'
+    """
+    if isinstance(message, str):
+        return message
+    if isinstance(message, Joined):
+        return say(t, message.sep).join(say(t, part) for part in message.parts)
+    key, params = message
+    return t(key, **{k: say(t, v) if isinstance(v, (tuple, Joined)) else v for k, v in params.items()})
+
+
 def _step(rule: str, series: Series | None, ctx: Context, display: Any = None, **params: Any) -> Step:
-    text = _T(f"general.rule.{rule}", **params)
-    return Step(rule, text, display if display is not None else to_sympy(series or (), ctx), series)
+    message = (f"general.rule.{rule}", params)
+    return Step(rule, message, display if display is not None else to_sympy(series or (), ctx), series)
 
 
 def _limits(vars_: Sequence[Any], lengths: Sequence[Any]) -> tuple[Limit, ...]:
@@ -226,30 +261,30 @@ def _limits(vars_: Sequence[Any], lengths: Sequence[Any]) -> tuple[Limit, ...]:
 def _eliminate_step(series: Series, variables: Sequence[Any], ctx: Context) -> Step:
     """Eliminate ``variables`` and describe what happened, axis by axis."""
     result, solved = eliminate(series, variables, ctx)
-    parts = [_solved_text(s) for s in solved]
-    return _step("eliminate", result, ctx, details="; ".join(parts))
+    parts = tuple(_solved_text(s) for s in solved)
+    return _step("eliminate", result, ctx, details=Joined(("general.solved.sep", {}), parts))
 
 
-def _solved_text(s: Solved) -> str:
-    text = _T("general.solved", var=ftext(s.var), lhs=ftext(s.delta.lhs), rhs=ftext(s.delta.rhs),
-              value=ftext(s.value))
+def _solved_text(s: Solved) -> Joined:
+    parts: list[Any] = [("general.solved", {"var": ftext(s.var), "lhs": ftext(s.delta.lhs),
+                                            "rhs": ftext(s.delta.rhs), "value": ftext(s.value)})]
     if s.kept:
-        text += _T("general.solved.kept", conds=_conds_text(s.kept))
+        parts.append(("general.solved.kept", {"conds": _conds_text(s.kept)}))
     if s.dropped:
-        text += _T("general.solved.dropped", conds=_conds_text(s.dropped))
-    return text
+        parts.append(("general.solved.dropped", {"conds": _conds_text(s.dropped)}))
+    return Joined("", tuple(parts))
 
 
-def _conds_text(conds: Iterable[Any]) -> str:
+def _conds_text(conds: Iterable[Any]) -> Joined:
     """``(j + p − s·i)/d ∈ {0, …, k − 1}``, ``0 ≤ m ≤ o − 1``, ``v ∈ ℤ``, joined by “and”."""
     from gradsym.indexcalc import Bound, IsInteger, merge_ranges
 
     conds = list(conds)
     integer = {c.value for c in conds if isinstance(c, IsInteger)}
-    out = []
+    out: list[Any] = []
     for c in merge_ranges(conds):
         if isinstance(c, IsInteger):
-            out.append(_T("general.cond.integer", value=ftext(c.value)))
+            out.append(("general.cond.integer", {"value": ftext(c.value)}))
         elif isinstance(c, Bound):
             if c.value in integer:
                 out.append(f"{ftext(c.value)} ∈ {{{ftext(c.lo)}, …, {ftext(c.hi)}}}")
@@ -257,7 +292,7 @@ def _conds_text(conds: Iterable[Any]) -> str:
             lo = "" if c.lo is None else f"{ftext(c.lo)} ≤ "
             hi = "" if c.hi is None else f" ≤ {ftext(c.hi)}"
             out.append(f"{lo}{ftext(c.value)}{hi}")
-    return _T("general.and").join(out)
+    return Joined(("general.and", {}), tuple(out))
 
 
 # -- convolution ---------------------------------------------------------------------------
@@ -349,9 +384,14 @@ def _deltas_text(left: Sequence[Any], right: Sequence[Any]) -> str:
     return "·".join(f"δ({ftext(a)}, {ftext(b)})" for a, b in zip(left, right))
 
 
-def _bounds_text(values: Sequence[Any], lengths: Sequence[Any]) -> str:
+def _bounds(values: Sequence[Any], lengths: Sequence[Any]) -> tuple[str, ...]:
+    """``0 ≤ e_1 ≤ o_1 − 1``, one per axis."""
+    return tuple(f"0 ≤ {ftext(v)} ≤ {ftext(n - 1)}" for v, n in zip(values, lengths))
+
+
+def _bounds_text(values: Sequence[Any], lengths: Sequence[Any]) -> Joined:
     """``0 ≤ e_1 ≤ o_1 − 1 and 0 ≤ e_2 ≤ o_2 − 1``."""
-    return _T("general.and").join(f"0 ≤ {ftext(v)} ≤ {ftext(n - 1)}" for v, n in zip(values, lengths))
+    return Joined(("general.and", {}), _bounds(values, lengths))
 
 
 def _base(symbol: Any) -> str:
@@ -406,8 +446,9 @@ def full_conv_chain(axes: list[Axis], *, source: str, src_len: Sequence[Any], fr
     lhs = _indexed("F", tuple(j + ax.p for j, ax in zip(free_j, axes)))
     if bias:
         lhs = lhs + sympy.Symbol("b")
-    intro = _T("general.def.full_conv", src=source, tilde=tilde, length=_base(src_len[0]),
-               free=_base(free_j[0]), per_axis=_T("general.per_axis") if len(axes) > 1 else "")
+    intro: Any = ("general.def.full_conv", {"src": source, "tilde": tilde, "length": _base(src_len[0]),
+                                            "free": _base(free_j[0]),
+                                            "per_axis": ("general.per_axis", {}) if len(axes) > 1 else ""})
     steps = [_step("definition_full", None, ctx, r0), _step("expand", r1, ctx, names=f"{tilde}, wtilde"),
              r2, r3, r4]
     return Chain(name, lhs, steps, ctx, free_j, "", intro)
@@ -447,7 +488,7 @@ def derive_conv_general(dims: int, bias: bool) -> General:
     grad_w = conv_grad_kernel(axes, bias=bias)
     grads = [grad_x, grad_w]
     identities = [
-        Identity("grad_input_equals_full_conv_rot180_kernel", _T("general.check.full_conv"),
+        Identity("grad_input_equals_full_conv_rot180_kernel", ("general.check.full_conv", {}),
                  full_conv_chain(axes, source="g", src_len=len_o, free=free_j, ctx=grad_x.ctx, bias=False,
                                  name="grad_input_equals_full_conv_rot180_kernel"), grad_x),
     ]
@@ -457,8 +498,8 @@ def derive_conv_general(dims: int, bias: bool) -> General:
                       Read("g", out_i))),)
     kchain = Chain("grad_kernel_equals_conv_input_upstream", _indexed("C", taps),
                    [_step("definition_conv_kernel", kr, grad_w.ctx)], grad_w.ctx, taps, "",
-                   _T("general.def.conv_kernel"))
-    identities.append(Identity("grad_kernel_equals_conv_input_upstream", _T("general.check.conv_kernel"),
+                   ("general.def.conv_kernel", {}))
+    identities.append(Identity("grad_kernel_equals_conv_input_upstream", ("general.check.conv_kernel", {}),
                                kchain, grad_w))
     if bias:
         jacobians.append(Chain("jacobian.bias", sympy.Derivative(_indexed("y", out_i), sympy.Symbol("b")),
@@ -468,9 +509,9 @@ def derive_conv_general(dims: int, bias: bool) -> General:
         grads.append(grad_b)
         bsum = (Term(limits=_limits(out_i, len_o), reads=(Read("g", out_i),)),)
         identities.append(Identity(
-            "grad_bias_equals_upstream_sum", _T("general.check.bias"),
+            "grad_bias_equals_upstream_sum", ("general.check.bias", {}),
             Chain("grad_bias_equals_upstream_sum", sympy.Symbol("B"),
-                  [_step("definition_sum", bsum, ctx_out)], ctx_out, (), "", _T("general.def.bias")),
+                  [_step("definition_sum", bsum, ctx_out)], ctx_out, (), "", ("general.def.bias", {})),
             grad_b))
     sizes = {str(ax.o): sympy.floor((ax.n + 2 * ax.p - ax.d * (ax.k - 1) - 1) / ax.s) + 1 for ax in axes}
     return _finish(General("conv", dims, bias, axes, forward, jacobians, grads, identities, sizes))
@@ -556,7 +597,7 @@ def derive_deconv_general(dims: int, bias: bool) -> General:
     grads = [grad_x, grad_w]
 
     identities = [
-        Identity("forward_equals_full_conv_rot180_kernel", _T("general.check.deconv_full_conv"),
+        Identity("forward_equals_full_conv_rot180_kernel", ("general.check.deconv_full_conv", {}),
                  full_conv_chain(axes, source="x", src_len=len_n, free=out_m, ctx=ctx_out, bias=bias,
                                  name="forward_equals_full_conv_rot180_kernel"), forward),
     ]
@@ -566,26 +607,26 @@ def derive_deconv_general(dims: int, bias: bool) -> General:
     if bias:
         conv_closed = conv_closed + (Term(reads=(Read("b", ()),)),)
     identities.append(Identity(
-        "forward_equals_conv_grad_input", _T("general.check.deconv_conv_grad"),
+        "forward_equals_conv_grad_input", ("general.check.deconv_conv_grad", {}),
         Chain("forward_equals_conv_grad_input", _indexed("G", out_m) + (sympy.Symbol("b") if bias else 0),
               [_step("conv_grad_input", conv_closed, ctx_out)], ctx_out, out_m, "",
-              _T("general.def.conv_grad_input")), forward))
+              ("general.def.conv_grad_input", {})), forward))
     # ∂L/∂x = conv(g, w; stride s, dilation d, padding p)
     gx = conv_forward(axes, source="g", out=free_j, tap=taps, bias=False)
     identities.append(Identity(
-        "grad_input_equals_conv_upstream_kernel", _T("general.check.deconv_grad_input"),
+        "grad_input_equals_conv_upstream_kernel", ("general.check.deconv_grad_input", {}),
         Chain("grad_input_equals_conv_upstream_kernel", _indexed("C", free_j),
               [_step("definition_conv_upstream", gx, ctx_x)], ctx_x, free_j, "",
-              _T("general.def.conv_upstream_kernel")), grad_x))
+              ("general.def.conv_upstream_kernel", {})), grad_x))
     # ∂L/∂w = correlation of the zero-padded g with x (stride d, dilation s)
     gw = (Term(limits=_limits(out_i, len_n),
                reads=(Read("g", tuple(ax.d * a + ax.s * i - ax.p for ax, a, i in zip(axes, taps, out_i)), padded=True),
                       Read("x", out_i))),)
     identities.append(Identity(
-        "grad_kernel_equals_conv_upstream_input", _T("general.check.deconv_grad_kernel"),
+        "grad_kernel_equals_conv_upstream_input", ("general.check.deconv_grad_kernel", {}),
         Chain("grad_kernel_equals_conv_upstream_input", _indexed("C", taps),
               [_step("definition_conv_input", gw, ctx_w)], ctx_w, taps, "",
-              _T("general.def.conv_upstream_input")), grad_w))
+              ("general.def.conv_upstream_input", {})), grad_w))
     if bias:
         jacobians.append(Chain("jacobian.bias", sympy.Derivative(_indexed("y", out_m), sympy.Symbol("b")),
                                [_step("differentiate_bias", differentiate(f0, "b", (), ctx_out), ctx_out)],
@@ -778,7 +819,8 @@ def cross_check(gen: General, extra: Sequence[tuple[tuple[AxisConfig, ...], Deri
     """``general_matches_concrete``: every step, at every grid point, equals the concrete engine."""
     configs = grid(gen.command, gen.dims)
     mismatch = None
-    for cfg in configs:
+    for done, cfg in enumerate(configs):
+        progress.report("cross-check with the concrete engine", done, len(configs))
         d = concrete(gen.command, cfg, gen.bias)
         mismatch = size_formula_mismatch(gen, cfg, d) or compare_with_concrete(gen, cfg, d)
         if mismatch:
@@ -790,10 +832,11 @@ def cross_check(gen: General, extra: Sequence[tuple[tuple[AxisConfig, ...], Deri
                 break
     steps = sum(1 for chain in gen.chains() for s in chain.steps if s.series is not None)
     count = len(configs) + len(extra)
-    lines: list[Any] = [("general.grid", {
-        "count": count, "steps": steps, "ranges": _grid_ranges(gen.command),
-        "sample": "" if gen.dims == 1 else _T("general.grid.sample", dims=gen.dims, count=len(configs)),
-    })]
+    params: dict[str, Any] = {"count": count, "steps": steps, "ranges": _grid_ranges(gen.command)}
+    if gen.dims == 1:
+        lines: list[Any] = [("general.grid", params)]
+    else:  # flat keys: the document resolves check lines itself
+        lines = [("general.grid_sampled", {**params, "dims": gen.dims, "sampled": len(configs)})]
     return Check(
         "general_matches_concrete",
         _T("check.general_matches_concrete"),
@@ -806,39 +849,59 @@ def cross_check(gen: General, extra: Sequence[tuple[tuple[AxisConfig, ...], Deri
 # -- the document ------------------------------------------------------------------------------
 
 
-def _chain_blocks(chain: Chain) -> list[Any]:
+def _chain_blocks(chain: Chain, t: Catalogue) -> list[Any]:
     blocks: list[Any] = []
     if chain.intro:
-        blocks.append(Para(chain.intro))
+        blocks.append(Para(say(t, chain.intro)))
     for step in chain.steps:
-        if step.text:
-            blocks.append(Para(step.text))
+        if step.message:
+            blocks.append(Para(say(t, step.message)))
         blocks.append(Equations([(Expr(chain.lhs), Expr(step.display))]))
     return blocks
 
 
-def _sections(gen: General, instance: list[Any] | None) -> list[tuple[str, Any, list[Any]]]:
+class _Sections:
+    """The derivation's own sections, built in the document's language.
+
+    Calling it with a catalogue and ``full`` gives ``(key, title, blocks)`` as
+    ``d.extra["sections"]`` expects; iterating gives them in English.
+    """
+
+    def __init__(self, gen: General, instance: tuple[Any, Derivation] | None) -> None:
+        self.gen = gen
+        self.instance = instance
+
+    def __iter__(self) -> Iterator[tuple[str, Any, list[Any]]]:
+        return iter(self(_T, False))
+
+    def __call__(self, t: Catalogue, full: bool) -> list[tuple[str, Any, list[Any]]]:
+        return _sections(self.gen, self.instance, t)
+
+
+def _sections(gen: General, instance: tuple[Any, Derivation] | None,
+              t: Catalogue) -> list[tuple[str, Any, list[Any]]]:
     out: list[tuple[str, Any, list[Any]]] = []
     if len(gen.forward.steps) > 1:  # a single step is the definition, already in the set-up
-        out.append(("forward", ("general.section.forward", {}), _chain_blocks(gen.forward)))
-    jac: list[Any] = [Para(_T("general.jacobian.intro"))]
+        out.append(("forward", ("general.section.forward", {}), _chain_blocks(gen.forward, t)))
+    jac: list[Any] = [Para(t("general.jacobian.intro"))]
     for chain in gen.jacobians:
-        jac += _chain_blocks(chain)
+        jac += _chain_blocks(chain, t)
     out.append(("jacobian", ("general.section.jacobian", {}), jac))
     grad: list[Any] = []
     for chain in gen.grads:
-        grad.append(Para(_T(f"general.grad.{chain.name}")))
-        grad += _chain_blocks(chain)
+        grad.append(Para(t(f"general.grad.{chain.name}")))
+        grad += _chain_blocks(chain, t)
     out.append(("grad", ("general.section.grad", {}), grad))
     proof: list[Any] = []
     for idt in gen.identities:
-        proof.append(Para(f"{idt.check}: {idt.statement}"))
-        proof += _chain_blocks(idt.chain)
-        proof.append(Para(_T("general.same" if idt.holds else "general.differs",
-                             closed=lhs_text(idt.closed.lhs))))
+        proof.append(Para(f"{idt.check}: {say(t, idt.statement)}"))
+        proof += _chain_blocks(idt.chain, t)
+        proof.append(Para(t("general.same" if idt.holds else "general.differs",
+                            closed=lhs_text(idt.closed.lhs))))
     out.append(("proof", ("general.section.proof", {}), proof))
     if instance:
-        out.append(("instance", instance[0], instance[1]))
+        title, d_instance = instance
+        out.append(("instance", say(t, title), _instance_section(gen, d_instance, t)))
     return out
 
 
@@ -849,24 +912,25 @@ def _setup(gen: General) -> list[Any]:
     def names(attr: str) -> str:
         return ", ".join(str(getattr(ax, attr)) for ax in axes)
 
+    # Set-up lines are flat (key, params) pairs (the document resolves them itself), so
+    # the variants with more words (output padding, a bound per axis) have keys of their own.
     sizes = "; ".join(f"{o} = {ftext(f)}" for o, f in gen.sizes.items())
-    lines: list[Any] = [("general.setup.sizes", {
-        "n": names("n"), "k": names("k"), "s": names("s"), "d": names("d"), "p": names("p"),
-        "extra": _T("general.setup.q", q=names("q")) if gen.command == "deconv" else "",
-        "sizes": sizes,
-    })]
+    params = {"n": names("n"), "k": names("k"), "s": names("s"), "d": names("d"), "p": names("p"),
+              "sizes": sizes}
+    if gen.command == "deconv":
+        lines: list[Any] = [("general.setup.sizes_q", {**params, "q": names("q")})]
+    else:
+        lines = [("general.setup.sizes", params)]
     if nd:
         lines.append(("general.setup.nd", {"dims": gen.dims}))
     if len(gen.forward.steps) == 1:
-        lines.append(gen.forward.steps[0].text)
+        lines.append(gen.forward.steps[0].message)
     lines.append(("general.setup.indices", {}))
     elements = _element_names(gen.dims)
-    if gen.command == "conv":
-        lines.append(("general.setup.padded", {"hat": "xhat", "t": "x",
-                                               "bounds": _bounds_text(elements, _col(axes, "n"))}))
-    else:
-        lines.append(("general.setup.padded", {"hat": "ghat", "t": "g",
-                                               "bounds": _bounds_text(elements, _col(axes, "o"))}))
+    hat, tensor, lengths = ("xhat", "x", _col(axes, "n")) if gen.command == "conv" else ("ghat", "g", _col(axes, "o"))
+    bounds = _bounds(elements, lengths)
+    key = "general.setup.padded" if gen.dims == 1 else f"general.setup.padded_{gen.dims}"
+    lines.append((key, {"hat": hat, "t": tensor, **{f"b{r + 1}": b for r, b in enumerate(bounds)}}))
     lines.append(("general.setup.brackets", {}))
     return lines
 
@@ -903,7 +967,7 @@ def _json(gen: General) -> dict[str, Any]:
     return {"symbols": symbols, "assumptions": assumptions, "indexed": sorted(indexed), "general": general}
 
 
-def _instance_section(gen: General, d: Derivation) -> list[Any]:
+def _instance_section(gen: General, d: Derivation, t: Catalogue) -> list[Any]:
     """The closed forms at the instance sizes, printed as the concrete derivation prints them."""
     tensors = {name: (d.symbols[role].first, d.symbols[role].shape)
                for name, role in TENSOR_ROLES.items() if role in d.symbols}
@@ -914,7 +978,7 @@ def _instance_section(gen: General, d: Derivation) -> list[Any]:
         sizes.update({ax.n: cfg["input"][r], ax.k: cfg["kernel"][r], ax.s: cfg["stride"][r],
                       ax.d: cfg["dilation"][r], ax.p: cfg["padding"][r][0],
                       ax.q: (cfg.get("output_padding") or [0] * gen.dims)[r], ax.o: o})
-    blocks: list[Any] = [Para(_T("general.instance.intro"))]
+    blocks: list[Any] = [Para(t("general.instance.intro"))]
     for chain in [gen.forward, *gen.grads]:
         series = chain.last
         inst = Instantiator(series, set(chain.free) | set(chain.ctx.ranges))
@@ -928,8 +992,8 @@ def _instance_section(gen: General, d: Derivation) -> list[Any]:
         for point in points[:MAX_INSTANCE_ROWS]:
             poly = inst.poly(sizes, dict(zip(chain.free, point)), bind)
             rows.append((Label(letter, tuple(i + 1 for i in point), prefix=prefix), Expr(poly)))
-        note = _T("summary.more", count=len(points) - MAX_INSTANCE_ROWS) if len(points) > MAX_INSTANCE_ROWS else ""
-        blocks.append(Para(_T("general.instance.chain", lhs=lhs_text(chain.lhs), step=len(chain.steps))))
+        note = t("summary.more", count=len(points) - MAX_INSTANCE_ROWS) if len(points) > MAX_INSTANCE_ROWS else ""
+        blocks.append(Para(t("general.instance.chain", lhs=lhs_text(chain.lhs), step=len(chain.steps))))
         blocks.append(Equations(rows, note))
     return blocks
 
@@ -939,7 +1003,7 @@ def build(command: str, dims: int, bias: bool, instance: dict[str, Any] | None =
     gen = derive_conv_general(dims, bias) if command == "conv" else derive_deconv_general(dims, bias)
     extra_checks: list[tuple[tuple[AxisConfig, ...], Derivation]] = []
     table = VarTable()
-    instance_section = None
+    instance_section: tuple[Any, Derivation] | None = None
     config: dict[str, Any] = {"general": True, "dims": dims, "bias": bias}
     d_instance = None
     if instance is not None:
@@ -947,10 +1011,10 @@ def build(command: str, dims: int, bias: bool, instance: dict[str, Any] | None =
         extra_checks.append((instance["axes"], d_instance))
         table = d_instance.table
         config["instance"] = d_instance.config
-        sizes_text = ", ".join(f"{k} {v}" for k, v in instance["text"].items())
-        instance_section = [("general.section.instance", {"sizes": sizes_text}),
-                            _instance_section(gen, d_instance)]
-    checks = [Check(idt.check, idt.statement, idt.holds,
+        sizes_text = Joined(("general.list", {}), tuple(
+            (f"general.size.{k}", {"value": v}) for k, v in instance["text"].items()))
+        instance_section = (("general.section.instance", {"sizes": sizes_text}), d_instance)
+    checks = [Check(idt.check, say(_T, idt.statement), idt.holds,
                     None if idt.holds else "the two normal forms differ") for idt in gen.identities]
     checks.append(cross_check(gen, extra_checks))
     forward = np.empty((), dtype=object)
@@ -969,7 +1033,7 @@ def build(command: str, dims: int, bias: bool, instance: dict[str, Any] | None =
             "general": gen,
             "title": (f"title.general_{command}", {"dims": dims}),
             "setup": _setup(gen),
-            "sections": _sections(gen, instance_section),
+            "sections": _Sections(gen, instance_section),
             "output_letter": f"y[{out_index}]",
             "json": _json(gen),
         },

@@ -36,6 +36,7 @@ from typing import Any, Union
 import numpy as np
 import sympy
 
+from gradsym import progress
 from gradsym.errors import ExpressionError, SpecError
 from gradsym.exprparse import BinOp, Call, Name, Neg, Node, Num, Transpose, names_in, parse, to_text
 from gradsym.layers.expr import (
@@ -43,7 +44,9 @@ from gradsym.layers.expr import (
     DualScalars,
     ExpressionDerivation,
     SympyScalars,
+    TreeEvaluator,
     _map,
+    _total,
     adjugate,
     at_items,
     axis_literal,
@@ -239,68 +242,40 @@ def elaborate(node: Node, shapes: Mapping[str, Shape]) -> tuple[Node, dict[Node,
 # 2. Element-wise evaluation (SymPy symbols, or dual numbers) of an explicit tree
 
 
-class MatrixEvaluator:
-    """Evaluate an elaborated tree on object arrays: scalars 0-d, matrices 2-D."""
+class MatrixEvaluator(TreeEvaluator):
+    """Evaluate an elaborated tree on object arrays: scalars 0-d, matrices 2-D (``*`` of two
+    matrices is the matrix product)."""
 
     def __init__(self, scalars: Any) -> None:
-        self.s = scalars
-        self._funcs = {name: np.frompyfunc(getattr(scalars, name), 1, 1)
-                       for name in SCALAR_FUNCTIONS}
+        super().__init__(scalars, SCALAR_FUNCTIONS)
 
-    def run(self, node: Node, env: Mapping[str, np.ndarray]) -> np.ndarray:
-        return obj(self._eval(node, env))
+    def _binop(self, node: BinOp, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        if node.op == "*":
+            return obj(np.matmul(left, right) if left.ndim == 2 and right.ndim == 2 else left * right)
+        if left.ndim == 0:
+            return obj(np.power(left, right))
+        k = int(node.right.value) if isinstance(node.right, Num) else 0
+        base = left if k > 0 else self.s.inv(left)
+        out = base
+        for _ in range(abs(k) - 1):
+            out = np.matmul(out, base)
+        return obj(out)
 
-    def _eval(self, n: Node, env: Mapping[str, np.ndarray]) -> np.ndarray:
+    def _call(self, node: Call, x: np.ndarray, env: Mapping[str, np.ndarray]) -> np.ndarray:
         s = self.s
-        if isinstance(n, Num):
-            return obj(s.number(n.value))
-        if isinstance(n, Name):
-            return env[n.id]
-        if isinstance(n, Neg):
-            return obj(-self._eval(n.operand, env))
-        if isinstance(n, Transpose):
-            return self._eval(n.operand, env).T
-        if isinstance(n, BinOp):
-            a, b = self._eval(n.left, env), self._eval(n.right, env)
-            if n.op == "+":
-                return obj(a + b)
-            if n.op == "-":
-                return obj(a - b)
-            if n.op == "*":
-                return obj(np.matmul(a, b) if a.ndim == 2 and b.ndim == 2 else a * b)
-            if n.op == "/":
-                return obj(a / b)
-            if a.ndim == 0:
-                return obj(np.power(a, b))
-            k = int(n.right.value) if isinstance(n.right, Num) else 0
-            base = a if k > 0 else s.inv(a)
-            out = base
-            for _ in range(abs(k) - 1):
-                out = np.matmul(out, base)
-            return obj(out)
-        assert isinstance(n, Call)
-        a = self._eval(n.args[0], env)
-        if n.func == "trace":
-            return obj(_total(np.diagonal(a)))
-        if n.func == "det":
-            return obj(s.det(a))
-        if n.func == "inv":
-            return obj(s.inv(a))
-        if n.func == "sum":
-            return obj(_total(a))
-        if n.func == "norm":
-            return obj(s.sqrt(_total(a * a)))
-        if n.func == "hadamard":
-            return obj(a * self._eval(n.args[1], env))
-        return obj(self._funcs[n.func](a))
-
-
-def _total(x: np.ndarray) -> Any:
-    flat = list(obj(x).reshape(-1))
-    total = flat[0]
-    for item in flat[1:]:
-        total = total + item
-    return total
+        if node.func == "trace":
+            return obj(_total(np.diagonal(x)))
+        if node.func == "det":
+            return obj(s.det(x))
+        if node.func == "inv":
+            return obj(s.inv(x))
+        if node.func == "sum":
+            return obj(_total(x))
+        if node.func == "norm":
+            return obj(s.sqrt(_total(x * x)))
+        if node.func == "hadamard":
+            return obj(x * self._eval(node.args[1], env))
+        return obj(self._elementwise[node.func](x))
 
 
 # ---------------------------------------------------------------------------
@@ -1769,7 +1744,8 @@ def _verify(lc: LC, jac: Any, symbols: np.ndarray, env: Mapping[str, Any],
     if len(flat_closed) != len(expected):  # pragma: no cover - shapes agree by construction
         return f"{len(flat_closed)} entries, expected {len(expected)}"
     names = [str(s) for s in symbols.reshape(-1)]
-    for name, got, want in zip(names, flat_closed, expected):
+    for done, (name, got, want) in enumerate(zip(names, flat_closed, expected)):
+        progress.report("proof: entry by entry", done, len(expected))
         if not equivalent(got, want, field):
             return f"the entry for {name} is {got}, but the element-wise derivative is {want}"
     return None

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from gradsym import progress
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation, LazyMapping, _sympy_array
 from gradsym.errors import SizeError, SpecError
@@ -312,6 +313,7 @@ def chain_rule(cfg: MlpConfig, t: MlpTensors, alg: Algebra) -> Network:
     a: list[list[Any]] = [[alg.var(v) for v in t.input.flat_ids()]]
     z: list[list[Any]] = [[]]
     for layer in range(1, cfg.depth + 1):
+        progress.report("forward pass", layer - 1, cfg.depth)
         w = t.weights[layer - 1].ids
         z_l = []
         for j in range(cfg.widths[layer]):
@@ -327,6 +329,8 @@ def chain_rule(cfg: MlpConfig, t: MlpTensors, alg: Algebra) -> Network:
         d: list[list[Any]] = [[] for _ in range(cfg.depth + 1)]
         d[cfg.depth] = [alg.const(1 if j == k else 0) for j in range(cfg.widths[-1])]
         for layer in range(cfg.depth - 1, 0, -1):
+            # per output, the layers from the top down
+            progress.report("backward pass", k * cfg.depth + cfg.depth - 1 - layer, cfg.widths[-1] * cfg.depth)
             w_next = t.weights[layer].ids
             d[layer] = [
                 alg.mul(alg.act_prime(z[layer][j]), alg.add([
@@ -360,6 +364,7 @@ def differentiation_check(cfg: MlpConfig, t: MlpTensors, alg: Algebra, net: Netw
     names = t.table.names
     mismatch = None
     for k, out in enumerate(net.a[cfg.depth]):
+        progress.report("proof: differentiation", k, cfg.widths[-1])
         grad = net.grads[k]
         for i, v in enumerate(t.input.flat_ids()):
             if not alg.equal(grad["input"][i], alg.diff(out, v)):
@@ -653,8 +658,11 @@ class MlpDerivation(Derivation):
             names = list(named)
             mismatch = None
             outputs = ev.forward_values.reshape(-1).tolist()
+            n_vars, seen = sum(named[name].size for name in names), 0
             for name in names:
                 for i, v in enumerate(named[name].flat_ids()):
+                    progress.report("numeric check", seen, n_vars)
+                    seen += 1
                     seeded = {n: [Dual(c, 1 if (n, j) == (name, i) else 0) for j, c in enumerate(vals)]
                               for n, vals in flat.items()}
                     out = self._numeric_forward(seeded, act)

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from gradsym import progress
 from gradsym.calculus import SparseJacobian, jacobian, vjp
 from gradsym.derivation import Derivation, Evaluation, NumericModel
 from gradsym.errors import SizeError, SpecError
@@ -278,6 +279,7 @@ def avg_forward(cfg: PoolConfig, x_first: int) -> list[Poly]:
     in_size = math.prod(cfg.spatial)
     out = []
     for plane in range(cfg.planes):
+        progress.report("forward pass", plane, cfg.planes)
         base = x_first + plane * in_size
         for cells, n in zip(windows, divisors):
             out.append(Poly({(base + c,): _coef(n) for c in cells}))
@@ -316,9 +318,12 @@ def max_forward_and_jacobian(
     forward: list[Any] = []
     entries: dict[tuple[int, int], Any] = {}
     o = 0
+    reporting, n_windows = progress.active(), cfg.planes * len(windows)
     for plane in range(cfg.planes):
         base = plane * in_size
         for cells in windows:
+            if reporting and o % 64 == 0:
+                progress.report("forward pass and routing", o, n_windows)
             syms = [symbols[x.first + base + c] for c in cells]
             forward.append(sympy.Max(*syms, evaluate=False))
             for k, c in enumerate(cells):
@@ -447,6 +452,8 @@ def argmax_routing_check(
         base = plane * in_size
         for local, cells in enumerate(windows):
             o = plane * n_out + local
+            if o % 16 == 0:
+                progress.report("proof: argmax routing", o, cfg.planes * n_out)
             syms = [symbols[x.first + base + c] for c in cells]
             rank = {s: r for r, s in enumerate(syms)}
             routes = [_route_atoms(jac.entries[(o, base + c)]) for c in cells]

@@ -393,16 +393,22 @@ EN: dict[str, str] = {
     "title.general_conv": "{dims}-D convolution for every size (symbolic n, k, s, d, p)",
     "title.general_deconv": "{dims}-D transposed convolution for every size (symbolic n, k, s, d, p, q)",
     "general.setup.sizes": "Sizes are integer symbols: input length {n} ≥ 1, kernel length {k} ≥ 1, "
-    "stride {s} ≥ 1, dilation {d} ≥ 1, padding {p} ≥ 0{extra}; the output length is {sizes}.",
-    "general.setup.q": ", output padding {q} ≥ 0",
+    "stride {s} ≥ 1, dilation {d} ≥ 1, padding {p} ≥ 0; the output length is {sizes}.",
+    "general.setup.sizes_q": "Sizes are integer symbols: input length {n} ≥ 1, kernel length {k} ≥ 1, "
+    "stride {s} ≥ 1, dilation {d} ≥ 1, padding {p} ≥ 0, output padding {q} ≥ 0; the output length "
+    "is {sizes}.",
     "general.setup.nd": "{dims}-D is the product of 1-D index maps: every axis has its own sizes "
     "and indices (subscripts 1, 2, …), and every delta and bracket acts on one axis. The prose "
     "below writes the 1-D names (n, i, …) for any axis.",
     "general.setup.indices": "Indices are 0-based: x[j] is named with j + 1 in the concrete "
     "derivations (x[0] is x_1); w is the kernel (named k_… there); g = ∂L/∂y is the upstream "
     "gradient.",
-    "general.setup.padded": "{hat} is {t} padded with zeros: it equals {t}[e] where {bounds}, and "
+    "general.setup.padded": "{hat} is {t} padded with zeros: it equals {t}[e] where {b1}, and "
     "0 outside.",
+    "general.setup.padded_2": "{hat} is {t} padded with zeros: it equals {t}[e] where {b1} and {b2}, "
+    "and 0 outside.",
+    "general.setup.padded_3": "{hat} is {t} padded with zeros: it equals {t}[e] where {b1} and {b2} "
+    "and {b3}, and 0 outside.",
     "general.setup.brackets": "Piecewise((f, C), (0, True)) is f where the conditions C hold and 0 "
     "elsewhere; Contains(v, Range(0, k)) says that v is one of the whole numbers 0, 1, …, k − 1, "
     "and Contains(v, Integers) that v is a whole number; KroneckerDelta(u, v) is 1 when u = v and "
@@ -412,6 +418,13 @@ EN: dict[str, str] = {
     "general.section.grad": "Gradients for every size: eliminating the deltas",
     "general.section.proof": "The closed forms are convolutions",
     "general.section.instance": "The same derivation at {sizes}",
+    "general.list": ", ",
+    "general.size.input": "input {value}",
+    "general.size.kernel": "kernel {value}",
+    "general.size.stride": "stride {value}",
+    "general.size.padding": "padding {value}",
+    "general.size.dilation": "dilation {value}",
+    "general.size.output_padding": "output_padding {value}",
     "general.jacobian.intro": "One Jacobian entry, for every output index and every index of the "
     "tensor differentiated at once:",
     "general.grad.input": "∂L/∂x, step by step:",
@@ -436,6 +449,7 @@ EN: dict[str, str] = {
     "general.solved": "summing over {var} against δ({lhs}, {rhs}) keeps only {var} = {value}",
     "general.solved.kept": ", provided that {conds} (kept as a condition)",
     "general.solved.dropped": "; {conds}: always true here (from the index ranges), so dropped",
+    "general.solved.sep": "; ",
     "general.cond.integer": "{value} ∈ ℤ",
     "general.and": " and ",
     "general.rule.reverse": "Run the kernel index backwards ({maps}), which only reorders a finite "
@@ -485,10 +499,13 @@ EN: dict[str, str] = {
     "general.differs": "This does NOT reduce to the closed form of {closed} (different normal forms).",
     "check.general_matches_concrete": "substituting concrete sizes into every step of the general "
     "derivation gives exactly the concrete engine's expressions",
-    "general.grid": "Checked at {count} configurations ({ranges}{sample}): each of the {steps} steps "
+    "general.grid": "Checked at {count} configurations ({ranges}): each of the {steps} steps "
     "written with indexed symbols, expanded at those sizes, equals the concrete engine's forward "
     "pass, Jacobian or gradient, element by element.",
-    "general.grid.sample": "; in {dims}-D a fixed sample of {count} combinations of them per axis",
+    "general.grid_sampled": "Checked at {count} configurations ({ranges}; in {dims}-D a fixed "
+    "sample of {sampled} combinations of them per axis): each of the {steps} steps written with "
+    "indexed symbols, expanded at those sizes, equals the concrete engine's forward pass, Jacobian "
+    "or gradient, element by element.",
     "general.instance.intro": "Each closed form, expanded at these sizes, prints exactly as the "
     "concrete derivation (w is k here; indices are 1-based in the names). Every other step "
     "expands to the same expressions (checked).",
@@ -753,17 +770,26 @@ ZH: dict[str, str] = {
     # -- general --
     "title.general_conv": "任意尺寸的 {dims} 维卷积（符号 n、k、s、d、p）",
     "title.general_deconv": "任意尺寸的 {dims} 维转置卷积（符号 n、k、s、d、p、q）",
-    "general.setup.sizes": "尺寸是整数符号：输入长度 {n} ≥ 1，卷积核长度 {k} ≥ 1，步幅 {s} ≥ 1，膨胀 {d} ≥ 1，填充 {p} ≥ 0{extra}；输出长度为 {sizes}。",
-    "general.setup.q": "，输出填充 {q} ≥ 0",
+    "general.setup.sizes": "尺寸是整数符号：输入长度 {n} ≥ 1，卷积核长度 {k} ≥ 1，步幅 {s} ≥ 1，膨胀 {d} ≥ 1，填充 {p} ≥ 0；输出长度为 {sizes}。",
+    "general.setup.sizes_q": "尺寸是整数符号：输入长度 {n} ≥ 1，卷积核长度 {k} ≥ 1，步幅 {s} ≥ 1，膨胀 {d} ≥ 1，填充 {p} ≥ 0，输出填充 {q} ≥ 0；输出长度为 {sizes}。",
     "general.setup.nd": "{dims} 维是一维下标映射的乘积：每个轴有自己的尺寸和下标（下标 1, 2, …），每个 delta 和方括号只作用于一个轴。下文用一维的名称（n、i、…）泛指任一轴。",
     "general.setup.indices": "下标从 0 开始：x[j] 在具体推导中以 j + 1 命名（x[0] 即 x_1）；w 是卷积核（在那里叫 k_…）；g = ∂L/∂y 是上游梯度。",
-    "general.setup.padded": "{hat} 是补零后的 {t}：在 {bounds} 处等于 {t}[e]，其他地方为 0。",
-    "general.setup.brackets": "Piecewise((f, C), (0, True)) 在条件 C 成立处为 f，其他地方为 0;Contains(v, Range(0, k)) 表示 v 是整数 0, 1, …, k − 1 之一，Contains(v, Integers) 表示 v 是整数；KroneckerDelta(u, v) 在 u = v 时为 1，否则为 0。",
+    "general.setup.padded": "{hat} 是补零后的 {t}：在 {b1} 处等于 {t}[e]，其他地方为 0。",
+    "general.setup.padded_2": "{hat} 是补零后的 {t}：在 {b1} 且 {b2} 处等于 {t}[e]，其他地方为 0。",
+    "general.setup.padded_3": "{hat} 是补零后的 {t}：在 {b1} 且 {b2} 且 {b3} 处等于 {t}[e]，其他地方为 0。",
+    "general.setup.brackets": "Piecewise((f, C), (0, True)) 在条件 C 成立处为 f，其他地方为 0；Contains(v, Range(0, k)) 表示 v 是整数 0, 1, …, k − 1 之一，Contains(v, Integers) 表示 v 是整数；KroneckerDelta(u, v) 在 u = v 时为 1，否则为 0。",
     "general.section.forward": "用带下标的符号写出的前向传播",
     "general.section.jacobian": "对带下标的符号求导：Kronecker delta",
     "general.section.grad": "任意尺寸的梯度：消去 delta",
     "general.section.proof": "闭式都是卷积",
     "general.section.instance": "同一推导在 {sizes} 时",
+    "general.list": "，",
+    "general.size.input": "输入 {value}",
+    "general.size.kernel": "卷积核 {value}",
+    "general.size.stride": "步幅 {value}",
+    "general.size.padding": "填充 {value}",
+    "general.size.dilation": "膨胀 {value}",
+    "general.size.output_padding": "输出填充 {value}",
     "general.jacobian.intro": "一个雅可比元素，同时对所有输出下标和被求导张量的所有下标成立：",
     "general.grad.input": "∂L/∂x，逐步推导：",
     "general.grad.kernel": "∂L/∂w，逐步推导：",
@@ -775,10 +801,11 @@ ZH: dict[str, str] = {
     "general.rule.differentiate_padded": "对带下标的符号求导：∂xhat[e]/∂{t}[{j}] = {deltas}，每个轴一个 Kronecker delta —— xhat[e] 在输入内部等于 {t}[e]，在外部为 0，而 {j} 位于内部；其余部分（{others}）不依赖于 {t}（乘积法则）。",
     "general.rule.differentiate_renamed": "把前向传播的求和下标 {old} 改名为 {new}，以免与自由下标 {old} 混淆；于是 ∂{t}[{new}]/∂{t}[{old}] = {deltas}，其余部分（{others}）不依赖于 {t}。",
     "general.rule.differentiate_bias": "∂b/∂b = 1，其余部分都不依赖于 b。",
-    "general.rule.eliminate": "消去 Kronecker delta:{details}。",
+    "general.rule.eliminate": "消去 Kronecker delta：{details}。",
     "general.solved": "对 {var} 求和时，δ({lhs}, {rhs}) 只保留 {var} = {value}",
     "general.solved.kept": "，前提是 {conds}（作为条件保留）",
-    "general.solved.dropped": ";{conds}：由下标范围可知恒成立，因此去掉",
+    "general.solved.dropped": "；{conds}：由下标范围可知恒成立，因此去掉",
+    "general.solved.sep": "；",
     "general.cond.integer": "{value} ∈ ℤ",
     "general.and": " 且 ",
     "general.rule.reverse": "把卷积核下标反向（{maps}），这只是重排有限和：它抵消了卷积核的 180° 旋转。",
@@ -787,10 +814,10 @@ ZH: dict[str, str] = {
     "general.rule.definition_full": "根据全相关与裁剪的定义：",
     "general.rule.definition_conv_kernel": "根据定义（xhat 是按 p 补零后的输入）：",
     "general.rule.definition_sum": "根据定义：",
-    "general.rule.conv_grad_input": "对那个卷积做同样的消去，得到它的闭式；把 g 换成 x:",
+    "general.rule.conv_grad_input": "对那个卷积做同样的消去，得到它的闭式；把 g 换成 x：",
     "general.rule.definition_conv_upstream": "根据定义（以 g 为输入的卷积前向传播；ghat 是补零后的 g）：",
     "general.rule.definition_conv_input": "根据定义（ghat 是补零后的 g）：",
-    "general.def.full_conv": "右边，按定义{per_axis}：把 {src} 按步幅插零，{tilde}[t] = Σ_i {src}[i]·δ(t, s·i),0 ≤ i ≤ {length} − 1（其他地方为零）；把卷积核旋转 180° 并膨胀，wtilde[v] = Σ_a w[k−1−a]·δ(v, d·a),0 ≤ v ≤ d(k−1)；全相关在 {tilde} 两侧各补 d(k−1) 个零，F[u] = Σ_v {tilde}[u − d(k−1) + v]·wtilde[v]；按填充裁剪后保留 F[{free} + p]。",
+    "general.def.full_conv": "右边，按定义{per_axis}：把 {src} 按步幅插零，{tilde}[t] = Σ_i {src}[i]·δ(t, s·i)，0 ≤ i ≤ {length} − 1（其他地方为零）；把卷积核旋转 180° 并膨胀，wtilde[v] = Σ_a w[k−1−a]·δ(v, d·a)，0 ≤ v ≤ d(k−1)；全相关在 {tilde} 两侧各补 d(k−1) 个零，F[u] = Σ_v {tilde}[u − d(k−1) + v]·wtilde[v]；按填充裁剪后保留 F[{free} + p]。",
     "general.per_axis": "（在每个轴上，用该轴的尺寸和下标）",
     "general.def.conv_kernel": "右边，按定义：用 p 个零填充 x，再以 g 为卷积核做互相关，步幅 d、膨胀 s，裁剪到 0 ≤ a ≤ k − 1。",
     "general.def.bias": "右边：B，即 g 在所有输出位置上的和。",
@@ -807,8 +834,8 @@ ZH: dict[str, str] = {
     "general.same": "它逐项化为上文推出的 {closed} 的闭式（同一范式），因此该恒等式对任意尺寸都成立。",
     "general.differs": "它不能化为 {closed} 的闭式（范式不同）。",
     "check.general_matches_concrete": "把具体尺寸代入一般推导的每一步，得到的恰好是具体引擎的表达式",
-    "general.grid": "在 {count} 种配置下检验（{ranges}{sample}）：用带下标的符号写出的 {steps} 个步骤，在这些尺寸下展开后，都逐元素等于具体引擎的前向传播、雅可比矩阵或梯度。",
-    "general.grid.sample": "；在 {dims} 维时，每个轴取其中固定的 {count} 个组合",
+    "general.grid": "在 {count} 种配置下检验（{ranges}）：用带下标的符号写出的 {steps} 个步骤，在这些尺寸下展开后，都逐元素等于具体引擎的前向传播、雅可比矩阵或梯度。",
+    "general.grid_sampled": "在 {count} 种配置下检验（{ranges}；在 {dims} 维时，每个轴取其中固定的 {sampled} 个组合）：用带下标的符号写出的 {steps} 个步骤，在这些尺寸下展开后，都逐元素等于具体引擎的前向传播、雅可比矩阵或梯度。",
     "general.instance.intro": "每个闭式在这些尺寸下展开后，打印出来与具体推导完全相同（这里 w 即 k；名称中的下标从 1 开始）。其他每一步也都展开为相同的表达式（已检验）。",
     "general.instance.chain": "{lhs}，来自第 {step} 步：",
     # -- robustness --
