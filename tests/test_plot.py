@@ -123,3 +123,127 @@ def test_chinese_pictures_use_a_cjk_font():
     if plot.cjk_font() is None:
         pytest.skip("no font with Chinese glyphs installed")
     assert plot.cjk_font() in plot.CJK_FONTS
+
+
+# -- gradsym sizes ---------------------------------------------------------------------------
+def _read_by_brute_force(size, kernel, stride, pad, dilation):
+    """Slide the window one stride at a time over the padded input; collect the taps inside."""
+    read, start = set(), 0
+    while start + dilation * (kernel - 1) < size + pad[0] + pad[1]:
+        read |= {start + dilation * q - pad[0] for q in range(kernel)}
+        start += stride
+    return {j for j in read if 0 <= j < size}, start // stride
+
+
+@pytest.mark.parametrize(("size", "kernel", "stride", "pad", "dilation"),
+                         [(8, 2, 3, 0, 2), (9, 3, 1, 2, 4), (7, 3, 2, 1, 1), (30, 2, 2, 0, 5)])
+def test_size_strip_marks_exactly_the_unread_positions(size, kernel, stride, pad, dilation):
+    d = gradsym.sizes(input=str(size), kernel=str(kernel), stride=stride, padding=pad, dilation=dilation)
+    strip, = plot.size_strips(d)
+    read, count = _read_by_brute_force(size, kernel, stride, (pad, pad), dilation)
+    assert [j for j, _ in strip.cells] == list(range(-pad, size + pad))
+    inside = {j: kind for j, kind in strip.cells if 0 <= j < size}
+    assert {j for j, kind in inside.items() if kind.startswith("unread")} == set(range(size)) - read
+    assert all(kind == "padding" for j, kind in strip.cells if not 0 <= j < size)
+    # between two read positions: skipped by the taps; after the last: lost to floor rounding
+    for j, kind in inside.items():
+        if j not in read:
+            expected = "unread_end" if j > max(read) else "unread_between" if j > min(read) else "unread_start"
+            assert kind == expected
+    shown = [index for index, _, _ in strip.rows]
+    assert shown == (list(range(count)) if count <= plot.MAX_ROWS else
+                     list(range(8)) + list(range(count - 8, count)))
+    for o, taps, _ in strip.rows:
+        assert taps == [stride * o + dilation * q - pad for q in range(kernel)]
+
+
+def test_size_strip_shows_an_in_between_gap_when_dilation_exceeds_stride():
+    strip, = plot.size_strips(gradsym.sizes(input="8", kernel="2", stride=1, dilation=3))
+    kinds = dict(strip.cells)
+    assert kinds[3] == kinds[4] == "input"  # every position read: d > s alone leaves no gap here
+    strip, = plot.size_strips(gradsym.sizes(input="8", kernel="2", stride=2, dilation=3))
+    # windows 0–3, 2–5, 4–7 (taps at both ends): 1 and 6 lie between read positions
+    assert [j for j, kind in strip.cells if kind == "unread_between"] == [1, 6]
+
+
+@pytest.mark.parametrize("args", [
+    ("--input", "8", "--kernel", "2", "--stride", "3", "--dilation", "2"),
+    ("--input", "7x9", "--kernel", "3x2", "--stride", "2x1", "--padding", "1x0", "--dilation", "1x3"),
+    ("--input", "3x5", "--kernel", "2x3", "--stride", "3x2", "--padding", "0x1", "--transposed",
+     "--output-padding", "1x1"),
+])
+def test_sizes_draws_a_png(tmp_path, cli, args):
+    png = tmp_path / "sizes.png"
+    result = cli("sizes", *args, "--format", "json", "--plot", str(png))
+    assert result.code == 0, result.err
+    data = png.read_bytes()
+    assert data.startswith(PNG) and len(data) > 10_000
+
+
+def test_sizes_figure_has_one_panel_per_dimension_titled_with_the_formula():
+    d = gradsym.sizes(input="7x9", kernel="3x2", stride="2x1", padding="1x0", dilation="1x3")
+    fig = plot.plot_figure(d)
+    try:
+        titles = [ax.get_title().replace("\n", " ") for ax in fig.axes]
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    assert len(titles) == 2
+    for axis, title in enumerate(titles):
+        assert title.startswith(f"dimension {axis + 1}:") and title.endswith(f"= {d.to_dict()['output'][axis]}")
+
+
+def test_transposed_strip_matches_the_scatter_of_writes():
+    size, kernel, stride, pad, dilation, extra = 6, 2, 1, 2, 1, 0
+    d = gradsym.sizes(input=str(size), kernel=str(kernel), stride=stride, padding=pad, dilation=dilation,
+                      transposed=True, output_padding=extra)
+    strip, = plot.size_strips(d)
+    out = d.to_dict()["output"][0]
+    # scatter every input to s·i + d·q − p and keep what lands inside the cropped output
+    writes = {i: {stride * i + dilation * q - pad for q in range(kernel)} & set(range(out)) for i in range(size)}
+    written = set().union(*writes.values())
+    assert {j for j, kind in strip.cells if kind == "unwritten"} == set(range(out)) - written
+    assert {i for i, _, dead in strip.rows if dead} == {i for i, w in writes.items() if not w} == {0, 5}
+
+
+# -- 3-D flipped kernel ----------------------------------------------------------------------
+def test_3d_conv_draws_the_flipped_kernel_for_a_depth_slice():
+    d = gradsym.conv(input=(4, 4, 4), kernel=(2, 2, 2), x="arange", k="arange")
+    picture = plot.flip_picture(d, Catalogue("en"))
+    assert picture is not None and picture.result is not None and picture.entry_depth is not None
+    check = next(c for c in d.all_checks() if c.name == "grad_input_equals_full_conv_rot180_kernel")
+    (_, grid), (_, kernel) = check.detail["grids"][:2]
+    depth = picture.entry_depth  # no padding: the window's front slice is the entry's depth
+    assert np.array_equal(picture.grid, grid[depth]) and np.array_equal(picture.kernel, kernel[0])
+    assert picture.slices[0].startswith(f"depth slice {depth + 1} of {grid.shape[0]}")
+    # the whole 3-D window (all depth slices) produces the marked entry
+    values = plot._point_values(d)
+    (r, c), (kd, kh, kw) = picture.window, kernel.shape
+    window = grid[depth : depth + kd, r : r + kh, c : c + kw]
+    total = sum(values[int(a)] * values[int(b)] for a, b in zip(window.reshape(-1), kernel.reshape(-1))
+                if a != ZERO and b != ZERO)
+    assert total == d.numeric.grad_values["input"][(depth, *picture.entry)]
+    fig = plot.plot_figure(d)
+    try:
+        titles = [ax.get_title() for ax in fig.axes]
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    assert sum("depth slice" in title for title in titles) == 3  # grid, kernel, result panels
+
+
+def test_3d_deconv_plot_includes_the_flipped_kernel(tmp_path, cli):
+    png = tmp_path / "deconv3.png"
+    result = cli("deconv", "--input", "2x2x2", "--kernel", "2x2x2", "--stride", "2", "--format", "json",
+                 "--plot", str(png))
+    assert result.code == 0, result.err
+    assert png.read_bytes().startswith(PNG)
+    fig = plot.plot_figure(gradsym.deconv(input=(2, 2, 2), kernel=(2, 2, 2), stride=2))
+    try:
+        assert any("depth slice" in ax.get_title() for ax in fig.axes)
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)

@@ -36,7 +36,7 @@ Show = Annotated[
 ]
 Full = Annotated[bool, typer.Option("--full", help="Print every entry, even for large derivations.")]
 Plot = Annotated[
-    Path | None, typer.Option("--plot", help="Also draw pictures to FILE.png (needs gradsym[plot]).",
+    Path | None, typer.Option("--plot", help="Also draw pictures to FILE.png (needs: pip install \"gradsym\\[plot]\").",
                               dir_okay=False),
 ]
 Lang = Annotated[str, typer.Option("--lang", help="Language of the prose: en | zh.")]

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from gradsym.cli import app
-from gradsym.cli.common import Emit, Format, Full, Lang, Output, Show
+from gradsym.cli.common import Emit, Format, Full, Lang, Output, Plot, Show
 from gradsym.cli.conv import (
     Batch,
     Bias,
@@ -50,6 +50,7 @@ def sizes(
     output: Output = None,
     show: Show = None,
     full: Full = False,
+    plot: Plot = None,
     lang: Lang = "en",
 ) -> int:
     """Output sizes: the formula filled in, unread positions, and the inverting output_padding.
@@ -58,7 +59,7 @@ def sizes(
     """
     from gradsym.layers.sizes import sizes as derive
 
-    emit = Emit(format, output, show, full, None, lang)
+    emit = Emit(format, output, show, full, plot, lang)
     d = derive(
         input, kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
         in_channels=in_channels, out_channels=out_channels, batch=batch, bias=bias,

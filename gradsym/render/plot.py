@@ -217,10 +217,17 @@ class FlipPicture:
     result_letter: str
     result_prefix: str
     entry: tuple[int, int]  # the entry the window produces (0-based, in ``result``)
+    # 3-D: the depth slices shown (grid, kernel, result), each "depth slice n of D"; else empty
+    slices: tuple[str, str, str] = ("", "", "")
+    entry_depth: int | None = None  # 3-D: the depth index (0-based) of ``entry``
 
 
 def flip_picture(d: Derivation, t: Catalogue) -> FlipPicture | None:
-    """The data of the flipped-kernel picture, when a proof has one (1-D and 2-D)."""
+    """The data of the flipped-kernel picture, when a proof has one.
+
+    1-D and 2-D grids are drawn whole; a 3-D one as the first depth slice the window
+    touches (with the matching slices of the kernel and the result), named in the titles.
+    """
     from gradsym.render.document import _message
 
     checks = [c for c in d.all_checks() if len(c.detail.get("grids", [])) >= 2]
@@ -229,7 +236,7 @@ def flip_picture(d: Derivation, t: Catalogue) -> FlipPicture | None:
         return None
     check = checks[0]
     (grid_title, grid), (kernel_title, kernel) = check.detail["grids"][:2]
-    if grid.ndim > 2 or kernel.ndim != grid.ndim:
+    if grid.ndim > 3 or kernel.ndim != grid.ndim:
         return None
     result: np.ndarray | None = None
     values = None
@@ -243,6 +250,9 @@ def flip_picture(d: Derivation, t: Catalogue) -> FlipPicture | None:
         result = d.forward_elems
         values = d.numeric.forward_values if d.numeric is not None else None
     ndim = grid.ndim
+    if ndim == 3:
+        return _flip_slice(d, t, grid, kernel, _message(t, grid_title), _message(t, kernel_title),
+                           result, values, letter, prefix)
     if ndim == 1:
         grid, kernel = grid.reshape(1, -1), kernel.reshape(1, -1)
     if result is None:
@@ -274,11 +284,207 @@ def flip_picture(d: Derivation, t: Catalogue) -> FlipPicture | None:
                        result, values, letter, prefix, entry)
 
 
+def _flip_slice(d: Derivation, t: Catalogue, grid: np.ndarray, kernel: np.ndarray, grid_title: str,
+                kernel_title: str, result: np.ndarray | None, values: Any, letter: str,
+                prefix: str) -> FlipPicture:
+    """A 3-D proof's picture: the first depth slice of the padded grid that the window touches.
+
+    The window's front slice meets the rotated kernel's front slice (correlation pairs
+    grid[w + q] with kernel[q]), so those two are shown together; the result is shown
+    at the depth of the entry the window produces.
+    """
+    kd = kernel.shape[0]
+    if result is None:
+        depth = (grid.shape[0] - kd) // 2
+        window = ((grid.shape[1] - kernel.shape[1]) // 2, (grid.shape[2] - kernel.shape[2]) // 2)
+        entry3 = (0, 0, 0)
+        result2 = values2 = None
+    else:
+        lead = (0,) * (result.ndim - 3)
+        result = result[lead] if lead else result
+        values = values[lead] if values is not None and lead else values
+        offset = (0, 0, 0)
+        if tuple(a - b + 1 for a, b in zip(grid.shape, kernel.shape)) != result.shape:
+            pads = d.config.get("padding")
+            if isinstance(pads, list) and len(pads) == 3:
+                offset = tuple(int(p[0]) if isinstance(p, list | tuple) else int(p) for p in pads)  # type: ignore[assignment]
+        sizes = np.vectorize(_size, otypes=[int])(result) if result.size else np.zeros((1, 1, 1), int)
+        entry3 = tuple(int(v) for v in np.unravel_index(int(np.argmax(sizes)), sizes.shape))  # type: ignore[assignment]
+        start = [min(e + o, g - k) for e, o, g, k in zip(entry3, offset, grid.shape, kernel.shape)]
+        depth, window = start[0], (start[1], start[2])
+        result2 = result[entry3[0]]
+        values2 = values[entry3[0]] if values is not None else None
+    slices = (
+        t("plot.depth_slice", index=depth + 1, total=grid.shape[0])
+        + " " + t("plot.depth_window", first=depth + 1, last=depth + kd),
+        t("plot.depth_slice", index=1, total=kd),
+        t("plot.depth_slice", index=entry3[0] + 1, total=result.shape[0]) if result is not None else "",
+    )
+    return FlipPicture(grid[depth], kernel[0], grid_title, kernel_title, window, result2, values2,
+                       letter, prefix, (entry3[1], entry3[2]), slices,
+                       entry3[0] if result is not None else None)
+
+
 def _size(elem: Any) -> int:
     if isinstance(elem, Poly):
         return len(elem)
     args = getattr(elem, "args", None)
     return len(args) if args else int(elem != 0)
+
+
+# -- the output-size picture (gradsym sizes) -----------------------------------------------------
+MAX_ROWS = 16  # windows (outputs) or inputs listed under a strip; more are elided in the middle
+MAX_CELL_TEXT = 40  # strip cells narrow enough for their index
+
+
+@dataclass
+class SizeStrip:
+    """One spatial dimension of ``gradsym sizes``: a strip of positions and the windows on it.
+
+    Forward: ``cells`` are the padded input positions (0-based input coordinates, padding
+    negative or ≥ i), each with its kind (input, padding, unread_start/between/end); ``rows``
+    are the outputs o with their taps s·o + d·q − p_b. Transposed: ``cells`` are the
+    output positions before cropping (output, cropped, unwritten); ``rows`` the inputs i′
+    with the positions s·i′ + d·q − p_b they write.
+    """
+
+    axis: int  # 1-based
+    transposed: bool
+    cells: list[tuple[int, str]]
+    rows: list[tuple[int, list[int], bool]]  # (index, taps, dead) in drawing order
+    elided: tuple[int, int]  # (after this many rows, how many rows are left out)
+    size: int  # i (forward) or o′ (transposed): the positions between the dashed lines
+    formula: str
+    remainder: int
+
+
+def _shown(count: int) -> tuple[list[int], tuple[int, int]]:
+    """Row indices to draw: all, or the first and last MAX_ROWS // 2 with a gap between."""
+    if count <= MAX_ROWS:
+        return list(range(count)), (0, 0)
+    half = MAX_ROWS // 2
+    return list(range(half)) + list(range(count - half, count)), (half, count - 2 * half)
+
+
+def size_strips(d: Derivation) -> list[SizeStrip]:
+    """The strips of a ``sizes`` derivation, one per spatial dimension, from its own data.
+
+    >>> import gradsym
+    >>> strip, = size_strips(gradsym.sizes(input="8", kernel="2", stride=3, dilation=2))
+    >>> [kind for _, kind in strip.cells]  # doctest: +NORMALIZE_WHITESPACE
+    ['input', 'unread_between', 'input', 'input', 'unread_between', 'input', 'unread_end', 'unread_end']
+    """
+    cfg = d.extra["conv"]
+    data = d.extra["json"]
+    strips = []
+    for axis in range(cfg.ndim):
+        k, s, (pb, pa), dil = cfg.kernel[axis], cfg.stride[axis], cfg.padding[axis], cfg.dilation[axis]
+        formula = data["formula"][axis]
+        if not cfg.transposed:
+            size, out = cfg.spatial[axis], cfg.output[axis]
+            lost = set(data["unread"][axis])
+            read = [j for j in range(size) if j not in lost]
+            first, last = (read[0], read[-1]) if read else (size, -1)
+            cells = []
+            for j in range(-max(pb, 0), size + max(pa, 0)):
+                kind = "padding" if not 0 <= j < size else "input"
+                if j in lost:
+                    kind = "unread_start" if j < first else "unread_end" if j > last else "unread_between"
+                cells.append((j, kind))
+            shown, elided = _shown(out)
+            rows = [(o, [s * o + dil * q - pb for q in range(k)], False) for o in shown]
+            remainder = int(data["remainder"][axis])
+        else:
+            size, count, a = cfg.output[axis], cfg.spatial[axis], cfg.output_padding[axis]
+            dead, empty = set(data["unread"][axis]), set(data["unwritten"][axis])
+            reach = s * (count - 1) + dil * (k - 1) - pb  # the last position any input writes
+            cells = []
+            for j in range(min(-pb, 0), max(size, reach + 1)):
+                kind = "cropped" if not 0 <= j < size else "unwritten" if j in empty else "output"
+                cells.append((j, kind))
+            shown, elided = _shown(count)
+            rows = [(i, [s * i + dil * q - pb for q in range(k)], i in dead) for i in shown]
+            remainder = a
+        strips.append(SizeStrip(axis + 1, cfg.transposed, cells, rows, elided, size, formula, remainder))
+    return strips
+
+
+CELL_COLOURS = {
+    "input": "#dbe9f6", "output": "#dbe9f6", "padding": "#eeeeee", "cropped": "#eeeeee",
+    "unread_start": "#f7dc6f", "unread_between": "#c39bd3", "unread_end": "#f4a261", "unwritten": "#f4a261",
+}
+
+
+def _draw_sizes(fig: Any, d: Derivation, t: Catalogue) -> None:
+    """One panel per dimension: the strip on top, one row per window (or input) beneath."""
+    import textwrap
+
+    import matplotlib as mpl
+
+    strips = size_strips(d)
+    heights = [len(st.rows) + (1 if st.elided[1] else 0) + 2.5 for st in strips]
+    grid = fig.add_gridspec(len(strips), 1, height_ratios=heights)
+    for n, st in enumerate(strips):
+        ax = fig.add_subplot(grid[n, 0])
+        low, high = st.cells[0][0], st.cells[-1][0]
+        for j, kind in st.cells:
+            hatch = "///" if kind in ("padding", "cropped") else None
+            ax.add_patch(mpl.patches.Rectangle((j - 0.5, -0.5), 1, 1, facecolor=CELL_COLOURS[kind],
+                                               edgecolor="white", linewidth=1.2, hatch=hatch))
+            if len(st.cells) <= MAX_CELL_TEXT:
+                text = "0" if kind == "padding" else str(j)
+                ax.text(j, 0, text, ha="center", va="center", fontsize=7,
+                        color="#888888" if kind in ("padding", "cropped") else "black")
+        for edge in (-0.5, st.size - 0.5):
+            ax.axvline(edge, color="#555555", linestyle="--", linewidth=1)
+        y, labels = 0.0, []
+        letter = "i′" if st.transposed else "o"  # the rows say what they are: no y label needed
+        for r, (index, taps, dead) in enumerate(st.rows):
+            if st.elided[1] and r == st.elided[0]:
+                y -= 1
+                ax.text((low + high) / 2, y, t("plot.sizes.more", count=st.elided[1]), ha="center",
+                        va="center", fontsize=8, color="#555555")
+                labels.append((y, "⋮", False))
+            y -= 1
+            colour = "#d62728" if dead else "#1f4e79"
+            # a bracket over the window's extent, a dot at every tap (hollow: cropped away)
+            ax.plot([taps[0], taps[0], taps[-1], taps[-1]], [y + 0.3, y, y, y + 0.3], color=colour,
+                    linewidth=1.4, solid_joinstyle="miter")
+            inside = [x for x in taps if low <= x <= high and (not st.transposed or 0 <= x < st.size)]
+            outside = [x for x in taps if x not in inside]
+            ax.scatter(inside, [y] * len(inside), s=28, color=colour, zorder=4)
+            ax.scatter(outside, [y] * len(outside), s=28, facecolor="white", edgecolor=colour, zorder=4)
+            labels.append((y, f"{letter} = {index}", dead))
+        ax.set_yticks([v for v, _, _ in labels] + [0])
+        ax.set_yticklabels([text for _, text, _ in labels]
+                           + [t("plot.sizes.output" if st.transposed else "plot.sizes.input")])
+        for tick, (_, _, dead) in zip(ax.get_yticklabels(), labels):
+            if dead:
+                tick.set_color("#d62728")
+        ax.set_xlim(low - 0.6, high + 0.6)
+        ax.set_ylim(y - 0.7, 0.7)
+        ax.set_aspect("equal" if len(st.cells) <= MAX_CELL_TEXT else "auto")
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+        ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True, nbins=min(len(st.cells), 20)))
+        ax.set_xlabel(t("plot.sizes.output_position" if st.transposed else "plot.sizes.position"))
+        width = 110 if len(st.cells) > 30 else 80
+        ax.set_title("\n".join(textwrap.wrap(t("sizes.formula", axis=st.axis, formula=st.formula), width)))
+        kinds = {kind for _, kind in st.cells}
+        order = ("cropped", "unwritten") if st.transposed else (
+            "padding", "unread_start", "unread_between", "unread_end")
+        handles: list[Any] = [
+            mpl.patches.Patch(facecolor=CELL_COLOURS[kind], hatch="///" if kind in ("padding", "cropped") else None,
+                              edgecolor="#bbbbbb", label=t(f"plot.sizes.{kind}", remainder=st.remainder))
+            for kind in order if kind in kinds
+        ]
+        handles.append(mpl.lines.Line2D([], [], color="#1f4e79", marker="o", markersize=5,
+                                        label=t("plot.sizes.writes" if st.transposed else "plot.sizes.window")))
+        if any(dead for _, _, dead in st.rows):
+            handles.append(mpl.lines.Line2D([], [], color="#d62728", marker="o", markersize=5,
+                                            label=t("plot.sizes.dead")))
+        ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1),
+                  borderaxespad=0, frameon=False)
 
 
 # -- drawing ------------------------------------------------------------------------------------
@@ -287,6 +493,24 @@ def plot_png(d: Derivation, lang: str = "en", *, dpi: int = 110) -> bytes:
 
     Raises :class:`~gradsym.errors.SpecError` when Matplotlib is missing or there is
     nothing to draw.
+    """
+    plt = _pyplot()
+    fig = plot_figure(d, lang, dpi=dpi)
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format="png", metadata={"Software": None})
+    finally:
+        plt.close(fig)
+    return buffer.getvalue()
+
+
+def plot_figure(d: Derivation, lang: str = "en", *, dpi: int = 110) -> Any:
+    """The Matplotlib figure behind :func:`plot_png` (the caller closes it).
+
+    >>> import gradsym
+    >>> fig = plot_figure(gradsym.conv(input=(3, 3), kernel=(2, 2)))  # doctest: +SKIP
+    >>> len(fig.axes)  # doctest: +SKIP
+    5
     """
     from gradsym.errors import SpecError
 
@@ -297,13 +521,26 @@ def plot_png(d: Derivation, lang: str = "en", *, dpi: int = 110) -> bytes:
     if lang == "zh" and font is None:
         lang = "en"  # no Chinese glyphs installed: English labels rather than empty boxes
     t = Catalogue(lang)
+    family = ["DejaVu Sans", font] if font else ["DejaVu Sans"]
+    style: dict[str, Any] = {"font.family": family, "font.size": 9, "axes.titlesize": 9, "svg.hashsalt": "gradsym",
+             "figure.dpi": dpi}
+    if d.command == "sizes" and "conv" in d.extra:
+        with mpl.rc_context(style):  # type: ignore[arg-type]
+            strips = size_strips(d)
+            cells = max(len(st.cells) for st in strips)
+            rows = sum(len(st.rows) + (1 if st.elided[1] else 0) + 2.5 for st in strips)
+            # cell by cell up to MAX_CELL_TEXT positions; beyond, a fixed width (no cell text)
+            width = max(0.3 * cells + 5.5, 8.0) if cells <= MAX_CELL_TEXT else 13.0
+            fig = plt.figure(figsize=(width, min(0.3 * rows + 1.3 * len(strips) + 0.6, 30.0)),
+                             layout="constrained")
+            _draw_sizes(fig, d, t)
+            key = "plot.sizes.title_transposed" if d.extra["conv"].transposed else "plot.sizes.title"
+            fig.suptitle(t(key), fontsize=11)
+        return fig
     roles = list(d.jacobians)[:MAX_PANELS]
     flip = flip_picture(d, t)
     if not roles and flip is None:
         raise SpecError(t("error.plot.nothing", command=d.command))
-    family = ["DejaVu Sans", font] if font else ["DejaVu Sans"]
-    style: dict[str, Any] = {"font.family": family, "font.size": 9, "axes.titlesize": 9, "svg.hashsalt": "gradsym",
-             "figure.dpi": dpi}
     with mpl.rc_context(style):  # type: ignore[arg-type]
         ncols = max(len(roles), (3 if flip.result is not None else 2) if flip is not None else 1)
         nrows = (1 if roles else 0) + (1 if flip is not None else 0)
@@ -319,10 +556,7 @@ def plot_png(d: Derivation, lang: str = "en", *, dpi: int = 110) -> bytes:
             _draw_flip(axes, flip, d, t)
         key = "plot.title_kernel" if not roles else "plot.title_flip" if flip is not None else "plot.title"
         fig.suptitle(t(key, command=d.command), fontsize=11)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", metadata={"Software": None})
-        plt.close(fig)
-    return buffer.getvalue()
+    return fig
 
 
 def display_letter(letter: str) -> str:
@@ -465,12 +699,12 @@ def _draw_flip(axes: list[Any], pic: FlipPicture, d: Derivation, t: Catalogue) -
                   (rows_view.start, cols_view.start))
     ax_grid.add_patch(mpl.patches.Rectangle((c + 0.5, r + 0.5), kw, kh, fill=False,
                                             edgecolor="#d62728", linewidth=2.5, zorder=5))
-    ax_grid.set_title("\n".join(textwrap.wrap(pic.grid_title, 48)))
+    ax_grid.set_title("\n".join(textwrap.wrap(pic.grid_title, 48) + _lines(pic.slices[0])))
     _draw_id_grid(ax_kernel, pic.kernel, d, values, "#fbd9d3", (0, 0))
     for spine in ax_kernel.spines.values():
         spine.set_edgecolor("#d62728")
         spine.set_linewidth(2.5)
-    ax_kernel.set_title("\n".join(textwrap.wrap(pic.kernel_title, 40)))
+    ax_kernel.set_title("\n".join(textwrap.wrap(pic.kernel_title, 40) + _lines(pic.slices[1])))
     if pic.result is None:
         return
     ax_result = axes[2]
@@ -501,14 +735,22 @@ def _draw_flip(axes: list[Any], pic: FlipPicture, d: Derivation, t: Catalogue) -
     from gradsym.render.text import subscript_name
 
     # Unicode subscripts, not mathtext: mathtext has no fallback font for Chinese titles.
-    index = (er + 1, ec + 1) if pic.result.shape[0] > 1 else (ec + 1,)
+    index = (er + 1, ec + 1) if pic.result.shape[0] > 1 or pic.entry_depth is not None else (ec + 1,)
+    if pic.entry_depth is not None:
+        index = (pic.entry_depth + 1, *index)
     name = pic.result_prefix + subscript_name(pic.result_letter, index)
     whole = pic.result_prefix + pic.result_letter
     title = t("plot.result", name=whole) + "\n" + t("plot.window", entry=name)
     if counted:
         title += "\n" + t("plot.terms")
+    if pic.slices[2]:
+        title += "\n" + pic.slices[2]
     ax_result.set_title(title)
     _integer_ticks(ax_result)
+
+
+def _lines(text: str) -> list[str]:
+    return [text] if text else []
 
 
 def _point_values(d: Derivation) -> dict[int, Any]:
