@@ -161,7 +161,7 @@ def nest(flat: Sequence[object], shape: Sequence[int]) -> object:
 
 WORDS = ("arange", "ones", "zeros", "random")
 MAX_VALUE_TEXT = 1_000_000
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,4})?(/[+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,12})?(/[+-]?\d+)?")
 
 
 def parse_values(

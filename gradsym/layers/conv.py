@@ -199,7 +199,7 @@ def conv_config(
     if cfg.terms() > budget:
         raise SizeError(
             f"this derivation expands to about {cfg.terms():,} terms (about "
-            f"{cfg.terms() * BYTES_PER_TERM / 1e9:.1f} GB), over the budget of {budget:,}; "
+            f"{cfg.terms() * BYTES_PER_TERM / 1e9:,.1f} GB), over the budget of {budget:,}; "
             f"raise it with --max-terms {cfg.terms()} or choose smaller sizes"
         )
     return cfg
