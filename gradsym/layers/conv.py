@@ -266,23 +266,32 @@ def conv_layout(cfg: ConvConfig) -> tuple[tuple[int, ...], tuple[int, ...], tupl
 # Forward, from the definition
 
 
-def conv_forward(
-    x: np.ndarray, w: np.ndarray, b: np.ndarray | None, cfg: ConvConfig
-) -> list[Poly]:
-    """Expand y[n, o, p] = Σ x[n, c, s·p + d·q − pad]·w[o, c′, q] (+ b[o]); flat, row-major."""
+def tap_index(cfg: ConvConfig, source: tuple[int, ...], target: tuple[int, ...]) -> np.ndarray:
+    """For every position p of ``source`` (row-major) and kernel offset q, the flat index of
+    s·p + d·q − p_before in ``target``, or −1 where that falls outside (into the padding).
+
+    A convolution reads its input there (source = output); a transposed convolution writes
+    its output there (source = input). Shape (positions, kernel offsets).
+    """
     nd = cfg.ndim
-    cin_g, cout_g = cfg.in_per_group, cfg.out_per_group
-    n_out = math.prod(cfg.output)
-    # For each output position and kernel offset, the input position it reads (or −1).
-    positions = np.indices(cfg.output).reshape(nd, -1)  # (nd, P)
+    positions = np.indices(source).reshape(nd, -1)  # (nd, P)
     offsets = np.array(list(itertools.product(*(range(k) for k in cfg.kernel))), dtype=np.int64).reshape(-1, nd)
     stride = np.array(cfg.stride)[:, None, None]
     dil = np.array(cfg.dilation)[:, None, None]
     before = np.array([p[0] for p in cfg.padding])[:, None, None]
-    read = stride * positions[:, :, None] + dil * offsets.T[:, None, :] - before  # (nd, P, Q)
-    inside = np.all((read >= 0) & (read < np.array(cfg.spatial)[:, None, None]), axis=0)
-    flat_read = np.ravel_multi_index(tuple(np.where(inside, read, 0)), cfg.spatial)
-    flat_read = np.where(inside, flat_read, -1)  # (P, Q)
+    tap = stride * positions[:, :, None] + dil * offsets.T[:, None, :] - before  # (nd, P, Q)
+    inside = np.all((tap >= 0) & (tap < np.array(target)[:, None, None]), axis=0)
+    flat = np.ravel_multi_index(tuple(np.where(inside, tap, 0)), target)
+    return np.where(inside, flat, -1)
+
+
+def conv_forward(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray | None, cfg: ConvConfig
+) -> list[Poly]:
+    """Expand y[n, o, p] = Σ x[n, c, s·p + d·q − pad]·w[o, c′, q] (+ b[o]); flat, row-major."""
+    cin_g, cout_g = cfg.in_per_group, cfg.out_per_group
+    n_out = math.prod(cfg.output)
+    flat_read = tap_index(cfg, cfg.output, cfg.spatial)  # (P, Q): input read, or −1
     out: list[Poly] = []
     x2 = x.reshape(cfg.batch, cfg.in_channels, -1)
     w2 = w.reshape(cfg.out_channels, cin_g, -1)

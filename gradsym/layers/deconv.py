@@ -39,6 +39,7 @@ from gradsym.layers.conv import (
     conv_grad_input,
     require,
     setup_lines,
+    tap_index,
 )
 from gradsym.poly import Poly
 from gradsym.proofs import Check, compare
@@ -52,17 +53,10 @@ def deconv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, cfg: Conv
 
     ``x`` (N, C_in, *i), ``w`` (C_in, C_out/G, *k), ``b`` (C_out,) hold variable ids.
     """
-    nd = cfg.ndim
     cin_g, cout_g = cfg.in_per_group, cfg.out_per_group
     n_out = math.prod(cfg.output)
-    positions = np.indices(cfg.spatial).reshape(nd, -1)  # (nd, P)
-    offsets = np.array(list(itertools.product(*(range(k) for k in cfg.kernel))), dtype=np.int64).reshape(-1, nd)
-    stride = np.array(cfg.stride)[:, None, None]
-    dil = np.array(cfg.dilation)[:, None, None]
-    before = np.array([p[0] for p in cfg.padding])[:, None, None]
-    target = stride * positions[:, :, None] + dil * offsets.T[:, None, :] - before  # (nd, P, Q)
-    inside = np.all((target >= 0) & (target < np.array(cfg.output)[:, None, None]), axis=0)
-    flat_target = np.ravel_multi_index(tuple(np.where(inside, target, 0)), cfg.output)
+    flat_target = tap_index(cfg, cfg.spatial, cfg.output)  # (P, Q): output written, or −1
+    inside = flat_target >= 0
     hit_p, hit_q = np.nonzero(inside)  # every (input position, kernel offset) that lands
     cells = flat_target[hit_p, hit_q]
     out = [Poly() for _ in range(cfg.batch * cfg.out_channels * n_out)]
