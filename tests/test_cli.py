@@ -156,3 +156,21 @@ def test_random_values_are_reproducible_with_seed(cli):
     c = cli("conv", "--input", "4", "--kernel", "2", "--x", "random", "--k", "random", "--seed", "8",
             "--format", "json").out
     assert a == b and a != c
+
+
+def test_output_to_a_device_writes_to_it_and_keeps_it(cli):
+    import stat
+
+    if not stat.S_ISCHR(Path("/dev/null").stat().st_mode):
+        pytest.skip("/dev/null is not a character device on this machine")
+    assert cli("conv", "--input", "3", "--kernel", "2", "--format", "json", "--output", "/dev/null").code == 0
+    assert stat.S_ISCHR(Path("/dev/null").stat().st_mode)
+
+
+def test_output_through_a_symlink_replaces_the_target(cli, tmp_path: Path):
+    target = tmp_path / "real.json"
+    target.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    assert cli("conv", "--input", "3", "--kernel", "2", "--output", str(link)).code == 0
+    assert link.is_symlink() and json.loads(target.read_text())["command"] == "conv"

@@ -152,7 +152,15 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Write via a temporary file in the same folder and rename: never a half-written file."""
     from gradsym.errors import SpecError
 
-    folder = path.parent if str(path.parent) else Path(".")
+    if path.exists() and not path.is_file():
+        # A device or pipe (``--output /dev/null``): write to it; never replace it with a file.
+        if path.is_dir():
+            raise SpecError(f"--output {path} is a folder; give a file name")
+        with open(path, "wb") as stream:
+            stream.write(data)
+        return
+    path = Path(os.path.realpath(path))  # through a symlink, replace the file it points to
+    folder = path.parent
     if not folder.is_dir():
         raise SpecError(f"--output {path}: the folder {folder} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
