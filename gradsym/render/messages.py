@@ -887,6 +887,8 @@ ZH: dict[str, str] = {
 ERRORS_ZH: dict[str, str] = {
     "--show {show}: unknown section {bad[0] if bad else '(none)'}; choose from {','.join(SECTIONS)}":
     "--show {show}：未知的部分 {bad[0] if bad else '(none)'}；可选 {','.join(SECTIONS)}",
+    "--output {path} is a folder; give a file name":
+    "--output {path} 是一个文件夹；请给出文件名",
     "--output {path}: the folder {folder} does not exist":
     "--output {path}：文件夹 {folder} 不存在",
     "--format must be one of {', '.join(FORMATS)}, got {fmt}":
