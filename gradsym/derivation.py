@@ -230,9 +230,7 @@ class Derivation:
             if text is None or role not in self.symbols:
                 continue
             parsed[role] = parse_values(text, self.symbols[role].shape, f"--{option}", seed=seed)
-        missing = [
-            f"--{opt}" for opt, role in model.options.items() if role in self.symbols and role not in parsed
-        ]
+        missing = self._missing_values({k: v for k, v in given.items() if v is not None})
         if missing:
             raise SpecError(f"numeric evaluation needs {', '.join(missing)}")
         return self._evaluate(parsed)
@@ -247,8 +245,6 @@ class Derivation:
             for i, v in enumerate(val.flat):
                 point_ids[tensor.first + i] = v
         decimal = any(v.decimal for v in parsed.values())
-        for name, fixed in self.extra.get("fixed_values", {}).items():
-            point_ids[name] = fixed
         symbols = self.table.symbols() if self.uses_sympy else None
         forward = _map(self.forward_elems, lambda e: _eval(e, point_ids, symbols))
         jac_values = {

@@ -16,7 +16,7 @@ without building a single SymPy object. SymPy objects are made on request only
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
@@ -51,10 +51,6 @@ class Poly(dict[Monomial, Number]):
             else:
                 out[tuple(sorted(mono + (var,)))] = coef
         return out
-
-    def variables(self) -> set[int]:
-        """Every variable id that occurs."""
-        return {v for mono in self for v in mono}
 
 
 def product(a: int, b: int) -> Monomial:
@@ -245,8 +241,3 @@ def to_sympy(poly: Poly | Number, symbols: list[Any]) -> Any:
         c = sympy.Rational(coef.numerator, coef.denominator) if isinstance(coef, Fraction) else sympy.Integer(coef)
         terms.append(sympy.Mul(c, *[symbols[v] for v in mono]))
     return sympy.Add(*terms)
-
-
-def iter_terms(poly: Poly) -> Iterator[tuple[Monomial, Number]]:
-    """Terms in a deterministic order (by monomial ids)."""
-    return iter(sorted(poly.items()))

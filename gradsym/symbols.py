@@ -57,6 +57,3 @@ class Tensor:
     def names(self) -> object:
         """Element names as nested lists (a single name for a 0-d tensor)."""
         return nest(self.table.names[self.first : self.first + self.size], self.shape)
-
-    def contains(self, var: int) -> bool:
-        return self.first <= var < self.first + self.size

@@ -8,6 +8,7 @@ import typer
 
 from gradsym.cli import app
 from gradsym.cli.common import Emit, Format, Full, Lang, MaxTerms, Output, Plot, Seed, Show
+from gradsym.cli.expr import Wrt
 
 Expression = Annotated[
     str | None,
@@ -18,11 +19,6 @@ ShapeOpt = Annotated[
     list[str] | None,
     typer.Option("--shape", help="Declare a name: NAME=SHAPE (X=3x2, w=2x1, w=2 for a column, "
                  "s=scalar); repeatable. Elements are X_1_1, X_1_2, …"),
-]
-Wrt = Annotated[
-    list[str] | None,
-    typer.Option("--wrt", help="Differentiate with respect to NAME; repeatable "
-                 "(default: every name the expression uses)."),
 ]
 At = Annotated[
     list[str] | None,

@@ -74,12 +74,14 @@ class ConvConfig:
     def output_shape(self) -> tuple[int, ...]:
         return (self.batch, self.out_channels, *self.output) if self.channels else self.output
 
-    def kernel_shape(self) -> tuple[int, ...]:
-        if not self.channels:
-            return self.kernel
+    def weight_shape(self) -> tuple[int, ...]:
+        """The weight in PyTorch's layout, always with its channel axes."""
         if self.transposed:
             return (self.in_channels, self.out_per_group, *self.kernel)
         return (self.out_channels, self.in_per_group, *self.kernel)
+
+    def kernel_shape(self) -> tuple[int, ...]:
+        return self.weight_shape() if self.channels else self.kernel
 
     def bias_shape(self) -> tuple[int, ...]:
         return (self.out_channels,) if self.channels else ()
@@ -252,14 +254,11 @@ def canonical(tensor: Tensor, shape: tuple[int, ...]) -> np.ndarray:
 
 def conv_layout(cfg: ConvConfig) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     """Working shapes of input, weight and output (always with batch/channel axes)."""
-    kshape = (
-        (cfg.in_channels, cfg.out_per_group, *cfg.kernel)
-        if cfg.transposed
-        else (cfg.out_channels, cfg.in_per_group, *cfg.kernel)
+    return (
+        (cfg.batch, cfg.in_channels, *cfg.spatial),
+        cfg.weight_shape(),
+        (cfg.batch, cfg.out_channels, *cfg.output),
     )
-    if cfg.transposed:
-        return (cfg.batch, cfg.in_channels, *cfg.spatial), kshape, (cfg.batch, cfg.out_channels, *cfg.output)
-    return (cfg.batch, cfg.in_channels, *cfg.spatial), kshape, (cfg.batch, cfg.out_channels, *cfg.output)
 
 
 # ---------------------------------------------------------------------------
