@@ -17,8 +17,10 @@ if TYPE_CHECKING:
     from gradsym.derivation import Derivation  # noqa: F401
     from gradsym.layers.batchnorm import batchnorm  # noqa: F401
     from gradsym.layers.chain import chain  # noqa: F401
-    from gradsym.layers.conv import conv  # noqa: F401
-    from gradsym.layers.deconv import deconv  # noqa: F401
+    from gradsym.layers.convolution import (
+        conv,  # noqa: F401
+        deconv,  # noqa: F401
+    )
     from gradsym.layers.expr import expr  # noqa: F401
     from gradsym.layers.linear import linear  # noqa: F401
     from gradsym.layers.matrix import matrix  # noqa: F401
@@ -30,8 +32,8 @@ if TYPE_CHECKING:
 # Public name → module that defines it (one module per command, imported on first use).
 _LAZY = {
     "Derivation": "gradsym.derivation",
-    "conv": "gradsym.layers.conv",
-    "deconv": "gradsym.layers.deconv",
+    "conv": "gradsym.layers.convolution",
+    "deconv": "gradsym.layers.convolution",
     "sizes": "gradsym.layers.sizes",
     "from_dict": "gradsym.reader",
     "linear": "gradsym.layers.linear",

@@ -58,6 +58,8 @@ from gradsym.indexcalc import (
     substitute,
     to_sympy,
 )
+from gradsym.layers.conv import conv_config, derive_conv
+from gradsym.layers.deconv import concrete_deconv
 from gradsym.poly import Poly, VarTable
 from gradsym.proofs import Check
 from gradsym.render.document import Cell, Equations, Expr, Label, Para
@@ -712,12 +714,8 @@ def concrete(command: str, configs: tuple[AxisConfig, ...], bias: bool,
         "padding": padding if padding is not None else tuple(c.p for c in configs), "bias": bias,
     }
     if command == "conv":
-        from gradsym.layers.conv import conv
-
-        return conv(**opts)
-    from gradsym.layers.deconv import deconv  # type: ignore[import-not-found,unused-ignore]
-
-    return deconv(**opts, output_padding=tuple(c.q for c in configs))
+        return derive_conv(conv_config(opts.pop("input"), opts.pop("kernel"), **opts))
+    return concrete_deconv(**opts, output_padding=tuple(c.q for c in configs))
 
 
 TENSOR_ROLES = {"x": "input", "w": "kernel", "g": "upstream", "b": "bias"}
@@ -1081,8 +1079,6 @@ def _validate(input: Any, kernel: Any, dims: Any, per_dim: dict[str, Any], paddi
 def _instance(command: str, input: Any, kernel: Any, stride: Any, padding: Any, dilation: Any,
               output_padding: Any, bias: bool) -> dict[str, Any]:
     """Resolve the concrete configuration given with ``--general`` (validated by the engine)."""
-    from gradsym.layers.conv import conv_config
-
     cfg = conv_config(input, kernel, stride=stride, padding=padding, dilation=dilation, bias=bias,
                       transposed=command == "deconv", output_padding=output_padding)
     ops = cfg.output_padding or (0,) * cfg.ndim
