@@ -30,7 +30,8 @@ from gradsym.layers.general import (
     general_deconv,
 )
 from gradsym.poly import evaluate
-from gradsym.render.document import Equations, Para, build_document
+from gradsym.render.document import Equations, Para
+from gradsym.render.layout import build_document
 from gradsym.render.text import CellFormatter
 
 CONV_CHECKS = ["grad_input_equals_full_conv_rot180_kernel", "grad_kernel_equals_conv_input_upstream",

@@ -43,9 +43,9 @@ from gradsym.render.document import (
     Row,
     Section,
     Text,
-    build_document,
     group_checks,
 )
+from gradsym.render.layout import build_document
 from gradsym.render.messages import Catalogue
 
 if TYPE_CHECKING:

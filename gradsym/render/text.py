@@ -25,8 +25,8 @@ from gradsym.render.document import (
     Para,
     Row,
     Text,
-    build_document,
 )
+from gradsym.render.layout import build_document
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
