@@ -14,7 +14,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "gradsym"
 
 # The only arrows from the engine into render/: the Derivation convenience methods
 # (d.to_dict(), d.to_latex(), …) that hand the finished result to a renderer. They
-# import inside the method, so loading the engine never loads a renderer.
+# import inside the method, so loading the engine never loads a renderer, and they run
+# only after both sides are loaded; they are left out of the cycle check too (render/
+# reads layer data, e.g. render.sections.pool → layers.pool → derivation).
 ALLOWED = {
     ("gradsym.derivation", "gradsym.render.json"),
     ("gradsym.derivation", "gradsym.render.text"),
@@ -25,9 +27,9 @@ ALLOWED = {
 # Layers whose captions and sections have not moved to render/ yet. Each entry is a
 # known debt; remove it when the layer's presentation moves, never add to it.
 PENDING: set[str] = {
-    "gradsym.layers.batchnorm", "gradsym.layers.chain", "gradsym.layers.expr",
+    "gradsym.layers.chain", "gradsym.layers.expr",
     "gradsym.layers.general", "gradsym.layers.matrix",
-    "gradsym.layers.mlp", "gradsym.layers.pool",
+    "gradsym.layers.mlp",
 }
 
 
@@ -178,7 +180,7 @@ def test_pending_is_still_pending():
 
 
 def test_no_import_cycle():
-    graph = import_graph()
+    graph = {m: {t for t in ts if (m, t) not in ALLOWED} for m, ts in import_graph().items()}
     found = cycles(graph)
     lines = []
     for component in found:
