@@ -29,7 +29,6 @@ ALLOWED = {
 PENDING: set[str] = {
     "gradsym.layers.chain", "gradsym.layers.expr",
     "gradsym.layers.general", "gradsym.layers.matrix",
-    "gradsym.layers.mlp",
 }
 
 

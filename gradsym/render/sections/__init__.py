@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from gradsym.render.sections import batchnorm, linear, pool
+from gradsym.render.sections import batchnorm, linear, mlp, pool
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
@@ -20,11 +20,14 @@ if TYPE_CHECKING:
 SectionList = list[tuple[str, Any, list[Any]]]
 
 SECTIONS: dict[str, Callable[[Derivation, Catalogue, bool], SectionList]] = {
+    "mlp": mlp.sections,
     "batchnorm": batchnorm.sections,
     "linear": linear.sections,
     "pool": pool.sections,
 }
-JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {}
+JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
+    "mlp": mlp.json_fields,
+}
 
 
 def _family(d: Derivation) -> str:
