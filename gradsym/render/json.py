@@ -14,7 +14,7 @@ import numpy as np
 
 from gradsym.numeric import json_number
 from gradsym.render.jsonvalues import expr_text, nested
-from gradsym.render.sections import command_json
+from gradsym.render.sections import command_json, command_json_large, command_numeric_json
 
 if TYPE_CHECKING:
     from gradsym.calculus import SparseJacobian
@@ -62,7 +62,8 @@ def to_dict(d: Derivation) -> dict[str, Any]:
         english = Catalogue("en")
         doc["notes"] = [n if isinstance(n, str) else english(n[0], **n[1]) for n in d.notes]
     if d.numeric is not None:
-        doc["numeric"] = numeric_dict(d, d.numeric)
+        own = command_numeric_json(d)
+        doc["numeric"] = own if own is not None else numeric_dict(d, d.numeric)
     return doc
 
 
@@ -81,7 +82,9 @@ def numeric_dict(d: Derivation, ev: Evaluation) -> dict[str, Any]:
 def to_json(d: Derivation) -> str:
     """The JSON text (two-space indent for small documents, compact for large ones)."""
     doc = to_dict(d)
-    large = sum(len(j.entries) for j in d.jacobians.values()) > 2_000 or math.prod(
-        d.forward_elems.shape
-    ) > 1_000
+    large = command_json_large(d)
+    if large is None:
+        large = sum(len(j.entries) for j in d.jacobians.values()) > 2_000 or math.prod(
+            d.forward_elems.shape
+        ) > 1_000
     return json.dumps(doc, ensure_ascii=False, indent=None if large else 2) + "\n"

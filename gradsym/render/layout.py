@@ -35,7 +35,7 @@ from gradsym.render.document import (
     index1,
 )
 from gradsym.render.messages import Catalogue
-from gradsym.render.sections import command_sections
+from gradsym.render.sections import command_sections, command_setup
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
@@ -51,7 +51,7 @@ def build_document(
     sections: list[Section] = []
 
     setup = Section("setup", t("section.setup"))
-    for line in d.extra.get("setup", []):
+    for line in command_setup(d):
         setup.blocks.append(Para(_message(t, line)))
     for note in d.notes:
         setup.blocks.append(Para(_message(t, note)))

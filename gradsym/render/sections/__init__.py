@@ -8,10 +8,10 @@ sections as ``(key, title, blocks)`` (placed after the built-in section of the s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from gradsym.render.sections import batchnorm, linear, mlp, pool
+from gradsym.render.sections import batchnorm, chain, linear, mlp, pool
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
@@ -20,14 +20,22 @@ if TYPE_CHECKING:
 SectionList = list[tuple[str, Any, list[Any]]]
 
 SECTIONS: dict[str, Callable[[Derivation, Catalogue, bool], SectionList]] = {
+    "chain": chain.sections,
     "mlp": mlp.sections,
     "batchnorm": batchnorm.sections,
     "linear": linear.sections,
     "pool": pool.sections,
 }
 JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
+    "chain": chain.json_fields,
     "mlp": mlp.json_fields,
 }
+
+# A command's own set-up lines (default: ``extra["setup"]``), numeric JSON (default: the
+# common ``numeric`` object) and compact-JSON rule (default: by Jacobian size).
+SETUP: dict[str, Callable[[Derivation], Iterable[Any]]] = {"chain": chain.setup}
+NUMERIC_JSON: dict[str, Callable[[Derivation], dict[str, Any]]] = {"chain": chain.numeric_json}
+LARGE_JSON: dict[str, Callable[[Derivation], bool]] = {"chain": chain.large}
 
 
 def _family(d: Derivation) -> str:
@@ -52,3 +60,21 @@ def command_json(d: Derivation) -> dict[str, Any]:
     if legacy is None:
         return {}
     return dict(legacy(d) if callable(legacy) else legacy)
+
+
+def command_setup(d: Derivation) -> Iterable[Any]:
+    """The set-up lines (catalogue keys and parameters)."""
+    make = SETUP.get(_family(d))
+    return make(d) if make else d.extra.get("setup", [])
+
+
+def command_numeric_json(d: Derivation) -> dict[str, Any] | None:
+    """The command's own ``numeric`` object, or None for the common one."""
+    make = NUMERIC_JSON.get(_family(d))
+    return make(d) if make else None
+
+
+def command_json_large(d: Derivation) -> bool | None:
+    """Whether the command's JSON is written compactly, or None for the common rule."""
+    decide = LARGE_JSON.get(_family(d))
+    return decide(d) if decide else None
