@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from gradsym.render.sections import batchnorm, chain, linear, mlp, pool
+from gradsym.render.sections import batchnorm, chain, expr, linear, matrix, mlp, pool
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 SectionList = list[tuple[str, Any, list[Any]]]
 
 SECTIONS: dict[str, Callable[[Derivation, Catalogue, bool], SectionList]] = {
+    "matrix": matrix.sections,
+    "expr": expr.sections,
     "chain": chain.sections,
     "mlp": mlp.sections,
     "batchnorm": batchnorm.sections,
@@ -27,6 +29,8 @@ SECTIONS: dict[str, Callable[[Derivation, Catalogue, bool], SectionList]] = {
     "pool": pool.sections,
 }
 JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
+    "matrix": matrix.json_fields,
+    "expr": expr.json_fields,
     "chain": chain.json_fields,
     "mlp": mlp.json_fields,
 }
