@@ -186,3 +186,19 @@ def test_no_import_cycle():
         lines.append("cycle among " + ", ".join(component) + ":")
         lines.extend(f"    {a} → {b}" for a in component for b in sorted(graph[a] & members))
     assert not found, "import cycles:\n  " + "\n  ".join(lines)
+
+
+def test_layers_leave_data_not_callables_in_extra():
+    import gradsym
+
+    derivations = [
+        gradsym.conv(input=(3, 3), kernel=(2, 2)), gradsym.conv(general=True, dims=1),
+        gradsym.deconv(input=(2, 2), kernel=(2, 2), convention="jax"),
+        gradsym.linear(2, 1), gradsym.mlp("1,2,1", "relu"), gradsym.pool(input=(2, 2), size=(2, 2)),
+        gradsym.batchnorm(batch=2), gradsym.chain(input="3x3", kernel="2x2", depth=2, padding=1),
+        gradsym.matrix("trace(X.T*X)", shape=["X=2x2"]), gradsym.expr("sum(a**2)", shape=["a=2"]),
+        gradsym.sizes(input="5", kernel="2"),
+    ]
+    for d in derivations:
+        found = sorted(key for key, value in d.extra.items() if callable(value))
+        assert not found, f"{d.command}: callables in extra {found} (presentation belongs in render/)"

@@ -26,7 +26,7 @@ True
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,10 +62,11 @@ from gradsym.layers.conv import conv_config, derive_conv
 from gradsym.layers.deconv import concrete_deconv
 from gradsym.poly import Poly, VarTable
 from gradsym.proofs import Check
-from gradsym.render.document import Cell, Equations, Expr, Label, Para
-from gradsym.render.messages import Catalogue
-from gradsym.render.sympy_text import sympy_text
+from gradsym.render.messages import (
+    Catalogue,  # check statements in English (see tests/test_architecture.py)
+)
 from gradsym.spec import parse_padding, parse_per_dim, parse_shape
+from gradsym.sympy_text import sympy_text
 
 DIMS = (1, 2, 3)
 MAX_INSTANCE_ROWS = 24
@@ -148,18 +149,10 @@ class Step:
     """
 
     rule: str
-    message: Any  # a message (see :func:`say`), resolved in the document's language
+    message: Any  # a message (see :class:`Joined`), resolved in the document's language
     display: Any
     series: Series | None = None
     instantiator: Instantiator | None = field(default=None, repr=False)
-
-    @property
-    def text(self) -> str:
-        """The justification in English."""
-        return say(_T, self.message)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "justification": self.text, "expression": sympy_text(self.display)}
 
 
 @dataclass
@@ -177,7 +170,7 @@ class Chain:
     ctx: Context
     free: tuple[Any, ...]
     target: str
-    intro: Any = ""  # a message (see :func:`say`)
+    intro: Any = ""  # a message (see :class:`Joined`)
 
     @property
     def last(self) -> Series:
@@ -191,7 +184,7 @@ class Identity:
     the same normal form as ``closed`` (the differentiated closed form)."""
 
     check: str
-    statement: Any  # a message (see :func:`say`)
+    statement: Any  # a catalogue key and its parameters
     chain: Chain
     closed: Chain
     holds: bool = False
@@ -223,9 +216,10 @@ class General:
 
 
 # -- messages ---------------------------------------------------------------------------
-# The prose is kept as messages and resolved in the document's language: a message is
-# plain text, a ``(catalogue key, params)`` pair whose params may be messages again, or
-# a :class:`Joined` list. (Setup and check lines, which the document resolves itself,
+# The prose is kept as messages and resolved in the document's language (by
+# :func:`gradsym.render.sections.general.say`): a message is plain text, a
+# ``(catalogue key, params)`` pair whose params may be messages again, or a
+# :class:`Joined` list. (Setup and check lines, which the document resolves itself,
 # are flat ``(key, params)`` pairs.)
 
 
@@ -235,20 +229,6 @@ class Joined:
 
     sep: Any
     parts: tuple[Any, ...]
-
-
-def say(t: Catalogue, message: Any) -> str:
-    """A message in the language of ``t``.
-
-    >>> say(Catalogue("zh"), Joined(("general.and", {}), ("a", "b")))
-    'a 且 b'
-    """
-    if isinstance(message, str):
-        return message
-    if isinstance(message, Joined):
-        return say(t, message.sep).join(say(t, part) for part in message.parts)
-    key, params = message
-    return t(key, **{k: say(t, v) if isinstance(v, (tuple, Joined)) else v for k, v in params.items()})
 
 
 def _step(rule: str, series: Series | None, ctx: Context, display: Any = None, **params: Any) -> Step:
@@ -844,65 +824,6 @@ def cross_check(gen: General, extra: Sequence[tuple[tuple[AxisConfig, ...], Deri
     )
 
 
-# -- the document ------------------------------------------------------------------------------
-
-
-def _chain_blocks(chain: Chain, t: Catalogue) -> list[Any]:
-    blocks: list[Any] = []
-    if chain.intro:
-        blocks.append(Para(say(t, chain.intro)))
-    for step in chain.steps:
-        if step.message:
-            blocks.append(Para(say(t, step.message)))
-        blocks.append(Equations([(Expr(chain.lhs), Expr(step.display))]))
-    return blocks
-
-
-class _Sections:
-    """The derivation's own sections, built in the document's language.
-
-    Calling it with a catalogue and ``full`` gives ``(key, title, blocks)`` as
-    ``d.extra["sections"]`` expects; iterating gives them in English.
-    """
-
-    def __init__(self, gen: General, instance: tuple[Any, Derivation] | None) -> None:
-        self.gen = gen
-        self.instance = instance
-
-    def __iter__(self) -> Iterator[tuple[str, Any, list[Any]]]:
-        return iter(self(_T, False))
-
-    def __call__(self, t: Catalogue, full: bool) -> list[tuple[str, Any, list[Any]]]:
-        return _sections(self.gen, self.instance, t)
-
-
-def _sections(gen: General, instance: tuple[Any, Derivation] | None,
-              t: Catalogue) -> list[tuple[str, Any, list[Any]]]:
-    out: list[tuple[str, Any, list[Any]]] = []
-    if len(gen.forward.steps) > 1:  # a single step is the definition, already in the set-up
-        out.append(("forward", ("general.section.forward", {}), _chain_blocks(gen.forward, t)))
-    jac: list[Any] = [Para(t("general.jacobian.intro"))]
-    for chain in gen.jacobians:
-        jac += _chain_blocks(chain, t)
-    out.append(("jacobian", ("general.section.jacobian", {}), jac))
-    grad: list[Any] = []
-    for chain in gen.grads:
-        grad.append(Para(t(f"general.grad.{chain.name}")))
-        grad += _chain_blocks(chain, t)
-    out.append(("grad", ("general.section.grad", {}), grad))
-    proof: list[Any] = []
-    for idt in gen.identities:
-        proof.append(Para(f"{idt.check}: {say(t, idt.statement)}"))
-        proof += _chain_blocks(idt.chain, t)
-        proof.append(Para(t("general.same" if idt.holds else "general.differs",
-                            closed=lhs_text(idt.closed.lhs))))
-    out.append(("proof", ("general.section.proof", {}), proof))
-    if instance:
-        title, d_instance = instance
-        out.append(("instance", say(t, title), _instance_section(gen, d_instance, t)))
-    return out
-
-
 def _setup(gen: General) -> list[Any]:
     axes = gen.axes
     nd = gen.dims > 1
@@ -933,69 +854,6 @@ def _setup(gen: General) -> list[Any]:
     return lines
 
 
-def _json(gen: General) -> dict[str, Any]:
-    symbols = {"input": "x", "kernel": "w", "upstream": "g"}
-    if gen.bias:
-        symbols["bias"] = "b"
-    assumptions: dict[str, dict[str, bool]] = {}
-    for ax in gen.axes:
-        for sym in (ax.n, ax.k, ax.s, ax.d, ax.p, ax.q, ax.o):
-            assumptions[str(sym)] = {"integer": True, "positive": True} if sym.is_positive else {
-                "integer": True, "nonnegative": True}
-        for sym in (ax.i, ax.a, ax.j, ax.c, ax.v, ax.m):
-            assumptions[str(sym)] = {"integer": True}
-    indexed: set[str] = set()
-    steps: dict[str, list[dict[str, Any]]] = {}
-    for chain in gen.chains():
-        steps[chain.name] = [s.to_json() for s in chain.steps]
-        for s in chain.steps:
-            indexed |= {str(b) for b in s.display.atoms(sympy.IndexedBase)}
-        indexed |= {str(b) for b in sympy.sympify(chain.lhs).atoms(sympy.IndexedBase)}
-    general: dict[str, Any] = {
-        "dims": gen.dims,
-        "sizes": {o: sympy_text(f) for o, f in gen.sizes.items()},
-        "jacobian": {role: sympy_text(e) for role, e in gen.jacobian.items()},
-        "closed_forms": {role: sympy_text(e) for role, e in gen.closed.items()},
-        "lhs": {chain.name: sympy_text(chain.lhs) for chain in gen.chains()},
-        "steps": steps,
-        "identities": {idt.check: idt.holds for idt in gen.identities},
-        "grid": {"ranges": _grid_ranges(gen.command), "configurations": len(grid(gen.command, gen.dims))},
-    }
-    # "indexed": the names that are IndexedBase objects (x[j]) when the strings are read back
-    return {"symbols": symbols, "assumptions": assumptions, "indexed": sorted(indexed), "general": general}
-
-
-def _instance_section(gen: General, d: Derivation, t: Catalogue) -> list[Any]:
-    """The closed forms at the instance sizes, printed as the concrete derivation prints them."""
-    tensors = {name: (d.symbols[role].first, d.symbols[role].shape)
-               for name, role in TENSOR_ROLES.items() if role in d.symbols}
-    bind = binder(tensors)
-    sizes: dict[Any, int] = {}
-    cfg = d.config
-    for r, (ax, o) in enumerate(zip(gen.axes, d.forward_elems.shape)):
-        sizes.update({ax.n: cfg["input"][r], ax.k: cfg["kernel"][r], ax.s: cfg["stride"][r],
-                      ax.d: cfg["dilation"][r], ax.p: cfg["padding"][r][0],
-                      ax.q: (cfg.get("output_padding") or [0] * gen.dims)[r], ax.o: o})
-    blocks: list[Any] = [Para(t("general.instance.intro"))]
-    for chain in [gen.forward, *gen.grads]:
-        series = chain.last
-        inst = Instantiator(series, set(chain.free) | set(chain.ctx.ranges))
-        target = _target(d, chain.target)
-        if chain.name == "forward":
-            letter, prefix = "y", ""
-        else:
-            letter, prefix = d.symbols[chain.name].letter, "∂L/∂"
-        rows: list[tuple[Cell, Cell]] = []
-        points = list(itertools.product(*(range(n) for n in target.shape)))
-        for point in points[:MAX_INSTANCE_ROWS]:
-            poly = inst.poly(sizes, dict(zip(chain.free, point)), bind)
-            rows.append((Label(letter, tuple(i + 1 for i in point), prefix=prefix), Expr(poly)))
-        note = t("summary.more", count=len(points) - MAX_INSTANCE_ROWS) if len(points) > MAX_INSTANCE_ROWS else ""
-        blocks.append(Para(t("general.instance.chain", lhs=lhs_text(chain.lhs), step=len(chain.steps))))
-        blocks.append(Equations(rows, note))
-    return blocks
-
-
 def build(command: str, dims: int, bias: bool, instance: dict[str, Any] | None = None) -> Derivation:
     """The general derivation as a :class:`Derivation` (see :func:`general_conv`)."""
     gen = derive_conv_general(dims, bias) if command == "conv" else derive_deconv_general(dims, bias)
@@ -1012,7 +870,7 @@ def build(command: str, dims: int, bias: bool, instance: dict[str, Any] | None =
         sizes_text = Joined(("general.list", {}), tuple(
             (f"general.size.{k}", {"value": v}) for k, v in instance["text"].items()))
         instance_section = (("general.section.instance", {"sizes": sizes_text}), d_instance)
-    checks = [Check(idt.check, say(_T, idt.statement), idt.holds,
+    checks = [Check(idt.check, _T(idt.statement[0], **idt.statement[1]), idt.holds,
                     None if idt.holds else "the two normal forms differ") for idt in gen.identities]
     checks.append(cross_check(gen, extra_checks))
     forward = np.empty((), dtype=object)
@@ -1029,11 +887,10 @@ def build(command: str, dims: int, bias: bool, instance: dict[str, Any] | None =
         checks=checks,
         extra={
             "general": gen,
+            "instance": instance_section,
             "title": (f"title.general_{command}", {"dims": dims}),
             "setup": _setup(gen),
-            "sections": _Sections(gen, instance_section),
             "output_letter": f"y[{out_index}]",
-            "json": _json(gen),
         },
     )
 

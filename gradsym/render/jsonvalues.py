@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gradsym.poly import Poly
-from gradsym.render.sympy_text import sympy_text
+from gradsym.sympy_text import sympy_text
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation

@@ -109,7 +109,7 @@ def tex_number(value: Any, decimal: bool = False) -> str:
 
 
 def _natural_key(name: str) -> tuple[Any, ...]:
-    from gradsym.render.sympy_text import natural_key
+    from gradsym.sympy_text import natural_key
 
     return natural_key(name)
 

@@ -11,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from gradsym.render.sections import batchnorm, chain, expr, linear, matrix, mlp, pool
+from gradsym.render.sections import (
+    batchnorm,
+    chain,
+    expr,
+    general,
+    linear,
+    matrix,
+    mlp,
+    pool,
+    sizes,
+)
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
@@ -20,19 +30,22 @@ if TYPE_CHECKING:
 SectionList = list[tuple[str, Any, list[Any]]]
 
 SECTIONS: dict[str, Callable[[Derivation, Catalogue, bool], SectionList]] = {
-    "matrix": matrix.sections,
-    "expr": expr.sections,
-    "chain": chain.sections,
-    "mlp": mlp.sections,
     "batchnorm": batchnorm.sections,
+    "chain": chain.sections,
+    "expr": expr.sections,
+    "general": general.sections,
     "linear": linear.sections,
+    "matrix": matrix.sections,
+    "mlp": mlp.sections,
     "pool": pool.sections,
 }
 JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
-    "matrix": matrix.json_fields,
-    "expr": expr.json_fields,
     "chain": chain.json_fields,
+    "expr": expr.json_fields,
+    "general": general.json_fields,
+    "matrix": matrix.json_fields,
     "mlp": mlp.json_fields,
+    "sizes": sizes.json_fields,
 }
 
 # A command's own set-up lines (default: ``extra["setup"]``), numeric JSON (default: the
@@ -49,21 +62,13 @@ def _family(d: Derivation) -> str:
 def command_sections(d: Derivation, t: Catalogue, full: bool) -> SectionList:
     """The command's own sections in the language of ``t``."""
     make = SECTIONS.get(_family(d))
-    if make:
-        return make(d, t, full)
-    legacy = d.extra.get("sections", [])  # layers not moved here yet
-    return legacy(t, full) if callable(legacy) else list(legacy)
+    return make(d, t, full) if make else []
 
 
 def command_json(d: Derivation) -> dict[str, Any]:
     """The command's own JSON fields."""
     make = JSON_FIELDS.get(_family(d))
-    if make:
-        return make(d)
-    legacy = d.extra.get("json")  # layers not moved here yet
-    if legacy is None:
-        return {}
-    return dict(legacy(d) if callable(legacy) else legacy)
+    return make(d) if make else {}
 
 
 def command_setup(d: Derivation) -> Iterable[Any]:

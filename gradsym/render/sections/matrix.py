@@ -26,7 +26,7 @@ from gradsym.render.document import Equations, Expr, Label, Para
 from gradsym.render.jsonvalues import expr_text, nested
 from gradsym.render.messages import Catalogue
 from gradsym.render.sections.expr import renamed_json, value_grids
-from gradsym.render.sympy_text import sympy_text
+from gradsym.sympy_text import sympy_text
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
