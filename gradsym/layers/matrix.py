@@ -39,19 +39,16 @@ import sympy
 from gradsym import progress
 from gradsym.errors import ExpressionError, SpecError
 from gradsym.exprparse import BinOp, Call, Name, Neg, Node, Num, Transpose, names_in, parse, to_text
+from gradsym.layers.arrays import TreeEvaluator, _total, axis_literal, check_arity
 from gradsym.layers.expr import (
     Declared,
     DualScalars,
     ExpressionDerivation,
     SympyScalars,
-    TreeEvaluator,
     _map,
-    _total,
     adjugate,
     at_items,
-    axis_literal,
     budget_check,
-    check_arity,
     check_defined,
     common_setup,
     declare,
