@@ -15,12 +15,9 @@ from gradsym.layers.matrix import (
     Reason,
     Shape,
     _algebra_shape,
-    _factor_text,
-    _power_text,
-    chain_shape,
     lc_text,
-    scalar_shape,
 )
+from gradsym.layers.matrix_algebra import _factor_text, _power_text, chain_shape, scalar_shape
 from gradsym.numeric import json_number
 from gradsym.render.document import Equations, Expr, Label, Para
 from gradsym.render.jsonvalues import expr_text, nested
