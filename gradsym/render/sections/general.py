@@ -12,16 +12,13 @@ from gradsym.derivation import Derivation
 from gradsym.indexcalc import Instantiator, binder
 from gradsym.layers.general import (
     MAX_INSTANCE_ROWS,
-    TENSOR_ROLES,
     Chain,
     General,
     Joined,
     Step,
-    _grid_ranges,
-    _target,
-    grid,
     lhs_text,
 )
+from gradsym.layers.general_check import TENSOR_ROLES, _grid_ranges, _target, grid
 from gradsym.render.document import Cell, Equations, Expr, Label, Para
 from gradsym.render.messages import Catalogue
 from gradsym.sympy_text import sympy_text
