@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gradsym
-from gradsym.indexcalc import Instantiator, IsInteger, Term, binder
+from gradsym.indexcalc import IsInteger, Term
+from gradsym.instantiate import Instantiator, binder
 from gradsym.layers.general import (
     AxisConfig,
     General,

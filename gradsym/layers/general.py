@@ -38,7 +38,6 @@ from gradsym.errors import SpecError
 from gradsym.indexcalc import (
     Context,
     Delta,
-    Instantiator,
     Limit,
     Read,
     Series,
@@ -55,6 +54,7 @@ from gradsym.indexcalc import (
     substitute,
     to_sympy,
 )
+from gradsym.instantiate import Instantiator
 from gradsym.layers.conv import conv_config
 from gradsym.layers.general_check import (
     AxisConfig,

@@ -17,11 +17,7 @@ import numpy as np
 import sympy
 
 from gradsym.derivation import Derivation
-from gradsym.indexcalc import (
-    InstantiationError,
-    Instantiator,
-    binder,
-)
+from gradsym.instantiate import InstantiationError, Instantiator, binder
 from gradsym.layers.conv import conv_config, derive_conv
 from gradsym.layers.deconv import concrete_deconv
 from gradsym.poly import Poly

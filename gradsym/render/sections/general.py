@@ -9,7 +9,7 @@ from typing import Any
 import sympy
 
 from gradsym.derivation import Derivation
-from gradsym.indexcalc import Instantiator, binder
+from gradsym.instantiate import Instantiator, binder
 from gradsym.layers.general import (
     MAX_INSTANCE_ROWS,
     Chain,
