@@ -1,5 +1,13 @@
 """gradsym: derive neural-network gradients symbolically, and prove them.
 
+Data flows one way: ``cli`` (parse options) → ``layers`` (forward pass, Jacobians,
+gradients, proved identities, as data in a :class:`Derivation`) → ``render`` (every
+caption, section and JSON field). The engine — ``layers``, ``calculus``, ``poly``,
+``indexcalc``, ``instantiate``, ``numeric``, ``spec``, ``proofs``, ``derivation`` — never
+imports ``render`` or ``cli``, and no module imports another in a circle
+(``tests/test_architecture.py`` enforces both). See :mod:`gradsym.layers` for where a
+new layer goes and :mod:`gradsym.render` for where its presentation goes.
+
 >>> import gradsym
 >>> d = gradsym.conv(input=(3, 3), kernel=(2, 2))
 >>> d.checks[0].name
