@@ -1,5 +1,13 @@
 """gradsym: derive neural-network gradients symbolically, and prove them.
 
+Data flows one way: ``cli`` (parse options) → ``layers`` (forward pass, Jacobians,
+gradients, proved identities, as data in a :class:`Derivation`) → ``render`` (every
+caption, section and JSON field). The engine — ``layers``, ``calculus``, ``poly``,
+``indexcalc``, ``instantiate``, ``numeric``, ``spec``, ``proofs``, ``derivation`` — never
+imports ``render`` or ``cli``, and no module imports another in a circle
+(``tests/test_architecture.py`` enforces both). See :mod:`gradsym.layers` for where a
+new layer goes and :mod:`gradsym.render` for where its presentation goes.
+
 >>> import gradsym
 >>> d = gradsym.conv(input=(3, 3), kernel=(2, 2))
 >>> d.checks[0].name
@@ -17,8 +25,10 @@ if TYPE_CHECKING:
     from gradsym.derivation import Derivation  # noqa: F401
     from gradsym.layers.batchnorm import batchnorm  # noqa: F401
     from gradsym.layers.chain import chain  # noqa: F401
-    from gradsym.layers.conv import conv  # noqa: F401
-    from gradsym.layers.deconv import deconv  # noqa: F401
+    from gradsym.layers.convolution import (
+        conv,  # noqa: F401
+        deconv,  # noqa: F401
+    )
     from gradsym.layers.expr import expr  # noqa: F401
     from gradsym.layers.linear import linear  # noqa: F401
     from gradsym.layers.matrix import matrix  # noqa: F401
@@ -30,8 +40,8 @@ if TYPE_CHECKING:
 # Public name → module that defines it (one module per command, imported on first use).
 _LAZY = {
     "Derivation": "gradsym.derivation",
-    "conv": "gradsym.layers.conv",
-    "deconv": "gradsym.layers.deconv",
+    "conv": "gradsym.layers.convolution",
+    "deconv": "gradsym.layers.convolution",
     "sizes": "gradsym.layers.sizes",
     "from_dict": "gradsym.reader",
     "linear": "gradsym.layers.linear",

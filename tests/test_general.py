@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gradsym
-from gradsym.indexcalc import Instantiator, IsInteger, Term, binder
+from gradsym.indexcalc import IsInteger, Term
+from gradsym.instantiate import Instantiator, binder
 from gradsym.layers.general import (
     AxisConfig,
     General,
@@ -30,7 +31,10 @@ from gradsym.layers.general import (
     general_deconv,
 )
 from gradsym.poly import evaluate
-from gradsym.render.document import Equations, Para, build_document
+from gradsym.render.document import Equations, Para
+from gradsym.render.layout import build_document
+from gradsym.render.messages import Catalogue
+from gradsym.render.sections.general import say
 from gradsym.render.text import CellFormatter
 
 CONV_CHECKS = ["grad_input_equals_full_conv_rot180_kernel", "grad_kernel_equals_conv_input_upstream",
@@ -272,15 +276,17 @@ def test_seed003_numbers_from_the_general_forward_passes(gens):
 
 
 def test_every_step_is_justified(conv1, deconv1):
+    english = Catalogue("en")
     for d in (conv1, deconv1):
         gen = d.extra["general"]
         for chain in gen.chains():
             for step in chain.steps:
-                assert step.text, (chain.name, step.rule)
-    eliminate = conv1.extra["general"].grads[0].steps[-1]
-    assert "keeps only a = (-i·s + j + p)/d" in eliminate.text and "∈ {0, …, k - 1}" in eliminate.text
-    dropped = deconv1.extra["general"].grads[0].steps[2]  # i = j: 0 ≤ j ≤ n − 1 always holds
-    assert "keeps only i = j" in dropped.text and "always true here" in dropped.text
+                assert say(english, step.message), (chain.name, step.rule)
+    eliminate = say(english, conv1.extra["general"].grads[0].steps[-1].message)
+    assert "keeps only a = (-i·s + j + p)/d" in eliminate and "∈ {0, …, k - 1}" in eliminate
+    # i = j: 0 ≤ j ≤ n − 1 always holds
+    dropped = say(english, deconv1.extra["general"].grads[0].steps[2].message)
+    assert "keeps only i = j" in dropped and "always true here" in dropped
 
 
 def test_document_sections_and_renderers(conv2):

@@ -20,14 +20,11 @@ from gradsym.indexcalc import (
     Context,
     Delta,
     IndexCalcError,
-    InstantiationError,
-    Instantiator,
     IsInteger,
     Limit,
     Read,
     Term,
     absorb_padding,
-    binder,
     canonical,
     differentiate,
     eliminate,
@@ -41,6 +38,7 @@ from gradsym.indexcalc import (
     simplify_conds,
     to_sympy,
 )
+from gradsym.instantiate import InstantiationError, Instantiator, binder
 
 i, a, j, c, v = sympy.symbols("i a j c v", integer=True)
 n, k, s, d, o = sympy.symbols("n k s d o", integer=True, positive=True)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gradsym.cli import app
+from gradsym.cli.app import app
 from gradsym.cli.common import (
     Emit,
     Format,
@@ -69,7 +69,7 @@ def conv(
 
     Example: gradsym conv --input 3x3 --kernel 2x2 --x arange --k 1,2,3,4
     """
-    from gradsym.layers.conv import conv as derive
+    from gradsym.layers.convolution import conv as derive
 
     emit = Emit(format, output, show, full, plot, lang)
     d = derive(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from gradsym.cli import app
+from gradsym.cli.app import app
 from gradsym.cli.common import (
     Emit,
     Format,
@@ -86,7 +86,7 @@ def deconv(
 
     Example: gradsym deconv --input 3x3 --kernel 2x2 --x arange --k 1,2,3,4
     """
-    from gradsym.layers.deconv import deconv as derive
+    from gradsym.layers.convolution import deconv as derive
 
     emit = Emit(format, output, show, full, plot, lang)
     d = derive(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from gradsym.cli import app
+from gradsym.cli.app import app
 from gradsym.cli.common import (
     Emit,
     Format,

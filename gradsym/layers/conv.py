@@ -537,63 +537,6 @@ def _array(polys: list[Poly], shape: tuple[int, ...]) -> np.ndarray:
     return arr.reshape(shape)
 
 
-# ---------------------------------------------------------------------------
-# The public function
-
-
-def conv(
-    input: Any = None,
-    kernel: Any = None,
-    *,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    groups: int = 1,
-    in_channels: int | None = None,
-    out_channels: int | None = None,
-    batch: int | None = None,
-    bias: bool = False,
-    x: Any = None,
-    k: Any = None,
-    b: Any = None,
-    g: Any = None,
-    seed: int | None = None,
-    convention: str = "torch",
-    max_terms: int | None = None,
-    general: bool = False,
-    dims: int = 2,
-) -> Derivation:
-    """Derive an N-D convolution (cross-correlation, PyTorch semantics) and prove its gradients.
-
-    ``general=True`` proves it for every size instead (symbolic n, k, s, d, p; ``dims``
-    axes; see :mod:`gradsym.layers.general`).
-
-    >>> d = conv(input=(3, 3), kernel=(2, 2), x="arange", k=[[1, 2], [3, 4]])
-    >>> d.numeric.forward.tolist()
-    [[37, 47], [67, 77]]
-    """
-    if general:
-        from gradsym.layers.general import general_conv
-
-        return general_conv(input, kernel, dims=dims, stride=stride, padding=padding, dilation=dilation,
-                            bias=bias, unused={"--groups": groups != 1, "--in-channels": in_channels,
-                                               "--out-channels": out_channels, "--batch": batch,
-                                               "--x": x, "--k": k, "--b": b, "--g": g,
-                                               "--convention": convention != "torch"})
-    require(input, "--input", "3x3")
-    require(kernel, "--kernel", "2x2")
-    cfg = conv_config(
-        input, kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
-        in_channels=in_channels, out_channels=out_channels, batch=batch,
-        bias=bias or b is not None, convention=convention, max_terms=max_terms,
-    )
-    if cfg.convention != "torch":  # layouts and padding words of TensorFlow / JAX
-        from gradsym.conventions import derive_conv_convention
-
-        return derive_conv_convention(cfg).with_values(seed=seed, x=x, k=k, b=b, g=g)
-    return derive_conv(cfg).with_values(seed=seed, x=x, k=k, b=b, g=g)
-
-
 def require(value: Any, option: str, example: str) -> None:
     """A SpecError when a required option is missing."""
     if value is None:

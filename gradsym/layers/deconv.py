@@ -22,15 +22,6 @@ from typing import Any
 import numpy as np
 
 from gradsym import grids, progress
-from gradsym.conventions import (
-    NO_LIMIT,
-    Working,
-    derive_in_layout,
-    display_name,
-    layout_for,
-    resolve_transposed,
-    with_framework,
-)
 from gradsym.derivation import Derivation
 from gradsym.layers.conv import (
     ConvConfig,
@@ -40,6 +31,15 @@ from gradsym.layers.conv import (
     require,
     setup_lines,
     tap_index,
+)
+from gradsym.layers.conventions import (
+    NO_LIMIT,
+    Working,
+    derive_in_layout,
+    display_name,
+    layout_for,
+    resolve_transposed,
+    with_framework,
 )
 from gradsym.poly import Poly
 from gradsym.proofs import Check, compare
@@ -280,7 +280,7 @@ def derive_deconv(cfg: ConvConfig, framework: dict[str, Any] | None = None) -> D
     """Forward, Jacobians, VJPs and the proofs of a transposed convolution (in ``cfg.convention``).
 
     ``framework`` carries the framework's own options (JAX's padding of the dilated input,
-    TensorFlow's output size) as :func:`~gradsym.conventions.resolve_transposed` found them.
+    TensorFlow's output size) as :func:`~gradsym.layers.conventions.resolve_transposed` found them.
     """
     layout = layout_for(cfg.convention, cfg.ndim, channels=cfg.channels, transposed=True)
     if framework:
@@ -301,12 +301,12 @@ def _title(cfg: ConvConfig) -> tuple[str, dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------
-# The public function
+# A concrete transposed convolution from its options
 
 
-def deconv(
-    input: Any = None,
-    kernel: Any = None,
+def concrete_deconv(
+    input: Any,
+    kernel: Any,
     *,
     stride: Any = 1,
     padding: Any = None,
@@ -318,38 +318,10 @@ def deconv(
     bias: bool = False,
     output_padding: Any = None,
     output_size: Any = None,
-    x: Any = None,
-    k: Any = None,
-    b: Any = None,
-    g: Any = None,
-    seed: int | None = None,
     convention: str = "torch",
     max_terms: int | None = None,
-    general: bool = False,
-    dims: int = 2,
 ) -> Derivation:
-    """Derive an N-D transposed convolution (PyTorch semantics) and prove it, and its gradients.
-
-    ``general=True`` proves it for every size instead (symbolic n, k, s, d, p, q; ``dims``
-    axes; see :mod:`gradsym.layers.general`).
-
-    ``padding`` defaults to 0 (PyTorch) or ``valid`` (TensorFlow, JAX); ``output_size``
-    chooses ``output_padding`` as PyTorch's ``ConvTranspose(x, output_size=…)`` does, or
-    the output shape of TensorFlow's ``conv2d_transpose``.
-
-    >>> d = deconv(input=(3, 3), kernel=(2, 2), x="arange", k=[[1, 2], [3, 4]])
-    >>> d.numeric.forward.tolist()[1]
-    [7, 23, 33, 24]
-    """
-    if general:
-        from gradsym.layers.general import general_deconv
-
-        return general_deconv(
-            input, kernel, dims=dims, stride=stride, padding=0 if padding is None else padding,
-            dilation=dilation, output_padding=0 if output_padding is None else output_padding, bias=bias,
-            unused={"--groups": groups != 1, "--in-channels": in_channels, "--out-channels": out_channels,
-                    "--batch": batch, "--output-size": output_size, "--x": x, "--k": k, "--b": b, "--g": g,
-                    "--convention": convention != "torch"})
+    """The transposed convolution at these sizes, without values (see :func:`gradsym.deconv`)."""
     require(input, "--input", "3x3")
     require(kernel, "--kernel", "2x2")
     options = resolve_transposed(
@@ -359,8 +331,7 @@ def deconv(
     cfg = conv_config(
         input, kernel, stride=stride, padding=options.padding, dilation=dilation, groups=groups,
         in_channels=in_channels, out_channels=out_channels, batch=batch,
-        bias=bias or b is not None, transposed=True, output_padding=options.output_padding,
+        bias=bias, transposed=True, output_padding=options.output_padding,
         convention=convention, max_terms=max_terms,
     )
-    d = derive_deconv(with_framework(cfg, options), options.framework)
-    return d.with_values(seed=seed, x=x, k=k, b=b, g=g)
+    return derive_deconv(with_framework(cfg, options), options.framework)

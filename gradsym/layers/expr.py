@@ -32,7 +32,15 @@ from gradsym import progress
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation, LazyMapping
 from gradsym.errors import ExpressionError, SizeError, SpecError
-from gradsym.exprparse import BinOp, Call, Name, Neg, Node, Num, Transpose, names_in, parse, to_text
+from gradsym.exprparse import BinOp, Call, Neg, Node, Transpose, names_in, parse
+from gradsym.layers.arrays import (
+    EXPR_FUNCTIONS,
+    ArrayEvaluator,
+    infer,
+    obj,
+    polynomial_degree,
+    shape_text,
+)
 from gradsym.numeric import difference_jacobian
 from gradsym.poly import VarTable
 from gradsym.proofs import Check
@@ -48,32 +56,6 @@ MAX_DECLARED_ELEMENTS = 100_000
 RTOL = 1e-12
 """Relative tolerance of the numeric check where the map is not rational."""
 
-EXPR_FUNCTIONS: dict[str, tuple[int, int]] = {
-    # name: (fewest, most arguments)
-    "sum": (1, 2),
-    "mean": (1, 2),
-    "exp": (1, 1),
-    "log": (1, 1),
-    "sqrt": (1, 1),
-    "abs": (1, 1),
-    "sin": (1, 1),
-    "cos": (1, 1),
-    "tanh": (1, 1),
-    "sigmoid": (1, 1),
-    "relu": (1, 1),
-    "softmax": (1, 2),
-    "logsumexp": (1, 2),
-    "max": (1, 2),
-    "min": (1, 2),
-    "maximum": (2, 2),
-    "minimum": (2, 2),
-    "dot": (2, 2),
-    "norm": (1, 1),
-}
-"""The functions an ``expr`` expression may call (NumPy meanings; see the README)."""
-
-ELEMENTWISE = ("exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu")
-_AXIS_FUNCTIONS = ("sum", "mean", "softmax", "logsumexp", "max", "min")
 _NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
@@ -120,10 +102,6 @@ def reserved_by_sympy(name: str) -> bool:
     """True for names SymPy gives a meaning of its own (``E``, ``I``, ``N``, ``beta``, ``det``)."""
     return name in RESERVED or name in _sympy_namespace()
 
-
-def shape_text(shape: Sequence[int]) -> str:
-    """``3x2``; ``scalar`` for ``()``."""
-    return "x".join(map(str, shape)) if shape else "scalar"
 
 
 def declare(
@@ -738,310 +716,6 @@ def _object_array(rows: Any) -> np.ndarray:
     return arr
 
 
-def obj(x: Any) -> np.ndarray:
-    """``x`` as an object array (a 0-d array for a scalar)."""
-    if isinstance(x, np.ndarray):
-        return x if x.dtype == object else x.astype(object)
-    out = np.empty((), dtype=object)
-    out[()] = x
-    return out
-
-
-# ---------------------------------------------------------------------------
-# NumPy semantics: shapes (static, for early errors and the work estimate) and evaluation
-
-
-def axis_literal(node: Node) -> int | None:
-    """The integer a node spells (``0``, ``-1``), or None."""
-    if isinstance(node, Num) and not node.is_decimal and node.value.denominator == 1:
-        return int(node.value)
-    if isinstance(node, Neg) and isinstance(node.operand, Num):
-        inner = axis_literal(node.operand)
-        return None if inner is None else -inner
-    return None
-
-
-def _normalize_axis(axis: int, ndim: int, node: Call) -> int:
-    if ndim == 0:
-        raise ExpressionError(
-            f"cannot evaluate {to_text(node)!r}: {node.func} of a scalar has no axis; "
-            f"drop the axis argument"
-        )
-    if not -ndim <= axis < ndim:
-        hint = ""
-        if node.func in ("max", "min"):
-            hint = (f"; the second argument of {node.func} is an axis — for the element-wise "
-                    f"{node.func}imum use {node.func}imum(x, y)")
-        raise ExpressionError(
-            f"cannot evaluate {to_text(node)!r}: axis {axis} is out of range for a "
-            f"{ndim}-D array (use 0 … {ndim - 1}, or -1 for the last){hint}"
-        )
-    return axis % ndim
-
-
-def _call_axis(node: Call, ndim: int) -> int | None:
-    if len(node.args) < 2:
-        return None
-    axis = axis_literal(node.args[1])
-    if axis is None:
-        hint = ""
-        if node.func in ("max", "min"):
-            hint = f"; for the element-wise {node.func}imum of two arrays use {node.func}imum(x, y)"
-        raise ExpressionError(
-            f"the second argument of {node.func} is an axis and must be a whole number such as "
-            f"0 or -1, got {to_text(node.args[1])!r}{hint}"
-        )
-    return _normalize_axis(axis, ndim, node)
-
-
-def check_arity(node: Call, table: Mapping[str, tuple[int, int]]) -> None:
-    low, high = table[node.func]
-    n = len(node.args)
-    if not low <= n <= high:
-        want = f"{low}" if low == high else f"{low} or {high}"
-        raise ExpressionError(
-            f"{node.func} takes {want} argument{'s' if high > 1 else ''}, got {n} "
-            f"(in {to_text(node)!r})"
-        )
-
-
-@dataclass(frozen=True)
-class Info:
-    """Static facts about a sub-expression: NumPy shape and an estimate of element size."""
-
-    shape: tuple[int, ...]
-    size: float
-
-
-def infer(node: Node, shapes: Mapping[str, tuple[int, ...]]) -> Info:
-    """Shape of ``node`` under NumPy's rules (ExpressionError naming the culprit otherwise)."""
-    if isinstance(node, Num):
-        return Info((), 1)
-    if isinstance(node, Name):
-        return Info(shapes[node.id], 1)
-    if isinstance(node, Neg):
-        inner = infer(node.operand, shapes)
-        return Info(inner.shape, inner.size + 1)
-    if isinstance(node, Transpose):
-        inner = infer(node.operand, shapes)
-        return Info(inner.shape[::-1], inner.size)
-    if isinstance(node, BinOp):
-        left, right = infer(node.left, shapes), infer(node.right, shapes)
-        if node.op == "@":
-            shape = _matmul_shape(node, left.shape, right.shape)
-            k = left.shape[-1]
-            return Info(shape, k * (left.size + right.size))
-        shape = _broadcast(node, left.shape, right.shape)
-        return Info(shape, left.size + right.size + 1)
-    if isinstance(node, Call):
-        check_arity(node, EXPR_FUNCTIONS)
-        args = [infer(a, shapes) for a in node.args[:1]]
-        x = args[0]
-        if node.func in ELEMENTWISE:
-            return Info(x.shape, x.size + 1)
-        if node.func in ("maximum", "minimum"):
-            y = infer(node.args[1], shapes)
-            return Info(_broadcast(node, x.shape, y.shape), x.size + y.size + 1)
-        if node.func == "dot":
-            y = infer(node.args[1], shapes)
-            try:
-                shape = np.dot(np.zeros(x.shape), np.zeros(y.shape)).shape
-            except ValueError:
-                raise ExpressionError(
-                    f"cannot evaluate {to_text(node)!r}: dot of shapes {shape_text(x.shape)} and "
-                    f"{shape_text(y.shape)} does not fit (NumPy rules)"
-                ) from None
-            k = x.shape[-1] if x.shape and y.shape else 1
-            return Info(tuple(shape), k * (x.size + y.size))
-        if node.func == "norm":
-            return Info((), math.prod(x.shape) * (x.size + 1))
-        axis = _call_axis(node, len(x.shape))
-        count = math.prod(x.shape) if axis is None else x.shape[axis]
-        if node.func == "softmax":
-            if axis is None and x.shape:
-                axis = len(x.shape) - 1
-                count = x.shape[axis]
-            return Info(x.shape, (count + 1) * (x.size + 1))
-        reduced = () if axis is None else x.shape[:axis] + x.shape[axis + 1 :]
-        return Info(reduced, count * (x.size + 1))
-    raise ExpressionError(f"cannot evaluate {to_text(node)!r}")  # pragma: no cover
-
-
-def _broadcast(node: Node, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
-    try:
-        return tuple(np.broadcast_shapes(a, b))
-    except ValueError:
-        raise ExpressionError(
-            f"cannot evaluate {to_text(node)!r}: shapes {shape_text(a)} and {shape_text(b)} do "
-            f"not broadcast (NumPy rules: sizes must match or be 1, from the last axis)"
-        ) from None
-
-
-def _matmul_shape(node: Node, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
-    if not a or not b:
-        raise ExpressionError(
-            f"cannot evaluate {to_text(node)!r}: @ needs arrays, not scalars; use * to scale"
-        )
-    try:
-        return tuple(np.matmul(np.zeros(a), np.zeros(b)).shape)
-    except ValueError:
-        raise ExpressionError(
-            f"cannot evaluate {to_text(node)!r}: matrix product of shapes {shape_text(a)} and "
-            f"{shape_text(b)}: the last axis of the left ({a[-1]}) must equal the "
-            f"{'first' if len(b) == 1 else 'second-to-last'} axis of the right "
-            f"({b[0] if len(b) == 1 else b[-2]})"
-        ) from None
-
-
-def polynomial_degree(node: Node) -> int | None:
-    """An upper bound on the degree of a NumPy-semantics expression in its variables, or None
-    when it is not a polynomial (exp, log, max, division by a variable, …)."""
-    if isinstance(node, Num):
-        return 0
-    if isinstance(node, Name):
-        return 1
-    if isinstance(node, Neg | Transpose):
-        return polynomial_degree(node.operand)
-    if isinstance(node, BinOp):
-        left, right = polynomial_degree(node.left), polynomial_degree(node.right)
-        if left is None or right is None:
-            return None
-        if node.op in ("+", "-"):
-            return max(left, right)
-        if node.op in ("*", "@"):
-            return left + right
-        if node.op == "/":
-            return left if right == 0 else None
-        k = axis_literal(node.right)
-        if right == 0 and left == 0:
-            return 0
-        return left * k if k is not None and 0 <= k <= 64 else None
-    assert isinstance(node, Call)
-    degrees = [polynomial_degree(a) for a in node.args[:2 if node.func == "dot" else 1]]
-    if node.func not in ("sum", "mean", "dot") or any(d is None for d in degrees):
-        return None
-    return sum(d for d in degrees if d is not None)
-
-
-class TreeEvaluator:
-    """Walk a parsed expression tree on object arrays; the shared skeleton of the evaluators.
-
-    Numbers, names, negation, transposition, ``+``, ``-`` and ``/`` mean the same everywhere;
-    subclasses give the rest (``*``, ``@``, ``**`` in :meth:`_binop`, calls in :meth:`_call`),
-    which is where element-wise and matrix semantics differ.
-    ``scalars`` supplies numbers and scalar functions: :class:`SympyScalars` for the symbolic
-    path, :class:`DualScalars` for the independent numeric one; ``functions`` names the scalar
-    functions applied element by element.
-    """
-
-    def __init__(self, scalars: Any, functions: Iterable[str]) -> None:
-        self.s = scalars
-        self._elementwise = {name: np.frompyfunc(getattr(scalars, name), 1, 1) for name in functions}
-
-    def run(self, node: Node, env: Mapping[str, np.ndarray]) -> np.ndarray:
-        return obj(self._eval(node, env))
-
-    def _eval(self, node: Node, env: Mapping[str, np.ndarray]) -> np.ndarray:
-        if isinstance(node, Num):
-            return obj(self.s.number(node.value))
-        if isinstance(node, Name):
-            return env[node.id]
-        if isinstance(node, Neg):
-            return obj(-self._eval(node.operand, env))
-        if isinstance(node, Transpose):
-            return self._eval(node.operand, env).T
-        if isinstance(node, BinOp):
-            left, right = self._eval(node.left, env), self._eval(node.right, env)
-            if node.op == "+":
-                return obj(left + right)
-            if node.op == "-":
-                return obj(left - right)
-            if node.op == "/":
-                return obj(left / right)
-            return self._binop(node, left, right)
-        assert isinstance(node, Call)
-        return self._call(node, self._eval(node.args[0], env), env)
-
-    def _binop(self, node: BinOp, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        """``*``, ``@`` and ``**`` of evaluated operands."""
-        raise NotImplementedError
-
-    def _call(self, node: Call, x: np.ndarray, env: Mapping[str, np.ndarray]) -> np.ndarray:
-        """A function call whose first argument evaluated to ``x``."""
-        raise NotImplementedError
-
-
-class ArrayEvaluator(TreeEvaluator):
-    """Evaluate a parsed expression on object arrays with NumPy's rules (``*`` element-wise)."""
-
-    def __init__(self, scalars: Any) -> None:
-        super().__init__(scalars, ELEMENTWISE)
-
-    def _binop(self, node: BinOp, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        if node.op == "@":
-            return obj(np.matmul(left, right))
-        if node.op == "*":
-            return obj(left * right)
-        return obj(np.power(left, right))
-
-    def _call(self, node: Call, x: np.ndarray, env: Mapping[str, np.ndarray]) -> np.ndarray:
-        s = self.s
-        func = node.func
-        if func in ELEMENTWISE:
-            return obj(self._elementwise[func](x))
-        if func in ("maximum", "minimum"):
-            y = self._eval(node.args[1], env)
-            pick = s.max if func == "maximum" else s.min
-            a, b = np.broadcast_arrays(x, y)
-            out = np.empty(a.shape, dtype=object)
-            for index in np.ndindex(*a.shape):
-                out[index] = pick([a[index], b[index]])
-            return out
-        if func == "dot":
-            return obj(np.dot(x, self._eval(node.args[1], env)))
-        if func == "norm":
-            return obj(s.sqrt(_total(x * x)))
-        axis = _call_axis(node, x.ndim)
-        if func == "sum":
-            return obj(_total(x) if axis is None else np.sum(x, axis=axis))
-        if func == "mean":
-            count = x.size if axis is None else x.shape[axis]
-            total = _total(x) if axis is None else np.sum(x, axis=axis)
-            return obj(total * s.number(Fraction(1, count)))
-        if func in ("max", "min"):
-            pick = s.max if func == "max" else s.min
-            return reduce_along(x, axis, pick)
-        if func == "logsumexp":
-            e = self._elementwise["exp"](x)
-            return obj(self._elementwise["log"](obj(_total(e) if axis is None
-                                                    else np.sum(e, axis=axis))))
-        # softmax: along the last axis unless told otherwise
-        e = obj(self._elementwise["exp"](x))
-        if x.ndim == 0:
-            return obj(e / e)
-        axis = x.ndim - 1 if axis is None else axis
-        return obj(e / np.sum(e, axis=axis, keepdims=True))
-
-
-def _total(x: np.ndarray) -> Any:
-    """The sum of all elements, added left to right (no NumPy reduction over object dtype)."""
-    flat = list(obj(x).reshape(-1))
-    total = flat[0]
-    for item in flat[1:]:
-        total = total + item
-    return total
-
-
-def reduce_along(x: np.ndarray, axis: int | None, pick: Callable[[list[Any]], Any]) -> np.ndarray:
-    """Apply ``pick`` (a function of a list) over all elements, or along one axis."""
-    if axis is None:
-        return obj(pick(list(x.reshape(-1))))
-    moved = np.moveaxis(x, axis, -1)
-    out = np.empty(moved.shape[:-1], dtype=object)
-    for index in np.ndindex(*out.shape):
-        out[index] = pick(list(moved[index]))
-    return out
-
 
 # ---------------------------------------------------------------------------
 # Exact values of SymPy elements at numbers
@@ -1448,75 +1122,7 @@ def tree_size(outputs: np.ndarray) -> int:
 
 
 # ---------------------------------------------------------------------------
-# Document sections and JSON (built when a renderer asks)
-
-
-def expr_sections(d: ExpressionDerivation, t: Any, full: bool) -> list[tuple[str, Any, list[Any]]]:
-    """The gradient section of an ``expr`` document, in the renderer's language."""
-    from gradsym.render.document import Equations, Expr, Label, Para
-
-    if not d.scalar:
-        return []
-    blocks: list[Any] = []
-    ev = d.numeric
-    for name, arr in d.gradient_elems.items():
-        tensor = d.symbols[name]
-        blocks.append(Para(t("expr.grad_intro", name=name, shape=shape_text(arr.shape))))
-        rows: list[Any] = [
-            (Label(tensor.letter, tuple(i + 1 for i in index), prefix="∂f/∂"), Expr(arr[index]))
-            for index in np.ndindex(*arr.shape)
-        ]
-        blocks.append(Equations(rows))
-        if ev is not None:
-            blocks.extend(value_grids(f"∂f/∂{name} ({t('numeric.values')})",
-                                      ev.gradient_values[name], ev.decimal, t, full))
-    return [("grad", ("section.expr_grad", {}), blocks)]
-
-
-def value_grids(title: str, arr: np.ndarray, decimal: bool, t: Any, full: bool) -> list[Any]:
-    """Grids of exact values (irrational ones print like expressions), and of decimal
-    approximations when any value is irrational."""
-    from gradsym.render.document import Expr, Num, Text, grids_of
-
-    def exact(v: Any, _i: Any) -> Any:
-        return Num(v, decimal) if isinstance(v, int | Fraction) else Expr(v)
-
-    grids = grids_of(title, arr, exact, full, t)
-    if any(not isinstance(v, int | Fraction) for v in arr.reshape(-1)):
-        grids += grids_of(f"{title} ≈", arr, lambda v, _i: Text(f"{to_float(v):.6g}"), full, t)
-    return grids
-
-
-def expr_json(d: Derivation) -> dict[str, Any]:
-    """``shapes``, ``gradients`` (per ``--wrt`` name) and the symbols' assumptions."""
-    from gradsym.numeric import json_number
-    from gradsym.render.json import expr_text, nested
-
-    assert isinstance(d, ExpressionDerivation)
-    ev = d.numeric
-    gradients: dict[str, Any] = {}
-    for name, arr in d.gradient_elems.items():
-        entry: dict[str, Any] = {"expression": nested(arr, lambda e: expr_text(d, e))}
-        if ev is not None:
-            entry["numeric"] = nested(ev.gradient_values[name],
-                                      lambda v: json_number(v, ev.decimal))
-        gradients[name] = entry
-    notes = [] if d.scalar else [
-        f"the expression is {shape_text(d.forward_elems.shape)}, not a scalar: there is no "
-        f"gradient, only the Jacobian; wrap it in sum(...) or mean(...) for a gradient"
-    ]
-    return {
-        "shapes": {n: list(x.shape) for n, x in d.declared.items() if x.shape},
-        "gradients": gradients,
-        **({"notes": notes} if notes else {}),
-        "assumptions": {name: {"real": True} for name in d.table.names},
-        **renamed_json(d.declared),
-    }
-
-
-def renamed_json(declared: Mapping[str, Declared]) -> dict[str, Any]:
-    renamed = {n: x.bare for n, x in declared.items() if x.renamed}
-    return {"renamed": renamed} if renamed else {}
+# Set-up lines (catalogue keys and parameters)
 
 
 def common_setup(
@@ -1632,8 +1238,6 @@ def expr(
         "title": ("title.expr", {}),
         "setup": setup,
         "output_letter": "f",
-        "sections": lambda t, full: expr_sections(d, t, full),
-        "json": expr_json,
     })
     return d.with_values_at(given, seed=seed)
 

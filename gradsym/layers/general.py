@@ -25,8 +25,7 @@ True
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,15 +38,12 @@ from gradsym.errors import SpecError
 from gradsym.indexcalc import (
     Context,
     Delta,
-    InstantiationError,
-    Instantiator,
     Limit,
     Read,
     Series,
     Solved,
     Term,
     absorb_padding,
-    binder,
     differentiate,
     eliminate,
     multiply,
@@ -58,23 +54,28 @@ from gradsym.indexcalc import (
     substitute,
     to_sympy,
 )
-from gradsym.poly import Poly, VarTable
+from gradsym.instantiate import Instantiator
+from gradsym.layers.conv import conv_config
+from gradsym.layers.general_check import (
+    AxisConfig,
+    _grid_ranges,
+    compare_with_concrete,
+    concrete,
+    grid,
+    size_formula_mismatch,
+)
+from gradsym.poly import VarTable
 from gradsym.proofs import Check
-from gradsym.render.document import Cell, Equations, Expr, Label, Para
-from gradsym.render.messages import Catalogue
-from gradsym.render.sympy_text import sympy_text
+from gradsym.render.messages import (
+    Catalogue,  # check statements in English (see tests/test_architecture.py)
+)
 from gradsym.spec import parse_padding, parse_per_dim, parse_shape
+from gradsym.sympy_text import sympy_text
 
 DIMS = (1, 2, 3)
 MAX_INSTANCE_ROWS = 24
 _T = Catalogue("en")
 
-# The grid of the cross-check, per axis (every valid combination in 1-D; a fixed
-# sample of per-axis combinations in 2-D and 3-D, since axes are independent maps).
-CONV_GRID = {"n": range(1, 6), "k": range(1, 4), "s": range(1, 4), "d": range(1, 3), "p": range(0, 3)}
-DECONV_GRID = {"n": range(1, 5), "k": range(1, 4), "s": range(1, 4), "d": range(1, 3), "p": range(0, 3),
-               "q": range(0, 3)}
-SAMPLES = {2: 24, 3: 6}
 
 
 # -- symbols -----------------------------------------------------------------------------
@@ -146,18 +147,10 @@ class Step:
     """
 
     rule: str
-    message: Any  # a message (see :func:`say`), resolved in the document's language
+    message: Any  # a message (see :class:`Joined`), resolved in the document's language
     display: Any
     series: Series | None = None
     instantiator: Instantiator | None = field(default=None, repr=False)
-
-    @property
-    def text(self) -> str:
-        """The justification in English."""
-        return say(_T, self.message)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "justification": self.text, "expression": sympy_text(self.display)}
 
 
 @dataclass
@@ -175,7 +168,7 @@ class Chain:
     ctx: Context
     free: tuple[Any, ...]
     target: str
-    intro: Any = ""  # a message (see :func:`say`)
+    intro: Any = ""  # a message (see :class:`Joined`)
 
     @property
     def last(self) -> Series:
@@ -189,7 +182,7 @@ class Identity:
     the same normal form as ``closed`` (the differentiated closed form)."""
 
     check: str
-    statement: Any  # a message (see :func:`say`)
+    statement: Any  # a catalogue key and its parameters
     chain: Chain
     closed: Chain
     holds: bool = False
@@ -221,9 +214,10 @@ class General:
 
 
 # -- messages ---------------------------------------------------------------------------
-# The prose is kept as messages and resolved in the document's language: a message is
-# plain text, a ``(catalogue key, params)`` pair whose params may be messages again, or
-# a :class:`Joined` list. (Setup and check lines, which the document resolves itself,
+# The prose is kept as messages and resolved in the document's language (by
+# :func:`gradsym.render.sections.general.say`): a message is plain text, a
+# ``(catalogue key, params)`` pair whose params may be messages again, or a
+# :class:`Joined` list. (Setup and check lines, which the document resolves itself,
 # are flat ``(key, params)`` pairs.)
 
 
@@ -233,20 +227,6 @@ class Joined:
 
     sep: Any
     parts: tuple[Any, ...]
-
-
-def say(t: Catalogue, message: Any) -> str:
-    """A message in the language of ``t``.
-
-    >>> say(Catalogue("zh"), Joined(("general.and", {}), ("a", "b")))
-    'a 且 b'
-    """
-    if isinstance(message, str):
-        return message
-    if isinstance(message, Joined):
-        return say(t, message.sep).join(say(t, part) for part in message.parts)
-    key, params = message
-    return t(key, **{k: say(t, v) if isinstance(v, (tuple, Joined)) else v for k, v in params.items()})
 
 
 def _step(rule: str, series: Series | None, ctx: Context, display: Any = None, **params: Any) -> Step:
@@ -655,166 +635,6 @@ def _finish(gen: General) -> General:
     return gen
 
 
-# -- the cross-check against the concrete engine -----------------------------------------------
-
-
-@dataclass(frozen=True)
-class AxisConfig:
-    """Concrete sizes of one axis."""
-
-    n: int
-    k: int
-    s: int
-    d: int
-    p: int
-    q: int = 0
-
-
-def axis_grid(command: str) -> list[AxisConfig]:
-    """Every valid 1-D configuration of the cross-check grid."""
-    out = []
-    if command == "conv":
-        g = CONV_GRID
-        for n, k, s, d, p in itertools.product(g["n"], g["k"], g["s"], g["d"], g["p"]):
-            if n + 2 * p - d * (k - 1) - 1 >= 0:
-                out.append(AxisConfig(n, k, s, d, p))
-    else:
-        g = DECONV_GRID
-        for n, k, s, d, p, q in itertools.product(g["n"], g["k"], g["s"], g["d"], g["p"], g["q"]):
-            if (q < s or q < d) and s * (n - 1) - 2 * p + d * (k - 1) + q + 1 >= 1:
-                out.append(AxisConfig(n, k, s, d, p, q))
-    return out
-
-
-def grid(command: str, dims: int) -> list[tuple[AxisConfig, ...]]:
-    """The configurations checked: all of the 1-D grid, or a fixed sample of axis tuples."""
-    axis = axis_grid(command)
-    if dims == 1:
-        return [(c,) for c in axis]
-    count = SAMPLES[dims]
-    step = len(axis) // count
-    # different, well-spread configurations on every axis (a fixed stride through the list)
-    return [tuple(axis[(t * step + r * (len(axis) // dims + 7)) % len(axis)] for r in range(dims))
-            for t in range(count)]
-
-
-def _grid_ranges(command: str) -> str:
-    g = CONV_GRID if command == "conv" else DECONV_GRID
-    return ", ".join(f"{name} ∈ {r.start}…{r.stop - 1}" for name, r in g.items())
-
-
-def concrete(command: str, configs: tuple[AxisConfig, ...], bias: bool,
-             padding: Any = None) -> Derivation:
-    """The concrete engine's derivation at these sizes (plain layout)."""
-    opts: dict[str, Any] = {
-        "input": tuple(c.n for c in configs), "kernel": tuple(c.k for c in configs),
-        "stride": tuple(c.s for c in configs), "dilation": tuple(c.d for c in configs),
-        "padding": padding if padding is not None else tuple(c.p for c in configs), "bias": bias,
-    }
-    if command == "conv":
-        from gradsym.layers.conv import conv
-
-        return conv(**opts)
-    from gradsym.layers.deconv import deconv  # type: ignore[import-not-found,unused-ignore]
-
-    return deconv(**opts, output_padding=tuple(c.q for c in configs))
-
-
-TENSOR_ROLES = {"x": "input", "w": "kernel", "g": "upstream", "b": "bias"}
-
-
-def compare_with_concrete(gen: General, configs: tuple[AxisConfig, ...], d: Derivation) -> str | None:
-    """Instantiate every step of every chain at these sizes; None when all agree with ``d``.
-
-    Otherwise a one-line description of the first disagreement.
-    """
-    tensors = {name: (d.symbols[role].first, d.symbols[role].shape)
-               for name, role in TENSOR_ROLES.items() if role in d.symbols}
-    bind = binder(tensors)
-    out_shape = d.forward_elems.shape
-    sizes: dict[Any, int] = {}
-    for ax, c, o in zip(gen.axes, configs, out_shape):
-        sizes.update({ax.n: c.n, ax.k: c.k, ax.s: c.s, ax.d: c.d, ax.p: c.p, ax.q: c.q, ax.o: o})
-    for chain in gen.chains():
-        target = _target(d, chain.target)
-        shape = target.shape if isinstance(target, np.ndarray) else _jac_shape(d, chain.target)
-        for number, step in enumerate(chain.steps, 1):
-            if step.series is None:
-                continue
-            if step.instantiator is None:
-                index_vars = set(chain.free) | set(chain.ctx.ranges)
-                step.instantiator = Instantiator(step.series, index_vars)
-            for point in itertools.product(*(range(n) for n in shape)):
-                free = dict(zip(chain.free, point))
-                try:
-                    got = step.instantiator.poly(sizes, free, bind)
-                except InstantiationError as exc:
-                    return f"{chain.name} step {number} at {_config_text(configs)}: {exc}"
-                want = _target_at(d, chain.target, target, point)
-                if got != want:
-                    return (f"{chain.name} step {number} at {_config_text(configs)}, index {list(point)}: "
-                            f"{d.table.format(got)} ≠ {d.table.format(want)}")
-    return None
-
-
-def _target(d: Derivation, target: str) -> Any:
-    kind, _, role = target.partition(".")
-    if kind == "forward":
-        return d.forward_elems
-    if kind == "grad":
-        return d.grad_elems[role]
-    return d.jacobians[role]
-
-
-def _jac_shape(d: Derivation, target: str) -> tuple[int, ...]:
-    return d.jacobians[target.partition(".")[2]].shape
-
-
-def _target_at(d: Derivation, target: str, arr: Any, point: tuple[int, ...]) -> Poly:
-    if isinstance(arr, np.ndarray):
-        value = arr[point] if point else arr[()]
-        if isinstance(value, Poly):
-            return value
-        constant = Poly()
-        constant.add_term((), int(value))  # a number (0 adds nothing)
-        return constant
-    jac = arr
-    nout = len(jac.out_shape)
-    return jac.entries.get((_flat(point[:nout], jac.out_shape), _flat(point[nout:], jac.wrt_shape)), Poly())
-
-
-def _flat(index: Sequence[int], shape: Sequence[int]) -> int:
-    flat = 0
-    for i, n in zip(index, shape):
-        flat = flat * n + i
-    return flat
-
-
-def _config_text(configs: tuple[AxisConfig, ...]) -> str:
-    def col(attr: str) -> str:
-        return "x".join(str(getattr(c, attr)) for c in configs)
-
-    text = f"n={col('n')} k={col('k')} s={col('s')} d={col('d')} p={col('p')}"
-    return text + (f" q={col('q')}" if any(c.q for c in configs) else "")
-
-
-def size_formula_mismatch(gen: General, configs: tuple[AxisConfig, ...], d: Derivation) -> str | None:
-    """The general output-length formula against the concrete output shape."""
-    from fractions import Fraction
-
-    for ax, c, o in zip(gen.axes, configs, d.forward_elems.shape):
-        formula = gen.sizes[str(ax.o)]
-        symbols = (ax.n, ax.k, ax.s, ax.d, ax.p, ax.q)
-        # exact: Fractions through the lambdified formula (floor of a Fraction is exact)
-        fn = gen.size_functions.get(str(ax.o))
-        if fn is None:
-            fn = gen.size_functions[str(ax.o)] = sympy.lambdify(symbols, formula, "math")
-        value = fn(*(Fraction(v) for v in (c.n, c.k, c.s, c.d, c.p, c.q)))
-        if value != o:
-            return f"{ax.o} = {formula} gives {value} at {_config_text(configs)}, the engine {o}"
-    return None
-
-
 def cross_check(gen: General, extra: Sequence[tuple[tuple[AxisConfig, ...], Derivation]] = ()) -> Check:
     """``general_matches_concrete``: every step, at every grid point, equals the concrete engine."""
     configs = grid(gen.command, gen.dims)
@@ -844,65 +664,6 @@ def cross_check(gen: General, extra: Sequence[tuple[tuple[AxisConfig, ...], Deri
         mismatch,
         {"lines": lines},
     )
-
-
-# -- the document ------------------------------------------------------------------------------
-
-
-def _chain_blocks(chain: Chain, t: Catalogue) -> list[Any]:
-    blocks: list[Any] = []
-    if chain.intro:
-        blocks.append(Para(say(t, chain.intro)))
-    for step in chain.steps:
-        if step.message:
-            blocks.append(Para(say(t, step.message)))
-        blocks.append(Equations([(Expr(chain.lhs), Expr(step.display))]))
-    return blocks
-
-
-class _Sections:
-    """The derivation's own sections, built in the document's language.
-
-    Calling it with a catalogue and ``full`` gives ``(key, title, blocks)`` as
-    ``d.extra["sections"]`` expects; iterating gives them in English.
-    """
-
-    def __init__(self, gen: General, instance: tuple[Any, Derivation] | None) -> None:
-        self.gen = gen
-        self.instance = instance
-
-    def __iter__(self) -> Iterator[tuple[str, Any, list[Any]]]:
-        return iter(self(_T, False))
-
-    def __call__(self, t: Catalogue, full: bool) -> list[tuple[str, Any, list[Any]]]:
-        return _sections(self.gen, self.instance, t)
-
-
-def _sections(gen: General, instance: tuple[Any, Derivation] | None,
-              t: Catalogue) -> list[tuple[str, Any, list[Any]]]:
-    out: list[tuple[str, Any, list[Any]]] = []
-    if len(gen.forward.steps) > 1:  # a single step is the definition, already in the set-up
-        out.append(("forward", ("general.section.forward", {}), _chain_blocks(gen.forward, t)))
-    jac: list[Any] = [Para(t("general.jacobian.intro"))]
-    for chain in gen.jacobians:
-        jac += _chain_blocks(chain, t)
-    out.append(("jacobian", ("general.section.jacobian", {}), jac))
-    grad: list[Any] = []
-    for chain in gen.grads:
-        grad.append(Para(t(f"general.grad.{chain.name}")))
-        grad += _chain_blocks(chain, t)
-    out.append(("grad", ("general.section.grad", {}), grad))
-    proof: list[Any] = []
-    for idt in gen.identities:
-        proof.append(Para(f"{idt.check}: {say(t, idt.statement)}"))
-        proof += _chain_blocks(idt.chain, t)
-        proof.append(Para(t("general.same" if idt.holds else "general.differs",
-                            closed=lhs_text(idt.closed.lhs))))
-    out.append(("proof", ("general.section.proof", {}), proof))
-    if instance:
-        title, d_instance = instance
-        out.append(("instance", say(t, title), _instance_section(gen, d_instance, t)))
-    return out
 
 
 def _setup(gen: General) -> list[Any]:
@@ -935,69 +696,6 @@ def _setup(gen: General) -> list[Any]:
     return lines
 
 
-def _json(gen: General) -> dict[str, Any]:
-    symbols = {"input": "x", "kernel": "w", "upstream": "g"}
-    if gen.bias:
-        symbols["bias"] = "b"
-    assumptions: dict[str, dict[str, bool]] = {}
-    for ax in gen.axes:
-        for sym in (ax.n, ax.k, ax.s, ax.d, ax.p, ax.q, ax.o):
-            assumptions[str(sym)] = {"integer": True, "positive": True} if sym.is_positive else {
-                "integer": True, "nonnegative": True}
-        for sym in (ax.i, ax.a, ax.j, ax.c, ax.v, ax.m):
-            assumptions[str(sym)] = {"integer": True}
-    indexed: set[str] = set()
-    steps: dict[str, list[dict[str, Any]]] = {}
-    for chain in gen.chains():
-        steps[chain.name] = [s.to_json() for s in chain.steps]
-        for s in chain.steps:
-            indexed |= {str(b) for b in s.display.atoms(sympy.IndexedBase)}
-        indexed |= {str(b) for b in sympy.sympify(chain.lhs).atoms(sympy.IndexedBase)}
-    general: dict[str, Any] = {
-        "dims": gen.dims,
-        "sizes": {o: sympy_text(f) for o, f in gen.sizes.items()},
-        "jacobian": {role: sympy_text(e) for role, e in gen.jacobian.items()},
-        "closed_forms": {role: sympy_text(e) for role, e in gen.closed.items()},
-        "lhs": {chain.name: sympy_text(chain.lhs) for chain in gen.chains()},
-        "steps": steps,
-        "identities": {idt.check: idt.holds for idt in gen.identities},
-        "grid": {"ranges": _grid_ranges(gen.command), "configurations": len(grid(gen.command, gen.dims))},
-    }
-    # "indexed": the names that are IndexedBase objects (x[j]) when the strings are read back
-    return {"symbols": symbols, "assumptions": assumptions, "indexed": sorted(indexed), "general": general}
-
-
-def _instance_section(gen: General, d: Derivation, t: Catalogue) -> list[Any]:
-    """The closed forms at the instance sizes, printed as the concrete derivation prints them."""
-    tensors = {name: (d.symbols[role].first, d.symbols[role].shape)
-               for name, role in TENSOR_ROLES.items() if role in d.symbols}
-    bind = binder(tensors)
-    sizes: dict[Any, int] = {}
-    cfg = d.config
-    for r, (ax, o) in enumerate(zip(gen.axes, d.forward_elems.shape)):
-        sizes.update({ax.n: cfg["input"][r], ax.k: cfg["kernel"][r], ax.s: cfg["stride"][r],
-                      ax.d: cfg["dilation"][r], ax.p: cfg["padding"][r][0],
-                      ax.q: (cfg.get("output_padding") or [0] * gen.dims)[r], ax.o: o})
-    blocks: list[Any] = [Para(t("general.instance.intro"))]
-    for chain in [gen.forward, *gen.grads]:
-        series = chain.last
-        inst = Instantiator(series, set(chain.free) | set(chain.ctx.ranges))
-        target = _target(d, chain.target)
-        if chain.name == "forward":
-            letter, prefix = "y", ""
-        else:
-            letter, prefix = d.symbols[chain.name].letter, "∂L/∂"
-        rows: list[tuple[Cell, Cell]] = []
-        points = list(itertools.product(*(range(n) for n in target.shape)))
-        for point in points[:MAX_INSTANCE_ROWS]:
-            poly = inst.poly(sizes, dict(zip(chain.free, point)), bind)
-            rows.append((Label(letter, tuple(i + 1 for i in point), prefix=prefix), Expr(poly)))
-        note = t("summary.more", count=len(points) - MAX_INSTANCE_ROWS) if len(points) > MAX_INSTANCE_ROWS else ""
-        blocks.append(Para(t("general.instance.chain", lhs=lhs_text(chain.lhs), step=len(chain.steps))))
-        blocks.append(Equations(rows, note))
-    return blocks
-
-
 def build(command: str, dims: int, bias: bool, instance: dict[str, Any] | None = None) -> Derivation:
     """The general derivation as a :class:`Derivation` (see :func:`general_conv`)."""
     gen = derive_conv_general(dims, bias) if command == "conv" else derive_deconv_general(dims, bias)
@@ -1014,7 +712,7 @@ def build(command: str, dims: int, bias: bool, instance: dict[str, Any] | None =
         sizes_text = Joined(("general.list", {}), tuple(
             (f"general.size.{k}", {"value": v}) for k, v in instance["text"].items()))
         instance_section = (("general.section.instance", {"sizes": sizes_text}), d_instance)
-    checks = [Check(idt.check, say(_T, idt.statement), idt.holds,
+    checks = [Check(idt.check, _T(idt.statement[0], **idt.statement[1]), idt.holds,
                     None if idt.holds else "the two normal forms differ") for idt in gen.identities]
     checks.append(cross_check(gen, extra_checks))
     forward = np.empty((), dtype=object)
@@ -1031,11 +729,10 @@ def build(command: str, dims: int, bias: bool, instance: dict[str, Any] | None =
         checks=checks,
         extra={
             "general": gen,
+            "instance": instance_section,
             "title": (f"title.general_{command}", {"dims": dims}),
             "setup": _setup(gen),
-            "sections": _Sections(gen, instance_section),
             "output_letter": f"y[{out_index}]",
-            "json": _json(gen),
         },
     )
 
@@ -1081,8 +778,6 @@ def _validate(input: Any, kernel: Any, dims: Any, per_dim: dict[str, Any], paddi
 def _instance(command: str, input: Any, kernel: Any, stride: Any, padding: Any, dilation: Any,
               output_padding: Any, bias: bool) -> dict[str, Any]:
     """Resolve the concrete configuration given with ``--general`` (validated by the engine)."""
-    from gradsym.layers.conv import conv_config
-
     cfg = conv_config(input, kernel, stride=stride, padding=padding, dilation=dilation, bias=bias,
                       transposed=command == "deconv", output_padding=output_padding)
     ops = cfg.output_padding or (0,) * cfg.ndim

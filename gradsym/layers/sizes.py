@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from gradsym.conventions import NO_LIMIT, resolve_transposed, with_framework
 from gradsym.derivation import Derivation
 from gradsym.errors import SpecError
 from gradsym.layers.conv import ConvConfig, conv_config, require, setup_lines
+from gradsym.layers.conventions import NO_LIMIT, resolve_transposed, with_framework
 from gradsym.poly import Poly, VarTable
 from gradsym.proofs import Check
 from gradsym.shapes import (

@@ -13,32 +13,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gradsym.numeric import json_number
-from gradsym.poly import Poly
+from gradsym.render.jsonvalues import expr_text, nested
+from gradsym.render.sections import command_json, command_json_large, command_numeric_json
 
 if TYPE_CHECKING:
     from gradsym.calculus import SparseJacobian
     from gradsym.derivation import Derivation, Evaluation
-
-
-def expr_text(d: Derivation, elem: Any) -> str:
-    """SymPy-syntax text of one engine element."""
-    if type(elem) is Poly:
-        return d.table.format(elem)
-    if hasattr(elem, "free_symbols"):
-        from gradsym.render.sympy_text import sympy_text
-
-        return sympy_text(elem)
-    return d.table.format(elem)
-
-
-def nested(arr: np.ndarray, fn: Any) -> Any:
-    """An object array as nested lists, mapping every element."""
-    if arr.ndim == 0:
-        return fn(arr[()])
-    flat = [fn(e) for e in arr.reshape(-1).tolist()]
-    for n in reversed(arr.shape[1:]):
-        flat = [flat[i : i + n] for i in range(0, len(flat), n)]
-    return flat
 
 
 def _unravel_all(keys: list[tuple[int, int]], jac: SparseJacobian) -> list[tuple[list[int], list[int]]]:
@@ -74,9 +54,7 @@ def to_dict(d: Derivation) -> dict[str, Any]:
         }
     if d.grad_elems:
         doc["grad"] = {role: nested(arr, text) for role, arr in d.grad_elems.items()}
-    extra = d.extra.get("json")
-    if extra is not None:
-        doc.update(extra(d) if callable(extra) else extra)
+    doc.update(command_json(d))
     doc["checks"] = [c.to_dict() for c in d.all_checks()]
     if d.notes:
         from gradsym.render.messages import Catalogue
@@ -84,7 +62,8 @@ def to_dict(d: Derivation) -> dict[str, Any]:
         english = Catalogue("en")
         doc["notes"] = [n if isinstance(n, str) else english(n[0], **n[1]) for n in d.notes]
     if d.numeric is not None:
-        doc["numeric"] = numeric_dict(d, d.numeric)
+        own = command_numeric_json(d)
+        doc["numeric"] = own if own is not None else numeric_dict(d, d.numeric)
     return doc
 
 
@@ -103,7 +82,9 @@ def numeric_dict(d: Derivation, ev: Evaluation) -> dict[str, Any]:
 def to_json(d: Derivation) -> str:
     """The JSON text (two-space indent for small documents, compact for large ones)."""
     doc = to_dict(d)
-    large = sum(len(j.entries) for j in d.jacobians.values()) > 2_000 or math.prod(
-        d.forward_elems.shape
-    ) > 1_000
+    large = command_json_large(d)
+    if large is None:
+        large = sum(len(j.entries) for j in d.jacobians.values()) > 2_000 or math.prod(
+            d.forward_elems.shape
+        ) > 1_000
     return json.dumps(doc, ensure_ascii=False, indent=None if large else 2) + "\n"

@@ -30,7 +30,6 @@ from gradsym.render.document import (
     Para,
     Row,
     Section,
-    build_document,
     group_checks,
 )
 from gradsym.render.latex import (
@@ -40,6 +39,7 @@ from gradsym.render.latex import (
     proof_lines,
     shorten_terms,
 )
+from gradsym.render.layout import build_document
 from gradsym.render.messages import Catalogue
 
 if TYPE_CHECKING:

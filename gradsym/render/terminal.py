@@ -18,8 +18,8 @@ from gradsym.render.document import (
     Num,
     Para,
     Row,
-    build_document,
 )
+from gradsym.render.layout import build_document
 from gradsym.render.text import CellFormatter
 
 if TYPE_CHECKING:

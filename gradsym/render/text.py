@@ -25,8 +25,8 @@ from gradsym.render.document import (
     Para,
     Row,
     Text,
-    build_document,
 )
+from gradsym.render.layout import build_document
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
@@ -63,7 +63,7 @@ class CellFormatter:
                 elem, names=self.names, times="·", power="{base}^{exp}", number=_num
             )
         if hasattr(elem, "free_symbols"):
-            from gradsym.render.sympy_text import sympy_text
+            from gradsym.sympy_text import sympy_text
 
             return _NAME.sub(lambda m: subscript_name(m.group(1), [int(i) for i in m.group(2).split("_")]),
                              sympy_text(elem).replace("**", "^"))

@@ -1,4 +1,8 @@
-"""SymPy-syntax text of SymPy expressions, terms in natural index order (x_2 before x_10)."""
+"""SymPy-syntax text of SymPy expressions, terms in natural index order (x_2 before x_10).
+
+The engine's printer for SymPy expressions (as :meth:`VarTable.format` is for polynomials):
+JSON strings, closed forms and the formulas inside derivation steps use it.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,636 @@
+"""The closed-form algebra of ``matrix``: linear combinations of products of matrix atoms.
+
+Atoms (symbols, transposes, inverses, traces, Hadamard products, …) multiply into terms;
+a :class:`LC` is a sum of terms with exact coefficients. This is the representation the
+reverse-mode matrix differentials of :mod:`gradsym.layers.matrix` build the closed forms
+in, with its printer (:func:`lc_text`) and its expansion into element symbols.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any, Union
+
+import sympy
+
+from gradsym.errors import ExpressionError
+from gradsym.exprparse import BinOp, Call, Name, Neg, Node, Num, Transpose
+from gradsym.layers.expr import (
+    adjugate,
+    permutation_det,
+)
+
+Shape = tuple[int, ...]
+
+
+# ---------------------------------------------------------------------------
+# 3. The closed-form algebra: linear combinations of products of matrix atoms
+
+
+@dataclass(frozen=True)
+class Sym:
+    """A declared name: a matrix, or a scalar (``shape == ()``)."""
+
+    name: str
+    shape: Shape
+
+
+@dataclass(frozen=True)
+class Tr:
+    """Transpose of a name or a parenthesised sum."""
+
+    arg: Atom
+
+    @property
+    def shape(self) -> Shape:
+        return self.arg.shape[::-1]
+
+
+@dataclass(frozen=True)
+class Ident:
+    n: int
+
+    @property
+    def shape(self) -> Shape:
+        return (self.n, self.n)
+
+
+@dataclass(frozen=True)
+class Ones:
+    rows: int
+    cols: int
+
+    @property
+    def shape(self) -> Shape:
+        return (self.rows, self.cols)
+
+
+@dataclass(frozen=True)
+class Inv:
+    arg: Atom
+
+    @property
+    def shape(self) -> Shape:
+        return self.arg.shape
+
+
+@dataclass(frozen=True)
+class MatPow:
+    arg: Atom
+    k: int
+
+    @property
+    def shape(self) -> Shape:
+        return self.arg.shape
+
+
+@dataclass(frozen=True)
+class Had:
+    left: LC
+    right: LC
+
+    @property
+    def shape(self) -> Shape:
+        return self.left.shape
+
+
+@dataclass(frozen=True)
+class ScalarOf:
+    """A scalar function of a matrix or scalar: trace, det, norm (Frobenius), sum; or a
+    scalar function (exp, log, …, sign) of a scalar."""
+
+    func: str
+    arg: LC
+
+    @property
+    def shape(self) -> Shape:
+        return ()
+
+
+@dataclass(frozen=True)
+class Group:
+    """A linear combination used as one factor: printed in parentheses."""
+
+    lc: LC
+
+    @property
+    def shape(self) -> Shape:
+        return self.lc.shape
+
+
+Atom = Union[Sym, Tr, Ident, Ones, Inv, MatPow, Had, ScalarOf, Group]  # noqa: UP007
+
+
+@dataclass(frozen=True)
+class Term:
+    """coef · Π scalarᵉ · (matrix product of ``mats``, left to right)."""
+
+    coef: Fraction
+    scalars: tuple[tuple[Atom, Fraction], ...]
+    mats: tuple[Atom, ...]
+
+
+@dataclass(frozen=True)
+class LC:
+    """A sum of terms of one shape; terms are kept sorted so equal sums compare equal."""
+
+    terms: tuple[Term, ...]
+    shape: Shape
+
+
+def lc_const(value: Fraction | int, shape: Shape = ()) -> LC:
+    return LC((Term(Fraction(value), (), ()),) if value else (), shape)
+
+
+def lc_atom(atom: Atom) -> LC:
+    if atom.shape == ():
+        return LC((Term(Fraction(1), ((atom, Fraction(1)),), ()),), ())
+    return LC((Term(Fraction(1), (), (atom,)),), atom.shape)
+
+
+def atomize(lc: LC) -> Atom:
+    """One atom for ``lc``: itself when it is a bare atom, else a :class:`Group`."""
+    if len(lc.terms) == 1:
+        t = lc.terms[0]
+        if t.coef == 1 and not t.scalars and len(t.mats) == 1:
+            return t.mats[0]
+        if t.coef == 1 and not t.mats and len(t.scalars) == 1 and t.scalars[0][1] == 1:
+            return t.scalars[0][0]
+    return Group(lc)
+
+
+def _sorted_terms(terms: Sequence[Term]) -> tuple[Term, ...]:
+    return tuple(sorted(terms, key=_term_key))
+
+
+def _term_key(t: Term) -> str:
+    return _factors_text(Term(Fraction(1), t.scalars, t.mats))
+
+
+def lc_add(*lcs: LC) -> LC:
+    shape = lcs[0].shape
+    coefs: dict[tuple[Any, Any], Fraction] = {}
+    for lc in lcs:
+        if lc.shape != shape:  # pragma: no cover - the elaboration guarantees equal shapes
+            raise ValueError(f"adding {shape} and {lc.shape}")
+        for t in lc.terms:
+            key = (t.scalars, t.mats)
+            coefs[key] = coefs.get(key, Fraction(0)) + t.coef
+    terms = [Term(c, s, m) for (s, m), c in coefs.items() if c != 0]
+    return LC(_sorted_terms(terms), shape)
+
+
+def lc_scale(lc: LC, c: Fraction | int) -> LC:
+    if c == 0:
+        return LC((), lc.shape)
+    return LC(tuple(Term(t.coef * c, t.scalars, t.mats) for t in lc.terms), lc.shape)
+
+
+def _as_term(lc: LC) -> Term | None:
+    if not lc.terms:
+        return None
+    if len(lc.terms) == 1:
+        return lc.terms[0]
+    group = Group(lc)
+    if lc.shape == ():
+        return Term(Fraction(1), ((group, Fraction(1)),), ())
+    return Term(Fraction(1), (), (group,))
+
+
+def _merge_scalars(
+    a: Sequence[tuple[Atom, Fraction]], b: Sequence[tuple[Atom, Fraction]]
+) -> tuple[tuple[Atom, Fraction], ...]:
+    powers: dict[Atom, Fraction] = {}
+    for atom, e in [*a, *b]:
+        powers[atom] = powers.get(atom, Fraction(0)) + e
+    return tuple(sorted(((x, e) for x, e in powers.items() if e != 0),
+                        key=lambda p: _atom_text(p[0])))
+
+
+def _base_power(atom: Atom) -> tuple[Atom, int]:
+    """``A`` → (A, 1); ``A**k`` → (A, k); ``A**(-1)`` → (A, -1); ``A**(-k)`` → (A, -k)."""
+    if isinstance(atom, MatPow):
+        base, k = _base_power(atom.arg)
+        return base, k * atom.k
+    if isinstance(atom, Inv):
+        return atom.arg, -1
+    return atom, 1
+
+
+def _from_base_power(base: Atom, k: int) -> Atom:
+    if k == 1:
+        return base
+    if k == -1:
+        return Inv(base)
+    return MatPow(base, k) if k > 0 else MatPow(Inv(base), -k)
+
+
+def _clean(mats: Sequence[Atom]) -> tuple[Atom, ...]:
+    """Simplify a product: drop identities, merge equal neighbours into powers
+    (A·A = A², A⁻¹·A = I)."""
+    merged: list[tuple[Atom, int]] = []
+    for m in mats:
+        if isinstance(m, Ident):
+            continue
+        base, k = _base_power(m)
+        if merged and merged[-1][0] == base:
+            k += merged.pop()[1]
+            if k == 0:
+                continue
+        merged.append((base, k))
+    if not merged:
+        n = mats[0].shape[0] if mats else 1
+        return (Ident(n),) if mats else ()
+    return tuple(_from_base_power(b, k) for b, k in merged)
+
+
+def lc_mul(a: LC, b: LC) -> LC:
+    if a.shape == ():
+        shape = b.shape
+    elif b.shape == ():
+        shape = a.shape
+    else:
+        assert a.shape[1] == b.shape[0], (a.shape, b.shape)
+        shape = (a.shape[0], b.shape[1])
+    ta, tb = _as_term(a), _as_term(b)
+    if ta is None or tb is None:
+        return LC((), shape)
+    term = Term(ta.coef * tb.coef, _merge_scalars(ta.scalars, tb.scalars),
+                _clean(ta.mats + tb.mats))
+    return LC((term,), shape)
+
+
+def lc_pow(lc: LC, e: Fraction) -> LC:
+    """A scalar to a numeric power."""
+    if e == 1:
+        return lc
+    t = _as_term(lc)
+    if t is None:
+        if e < 0:
+            raise ExpressionError("the expression divides by zero")
+        return lc_const(0) if e > 0 else lc_const(1)
+    if not t.mats and e.denominator == 1:
+        if t.coef == 0 and e < 0:  # pragma: no cover - zero terms are never stored
+            raise ExpressionError("the expression divides by zero")
+        return LC((Term(t.coef ** int(e), tuple((x, p * e) for x, p in t.scalars), ()),), ())
+    atom = atomize(lc)
+    return LC((Term(Fraction(1), ((atom, e),), ()),), ())
+
+
+def tp(atom: Atom) -> Atom:
+    """The transpose of one atom, pushed inwards where that keeps the form simple."""
+    if atom.shape == ():
+        return atom
+    if isinstance(atom, Tr):
+        return atom.arg
+    if isinstance(atom, Ident):
+        return atom
+    if isinstance(atom, Ones):
+        return Ones(atom.cols, atom.rows)
+    if isinstance(atom, Inv):
+        return Inv(tp(atom.arg))
+    if isinstance(atom, MatPow):
+        return MatPow(tp(atom.arg), atom.k)
+    if isinstance(atom, Had):
+        return Had(lc_transpose(atom.left), lc_transpose(atom.right))
+    if isinstance(atom, Group) and len(atom.lc.terms) == 1:
+        return atomize(lc_transpose(atom.lc))
+    return Tr(atom)
+
+
+def lc_transpose(lc: LC) -> LC:
+    """Transpose: term by term for a single product; a sum stays ``(…).T``."""
+    if lc.shape == ():
+        return lc
+    shape = (lc.shape[1], lc.shape[0])
+    if len(lc.terms) > 1:
+        return LC((Term(Fraction(1), (), (Tr(Group(lc)),)),), shape)
+    return LC(tuple(Term(t.coef, t.scalars, tuple(tp(m) for m in reversed(t.mats)))
+                    for t in lc.terms), shape)
+
+
+def lc_trace(lc: LC) -> LC:
+    """tr(·) of a square matrix (of a scalar: itself)."""
+    if lc.shape == ():
+        return lc
+    parts: list[LC] = []
+    for t in lc.terms:
+        outside = LC((Term(t.coef, t.scalars, ()),), ())
+        mats = t.mats
+        if len(mats) == 1 and isinstance(mats[0], Ident):
+            parts.append(lc_scale(outside, mats[0].n))
+            continue
+        if len(mats) == 1 and isinstance(mats[0], Tr):  # tr(Aᵀ) = tr(A)
+            mats = (mats[0].arg,)
+        inner = LC((Term(Fraction(1), (), mats),), lc.shape)
+        parts.append(lc_mul(outside, lc_atom(ScalarOf("trace", inner))))
+    return lc_add(*parts) if parts else lc_const(0)
+
+
+def inner(g: LC, r: LC) -> LC:
+    """Σᵢⱼ Gᵢⱼ·Rᵢⱼ = tr(Gᵀ·R)."""
+    return lc_trace(lc_mul(lc_transpose(g), r))
+
+
+def lc_identity(shape: Shape) -> LC:
+    return lc_const(1) if shape == () else lc_atom(Ident(shape[0]))
+
+
+# -- printing (SymPy syntax) --------------------------------------------------
+
+
+@lru_cache(maxsize=100_000)
+def _atom_text(atom: Atom) -> str:
+    if isinstance(atom, Sym):
+        return atom.name
+    if isinstance(atom, Tr):
+        return f"{_base_text(atom.arg)}.T"
+    if isinstance(atom, Ident):
+        return f"Identity({atom.n})"
+    if isinstance(atom, Ones):
+        return f"OneMatrix({atom.rows}, {atom.cols})"
+    if isinstance(atom, Inv):
+        return f"{_base_text(atom.arg)}**(-1)"
+    if isinstance(atom, MatPow):
+        if isinstance(atom.arg, Inv):
+            return f"{_base_text(atom.arg.arg)}**(-{atom.k})"
+        return f"{_base_text(atom.arg)}**{atom.k}"
+    if isinstance(atom, Had):
+        return f"HadamardProduct({lc_text(atom.left)}, {lc_text(atom.right)})"
+    if isinstance(atom, Group):
+        return f"({lc_text(atom.lc)})"
+    assert isinstance(atom, ScalarOf)
+    return _scalar_text(atom)
+
+
+def _base_text(atom: Atom) -> str:
+    """An atom as the base of ``.T`` or ``**``: parenthesised unless it is a name."""
+    text = _atom_text(atom)
+    if isinstance(atom, Sym | Group) or (isinstance(atom, Tr) and isinstance(atom.arg, Sym)):
+        return text
+    return f"({text})"
+
+
+def _scalar_text(atom: ScalarOf) -> str:
+    arg = lc_text(atom.arg)
+    if atom.func == "trace":
+        return f"Trace({arg})"
+    if atom.func == "det":
+        return f"Determinant({arg})"
+    if atom.func == "sum":
+        rows, cols = atom.arg.shape
+        return f"Trace(OneMatrix({cols}, {rows})*{_factor_text(atomize(atom.arg))})"
+    if atom.func == "norm":
+        a = atomize(atom.arg)
+        return f"sqrt(Trace({_factor_text(tp(a))}*{_factor_text(a)}))"
+    if atom.func == "abs":
+        return f"Abs({arg})"
+    if atom.func == "sigmoid":
+        inside = _factor_text(atomize(atom.arg))
+        return f"1/(1 + exp(-{inside}))"
+    return f"{atom.func}({arg})"
+
+
+def _factor_text(atom: Atom) -> str:
+    text = _atom_text(atom)
+    if isinstance(atom, ScalarOf) and atom.func == "sigmoid":
+        return f"({text})"
+    return text
+
+
+def _power_text(atom: Atom, e: Fraction) -> str:
+    base = _factor_text(atom)
+    if e == 1:
+        return base
+    if not isinstance(atom, Sym | Group) and not (
+        isinstance(atom, ScalarOf) and atom.func != "sigmoid"
+    ):
+        base = f"({base})"
+    exponent = str(e.numerator) if e.denominator == 1 and e > 0 else f"({e})"
+    return f"{base}**{exponent}"
+
+
+def _factors_text(t: Term) -> str:
+    """The product of a term (coefficient included), unsigned."""
+    c = abs(t.coef)
+    numer = [_power_text(a, e) for a, e in t.scalars if e > 0]
+    numer += [_factor_text(m) for m in t.mats]
+    denom = [_power_text(a, -e) for a, e in t.scalars if e < 0]
+    if c.numerator != 1 or not numer:
+        numer.insert(0, str(c.numerator))
+    if c.denominator != 1:
+        denom.insert(0, str(c.denominator))
+    text = "*".join(numer)
+    if denom:
+        text += "/" + (denom[0] if len(denom) == 1 else "(" + "*".join(denom) + ")")
+    return text
+
+
+def lc_text(lc: LC) -> str:
+    """SymPy syntax: ``2*(X*w - y)*w.T``."""
+    if not lc.terms:
+        return "0" if lc.shape == () else f"ZeroMatrix({lc.shape[0]}, {lc.shape[1]})"
+    terms = list(lc.terms)
+    first = next((i for i, t in enumerate(terms) if t.coef > 0), 0)
+    terms = terms[first:] + terms[:first]
+    out = ""
+    for i, t in enumerate(terms):
+        body = _factors_text(t)
+        if i == 0:
+            out = body if t.coef > 0 else f"-{body}"
+        else:
+            out += f" + {body}" if t.coef > 0 else f" - {body}"
+    return out
+
+
+# -- evaluation of closed forms on element symbols ------------------------------------
+
+
+def lc_elements(lc: LC, env: Mapping[str, Any]) -> Any:
+    """The closed form evaluated on element symbols: a SymPy Matrix or scalar."""
+    if not lc.terms:
+        return sympy.zeros(*lc.shape) if lc.shape else sympy.Integer(0)
+    total: Any = None
+    for t in lc.terms:
+        value: Any = sympy.Rational(t.coef.numerator, t.coef.denominator)
+        for atom, e in t.scalars:
+            value = value * _scalar_value(atom_elements(atom, env)) ** sympy.Rational(
+                e.numerator, e.denominator)
+        product: Any = None
+        for m in t.mats:
+            mv = atom_elements(m, env)
+            product = mv if product is None else product * mv
+        value = value if product is None else value * product
+        total = value if total is None else total + value
+    return total
+
+
+def _scalar_value(v: Any) -> Any:
+    return v[0, 0] if isinstance(v, sympy.MatrixBase) else v
+
+
+def atom_elements(atom: Atom, env: Mapping[str, Any]) -> Any:
+    if isinstance(atom, Sym):
+        return env[atom.name]
+    if isinstance(atom, Tr):
+        return atom_elements(atom.arg, env).T
+    if isinstance(atom, Ident):
+        return sympy.eye(atom.n)
+    if isinstance(atom, Ones):
+        return sympy.ones(atom.rows, atom.cols)
+    if isinstance(atom, Inv):
+        rows = atom_elements(atom.arg, env).tolist()
+        det = permutation_det(rows)
+        return sympy.Matrix([[c / det for c in row] for row in adjugate(rows)])
+    if isinstance(atom, MatPow):
+        return atom_elements(atom.arg, env) ** atom.k
+    if isinstance(atom, Had):
+        return lc_elements(atom.left, env).multiply_elementwise(lc_elements(atom.right, env))
+    if isinstance(atom, Group):
+        return lc_elements(atom.lc, env)
+    assert isinstance(atom, ScalarOf)
+    v = lc_elements(atom.arg, env)
+    if atom.func == "trace":
+        return v.trace() if isinstance(v, sympy.MatrixBase) else v
+    if atom.func == "det":
+        return permutation_det(v.tolist())
+    if atom.func == "sum":
+        return sum(v, sympy.Integer(0))
+    if atom.func == "norm":
+        return sympy.sqrt(sum((e**2 for e in v), sympy.Integer(0)))
+    v = _scalar_value(v)
+    return {
+        "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "sin": sympy.sin,
+        "cos": sympy.cos, "tanh": sympy.tanh, "abs": sympy.Abs, "sign": sympy.sign,
+        "sigmoid": lambda x: 1 / (1 + sympy.exp(-x)),
+    }[atom.func](v)
+
+
+# -- the commutative "scalar rule" reading ----------------------------------------------
+
+
+def _scalar_symbol(name: str) -> Any:
+    return sympy.Symbol(name, real=True)
+
+
+def lc_scalar(lc: LC) -> Any:
+    """Read a closed form as if every matrix were a number (transposes dropped)."""
+    total: Any = sympy.Integer(0)
+    for t in lc.terms:
+        value: Any = sympy.Rational(t.coef.numerator, t.coef.denominator)
+        for atom, e in t.scalars:
+            value *= atom_scalar(atom) ** sympy.Rational(e.numerator, e.denominator)
+        for m in t.mats:
+            value *= atom_scalar(m)
+        total += value
+    return total
+
+
+def atom_scalar(atom: Atom) -> Any:
+    if isinstance(atom, Sym):
+        return _scalar_symbol(atom.name)
+    if isinstance(atom, Tr):
+        return atom_scalar(atom.arg)
+    if isinstance(atom, Ident | Ones):
+        return sympy.Integer(1)
+    if isinstance(atom, Inv):
+        return 1 / atom_scalar(atom.arg)
+    if isinstance(atom, MatPow):
+        return atom_scalar(atom.arg) ** atom.k
+    if isinstance(atom, Had):
+        return lc_scalar(atom.left) * lc_scalar(atom.right)
+    if isinstance(atom, Group):
+        return lc_scalar(atom.lc)
+    v = lc_scalar(atom.arg)
+    if atom.func in ("trace", "det", "sum"):
+        return v
+    if atom.func in ("norm", "abs"):
+        return sympy.Abs(v)
+    if atom.func == "sigmoid":
+        return 1 / (1 + sympy.exp(-v))
+    return getattr(sympy, atom.func)(v)
+
+
+def tree_scalar(n: Node, bare: Mapping[str, str]) -> Any:
+    """The user's expression read as if every matrix were a number (the seed's step 1)."""
+    if isinstance(n, Num):
+        return sympy.Rational(n.value.numerator, n.value.denominator)
+    if isinstance(n, Name):
+        return _scalar_symbol(bare[n.id])
+    if isinstance(n, Neg):
+        return -tree_scalar(n.operand, bare)
+    if isinstance(n, Transpose):
+        return tree_scalar(n.operand, bare)
+    if isinstance(n, BinOp):
+        a, b = tree_scalar(n.left, bare), tree_scalar(n.right, bare)
+        if n.op == "+":
+            return a + b
+        if n.op == "-":
+            return a - b
+        if n.op == "*":
+            return a * b
+        if n.op == "/":
+            return a / b
+        return a**b
+    assert isinstance(n, Call)
+    args = [tree_scalar(x, bare) for x in n.args]
+    if n.func in ("trace", "det", "sum"):
+        return args[0]
+    if n.func == "inv":
+        return 1 / args[0]
+    if n.func in ("norm", "abs"):
+        return sympy.Abs(args[0])
+    if n.func == "hadamard":
+        return args[0] * args[1]
+    if n.func == "sigmoid":
+        return 1 / (1 + sympy.exp(-args[0]))
+    return getattr(sympy, n.func)(args[0])
+
+
+def scalar_shape(e: Any, shapes: Mapping[str, Shape]) -> Shape | None:
+    """The shape a commutative expression would have read as matrices, factors in printed
+    order; None where the shapes do not fit."""
+    if e.is_Number:
+        return ()
+    if e.is_Symbol:
+        return shapes.get(e.name, ())
+    if e.is_Add:
+        found = [scalar_shape(a, shapes) for a in e.args if not a.is_Number]
+        if any(s is None for s in found) or len(set(found)) > 1:
+            return None
+        return found[0] if found else ()
+    if e.is_Mul:
+        return chain_shape([scalar_shape(f, shapes) for f in e.as_ordered_factors()])
+    if e.is_Pow:
+        base = scalar_shape(e.base, shapes)
+        if base is None:
+            return None
+        if base == ():
+            return ()
+        if e.exp.is_Integer and base[0] == base[1]:
+            return base
+        return None
+    inner_shapes = [scalar_shape(a, shapes) for a in e.args]
+    if any(s is None for s in inner_shapes):
+        return None
+    return ()
+
+
+def chain_shape(shapes: Sequence[Shape | None]) -> Shape | None:
+    """Shape of a product of factors in order (scalars scale), or None if not conformable."""
+    out: Shape = ()
+    for s in shapes:
+        if s is None:
+            return None
+        if s == ():
+            continue
+        if out == ():
+            out = s
+        elif out[1] == s[0]:
+            out = (out[0], s[1])
+        else:
+            return None
+    return out

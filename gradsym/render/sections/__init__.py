@@ -1,0 +1,89 @@
+"""The sections and JSON fields of one command family, built from the derivation's data.
+
+Each module here presents one layer: ``sections(d, t, full)`` gives its own document
+sections as ``(key, title, blocks)`` (placed after the built-in section of the same key),
+``json_fields(d)`` the JSON keys it adds. The layer only stores plain data in
+``Derivation.extra``; this package dispatches on the command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from gradsym.render.sections import (
+    batchnorm,
+    chain,
+    expr,
+    general,
+    linear,
+    matrix,
+    mlp,
+    pool,
+    sizes,
+)
+
+if TYPE_CHECKING:
+    from gradsym.derivation import Derivation
+    from gradsym.render.messages import Catalogue
+
+SectionList = list[tuple[str, Any, list[Any]]]
+
+SECTIONS: dict[str, Callable[[Derivation, Catalogue, bool], SectionList]] = {
+    "batchnorm": batchnorm.sections,
+    "chain": chain.sections,
+    "expr": expr.sections,
+    "general": general.sections,
+    "linear": linear.sections,
+    "matrix": matrix.sections,
+    "mlp": mlp.sections,
+    "pool": pool.sections,
+}
+JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
+    "chain": chain.json_fields,
+    "expr": expr.json_fields,
+    "general": general.json_fields,
+    "matrix": matrix.json_fields,
+    "mlp": mlp.json_fields,
+    "sizes": sizes.json_fields,
+}
+
+# A command's own set-up lines (default: ``extra["setup"]``), numeric JSON (default: the
+# common ``numeric`` object) and compact-JSON rule (default: by Jacobian size).
+SETUP: dict[str, Callable[[Derivation], Iterable[Any]]] = {"chain": chain.setup}
+NUMERIC_JSON: dict[str, Callable[[Derivation], dict[str, Any]]] = {"chain": chain.numeric_json}
+LARGE_JSON: dict[str, Callable[[Derivation], bool]] = {"chain": chain.large}
+
+
+def _family(d: Derivation) -> str:
+    return "general" if d.config.get("general") else d.command
+
+
+def command_sections(d: Derivation, t: Catalogue, full: bool) -> SectionList:
+    """The command's own sections in the language of ``t``."""
+    make = SECTIONS.get(_family(d))
+    return make(d, t, full) if make else []
+
+
+def command_json(d: Derivation) -> dict[str, Any]:
+    """The command's own JSON fields."""
+    make = JSON_FIELDS.get(_family(d))
+    return make(d) if make else {}
+
+
+def command_setup(d: Derivation) -> Iterable[Any]:
+    """The set-up lines (catalogue keys and parameters)."""
+    make = SETUP.get(_family(d))
+    return make(d) if make else d.extra.get("setup", [])
+
+
+def command_numeric_json(d: Derivation) -> dict[str, Any] | None:
+    """The command's own ``numeric`` object, or None for the common one."""
+    make = NUMERIC_JSON.get(_family(d))
+    return make(d) if make else None
+
+
+def command_json_large(d: Derivation) -> bool | None:
+    """Whether the command's JSON is written compactly, or None for the common rule."""
+    decide = LARGE_JSON.get(_family(d))
+    return decide(d) if decide else None

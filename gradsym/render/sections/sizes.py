@@ -1,0 +1,14 @@
+"""``sizes``: the size arithmetic the layer found (formulas, unread and unwritten positions,
+the output_padding table), as JSON fields."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gradsym.derivation import Derivation
+
+
+def json_fields(d: Derivation) -> dict[str, Any]:
+    """``output``, ``shape``, ``formula``, … exactly as the layer computed them."""
+    return dict(d.extra["json"])
