@@ -93,6 +93,8 @@ class Dual:
         return f"Dual({self.value!r}, {self.tangent!r})"
 
     def __add__(self, other: Any) -> Dual:
+        if isinstance(other, np.ndarray):
+            return NotImplemented  # element by element, by NumPy
         if isinstance(other, Dual):
             if not other.tangent:
                 return Dual(self.value + other.value, self.tangent)
@@ -107,6 +109,8 @@ class Dual:
         return Dual(-self.value, _scaled(self.tangent, -1))
 
     def __sub__(self, other: Any) -> Dual:
+        if isinstance(other, np.ndarray):
+            return NotImplemented  # element by element, by NumPy
         if isinstance(other, Dual):
             return Dual(self.value - other.value, _combined(self.tangent, 1, other.tangent, -1))
         return Dual(self.value - other, self.tangent)
@@ -115,6 +119,8 @@ class Dual:
         return Dual(other - self.value, _scaled(self.tangent, -1))
 
     def __mul__(self, other: Any) -> Dual:
+        if isinstance(other, np.ndarray):
+            return NotImplemented  # element by element, by NumPy
         if isinstance(other, Dual):
             a, b = self.value, other.value
             if not other.tangent:
@@ -127,6 +133,8 @@ class Dual:
     __rmul__ = __mul__
 
     def __truediv__(self, other: Any) -> Dual:
+        if isinstance(other, np.ndarray):
+            return NotImplemented  # element by element, by NumPy
         o = Dual.lift(other)
         if o.value == 0:
             raise DomainError("division by zero")
