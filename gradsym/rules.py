@@ -1,7 +1,7 @@
 """The element-wise rules: every scalar function's value and derivative, in one table.
 
 Each :class:`Rule` gives f and f′ twice — on numbers (exact Fractions/ints where the result
-is rational, else floats, or mpmath numbers when given mpmath numbers) for the numeric check,
+is rational, else floats; mpmath numbers or Decimals when given those) for the numeric check,
 and on SymPy expressions for the symbolic paths. Both read the same table, so a convention
 such as relu′(0) = 0 (PyTorch) is written once.
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -102,6 +103,10 @@ def _tanh(x: Any) -> Any:
 
 
 def _sigmoid(x: Any) -> Any:
+    if _is_mp(x):
+        import mpmath
+
+        return 1 / (1 + mpmath.exp(-x))
     if x == 0:
         return Fraction(1, 2)
     return 1 / (1 + _exp(-x))
@@ -152,6 +157,8 @@ def _sqrt(x: Any) -> Any:
     root = exact_root(x, Fraction(1, 2))
     if root is not None:
         return root
+    if isinstance(x, Decimal):
+        return x.sqrt()  # at the context precision
     if _is_mp(x):
         import mpmath
 
