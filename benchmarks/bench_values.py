@@ -5,7 +5,8 @@
 
 Each command runs in a fresh process (output discarded); the table gives wall seconds, CPU
 seconds (user + system, steadier than wall time on a shared machine) and the peak resident
-memory of that process, the ratio with values / without, and the target it is held to:
+memory of that process, the ratio with values / without, and the target it is held to
+(judged on CPU seconds, which stay meaningful when other work shares the machine):
 
 - ``conv --input NxN --kernel 3x3 --x arange --k ones --format json``: at most 1.5x the
   same command without values (128x128); at 256x256 at most 30 s and 4 GB;
@@ -91,10 +92,11 @@ def main() -> int:
     run = run_cli(["conv", "--input", f"{big}x{big}", "--kernel", "3x3", "--x", "arange",
                    "--k", "ones", "--format", "json"], timeout=600)
     show(f"{big}x{big} with values", run)
-    ok = run.code == 0 and run.wall <= 30 and run.peak_mb <= 4096
-    print(f"  target at 256x256: ≤ 30 s and ≤ 4096 MB: {'ok' if ok else 'MISSED'}")
+    # CPU seconds: on a shared machine the wall time also counts other processes' turns.
+    ok = run.code == 0 and run.cpu <= 30 and run.peak_mb <= 4096
+    print(f"  target at 256x256: ≤ 30 s (cpu) and ≤ 4096 MB: {'ok' if ok else 'MISSED'}")
     if not opts.quick and not ok:
-        missed.append(f"conv {big}x{big}: {run.wall:.1f} s, {run.peak_mb:.0f} MB")
+        missed.append(f"conv {big}x{big}: {run.cpu:.1f} s cpu, {run.peak_mb:.0f} MB")
 
     print('matrix "log(det(X))" --wrt X --at X=… (positive determinant)')
     sizes = [3] if opts.quick else [4, 6, 8]
