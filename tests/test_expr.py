@@ -23,12 +23,12 @@ from hypothesis import strategies as st
 import gradsym
 from gradsym.errors import ExpressionError, SizeError, SpecError
 from gradsym.layers.expr import (
-    Dual,
     DualScalars,
     declare,
     expr,
     symbolic_gradient,
 )
+from gradsym.numeric import Dual
 from tests.conftest import require
 
 # --------------------------------------------------------------------------------------------
@@ -312,7 +312,7 @@ def test_dual_det_and_inverse_match_difference_quotients(entries: list[Fraction]
     a = np.array(entries, dtype=object).reshape(3, 3) + np.diag([7, 7, 7])  # invertible
     seeded = np.empty((3, 3), dtype=object)
     for i, v in enumerate(a.reshape(-1)):
-        seeded.reshape(-1)[i] = Dual(v, 1 if i == k else 0)
+        seeded.reshape(-1)[i] = Dual(v, {0: 1} if i == k else {})
     det = scalars.det(seeded)
 
     def plain_det(m: np.ndarray) -> Fraction:
@@ -322,31 +322,31 @@ def test_dual_det_and_inverse_match_difference_quotients(entries: list[Fraction]
     up.reshape(-1)[k] += 1
     down.reshape(-1)[k] -= 1
     assert det.value == plain_det(a)
-    assert det.slope == (plain_det(up) - plain_det(down)) / 2
+    assert det.partial(0) == (plain_det(up) - plain_det(down)) / 2
     inverse = scalars.inv(seeded)
     product = np.array([[sum((Dual.lift(inverse[i, t]) * seeded[t, j] for t in range(3)),
                              Dual(0)) for j in range(3)] for i in range(3)], dtype=object)
     for i in range(3):
         for j in range(3):
             assert product[i, j].value == (1 if i == j else 0)
-            assert product[i, j].slope == 0
+            assert product[i, j].partial(0) == 0
 
 
 def test_dual_det_at_a_singular_matrix_uses_the_adjugate() -> None:
     scalars = DualScalars()
-    m = np.array([[Dual(1, 1), Dual(2)], [Dual(2), Dual(4)]], dtype=object)  # d/d m11
+    m = np.array([[Dual(1, {0: 1}), Dual(2)], [Dual(2), Dual(4)]], dtype=object)  # d/d m11
     det = scalars.det(m)
-    assert det.value == 0 and det.slope == 4  # d det / d m11 = m22
+    assert det.value == 0 and det.partial(0) == 4  # d det / d m11 = m22
 
 
 def test_dual_numbers_are_exact_on_fractions() -> None:
-    x = Dual(Fraction(1, 3), 1)
+    x = Dual(Fraction(1, 3), {0: 1})
     y = (x**3 - 2 * x) / (1 + x * x)
-    assert isinstance(y.value, Fraction) and isinstance(y.slope, Fraction)
+    assert isinstance(y.value, Fraction) and isinstance(y.partial(0), Fraction)
     f = lambda t: (t**3 - 2 * t) / (1 + t * t)  # noqa: E731
     t = sympy.Symbol("t")
-    assert y.slope == Fraction(str(sympy.diff(f(t), t).subs(t, sympy.Rational(1, 3))))
-    assert (Dual(Fraction(9, 4), 1) ** Fraction(1, 2)).value == Fraction(3, 2)
+    assert y.partial(0) == Fraction(str(sympy.diff(f(t), t).subs(t, sympy.Rational(1, 3))))
+    assert (Dual(Fraction(9, 4), {0: 1}) ** Fraction(1, 2)).value == Fraction(3, 2)
 
 
 # --------------------------------------------------------------------------------------------
@@ -354,11 +354,10 @@ def test_dual_numbers_are_exact_on_fractions() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "method"), [("sum(a**3)", "difference quotients"),
-                                              ("sum(exp(a))", "dual numbers")])
-def test_a_wrong_jacobian_is_caught_by_the_numeric_check(text: str, method: str) -> None:
+@pytest.mark.parametrize("text", ["sum(a**3)", "sum(exp(a))"])
+def test_a_wrong_jacobian_is_caught_by_the_numeric_check(text: str) -> None:
+    method = "dual numbers"  # one sparse forward-mode pass, polynomial or not
     d = expr(text, shape=["a=2"])
-    assert (d.degree is not None) == (method == "difference quotients")
     key = next(iter(d.jacobians["a"].entries))
     d.jacobians["a"].entries[key] = d.jacobians["a"].entries[key] + 1
     ev = d.evaluate(a=[1, 2])

@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -38,9 +38,10 @@ from gradsym import progress
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation, NumericModel
 from gradsym.errors import SizeError, SpecError
-from gradsym.numeric import exact_array, number_text
+from gradsym.numeric import Dual, exact_array, number_text
 from gradsym.poly import VarTable
 from gradsym.proofs import Check
+from gradsym.rules import RULES
 from gradsym.spec import Values, parse_number
 from gradsym.symbols import Tensor
 
@@ -333,40 +334,6 @@ def derive_template(n_samples: int, eps: Any, forms: Any = compact_forms) -> Fea
 # Numbers: an independent plain-Python pass with forward-mode dual numbers
 
 
-@dataclass
-class Dual:
-    """A dual number over Decimal: a value and a sparse tangent {seed: ∂value/∂seed}."""
-
-    value: Decimal
-    tangent: dict[Any, Decimal]
-
-    def __add__(self, other: Dual) -> Dual:
-        tangent = dict(self.tangent)
-        for k, v in other.tangent.items():
-            tangent[k] = tangent.get(k, Decimal(0)) + v
-        return Dual(self.value + other.value, tangent)
-
-    def __sub__(self, other: Dual) -> Dual:
-        return self + other.scale(Decimal(-1))
-
-    def scale(self, factor: Decimal) -> Dual:
-        return Dual(self.value * factor, {k: v * factor for k, v in self.tangent.items()})
-
-    def __mul__(self, other: Dual) -> Dual:
-        out = self.scale(other.value)
-        for k, v in other.tangent.items():
-            out.tangent[k] = out.tangent.get(k, Decimal(0)) + v * self.value
-        return out
-
-    def __truediv__(self, other: Dual) -> Dual:
-        inverse = Decimal(1) / other.value
-        return self * Dual(inverse, {k: -v * inverse * inverse for k, v in other.tangent.items()})
-
-    def sqrt(self) -> Dual:
-        root = self.value.sqrt()
-        return Dual(root, {k: v / (2 * root) for k, v in self.tangent.items()})
-
-
 def to_decimal(value: Any) -> Decimal:
     """An exact number (int, Fraction or SymPy number) as a Decimal at the context precision."""
     if isinstance(value, int):
@@ -377,24 +344,25 @@ def to_decimal(value: Any) -> Decimal:
 
 
 def dual_batchnorm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: Any) -> list[Dual]:
-    """y = γ·(x − μ)/sqrt(σ² + ε) + β per feature (biased σ²), with every x, γ, β seeded."""
+    """y = γ·(x − μ)/sqrt(σ² + ε) + β per feature (biased σ²), with every x, γ, β seeded:
+    sparse dual numbers over Decimal (see :mod:`gradsym.numeric`)."""
     n_samples, n_features = x.shape
-    e = Dual(to_decimal(eps), {})
-    out: list[Dual] = [Dual(Decimal(0), {})] * (n_samples * n_features)
+    e = to_decimal(eps)
+    out: list[Dual] = [Dual(Decimal(0))] * (n_samples * n_features)
     for f in range(n_features):
         xs = [Dual(to_decimal(x[n, f]), {("input", n * n_features + f): Decimal(1)}) for n in range(n_samples)]
         gam = Dual(to_decimal(gamma[f]), {("gamma", f): Decimal(1)})
         bet = Dual(to_decimal(beta[f]), {("beta", f): Decimal(1)})
         count = Decimal(n_samples)
-        mean = Dual(Decimal(0), {})
+        mean = Dual(Decimal(0))
         for v in xs:
             mean = mean + v
-        mean = mean.scale(1 / count)
+        mean = mean * (1 / count)
         centred = [v - mean for v in xs]
-        var = Dual(Decimal(0), {})
+        var = Dual(Decimal(0))
         for c in centred:
             var = var + c * c
-        sigma = (var.scale(1 / count) + e).sqrt()
+        sigma = (var * (1 / count) + e).apply(RULES["sqrt"])
         for n, c in enumerate(centred):
             out[n * n_features + f] = gam * c / sigma + bet
     return out
@@ -483,7 +451,9 @@ class BatchNormDerivation(Derivation):
             ctx.prec = PRECISION
             y = dual_batchnorm(values["input"], values["gamma"], values["beta"], self.bn.eps)
             for role, entries in jac_values.items():
-                dual = {(o, k[1]): v for o, d in enumerate(y) for k, v in d.tangent.items() if k[0] == role}
+                dual = {(o, w): v for o, d in enumerate(y)
+                        for (r, w), v in cast(dict[tuple[str, int], Any], d.tangent).items()
+                        if r == role}
                 symbolic = {key: to_decimal(v) for key, v in entries.items()}
                 scale = max((abs(v) for v in symbolic.values()), default=Decimal(1)) or Decimal(1)
                 for key in sorted(set(dual) | set(symbolic)):

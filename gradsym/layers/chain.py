@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -45,9 +45,10 @@ from gradsym.layers.conv import (
     require,
     setup_lines,
 )
-from gradsym.numeric import exact_array
+from gradsym.numeric import exact_array, sparse_jacobians
 from gradsym.poly import Poly, VarTable, evaluate, substitute
 from gradsym.proofs import Check, compare
+from gradsym.rules import RULES
 from gradsym.spec import WORDS, Values, parse_values
 from gradsym.symbols import Tensor
 
@@ -57,8 +58,6 @@ MAX_DEPTH = 64
 # Expanded monomials --expand may write (layer results plus the direct-differentiation
 # proof) unless --max-terms says otherwise: about a few seconds of work.
 EXPAND_BUDGET = 250_000
-# Perturbed copies pushed through the network at once by the numeric check.
-NUMERIC_CHUNK = 512
 
 
 # ---------------------------------------------------------------------------
@@ -456,87 +455,36 @@ def per_layer_values(
         ]
 
 
-@dataclass
-class _Scaled:
-    """Exact rationals as Python ints over one common denominator: integer speed in NumPy."""
-
-    ints: np.ndarray
-    den: int
-
-    @classmethod
-    def of(cls, arr: np.ndarray) -> _Scaled:
-        flat = [Fraction(v) for v in arr.reshape(-1).tolist()]
-        den = math.lcm(*[f.denominator for f in flat]) if flat else 1
-        ints = np.empty(len(flat), dtype=object)
-        ints[:] = [f.numerator * (den // f.denominator) for f in flat]
-        return cls(ints.reshape(arr.shape), den)
-
-    def values(self) -> list[Any]:
-        return [_exact(Fraction(v, self.den)) for v in self.ints.reshape(-1).tolist()]
-
-
-def _conv_scaled(x: _Scaled, w: _Scaled, b: _Scaled | None, cfg: ConvConfig) -> _Scaled:
-    # Pad with Python 0 ourselves: np.pad on an object array inserts np.int64 zeros, and
-    # sums that start from one are then computed in int64, which can overflow silently.
-    lead = x.ints.shape[:2]
-    padded = np.empty(lead + tuple(i + a + z for i, (a, z) in zip(cfg.spatial, cfg.padding)), dtype=object)
-    padded[...] = 0
-    padded[(slice(None), slice(None)) + tuple(slice(a, a + i) for i, (a, _) in zip(cfg.spatial, cfg.padding))] = x.ints
-    unpadded = replace(cfg, spatial=padded.shape[2:], padding=((0, 0),) * cfg.ndim)
-    out = numeric_conv(padded, w.ints, None, unpadded)
-    den = x.den * w.den
-    if b is None:
-        return _Scaled(out, den)
-    common = math.lcm(den, b.den)
-    shaped = b.ints.reshape((1, -1) + (1,) * cfg.ndim)
-    return _Scaled(out * (common // den) + shaped * (common // b.den), common)
-
-
-def _loss_prime(loss: str, y: _Scaled, t: _Scaled) -> tuple[list[Any], Any]:
-    """ℓ′(y − t)/n for every element, and the loss value (PyTorch's sign(0) = 0)."""
-    diff = (y.ints * t.den - t.ints.reshape(y.ints.shape) * y.den).reshape(-1).tolist()
-    n, den = len(diff), y.den * t.den
+def _loss_prime(loss: str, y: np.ndarray, t: np.ndarray) -> tuple[list[Any], Any]:
+    """ℓ′(y − t)/n for every element and the loss value, from the rule table (l1: |·| and
+    its slope sign, with sign(0) = 0 as in PyTorch; mse: (·)² and 2(·))."""
+    diff = [Fraction(a) - Fraction(b) for a, b in zip(y.reshape(-1).tolist(), t.reshape(-1).tolist())]
+    n = len(diff)
     if loss == "l1":
-        prime = [Fraction(int(v > 0) - int(v < 0), n) for v in diff]
-        return prime, Fraction(sum(abs(v) for v in diff), n * den)
-    return [Fraction(2 * v, n * den) for v in diff], Fraction(sum(v * v for v in diff), n * den * den)
-
-
-def _stack(outputs: list[_Scaled]) -> _Scaled:
-    """Outputs of single-sample runs as one batch (they share a denominator)."""
-    return _Scaled(np.concatenate([o.ints for o in outputs]), outputs[0].den)
-
-
-def _weighted_differences(moved: _Scaled, y0: _Scaled, incoming: _Scaled) -> list[Any]:
-    """Σ_o d_o·(y′_o − y_o) for every perturbed copy y′ in ``moved`` (batch-major)."""
-    count = moved.ints.shape[0] // y0.ints.shape[0]
-    delta = moved.ints.reshape(count, -1) - y0.ints.reshape(1, -1)
-    sums = np.dot(delta, incoming.ints.reshape(-1)).tolist()
-    return [Fraction(int(v), y0.den * incoming.den) for v in sums]
+        rule = RULES["abs"]
+        prime = [Fraction(rule.slope(v, rule.value(v)), n) for v in diff]
+        return prime, sum((rule.value(v) for v in diff), Fraction(0)) / n
+    return [2 * v / n for v in diff], sum((v * v for v in diff), Fraction(0)) / n
 
 
 def _numeric_check(d: ChainDerivation, ev: ChainEvaluation, target: np.ndarray) -> Check:
-    """Every value against an independent NumPy pass and exact differences, layer by layer.
+    """Every value against an independent NumPy pass and forward-mode differentiation.
 
-    The NumPy forward gives every activation, the loss and ℓ′ = ∂L/∂a_{D+1}; then, from
-    the last layer down, each layer's ∂L/∂v = Σ_o d_o·∂a_o/∂v with ∂a/∂v from unit-step
-    differences of that layer's NumPy forward (exact: the layer is affine in each single
-    entry v) and d the incoming gradient just verified — so the whole chain is covered.
+    Each layer's NumPy forward runs once on sparse dual numbers (every input, kernel and bias
+    entry seeded: the layer's exact Jacobian, linear in its non-zeros) from the previous
+    layer's numeric output; the loss and ℓ′ = ∂L/∂a_{D+1} come from the last output; then,
+    from the last layer down, each layer's ∂L/∂v = Σ_o d_o·∂a_o/∂v with d the incoming
+    gradient just verified — so the whole chain is covered.
     """
     cfgs = [layer.config for layer in d.layers]
     layouts = [conv_layout(cfg) for cfg in cfgs]
-    kernels = [_Scaled.of(lv.kernel.reshape(lay[1])) for lv, lay in zip(ev.layers, layouts)]
-    biases = [_Scaled.of(lv.bias.reshape(-1)) if lv.bias is not None else None for lv in ev.layers]
-    acts = [_Scaled.of(ev.layers[0].input.reshape(layouts[0][0]))]
-    for i, cfg in enumerate(cfgs):
-        acts.append(_conv_scaled(acts[i], kernels[i], biases[i], cfg))
 
     def verdict(what: str) -> Check:
         return Check(
             "jacobian_matches_autodiff_numeric",
             "every layer's output and gradients at the given values equal an independent NumPy "
             "pass: the loss gradient from its outputs, and each layer's Σ_o d_o·∂a_o/∂v with ∂a/∂v "
-            "from exact unit-step differences of that layer (affine in each single entry v)",
+            "by forward-mode dual numbers through that layer (exact)",
             what == "",
             f"{what} differs from the independent numeric pass" if what else None,
         )
@@ -544,48 +492,38 @@ def _numeric_check(d: ChainDerivation, ev: ChainEvaluation, target: np.ndarray) 
     def same(ours: np.ndarray, theirs: list[Any]) -> bool:
         return [_exact(v) for v in ours.reshape(-1).tolist()] == [_exact(v) for v in theirs]
 
-    for i, lv in enumerate(ev.layers):
-        if not same(lv.forward_values, acts[i + 1].values()):
+    act = ev.layers[0].input.reshape(layouts[0][0])
+    jacobians = []
+    for i, (lv, cfg, (xshape, wshape, _)) in enumerate(zip(ev.layers, cfgs, layouts)):
+        progress.report("numeric check", i, len(cfgs))
+        point = {"input": act.reshape(xshape), "kernel": lv.kernel.reshape(wshape)}
+        if lv.bias is not None:
+            point["bias"] = lv.bias.reshape(-1)
+
+        def forward(p: dict[str, np.ndarray], cfg: ConvConfig = cfg) -> np.ndarray:
+            return numeric_conv(p["input"], p["kernel"], p.get("bias"), cfg)
+
+        values, jac = sparse_jacobians(forward, point, list(point))
+        if not same(lv.forward_values, values):
             return verdict(f"layer {i + 1}'s output")
-    prime, loss_value = _loss_prime(d.loss, acts[-1], _Scaled.of(target))
+        jacobians.append(jac)
+        act = exact_array(values, lv.forward_values.shape)
+    prime, loss_value = _loss_prime(d.loss, act, target)
     if _exact(loss_value) != ev.forward_values[()]:
         return verdict("the loss")
     assert ev.loss_grad_values is not None
     if not same(ev.loss_grad_values, prime):
         return verdict("∂L/∂a (from the loss)")
+    names = {"input": "a", "kernel": "k", "bias": "b"}
     for i in reversed(range(len(cfgs))):
-        lv, cfg, act = ev.layers[i], cfgs[i], acts[i]
-        y0 = acts[i + 1]
-        incoming = _Scaled.of(lv.upstream)
-        # ∂L/∂a_l: every entry of the layer's input moved by one, all copies in one batch.
-        size, batch = act.ints.size, act.ints.shape[0]
-        found: list[Any] = []
-        for lo in range(0, size, NUMERIC_CHUNK):
-            count = min(size, lo + NUMERIC_CHUNK) - lo
-            copies = np.repeat(act.ints.reshape(1, -1), count, axis=0)
-            copies[np.arange(count), np.arange(lo, lo + count)] += act.den
-            moved = _Scaled(copies.reshape(count * batch, *act.ints.shape[1:]), act.den)
-            found += _weighted_differences(_conv_scaled(moved, kernels[i], biases[i], cfg), y0, incoming)
-        if not same(lv.grad_values["input"], found):
-            return verdict(f"∂L/∂a_{i + 1}")
-        kernel = kernels[i]
-        outs = []
-        for q in range(kernel.ints.size):
-            shifted = kernel.ints.copy().reshape(-1)
-            shifted[q] += kernel.den
-            moved_k = _Scaled(shifted.reshape(kernel.ints.shape), kernel.den)
-            outs.append(_conv_scaled(act, moved_k, biases[i], cfg))
-        if not same(lv.grad_values["kernel"], _weighted_differences(_stack(outs), y0, incoming)):
-            return verdict(f"∂L/∂k_{i + 1}")
-        bias = biases[i]
-        if bias is not None:
-            outs = []
-            for o in range(bias.ints.size):
-                shifted = bias.ints.copy()
-                shifted[o] += bias.den
-                outs.append(_conv_scaled(act, kernel, _Scaled(shifted, bias.den), cfg))
-            if not same(lv.grad_values["bias"], _weighted_differences(_stack(outs), y0, incoming)):
-                return verdict(f"∂L/∂b_{i + 1}")
+        lv = ev.layers[i]
+        incoming = lv.upstream.reshape(-1).tolist()
+        for role, entries in jacobians[i].items():
+            found: list[Any] = [0] * lv.grad_values[role].size
+            for (o, w), v in entries.items():
+                found[w] = found[w] + incoming[o] * v
+            if not same(lv.grad_values[role], found):
+                return verdict(f"∂L/∂{names[role]}_{i + 1}")
     return verdict("")
 
 

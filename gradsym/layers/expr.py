@@ -41,9 +41,10 @@ from gradsym.layers.arrays import (
     polynomial_degree,
     shape_text,
 )
-from gradsym.numeric import difference_jacobian
+from gradsym.numeric import Dual, extremum, first_mismatch, sparse_jacobians
 from gradsym.poly import VarTable
 from gradsym.proofs import Check
+from gradsym.rules import RULES, DomainError
 from gradsym.spec import Values, parse_shape, parse_values
 from gradsym.symbols import RESERVED, Tensor
 
@@ -307,10 +308,6 @@ def budget_check(work: float, max_terms: int | None, what: str) -> None:
 # Scalars: SymPy for the symbolic path, dual numbers for the independent numeric one
 
 
-class DomainError(ArithmeticError):
-    """A value outside a function's domain (log of a negative number, division by zero, …)."""
-
-
 class relu(sympy.Function):  # noqa: N801 - the name users see, if it ever leaks
     """relu(z) while differentiating: relu′(z) = Heaviside(z, 0), so relu′(0) = 0 as in PyTorch.
 
@@ -326,7 +323,7 @@ class relu(sympy.Function):  # noqa: N801 - the name users see, if it ever leaks
         return None
 
     def fdiff(self, argindex: int = 1) -> Any:
-        return sympy.Heaviside(self.args[0], 0)
+        return RULES["relu"].sympy_slope(self.args[0])
 
 
 def finish(expr: Any) -> Any:
@@ -343,28 +340,28 @@ class SympyScalars:
         return sympy.Rational(value.numerator, value.denominator)
 
     def exp(self, x: Any) -> Any:
-        return sympy.exp(x)
+        return RULES["exp"].sympy_value(x)
 
     def log(self, x: Any) -> Any:
-        return sympy.log(x)
+        return RULES["log"].sympy_value(x)
 
     def sqrt(self, x: Any) -> Any:
-        return sympy.sqrt(x)
+        return RULES["sqrt"].sympy_value(x)
 
     def abs(self, x: Any) -> Any:
-        return sympy.Abs(x)
+        return RULES["abs"].sympy_value(x)
 
     def sin(self, x: Any) -> Any:
-        return sympy.sin(x)
+        return RULES["sin"].sympy_value(x)
 
     def cos(self, x: Any) -> Any:
-        return sympy.cos(x)
+        return RULES["cos"].sympy_value(x)
 
     def tanh(self, x: Any) -> Any:
-        return sympy.tanh(x)
+        return RULES["tanh"].sympy_value(x)
 
     def sigmoid(self, x: Any) -> Any:
-        return 1 / (1 + sympy.exp(-x))
+        return RULES["sigmoid"].sympy_value(x)
 
     def relu(self, x: Any) -> Any:
         return relu(x)
@@ -415,243 +412,52 @@ def adjugate(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     return out
 
 
-Number = int | Fraction | float
-
-
-def _heaviside(z: Number) -> Number:
-    """SymPy's Heaviside(z): 1/2 at 0 (the convention of ``Max``/``Min`` derivatives)."""
-    return 1 if z > 0 else 0 if z < 0 else Fraction(1, 2)
-
-
-class Dual:
-    """A forward-mode dual number ``value + slope·ε`` (ε² = 0), exact on Fractions.
-
-    >>> x = Dual(Fraction(1, 3), 1)
-    >>> (x * x + 2 * x).slope
-    Fraction(8, 3)
-    """
-
-    __slots__ = ("value", "slope")
-
-    def __init__(self, value: Number, slope: Number = 0) -> None:
-        self.value = value
-        self.slope = slope
-
-    def __repr__(self) -> str:
-        return f"Dual({self.value!r}, {self.slope!r})"
-
-    @staticmethod
-    def lift(x: Any) -> Dual:
-        return x if isinstance(x, Dual) else Dual(x, 0)
-
-    def __add__(self, other: Any) -> Dual:
-        o = Dual.lift(other)
-        return Dual(self.value + o.value, self.slope + o.slope)
-
-    __radd__ = __add__
-
-    def __sub__(self, other: Any) -> Dual:
-        o = Dual.lift(other)
-        return Dual(self.value - o.value, self.slope - o.slope)
-
-    def __rsub__(self, other: Any) -> Dual:
-        return Dual.lift(other) - self
-
-    def __neg__(self) -> Dual:
-        return Dual(-self.value, -self.slope)
-
-    def __mul__(self, other: Any) -> Dual:
-        o = Dual.lift(other)
-        return Dual(self.value * o.value, self.slope * o.value + self.value * o.slope)
-
-    __rmul__ = __mul__
-
-    def __truediv__(self, other: Any) -> Dual:
-        o = Dual.lift(other)
-        if o.value == 0:
-            raise DomainError("division by zero")
-        value = _div(self.value, o.value)
-        return Dual(value, _div(self.slope - value * o.slope, o.value))
-
-    def __rtruediv__(self, other: Any) -> Dual:
-        return Dual.lift(other) / self
-
-    def __pow__(self, other: Any) -> Dual:
-        if isinstance(other, Dual):
-            if other.slope == 0:
-                return self ** other.value
-            return dual_exp(other * dual_log(self))
-        exponent = Fraction(other) if isinstance(other, int) else other
-        if isinstance(exponent, Fraction) and exponent.denominator == 1:
-            k = int(exponent)
-            if k == 0:
-                return Dual(1, 0)
-            if self.value == 0 and k < 0:
-                raise DomainError("division by zero (0 to a negative power)")
-            return Dual(_pow(self.value, k), k * _pow(self.value, k - 1) * self.slope)
-        if self.value < 0:
-            raise DomainError("a negative number to a fractional power")
-        if self.value == 0:
-            if exponent > 1:
-                return Dual(0, 0)
-            raise DomainError("0 to a power below 1 has no derivative")
-        value = _exact_root(self.value, exponent)
-        if value is None:
-            value = float(self.value) ** float(exponent)
-        return Dual(value, exponent * _div(value, self.value) * self.slope)
-
-    def __rpow__(self, base: Any) -> Dual:
-        return Dual.lift(base) ** self
-
-    # comparisons use the value (for Max/Min and pivoting)
-    def __lt__(self, other: Any) -> bool:
-        return bool(self.value < Dual.lift(other).value)
-
-    def __gt__(self, other: Any) -> bool:
-        return bool(self.value > Dual.lift(other).value)
-
-
-def _div(a: Number, b: Number) -> Number:
-    if isinstance(a, int) and isinstance(b, int):
-        return Fraction(a, b)
-    return a / b
-
-
-def _pow(v: Number, k: int) -> Number:
-    if isinstance(v, int) and k < 0:
-        return Fraction(v) ** k
-    return v**k
-
-
-def _exact_root(v: Number, exponent: Number) -> Number | None:
-    """``v ** exponent`` exactly when v is a rational perfect power (``(9/4)**(1/2)``), else None."""
-    if not isinstance(v, int | Fraction) or not isinstance(exponent, Fraction):
-        return None
-    v = Fraction(v)
-    q = exponent.denominator
-    if q > 64:
-        return None
-    num = _int_root(v.numerator, q)
-    den = _int_root(v.denominator, q)
-    if num is None or den is None:
-        return None
-    return Fraction(num, den) ** exponent.numerator
-
-
-def _int_root(n: int, q: int) -> int | None:
-    if n < 0:
-        return None
-    r = round(n ** (1 / q)) if n < 2**1000 else None
-    if r is None:
-        return None
-    for cand in (r - 1, r, r + 1):
-        if cand >= 0 and cand**q == n:
-            return cand
-    return None
-
-
-def _float(v: Number) -> float:
-    try:
-        return float(v)
-    except OverflowError:
-        raise DomainError("a value is too large for floating point") from None
-
-
-def dual_exp(x: Any) -> Any:
-    x = Dual.lift(x)
-    if x.value == 0:
-        return Dual(1, x.slope)
-    try:
-        value = math.exp(_float(x.value))
-    except OverflowError:
-        raise DomainError("exp overflows") from None
-    return Dual(value, value * x.slope)
-
-
-def dual_log(x: Any) -> Any:
-    x = Dual.lift(x)
-    if x.value <= 0:
-        raise DomainError("log of a number ≤ 0")
-    value: Number = 0 if x.value == 1 else math.log(_float(x.value))
-    return Dual(value, _div(x.slope, x.value))
-
-
 class DualScalars:
-    """Scalar operations on dual numbers (the independent numeric path: no SymPy)."""
+    """Scalar operations on sparse dual numbers (the independent numeric path: no SymPy);
+    element-wise functions from the one rule table, :data:`gradsym.rules.RULES`."""
 
     def number(self, value: Fraction) -> Any:
         return Fraction(value)  # Fraction, not int: 1/2 must stay exact
 
     def exp(self, x: Any) -> Any:
-        return dual_exp(x)
+        return Dual.lift(x).apply(RULES["exp"])
 
     def log(self, x: Any) -> Any:
-        return dual_log(x)
+        return Dual.lift(x).apply(RULES["log"])
 
     def sqrt(self, x: Any) -> Any:
         return Dual.lift(x) ** Fraction(1, 2)
 
     def abs(self, x: Any) -> Any:
-        x = Dual.lift(x)
-        sign = 1 if x.value > 0 else -1 if x.value < 0 else 0
-        return Dual(abs(x.value), sign * x.slope)
+        return Dual.lift(x).apply(RULES["abs"])
 
     def sin(self, x: Any) -> Any:
-        x = Dual.lift(x)
-        if x.value == 0:
-            return Dual(0, x.slope)
-        v = _float(x.value)
-        return Dual(math.sin(v), math.cos(v) * x.slope)
+        return Dual.lift(x).apply(RULES["sin"])
 
     def cos(self, x: Any) -> Any:
-        x = Dual.lift(x)
-        if x.value == 0:
-            return Dual(1, 0)
-        v = _float(x.value)
-        return Dual(math.cos(v), -math.sin(v) * x.slope)
+        return Dual.lift(x).apply(RULES["cos"])
 
     def tanh(self, x: Any) -> Any:
-        x = Dual.lift(x)
-        if x.value == 0:
-            return Dual(0, x.slope)
-        t = math.tanh(_float(x.value))
-        return Dual(t, (1 - t * t) * x.slope)
+        return Dual.lift(x).apply(RULES["tanh"])
 
     def sigmoid(self, x: Any) -> Any:
-        return 1 / (1 + dual_exp(-Dual.lift(x)))
+        # as 1/(1 + exp(−x)), the form the symbolic path differentiates
+        return 1 / (1 + self.exp(-Dual.lift(x)))
 
     def relu(self, x: Any) -> Any:
-        # relu′(0) = 0 (PyTorch), matching Heaviside(z, 0) on the symbolic side
-        x = Dual.lift(x)
-        return Dual(x.value, x.slope) if x.value > 0 else Dual(0, 0)
+        return Dual.lift(x).apply(RULES["relu"])
 
     def max(self, items: Sequence[Any]) -> Any:
-        return self._extremum(items, 1)
+        return extremum(items, 1)
 
     def min(self, items: Sequence[Any]) -> Any:
-        return self._extremum(items, -1)
-
-    @staticmethod
-    def _extremum(items: Sequence[Any], sign: int) -> Any:
-        """Max/Min with SymPy's derivative: Σᵢ dxᵢ · Heaviside(±(xᵢ − extremum of the others))."""
-        duals = [Dual.lift(x) for x in items]
-        values = [sign * d.value for d in duals]
-        best = max(values)
-        if len(duals) == 1:
-            return duals[0]
-        slope: Number = 0
-        for i, d in enumerate(duals):
-            others = max(v for j, v in enumerate(values) if j != i)
-            weight = _heaviside(values[i] - others)
-            if weight:
-                slope = slope + weight * d.slope
-        return Dual(sign * best, slope)
+        return extremum(items, -1)
 
     def det(self, m: np.ndarray) -> Any:
         """Determinant by Gaussian elimination with pivoting on the value (exact on Fractions)."""
         a = [[Dual.lift(x) for x in row] for row in m.tolist()]
         n = len(a)
-        det: Any = Dual(1, 0)
+        det: Any = Dual(1)
         for col in range(n):
             pivot = max(range(col, n), key=lambda r: abs(_float(a[r][col].value)))
             if a[pivot][col].value == 0:
@@ -668,7 +474,7 @@ class DualScalars:
     def inv(self, m: np.ndarray) -> np.ndarray:
         """Inverse by Gauss–Jordan elimination (exact on Fractions)."""
         n = m.shape[0]
-        a = [[Dual.lift(x) for x in row] + [Dual(int(i == j), 0) for j in range(n)]
+        a = [[Dual.lift(x) for x in row] + [Dual(int(i == j)) for j in range(n)]
              for i, row in enumerate(m.tolist())]
         for col in range(n):
             pivot = max(range(col, n), key=lambda r: abs(_float(a[r][col].value)))
@@ -684,28 +490,35 @@ class DualScalars:
         return _object_array([row[n:] for row in a])
 
 
-def _singular_det(m: np.ndarray) -> Any:
-    """det and its directional derivative at a singular matrix: Σ_ij adj(A)_ji · dA_ij.
+def _float(v: Any) -> float:
+    try:
+        return float(v)
+    except OverflowError:
+        raise DomainError("a value is too large for floating point") from None
 
-    The slope needs the adjugate, found from the (n−1)-minors by the same elimination.
+
+def _singular_det(m: np.ndarray) -> Any:
+    """det and its tangent at a singular matrix: Σ_ij adj(A)_ji · dA_ij.
+
+    The tangent needs the adjugate, found from the (n−1)-minors by the same elimination.
     """
     a = [[Dual.lift(x) for x in row] for row in m.tolist()]
     n = len(a)
     if n == 1:
         return a[0][0]
-    slope: Number = 0
+    total = Dual(0)
     plain = DualScalars()
     for i in range(n):
         for j in range(n):
-            if a[i][j].slope == 0:
+            if not a[i][j].tangent:
                 continue
             minor = np.array(
-                [[Dual(a[r][c].value, 0) for c in range(n) if c != j] for r in range(n) if r != i],
+                [[Dual(a[r][c].value) for c in range(n) if c != j] for r in range(n) if r != i],
                 dtype=object,
             )
             cofactor = (-1) ** (i + j) * Dual.lift(plain.det(minor)).value
-            slope = slope + cofactor * a[i][j].slope
-    return Dual(0, slope)
+            total = total + Dual(0, a[i][j].tangent) * cofactor
+    return total
 
 
 def _object_array(rows: Any) -> np.ndarray:
@@ -912,57 +725,22 @@ class ExpressionDerivation(Derivation):
 
     def _dual_jacobians(
         self, exact: dict[str, np.ndarray]
-    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Forward values and dense Jacobians (out × wrt): exact difference quotients for a
-        polynomial map, forward-mode dual numbers otherwise (neither uses SymPy)."""
-        def env(seed_name: str | None, seed_index: int) -> dict[str, np.ndarray]:
-            out: dict[str, np.ndarray] = {}
-            for name, arr in exact.items():
-                flat = arr.reshape(-1)
-                duals = np.empty(flat.size, dtype=object)
-                for i, v in enumerate(flat):
-                    duals[i] = Dual(v, 1 if (name == seed_name and i == seed_index) else 0)
-                out[name] = duals.reshape(arr.shape)
-            return out
-
-        base = obj(self.dual_forward(env(None, 0)))
-        forward = _map(base, lambda d: Dual.lift(d).value)
-        jacobians: dict[str, np.ndarray] = {}
-        # one column per variable differentiated, over every --wrt name
-        n_columns, seen = sum(self.declared[name].size for name in self.wrt), 0
-        if self.degree is not None:
-            # A polynomial map: exact difference quotients of the numeric forward pass.
-            def numbers(point: dict[str, np.ndarray]) -> np.ndarray:
-                duals = {n: _map(a, lambda v: Dual(v, 0)) for n, a in point.items()}
-                return _map(obj(self.dual_forward(duals)), lambda d: Dual.lift(d).value)
-
-            for name in self.wrt:
-                progress.report("numeric check", seen, n_columns)
-                seen += self.declared[name].size
-                if name not in exact:
-                    size = self.declared[name].size
-                    jacobians[name] = np.zeros((max(base.size, 1), size), dtype=object)
-                    continue
-                dense = difference_jacobian(numbers, exact, name, degree=max(self.degree, 1))
-                jacobians[name] = dense.reshape(max(base.size, 1), -1)
-            return forward, jacobians
+    ) -> tuple[np.ndarray, dict[str, dict[tuple[int, int], Any]]]:
+        """Forward values and sparse Jacobians (output, flat element) → value, by one
+        forward-mode pass of the dual-number evaluator seeded with every ``--wrt`` element
+        (no SymPy; cost linear in the non-zero entries)."""
+        progress.report("numeric check", 0, 1)
+        wrt = [name for name in self.wrt if name in exact]
+        values, jacobians = sparse_jacobians(lambda env: obj(self.dual_forward(env)), exact, wrt)
+        forward = np.empty(max(len(values), 1), dtype=object)
+        forward[: len(values)] = values
         for name in self.wrt:
-            size = self.declared[name].size
-            columns = []
-            for k in range(size):
-                progress.report("numeric check", seen, n_columns)
-                seen += 1
-                result = obj(self.dual_forward(env(name, k)))
-                columns.append([Dual.lift(d).slope for d in result.reshape(-1)])
-            dense = np.empty((max(base.size, 1), size), dtype=object)
-            for k, column in enumerate(columns):
-                for o, slope in enumerate(column):
-                    dense[o, k] = slope
-            jacobians[name] = dense
-        return forward, jacobians
+            jacobians.setdefault(name, {})
+        return forward.reshape(self.forward_elems.shape), jacobians
 
     def _dual_check(
-        self, ev: ExpressionEvaluation, dual: tuple[np.ndarray, dict[str, np.ndarray]]
+        self, ev: ExpressionEvaluation,
+        dual: tuple[np.ndarray, dict[str, dict[tuple[int, int], Any]]],
     ) -> Check:
         forward, jacobians = dual
         mismatch = None
@@ -973,23 +751,22 @@ class ExpressionDerivation(Derivation):
             if not values_equal(a, b, scale):
                 mismatch = "the forward value differs from the dual-number evaluation"
                 break
-        for name, dense in jacobians.items():
+        for name, numeric in jacobians.items():
             if mismatch:
                 break
-            symbolic = np.zeros(dense.shape, dtype=object)
-            for (o, w), v in ev.jacobian_values[name].items():
-                symbolic[o, w] = v
-            scale = max([abs(to_float(v)) for v in dense.reshape(-1)] + [1.0])
-            for (o, w), v in np.ndenumerate(dense):
-                if not values_equal(symbolic[o, w], v, scale):
-                    method = "dual numbers" if self.degree is None else "difference quotients"
-                    mismatch = (
-                        f"∂/∂{self.table.names[self.symbols[name].first + w]} of output "
-                        f"{o} is {symbolic[o, w]} symbolically but {v} by {method}"
-                    )
-                    break
-        how = ("exact difference quotients of the numeric forward pass (a polynomial map)"
-               if self.degree is not None else "forward-mode dual numbers on the expression "
+            scale = max([abs(to_float(v)) for v in numeric.values()] + [1.0])
+
+            def close(a: Any, b: Any, scale: float = scale) -> bool:
+                return values_equal(a, b, scale)
+
+            bad = first_mismatch(ev.jacobian_values[name], numeric, close)
+            if bad is not None:
+                (o, w), symbolic, value = bad
+                mismatch = (
+                    f"∂/∂{self.table.names[self.symbols[name].first + w]} of output "
+                    f"{o} is {symbolic} symbolically but {value} by dual numbers"
+                )
+        how = ("forward-mode dual numbers with sparse tangents on the expression "
                "(exact where rational, else within 1e-12 relative)")
         return Check(
             "jacobian_matches_autodiff_numeric",

@@ -22,6 +22,7 @@ from gradsym.layers.expr import (
     adjugate,
     permutation_det,
 )
+from gradsym.rules import RULES
 
 Shape = tuple[int, ...]
 
@@ -502,11 +503,9 @@ def atom_elements(atom: Atom, env: Mapping[str, Any]) -> Any:
     if atom.func == "norm":
         return sympy.sqrt(sum((e**2 for e in v), sympy.Integer(0)))
     v = _scalar_value(v)
-    return {
-        "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "sin": sympy.sin,
-        "cos": sympy.cos, "tanh": sympy.tanh, "abs": sympy.Abs, "sign": sympy.sign,
-        "sigmoid": lambda x: 1 / (1 + sympy.exp(-x)),
-    }[atom.func](v)
+    if atom.func == "sign":
+        return sympy.sign(v)
+    return RULES[atom.func].sympy_value(v)
 
 
 # -- the commutative "scalar rule" reading ----------------------------------------------
@@ -549,8 +548,8 @@ def atom_scalar(atom: Atom) -> Any:
         return v
     if atom.func in ("norm", "abs"):
         return sympy.Abs(v)
-    if atom.func == "sigmoid":
-        return 1 / (1 + sympy.exp(-v))
+    if atom.func in RULES:
+        return RULES[atom.func].sympy_value(v)
     return getattr(sympy, atom.func)(v)
 
 
@@ -585,8 +584,8 @@ def tree_scalar(n: Node, bare: Mapping[str, str]) -> Any:
         return sympy.Abs(args[0])
     if n.func == "hadamard":
         return args[0] * args[1]
-    if n.func == "sigmoid":
-        return 1 / (1 + sympy.exp(-args[0]))
+    if n.func in RULES:
+        return RULES[n.func].sympy_value(args[0])
     return getattr(sympy, n.func)(args[0])
 
 

@@ -39,9 +39,10 @@ from gradsym import progress
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation, LazyMapping, _sympy_array
 from gradsym.errors import SizeError, SpecError
-from gradsym.numeric import exact_array, simplify_number
+from gradsym.numeric import Dual, apply_rule, exact_array, simplify_number
 from gradsym.poly import Poly, VarTable, differentiate, evaluate, multiply
 from gradsym.proofs import Check
+from gradsym.rules import RULES
 from gradsym.spec import Values, parse_values
 from gradsym.symbols import Tensor
 
@@ -189,17 +190,10 @@ class PolyAlgebra:
 
 
 def sympy_rules() -> dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]]:
-    """σ and σ′ per activation, written out (the chain rule never asks SymPy to differentiate)."""
-    import sympy
-
-    return {
-        "relu": (lambda z: sympy.Max(0, z), lambda z: sympy.Heaviside(z, 0)),
-        "sigmoid": (
-            lambda z: 1 / (1 + sympy.exp(-z)),
-            lambda z: sympy.exp(-z) / (1 + sympy.exp(-z)) ** 2,
-        ),
-        "tanh": (sympy.tanh, lambda z: 1 - sympy.tanh(z) ** 2),
-    }
+    """σ and σ′ per activation, from the rule table (the chain rule never asks SymPy to
+    differentiate)."""
+    return {name: (RULES[name].sympy_value, RULES[name].sympy_slope)
+            for name in ("relu", "sigmoid", "tanh")}
 
 
 class SympyAlgebra:
@@ -388,56 +382,11 @@ def differentiation_check(cfg: MlpConfig, t: MlpTensors, alg: Algebra, net: Netw
 # Numbers: an independent plain-Python forward pass, and forward-mode dual numbers
 
 
-class Dual:
-    """a + b·ε with ε² = 0: pushing it through a function gives the value and the derivative."""
-
-    __slots__ = ("re", "eps")
-
-    def __init__(self, re: Any, eps: Any = 0) -> None:
-        self.re = re
-        self.eps = eps
-
-    def __add__(self, other: Any) -> Dual:
-        if isinstance(other, Dual):
-            return Dual(self.re + other.re, self.eps + other.eps)
-        return Dual(self.re + other, self.eps)
-
-    __radd__ = __add__
-
-    def __mul__(self, other: Any) -> Dual:
-        if isinstance(other, Dual):
-            return Dual(self.re * other.re, self.re * other.eps + self.eps * other.re)
-        return Dual(self.re * other, self.eps * other)
-
-    __rmul__ = __mul__
-
-
 def numeric_activation(name: str) -> Callable[[Any], Any]:
-    """σ on numbers (exact Fractions, mpmath floats) and on dual numbers."""
-    import mpmath
-
-    def relu(r: Any) -> tuple[Any, Any]:
-        return (r, 1) if r > 0 else (0 * r, 0)  # relu′(0) = 0, as in PyTorch
-
-    def sigmoid(r: Any) -> tuple[Any, Any]:
-        s = 1 / (1 + mpmath.exp(-r))
-        return s, s * (1 - s)
-
-    def tanh(r: Any) -> tuple[Any, Any]:
-        th = mpmath.tanh(r)
-        return th, 1 - th * th
-
+    """σ on numbers (exact Fractions, mpmath floats) and on dual numbers, from the rule table."""
     if name == "none":
         return lambda v: v
-    rule = {"relu": relu, "sigmoid": sigmoid, "tanh": tanh}[name]
-
-    def apply(v: Any) -> Any:
-        if isinstance(v, Dual):
-            value, slope = rule(v.re)
-            return Dual(value, v.eps * slope)
-        return rule(v)[0]
-
-    return apply
+    return lambda v: apply_rule(name, v)
 
 
 def network_forward(
@@ -630,7 +579,7 @@ class MlpDerivation(Derivation):
         return value
 
     def _dual_check(self, parsed: dict[str, Values], ev: MlpEvaluation) -> Check:
-        """Forward-mode dual numbers through :func:`network_forward`, one seed per variable."""
+        """Forward-mode dual numbers through :func:`network_forward`, every variable seeded."""
         import mpmath
 
         exact = self.cfg.activation in ("none", "relu")
@@ -658,26 +607,22 @@ class MlpDerivation(Derivation):
             names = list(named)
             mismatch = None
             outputs = ev.forward_values.reshape(-1).tolist()
-            n_vars, seen = sum(named[name].size for name in names), 0
-            for name in names:
+            progress.report("numeric check", 0, 1)
+            # one forward-mode pass, every variable seeded at once (sparse tangents)
+            seeded = {n: [Dual(c, {(n, j): 1}) for j, c in enumerate(vals)] for n, vals in flat.items()}
+            out = [Dual.lift(o) for o in self._numeric_forward(seeded, act)]
+            for k, o in enumerate(out):
+                if not close(outputs[k], o.value):
+                    mismatch = "the output differs from the numeric forward pass"
+                    break
+            for name in names if mismatch is None else []:
                 for i, v in enumerate(named[name].flat_ids()):
-                    progress.report("numeric check", seen, n_vars)
-                    seen += 1
-                    seeded = {n: [Dual(c, 1 if (n, j) == (name, i) else 0) for j, c in enumerate(vals)]
-                              for n, vals in flat.items()}
-                    out = self._numeric_forward(seeded, act)
                     key = "input" if name == "x" else self.table.names[v]
                     grads = ev.gradient_values[key].reshape(-1).tolist()
                     if key == "input":
                         grads = ev.gradient_values["input"].reshape(len(out), -1)[:, i].tolist()
-                    for k, o in enumerate(out):
-                        if not close(outputs[k], o.re):
-                            mismatch = "the output differs from the numeric forward pass"
-                        elif not close(grads[k], o.eps):
-                            mismatch = f"∂out/∂{self.table.names[v]} differs from forward-mode differentiation"
-                        if mismatch:
-                            break
-                    if mismatch:
+                    if any(not close(grads[k], o.partial((name, i))) for k, o in enumerate(out)):
+                        mismatch = f"∂out/∂{self.table.names[v]} differs from forward-mode differentiation"
                         break
                 if mismatch:
                     break

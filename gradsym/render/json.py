@@ -31,11 +31,17 @@ def _unravel_all(keys: list[tuple[int, int]], jac: SparseJacobian) -> list[tuple
     return list(zip(o_idx, w_idx))
 
 
-def jacobian_doc(jac: SparseJacobian, values: dict[tuple[int, int], Any], fn: Any) -> dict[str, Any]:
+def jacobian_doc(
+    jac: SparseJacobian, values: dict[tuple[int, int], Any], fn: Any,
+    index: list[tuple[list[int], list[int]]] | None = None,
+) -> dict[str, Any]:
+    """``index``: the entries' multi-indices, when already unravelled for the same keys."""
     keys = list(values)
+    if index is None:
+        index = _unravel_all(keys, jac)
     return {
         "shape": list(jac.shape),
-        "nonzeros": [[o, w, fn(values[k])] for (o, w), k in zip(_unravel_all(keys, jac), keys)],
+        "nonzeros": [[o, w, fn(values[k])] for (o, w), k in zip(index, keys)],
     }
 
 
@@ -48,9 +54,12 @@ def to_dict(d: Derivation) -> dict[str, Any]:
     doc: dict[str, Any] = {"command": d.command, "config": d.config}
     doc["symbols"] = {role: t.names() for role, t in d.symbols.items()}
     doc["forward"] = nested(d.forward_elems, text)
+    # Unravelled once, shared with the numeric Jacobians (same entries, same order).
+    index = {role: _unravel_all(list(jac.entries), jac) for role, jac in d.jacobians.items()}
     if d.jacobians:
         doc["jacobian"] = {
-            role: jacobian_doc(jac, jac.entries, text) for role, jac in d.jacobians.items()
+            role: jacobian_doc(jac, jac.entries, text, index[role])
+            for role, jac in d.jacobians.items()
         }
     if d.grad_elems:
         doc["grad"] = {role: nested(arr, text) for role, arr in d.grad_elems.items()}
@@ -63,17 +72,25 @@ def to_dict(d: Derivation) -> dict[str, Any]:
         doc["notes"] = [n if isinstance(n, str) else english(n[0], **n[1]) for n in d.notes]
     if d.numeric is not None:
         own = command_numeric_json(d)
-        doc["numeric"] = own if own is not None else numeric_dict(d, d.numeric)
+        doc["numeric"] = own if own is not None else numeric_dict(d, d.numeric, index)
     return doc
 
 
-def numeric_dict(d: Derivation, ev: Evaluation) -> dict[str, Any]:
+def numeric_dict(
+    d: Derivation, ev: Evaluation, index: dict[str, list[tuple[list[int], list[int]]]] | None = None
+) -> dict[str, Any]:
     num = lambda v: json_number(v, ev.decimal)  # noqa: E731
+
+    def same_keys(role: str, vals: dict[tuple[int, int], Any]) -> Any:
+        known = (index or {}).get(role)
+        return known if known is not None and list(vals) == list(d.jacobians[role].entries) else None
+
     return {
         "values": {role: nested(arr, num) for role, arr in ev.values.items()},
         "forward": nested(ev.forward_values, num),
         "jacobian": {
-            role: jacobian_doc(d.jacobians[role], vals, num) for role, vals in ev.jacobian_values.items()
+            role: jacobian_doc(d.jacobians[role], vals, num, same_keys(role, vals))
+            for role, vals in ev.jacobian_values.items()
         },
         "grad": {role: nested(arr, num) for role, arr in ev.grad_values.items()},
     }

@@ -1,0 +1,120 @@
+"""What given values cost: the CLI with and without values, timed end to end. Not a test.
+
+    python benchmarks/bench_values.py           # the sizes issue 13 names (a few minutes)
+    python benchmarks/bench_values.py --quick   # small sizes, well under a minute (CI)
+
+Each command runs in a fresh process (output discarded); the table gives wall seconds, CPU
+seconds (user + system, steadier than wall time on a shared machine) and the peak resident
+memory of that process, the ratio with values / without, and the target it is held to
+(judged on CPU seconds, which stay meaningful when other work shares the machine):
+
+- ``conv --input NxN --kernel 3x3 --x arange --k ones --format json``: at most 1.5x the
+  same command without values (128x128); at 256x256 at most 30 s and 4 GB;
+- ``matrix "log(det(X))" --shape X=8x8 --wrt X --at X=…`` (positive determinant): ≤ 5 s.
+
+Exit status 1 when a full run misses a target; ``--quick`` only reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    peak_mb: float
+    code: int
+
+
+def run_cli(args: list[str], timeout: float) -> Run:
+    """One CLI run in a fresh process: wall and CPU seconds, peak RSS of that process."""
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as sink:
+        proc = subprocess.Popen([sys.executable, "-m", "gradsym", *args], stdout=sink,
+                                stderr=subprocess.DEVNULL)
+        deadline = start + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.02)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code)
+
+
+def positive_det_matrix(n: int) -> str:
+    """A strictly diagonally dominant matrix with a positive diagonal: det > 0."""
+    rows = [[10 if i == j else (i + 2 * j) % 3 - 1 for j in range(n)] for i in range(n)]
+    return "[" + ",".join("[" + ",".join(map(str, r)) + "]" for r in rows) + "]"
+
+
+def show(label: str, run: Run) -> None:
+    status = "" if run.code == 0 else f"  (exit {run.code})"
+    print(f"  {label:<46} {run.wall:8.2f} s wall {run.cpu:8.2f} s cpu {run.peak_mb:8.0f} MB{status}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, < 60 s (CI)")
+    opts = parser.parse_args()
+    missed: list[str] = []
+
+    sides = [48] if opts.quick else [64, 128]
+    limit_ratio = 1.5
+    print("conv --kernel 3x3 --format json: with --x arange --k ones / without values")
+    for n in sides:
+        base = ["conv", "--input", f"{n}x{n}", "--kernel", "3x3", "--format", "json"]
+        without = run_cli(base, timeout=600)
+        with_values = run_cli([*base, "--x", "arange", "--k", "ones"], timeout=600)
+        show(f"{n}x{n} without values", without)
+        show(f"{n}x{n} with values", with_values)
+        wall_ratio = with_values.wall / without.wall
+        cpu_ratio = with_values.cpu / without.cpu
+        verdict = "ok" if cpu_ratio <= limit_ratio and with_values.code == 0 else "MISSED"
+        print(f"  ratio {n}x{n}: {wall_ratio:.2f}x wall, {cpu_ratio:.2f}x cpu "
+              f"(target ≤ {limit_ratio}x at 128x128): {verdict}")
+        if n == 128 and verdict != "ok":
+            missed.append(f"conv {n}x{n} ratio {cpu_ratio:.2f}x")
+
+    big = 64 if opts.quick else 256
+    run = run_cli(["conv", "--input", f"{big}x{big}", "--kernel", "3x3", "--x", "arange",
+                   "--k", "ones", "--format", "json"], timeout=600)
+    show(f"{big}x{big} with values", run)
+    # CPU seconds: on a shared machine the wall time also counts other processes' turns.
+    ok = run.code == 0 and run.cpu <= 30 and run.peak_mb <= 4096
+    print(f"  target at 256x256: ≤ 30 s (cpu) and ≤ 4096 MB: {'ok' if ok else 'MISSED'}")
+    if not opts.quick and not ok:
+        missed.append(f"conv {big}x{big}: {run.cpu:.1f} s cpu, {run.peak_mb:.0f} MB")
+
+    print('matrix "log(det(X))" --wrt X --at X=… (positive determinant)')
+    sizes = [3] if opts.quick else [4, 6, 8]
+    for n in sizes:
+        run = run_cli(["matrix", "log(det(X))", "--shape", f"X={n}x{n}", "--wrt", "X",
+                       "--at", f"X={positive_det_matrix(n)}"], timeout=20 if opts.quick else 120)
+        show(f"{n}x{n}", run)
+        if n == 8:
+            ok = run.code == 0 and run.wall <= 5
+            print(f"  target at 8x8: ≤ 5 s: {'ok' if ok else 'MISSED'}")
+            if not ok:
+                missed.append(f"matrix log(det) 8x8: {run.wall:.1f} s (exit {run.code})")
+
+    if missed:
+        print("missed: " + "; ".join(missed))
+        return 0 if opts.quick else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
