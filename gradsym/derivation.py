@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from gradsym import progress
 from gradsym.calculus import SparseJacobian
 from gradsym.errors import SpecError
 from gradsym.numeric import difference_jacobian, exact_array
@@ -310,7 +311,8 @@ class Derivation:
                     parse_values(text, self.symbols[role].shape, f"--{option}", seed=seed)
             self.notes.append(("note.values_missing", {"options": ", ".join(missing)}))
             return self
-        self.numeric = self.evaluate(seed=seed, **values)
+        with progress.step("numeric check at the given values"):
+            self.numeric = self.evaluate(seed=seed, **values)
         return self
 
     def _missing_values(self, values: dict[str, Any]) -> list[str]:

@@ -36,9 +36,10 @@ from typing import Any
 import numpy as np
 
 from gradsym import progress
+from gradsym.budget import admit, batchnorm_cost, given
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation, NumericModel
-from gradsym.errors import SizeError, SpecError
+from gradsym.errors import SpecError
 from gradsym.numeric import exact_array, number_text
 from gradsym.poly import VarTable
 from gradsym.proofs import Check
@@ -46,8 +47,6 @@ from gradsym.spec import Values, parse_number
 from gradsym.symbols import Tensor
 
 DEFAULT_EPS = Fraction(1, 100_000)  # PyTorch's default 1e-5, exact
-# Work estimate: F·N² Jacobian entries, each holding the N(N+1)/2-term variance.
-DEFAULT_MAX_TERMS = 200_000
 PRECISION = 60  # digits of the dual-number check (Decimal); the tolerance is 1e-12 relative
 TOLERANCE = Decimal("1e-12")
 MAX_ROWS = 32  # compact dL/dx rows shown in the terminal section
@@ -114,8 +113,7 @@ def parse_eps(eps: Any) -> tuple[Fraction | int | None, bool]:
     return value, decimal
 
 
-def batchnorm_config(batch: Any, features: Any = 1, eps: Any = None, *,
-                     max_terms: int | None = None) -> BatchNormConfig:
+def batchnorm_config(batch: Any, features: Any = 1, eps: Any = None) -> BatchNormConfig:
     """Validate the options (PyTorch's training-mode rules)."""
     if batch is None:
         raise SpecError("--batch is required (e.g. --batch 4)")
@@ -129,16 +127,7 @@ def batchnorm_config(batch: Any, features: Any = 1, eps: Any = None, *,
             "training'); use --batch 2 or more"
         )
     value, decimal = parse_eps(eps)
-    cfg = BatchNormConfig(batch, features, value, decimal)
-    work = features * batch * batch * (batch * (batch + 1) // 2)
-    budget = DEFAULT_MAX_TERMS if max_terms is None else max_terms
-    if work > budget:
-        raise SizeError(
-            f"batch norm with --batch {batch} and --features {features} has about {work:,} "
-            f"terms of work (F·N²·N(N+1)/2), over the budget of {budget:,}; raise it with "
-            f"--max-terms {work} or choose fewer samples"
-        )
-    return cfg
+    return BatchNormConfig(batch, features, value, decimal)
 
 
 # ---------------------------------------------------------------------------
@@ -696,7 +685,10 @@ def batchnorm(
     >>> d.numeric.grad["beta"].tolist()
     [2]
     """
-    cfg = batchnorm_config(batch, features, eps, max_terms=max_terms)
+    cfg = batchnorm_config(batch, features, eps)
+    work = cfg.features * cfg.batch**2 * (cfg.batch * (cfg.batch + 1) // 2)  # F·N²·N(N+1)/2
+    admit(batchnorm_cost(work, cfg.batch * cfg.features, values=given(x, gamma, beta, g)),
+          max_terms, "this batch norm")
     if cfg.eps is None and any(v is not None for v in (x, gamma, beta, g)):
         raise SpecError(
             "--eps eps keeps ε symbolic, so there is nothing to evaluate at numbers; give "

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from gradsym import progress
+from gradsym.budget import admit, chain_cost, given
 from gradsym.calculus import jacobian, vjp
 from gradsym.derivation import Derivation, Evaluation, LazyMapping, _number_to_sympy, _sympy_array
 from gradsym.errors import SizeError, SpecError
@@ -78,7 +79,6 @@ def chain_configs(
     out_channels: int | None = None,
     batch: int | None = None,
     bias: bool = False,
-    max_terms: int | None = None,
 ) -> list[ConvConfig]:
     """One validated :class:`ConvConfig` per layer; layer l+1 reads layer l's output."""
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
@@ -100,7 +100,6 @@ def chain_configs(
             cfg = conv_config(
                 spatial, kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
                 in_channels=channels, out_channels=channels, batch=batch, bias=bias,
-                max_terms=max_terms,
             )
         except SpecError as exc:
             if layer == 1:
@@ -710,7 +709,8 @@ class ChainDerivation(Derivation):
     def with_values(self, seed: int | None = None, **given: Any) -> ChainDerivation:
         """Attach the evaluation when any value is given (as the CLI does)."""
         if any(v is not None for v in given.values()):
-            self.numeric = self.evaluate(seed=seed, **{k: v for k, v in given.items() if v is not None})
+            with progress.step("numeric check at the given values"):
+                self.numeric = self.evaluate(seed=seed, **{k: v for k, v in given.items() if v is not None})
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -1063,8 +1063,10 @@ def chain(
     cfgs = chain_configs(
         input, kernel, depth, stride=stride, padding=padding, dilation=dilation, groups=groups,
         in_channels=in_channels, out_channels=out_channels, batch=batch,
-        bias=bias or b is not None, max_terms=max_terms,
+        bias=bias or b is not None,
     )
+    # The whole stack against one budget (each layer alone may fit while twenty do not).
+    admit(chain_cost(cfgs, values=given(x, k, b, target)), max_terms)
     budget = EXPAND_BUDGET if max_terms is None else max_terms
     d = derive_chain(cfgs, loss_key, expand=expand, budget=budget)
     return d.with_values(seed=seed, x=x, k=k, b=b, target=target)

@@ -19,19 +19,16 @@ from typing import Any
 import numpy as np
 
 from gradsym import grids, progress
+from gradsym.budget import admit, conv_cost, given
 from gradsym.calculus import jacobian, vjp
 from gradsym.derivation import Derivation, NumericModel
-from gradsym.errors import SizeError, SpecError
+from gradsym.errors import SpecError
 from gradsym.poly import Poly, VarTable
 from gradsym.proofs import Check, compare
 from gradsym.shapes import conv_output_shape, conv_remainder, same_padding, transposed_output_shape
 from gradsym.spec import parse_padding, parse_per_dim, parse_shape
 from gradsym.symbols import Tensor
 
-# About 2.5 kB per expanded term (measured: 256x256 ⊛ 3x3, 580k terms, 1.4 GB), so the
-# default budget keeps every derivation well inside 4 GB on any machine.
-DEFAULT_MAX_TERMS = 1_500_000
-BYTES_PER_TERM = 2_500
 CONVENTIONS = ("torch", "tensorflow", "jax")
 
 
@@ -142,7 +139,6 @@ def conv_config(
     transposed: bool = False,
     output_padding: Any = 0,
     convention: str = "torch",
-    max_terms: int | None = None,
 ) -> ConvConfig:
     """Validate every option and compute the output shape (PyTorch's rules)."""
     if convention not in CONVENTIONS:
@@ -193,18 +189,10 @@ def conv_config(
     else:
         op = ()
         out = conv_output_shape(spatial, ksize, stride_t, pads, dilation_t)
-    cfg = ConvConfig(
+    return ConvConfig(
         spatial, ksize, stride_t, pads, dilation_t, groups, cin, cout, nbatch, bool(bias),
         channels, out, transposed, op, convention, padding_word,
     )
-    budget = DEFAULT_MAX_TERMS if max_terms is None else max_terms
-    if cfg.terms() > budget:
-        raise SizeError(
-            f"this derivation expands to about {cfg.terms():,} terms (about "
-            f"{cfg.terms() * BYTES_PER_TERM / 1e9:,.1f} GB), over the budget of {budget:,}; "
-            f"raise it with --max-terms {cfg.terms()} or choose smaller sizes"
-        )
-    return cfg
 
 
 def _positive(value: int | None, option: str) -> int:
@@ -585,8 +573,9 @@ def conv(
     cfg = conv_config(
         input, kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
         in_channels=in_channels, out_channels=out_channels, batch=batch,
-        bias=bias or b is not None, convention=convention, max_terms=max_terms,
+        bias=bias or b is not None, convention=convention,
     )
+    admit(conv_cost(cfg, values=given(x, k, b, g)), max_terms)
     if cfg.convention != "torch":  # layouts and padding words of TensorFlow / JAX
         from gradsym.conventions import derive_conv_convention
 

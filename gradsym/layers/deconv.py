@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from gradsym import grids, progress
+from gradsym.budget import admit, conv_cost, given
 from gradsym.conventions import (
-    NO_LIMIT,
     Working,
     derive_in_layout,
     display_name,
@@ -143,7 +143,6 @@ def matching_conv(cfg: ConvConfig) -> ConvConfig:
         in_channels=cfg.out_channels if cfg.channels else None,
         out_channels=cfg.in_channels if cfg.channels else None,
         batch=cfg.batch if cfg.channels else None,
-        max_terms=NO_LIMIT,
     )
 
 
@@ -360,7 +359,8 @@ def deconv(
         input, kernel, stride=stride, padding=options.padding, dilation=dilation, groups=groups,
         in_channels=in_channels, out_channels=out_channels, batch=batch,
         bias=bias or b is not None, transposed=True, output_padding=options.output_padding,
-        convention=convention, max_terms=max_terms,
+        convention=convention,
     )
+    admit(conv_cost(cfg, values=given(x, k, b, g)), max_terms)
     d = derive_deconv(with_framework(cfg, options), options.framework)
     return d.with_values(seed=seed, x=x, k=k, b=b, g=g)

@@ -29,6 +29,7 @@ import numpy as np
 import sympy
 
 from gradsym import progress
+from gradsym.budget import admit, expression_cost
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation, LazyMapping
 from gradsym.errors import ExpressionError, SizeError, SpecError
@@ -38,9 +39,6 @@ from gradsym.poly import VarTable
 from gradsym.proofs import Check
 from gradsym.spec import Values, parse_shape, parse_values
 from gradsym.symbols import RESERVED, Tensor
-
-DEFAULT_MAX_WORK = 3_000_000
-"""Default work budget: estimated expression size × (1 + elements differentiated)."""
 
 MAX_DECLARED_ELEMENTS = 100_000
 """No tensor may have more elements than this, whatever the budget."""
@@ -312,17 +310,10 @@ def symbol_arrays(table: VarTable, tensors: Mapping[str, Tensor]) -> dict[str, n
     return out
 
 
-def budget_check(work: float, max_terms: int | None, what: str) -> None:
-    """A :class:`SizeError` when the estimated work exceeds the budget."""
-    budget = DEFAULT_MAX_WORK if max_terms is None else max_terms
-    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
-        raise SpecError(f"--max-terms must be a whole number ≥ 1, got {max_terms!r}")
-    if work > budget:
-        needed = int(min(work, 10**18))
-        raise SizeError(
-            f"{what} is too large: about {needed:,} units of work, over the budget of "
-            f"{budget:,}; raise it with --max-terms {needed} or choose smaller shapes"
-        )
+def budget_check(work: float, max_terms: int | None, what: str, *, values: bool = False) -> None:
+    """A :class:`SizeError` when the estimated work (expression size × (1 + elements
+    differentiated)) is over the budget (:mod:`gradsym.budget`)."""
+    admit(expression_cost(work, values=values), max_terms, what)
 
 
 # ---------------------------------------------------------------------------
@@ -1202,7 +1193,8 @@ class ExpressionDerivation(Derivation):
         """Attach a numeric evaluation when any value is given."""
         given = {k: v for k, v in given.items() if v is not None}
         if given:
-            self.numeric = self.evaluate_at(given, seed=seed)
+            with progress.step("numeric check at the given values"):
+                self.numeric = self.evaluate_at(given, seed=seed)
         return self
 
     def _exact_evaluation(
@@ -1578,13 +1570,15 @@ def expr(
     given = at_items(at)
     outputs = max(math.prod(info.shape), 1)
     differentiated = sum(declared[n].size for n in wrt_names)
-    budget_check(info.size * outputs * (1 + differentiated), max_terms, "this expression")
+    budget_check(info.size * outputs * (1 + differentiated), max_terms, "this expression",
+                 values=bool(given))
 
     table, tensors = make_tensors(declared)
     arrays = symbol_arrays(table, tensors)
     forward_raw = ArrayEvaluator(SympyScalars()).run(tree, arrays)
     check_defined(forward_raw, expression)
-    budget_check(tree_size(forward_raw) * (1 + differentiated), max_terms, "this expression")
+    budget_check(tree_size(forward_raw) * (1 + differentiated), max_terms, "this expression",
+                 values=bool(given))
     jacobians = differentiate(forward_raw, arrays, wrt_names)
     forward = _map(forward_raw, finish)
 

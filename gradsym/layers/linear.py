@@ -19,14 +19,14 @@ from typing import Any
 
 import numpy as np
 
+from gradsym.budget import admit, given, linear_cost
 from gradsym.calculus import jacobian, vjp
 from gradsym.derivation import Derivation, NumericModel
-from gradsym.errors import SizeError, SpecError
+from gradsym.errors import SpecError
 from gradsym.poly import Poly, VarTable, product
 from gradsym.proofs import Check, compare
 from gradsym.symbols import Tensor
 
-DEFAULT_MAX_TERMS = 20_000_000
 MAX_FEATURES = 4096
 
 
@@ -54,24 +54,15 @@ class LinearConfig:
 
 
 def linear_config(
-    in_features: Any, out_features: Any, *, batch: Any = 1, bias: bool = False,
-    max_terms: int | None = None,
+    in_features: Any, out_features: Any, *, batch: Any = 1, bias: bool = False
 ) -> LinearConfig:
-    """Validate the sizes and the work budget."""
-    cfg = LinearConfig(
+    """Validate the sizes."""
+    return LinearConfig(
         _count(in_features, "--in-features", "3"),
         _count(out_features, "--out-features", "2"),
         _count(1 if batch is None else batch, "--batch", "1"),
         bool(bias),
     )
-    budget = DEFAULT_MAX_TERMS if max_terms is None else max_terms
-    if cfg.terms() > budget:
-        raise SizeError(
-            f"this derivation has {cfg.terms():,} product terms (batch × out_features × "
-            f"in_features), over the budget of {budget:,}; raise it with --max-terms "
-            f"{cfg.terms()} or choose smaller sizes"
-        )
-    return cfg
 
 
 def _count(value: Any, option: str, example: str) -> int:
@@ -329,7 +320,7 @@ def linear(
     >>> d.grad["weight"][0, 1]
     g_1_1*x_1_2
     """
-    cfg = linear_config(
-        in_features, out_features, batch=batch, bias=bias or b is not None, max_terms=max_terms
-    )
+    cfg = linear_config(in_features, out_features, batch=batch, bias=bias or b is not None)
+    admit(linear_cost(cfg.batch, cfg.in_features, cfg.out_features, values=given(x, w, b, g)),
+          max_terms)
     return derive_linear(cfg).with_values(seed=seed, x=x, w=w, b=b, g=g)

@@ -36,9 +36,10 @@ from typing import Any
 import numpy as np
 
 from gradsym import progress
+from gradsym.budget import admit, mlp_cost
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation, LazyMapping, _sympy_array
-from gradsym.errors import SizeError, SpecError
+from gradsym.errors import SpecError
 from gradsym.numeric import exact_array, simplify_number
 from gradsym.poly import Poly, VarTable, differentiate, evaluate, multiply
 from gradsym.proofs import Check
@@ -46,7 +47,6 @@ from gradsym.spec import Values, parse_values
 from gradsym.symbols import Tensor
 
 ACTIVATIONS = ("none", "relu", "sigmoid", "tanh")
-DEFAULT_MAX_TERMS = 2_000_000
 # Expanding non-polynomial derivatives (the symbolic check) costs far more per term.
 SYMPY_TERM_COST = 100
 MAX_LAYERS = 16
@@ -128,24 +128,13 @@ def parse_layers(text: Any) -> tuple[int, ...]:
     return tuple(widths)
 
 
-def mlp_config(
-    layers: Any, activation: str = "none", *, bias: bool = False, max_terms: int | None = None
-) -> MlpConfig:
-    """Validate the options and the work budget."""
+def mlp_config(layers: Any, activation: str = "none", *, bias: bool = False) -> MlpConfig:
+    """Validate the options."""
     widths = parse_layers(layers)
     act = activation.strip().lower() if isinstance(activation, str) else activation
     if act not in ACTIVATIONS:
         raise SpecError(f"--activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
-    cfg = MlpConfig(widths, act, bool(bias))
-    budget = DEFAULT_MAX_TERMS if max_terms is None else max_terms
-    if cfg.terms() > budget:
-        raise SizeError(
-            f"this network needs about {cfg.terms():,} units of work (expanded gradient terms"
-            f"{'' if act == 'none' else ', weighted for the non-polynomial activation'}), over "
-            f"the budget of {budget:,}; raise it with --max-terms {cfg.terms()} or choose "
-            f"fewer or narrower layers"
-        )
-    return cfg
+    return MlpConfig(widths, act, bool(bias))
 
 
 # ---------------------------------------------------------------------------
@@ -538,7 +527,8 @@ class MlpDerivation(Derivation):
             options = ", ".join(f"--at {name}=…" for name in missing)
             self.notes.append(("note.values_missing", {"options": options}))
         else:
-            self.numeric = self._evaluate_at(parsed)
+            with progress.step("numeric check at the given values"):
+                self.numeric = self._evaluate_at(parsed)
         return self
 
     def _parse_at(self, given: dict[str, Any], seed: int | None) -> tuple[dict[str, Values], list[str]]:
@@ -974,5 +964,6 @@ def mlp(
     """
     values = parse_at(at)
     has_bias = bias or any(re.fullmatch(r"b(_\d+)*", name) for name in values)
-    cfg = mlp_config(layers, activation, bias=has_bias, max_terms=max_terms)
+    cfg = mlp_config(layers, activation, bias=has_bias)
+    admit(mlp_cost(cfg.terms(), cfg.widths, values=bool(values)), max_terms, "this network")
     return derive_mlp(cfg).with_at(seed=seed, **values)

@@ -34,9 +34,10 @@ from typing import Any
 import numpy as np
 
 from gradsym import progress
+from gradsym.budget import admit, given, pool_cost
 from gradsym.calculus import SparseJacobian, jacobian, vjp
 from gradsym.derivation import Derivation, Evaluation, NumericModel
-from gradsym.errors import SizeError, SpecError
+from gradsym.errors import SpecError
 from gradsym.numeric import exact_array
 from gradsym.poly import Poly, VarTable
 from gradsym.proofs import Check, compare
@@ -44,10 +45,6 @@ from gradsym.spec import Values, parse_padding, parse_per_dim, parse_shape
 from gradsym.symbols import Tensor
 
 MODES = ("max", "avg")
-# Average pooling is polynomial (fast engine): budget in expanded terms, as for conv.
-DEFAULT_MAX_TERMS = 20_000_000
-# Max pooling builds one SymPy Piecewise per (window, cell), about 0.3 ms each.
-DEFAULT_MAX_ROUTES = 10_000
 
 
 # ---------------------------------------------------------------------------
@@ -203,7 +200,6 @@ def pool_config(
                     f"output {o + 1} of dimension {axis + 1} would read only padding (PyTorch "
                     f"returns -inf there); use less --padding or --dilation"
                 )
-    _check_budget(cfg, max_terms)
     return cfg
 
 
@@ -227,17 +223,10 @@ def _positive(value: int | None, option: str) -> int:
     return value
 
 
-def _check_budget(cfg: PoolConfig, max_terms: int | None) -> None:
+def pool_work(cfg: PoolConfig) -> int:
+    """Routing conditions (max) or expanded terms (avg): outputs × the largest window."""
     per_window = math.prod(len(w) for w in (max(ws, key=len) for ws in cfg.axis_windows()))
-    work = cfg.planes * math.prod(cfg.output) * per_window
-    default = DEFAULT_MAX_ROUTES if cfg.mode == "max" else DEFAULT_MAX_TERMS
-    budget = default if max_terms is None else max_terms
-    if work > budget:
-        what = "routing conditions (SymPy Piecewise)" if cfg.mode == "max" else "expanded terms"
-        raise SizeError(
-            f"this pooling has about {work:,} {what}, over the budget of {budget:,}; raise it "
-            f"with --max-terms {work} or choose smaller sizes"
-        )
+    return cfg.planes * math.prod(cfg.output) * per_window
 
 
 # ---------------------------------------------------------------------------
@@ -871,6 +860,9 @@ def pool(
         raise SpecError("--size is required (e.g. --size 2x2)")
     cfg = pool_config(
         input, size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode,
-        mode=mode, in_channels=in_channels, batch=batch, max_terms=max_terms,
+        mode=mode, in_channels=in_channels, batch=batch,
     )
+    cost = pool_cost(pool_work(cfg), cfg.mode == "max", math.prod(cfg.output_shape()),
+                     math.prod(cfg.input_shape()), values=given(x, g))
+    admit(cost, max_terms, "this pooling")
     return derive_pool(cfg).with_values(seed=seed, x=x, g=g)

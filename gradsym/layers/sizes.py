@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from gradsym.conventions import NO_LIMIT, resolve_transposed, with_framework
+from gradsym.conventions import resolve_transposed, with_framework
 from gradsym.derivation import Derivation
 from gradsym.errors import SpecError
 from gradsym.layers.conv import ConvConfig, conv_config, require, setup_lines
@@ -64,7 +64,7 @@ def sizes(
         cfg = conv_config(input, kernel, stride=stride, padding=options.padding, dilation=dilation,
                           groups=groups, in_channels=in_channels, out_channels=out_channels, batch=batch,
                           bias=bias, transposed=True, output_padding=options.output_padding,
-                          convention=convention, max_terms=NO_LIMIT)
+                          convention=convention)
         cfg = with_framework(cfg, options)
         return _transposed(cfg, options.framework)
     for value, option in ((output_padding, "--output-padding"), (output_size, "--output-size")):
@@ -72,8 +72,7 @@ def sizes(
             raise SpecError(f"{option} belongs to a transposed convolution; add --transposed")
     cfg = conv_config(input, kernel, stride=stride, padding=0 if padding is None else padding,
                       dilation=dilation, groups=groups, in_channels=in_channels,
-                      out_channels=out_channels, batch=batch, bias=bias, convention=convention,
-                      max_terms=NO_LIMIT)
+                      out_channels=out_channels, batch=batch, bias=bias, convention=convention)
     return _forward(cfg)
 
 
