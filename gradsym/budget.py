@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from gradsym.errors import SizeError, SpecError
 
 if TYPE_CHECKING:
-    from gradsym.layers.conv import ConvConfig
+    from gradsym.spec import ConvConfig
 
 DEFAULT_MAX_TERMS = 1_500_000
 """The default budget: about a minute and 3.8 GB."""

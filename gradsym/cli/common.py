@@ -128,6 +128,20 @@ class Emit:
         return 0 if d.holds else 1
 
 
+RENDER_OPTIONS = ("format", "output", "show", "full", "plot", "lang")
+
+
+def derive_and_emit(command: str, options: dict[str, Any]) -> int:
+    """Run ``command``: the library function of the same name (``gradsym.layers.<command>``)
+    takes every option but the rendering ones, passed on once, by name (``options`` is the
+    command's ``locals()``); then render."""
+    import importlib
+
+    emit = Emit(*(options[name] for name in RENDER_OPTIONS))
+    derive = getattr(importlib.import_module(f"gradsym.layers.{command}"), command)
+    return emit(derive(**{k: v for k, v in options.items() if k not in RENDER_OPTIONS}))
+
+
 def parse_show(show: str | None) -> tuple[str, ...]:
     from gradsym.errors import SpecError
 

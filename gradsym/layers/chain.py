@@ -39,7 +39,6 @@ from gradsym.errors import SizeError, SpecError
 from gradsym.layers.conv import (
     ConvConfig,
     conv_checks,
-    conv_config,
     conv_forward,
     conv_layout,
     numeric_conv,
@@ -49,7 +48,7 @@ from gradsym.layers.conv import (
 from gradsym.numeric import exact_array
 from gradsym.poly import Poly, VarTable, evaluate, substitute
 from gradsym.proofs import Check, compare
-from gradsym.spec import WORDS, Values, parse_values
+from gradsym.spec import WORDS, ConvOptions, Values, parse_values
 from gradsym.symbols import Tensor
 
 LOSSES = ("l1", "mse")
@@ -66,21 +65,9 @@ NUMERIC_CHUNK = 512
 # Configuration
 
 
-def chain_configs(
-    input: Any,
-    kernel: Any,
-    depth: int,
-    *,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    groups: int = 1,
-    in_channels: int | None = None,
-    out_channels: int | None = None,
-    batch: int | None = None,
-    bias: bool = False,
-) -> list[ConvConfig]:
+def chain_configs(options: ConvOptions, depth: int) -> list[ConvConfig]:
     """One validated :class:`ConvConfig` per layer; layer l+1 reads layer l's output."""
+    in_channels, out_channels = options.in_channels, options.out_channels
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
         raise SpecError(f"--depth must be a whole number ≥ 1, got {depth}")
     if depth > MAX_DEPTH:
@@ -94,13 +81,11 @@ def chain_configs(
     # One of the two given: the other must match it.
     channels = in_channels if in_channels is not None else out_channels
     cfgs: list[ConvConfig] = []
-    spatial = input
+    spatial = options.input
     for layer in range(1, depth + 1):
         try:
-            cfg = conv_config(
-                spatial, kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
-                in_channels=channels, out_channels=channels, batch=batch, bias=bias,
-            )
+            layer_options = replace(options, input=spatial, in_channels=channels, out_channels=channels)
+            cfg = layer_options.config()
         except SpecError as exc:
             if layer == 1:
                 raise
@@ -1060,11 +1045,7 @@ def chain(
     loss_key = loss.strip().lower() if isinstance(loss, str) else loss
     if loss_key not in LOSSES:
         raise SpecError(f"--loss must be one of {', '.join(LOSSES)}, got {loss!r}")
-    cfgs = chain_configs(
-        input, kernel, depth, stride=stride, padding=padding, dilation=dilation, groups=groups,
-        in_channels=in_channels, out_channels=out_channels, batch=batch,
-        bias=bias or b is not None,
-    )
+    cfgs = chain_configs(ConvOptions.of(locals(), bias=bias or b is not None), depth)
     # The whole stack against one budget (each layer alone may fit while twenty do not).
     admit(chain_cost(cfgs, values=given(x, k, b, target)), max_terms)
     budget = EXPAND_BUDGET if max_terms is None else max_terms

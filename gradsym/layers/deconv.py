@@ -24,6 +24,7 @@ import numpy as np
 from gradsym import grids, progress
 from gradsym.budget import admit, conv_cost, given
 from gradsym.conventions import (
+    TransposedOptions,
     Working,
     derive_in_layout,
     display_name,
@@ -43,6 +44,7 @@ from gradsym.layers.conv import (
 )
 from gradsym.poly import Poly
 from gradsym.proofs import Check, compare
+from gradsym.spec import ConvOptions
 
 # ---------------------------------------------------------------------------
 # Forward, from the definition
@@ -132,6 +134,18 @@ def _full_conv_detail(
         "lines": [("proof.deconv_valid", {"tilde": fmt(x_tilde.shape), "kernel": fmt(k_rot.shape),
                                           "output": fmt(cfg.output), "pads": pad_text})],
     }
+
+
+def transposed_config(conv: ConvOptions, output_size: Any) -> tuple[ConvConfig, TransposedOptions]:
+    """The transposed convolution's config, padding and output_padding resolved by the
+    framework's rules (``output_size`` picks output_padding); with the framework's details."""
+    options = resolve_transposed(
+        conv.convention, conv.input, conv.kernel, stride=conv.stride, padding=conv.padding,
+        dilation=conv.dilation, groups=conv.groups, output_padding=conv.output_padding,
+        output_size=output_size,
+    )
+    resolved = replace(conv, padding=options.padding, output_padding=options.output_padding)
+    return resolved.config(transposed=True), options
 
 
 def matching_conv(cfg: ConvConfig) -> ConvConfig:
@@ -341,26 +355,13 @@ def deconv(
     [7, 23, 33, 24]
     """
     if general:
-        from gradsym.layers.general import general_deconv
+        from gradsym.layers.general import general_derivation
 
-        return general_deconv(
-            input, kernel, dims=dims, stride=stride, padding=0 if padding is None else padding,
-            dilation=dilation, output_padding=0 if output_padding is None else output_padding, bias=bias,
-            unused={"--groups": groups != 1, "--in-channels": in_channels, "--out-channels": out_channels,
-                    "--batch": batch, "--output-size": output_size, "--x": x, "--k": k, "--b": b, "--g": g,
-                    "--convention": convention != "torch"})
+        values = {"--output-size": output_size, "--x": x, "--k": k, "--b": b, "--g": g}
+        return general_derivation("deconv", ConvOptions.of(locals()), dims, values)
     require(input, "--input", "3x3")
     require(kernel, "--kernel", "2x2")
-    options = resolve_transposed(
-        convention, input, kernel, stride=stride, padding=padding, dilation=dilation,
-        groups=groups, output_padding=output_padding, output_size=output_size,
-    )
-    cfg = conv_config(
-        input, kernel, stride=stride, padding=options.padding, dilation=dilation, groups=groups,
-        in_channels=in_channels, out_channels=out_channels, batch=batch,
-        bias=bias or b is not None, transposed=True, output_padding=options.output_padding,
-        convention=convention,
-    )
+    cfg, options = transposed_config(ConvOptions.of(locals(), bias=bias or b is not None), output_size)
     admit(conv_cost(cfg, values=given(x, k, b, g)), max_terms)
     d = derive_deconv(with_framework(cfg, options), options.framework)
     return d.with_values(seed=seed, x=x, k=k, b=b, g=g)
