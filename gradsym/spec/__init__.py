@@ -6,6 +6,7 @@ SymPy, no I/O). Every parse error is a :class:`~gradsym.errors.SpecError` naming
   :class:`ConvOptions` as given, parsed once into a :class:`ConvConfig`.
 - :mod:`gradsym.spec.linear`, :mod:`~gradsym.spec.mlp`, :mod:`~gradsym.spec.pool`,
   :mod:`~gradsym.spec.batchnorm`: one frozen config per layer.
+- :mod:`gradsym.spec.expr`: ``expr``/``matrix`` declarations (``--shape``), ``--wrt``, ``--at``.
 
 A new layer puts the parsing of its options here, in a module of its own.
 
@@ -22,6 +23,7 @@ from gradsym.spec.conv import (
     positive_count,
     require,
 )
+from gradsym.spec.expr import Declared, at_items, declare, parse_wrt
 from gradsym.spec.linear import LinearConfig, linear_config
 from gradsym.spec.mlp import ACTIVATIONS, MlpConfig, mlp_config, parse_layers
 from gradsym.spec.pool import MODES, PoolConfig, pool_config, pool_output_size
@@ -43,7 +45,7 @@ from gradsym.spec.values import (
 
 __all__ = [
     "ACTIVATIONS", "CONVENTIONS", "MAX_DIMS", "MAX_EXTENT", "MAX_VALUE_TEXT", "MODES", "WORDS",
-    "BatchNormConfig", "ConvConfig", "ConvOptions", "LinearConfig", "MlpConfig", "Number",
+    "BatchNormConfig", "ConvConfig", "Declared", "at_items", "declare", "parse_wrt", "ConvOptions", "LinearConfig", "MlpConfig", "Number",
     "PoolConfig", "Values", "batchnorm_config", "conv_config", "linear_config", "mlp_config",
     "nest", "parse_eps", "parse_layers", "parse_number", "parse_padding", "parse_per_dim",
     "parse_seed", "parse_shape", "parse_values", "pool_config", "pool_output_size",

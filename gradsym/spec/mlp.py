@@ -91,3 +91,28 @@ def mlp_config(layers: Any, activation: str = "none", *, bias: bool = False) -> 
     if act not in ACTIVATIONS:
         raise SpecError(f"--activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
     return MlpConfig(widths, act, bool(bias))
+
+
+def parse_at(at: Any) -> dict[str, Any]:
+    """``--at`` options (``["x=[1,2]", "w_1_1_2=3"]``, one such string, or a dict) → {name: values}.
+
+    >>> parse_at(["x=[1,2]", "w_1 = ones"])
+    {'x': '[1,2]', 'w_1': 'ones'}
+    """
+    if at is None:
+        return {}
+    if isinstance(at, dict):
+        return {str(k): v for k, v in at.items()}
+    items = [at] if isinstance(at, str) else list(at)
+    out: dict[str, Any] = {}
+    for item in items:
+        if not isinstance(item, str) or "=" not in item:
+            raise SpecError(f"--at needs NAME=VALUES (e.g. --at x=[1,2] or --at w_1_1_2=3), got {item!r}")
+        name, _, values = item.partition("=")
+        name = name.strip()
+        if not re.fullmatch(r"[A-Za-z]\w{0,40}", name):
+            raise SpecError(f"--at {item[:40]!r}: the name before '=' must be x, w_1, b_1 or an element like w_1_1_2")
+        if name in out:
+            raise SpecError(f"--at {name} is given twice; give each name once")
+        out[name] = values.strip()
+    return out
