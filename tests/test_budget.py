@@ -124,3 +124,25 @@ def test_progress_names_the_numeric_check() -> None:
     assert seen[-1] == "numeric check at the given values"
     first = seen.index("numeric check at the given values")
     assert "gradients (vector-Jacobian products)" in seen[:first]
+
+
+def test_option_parsing_and_the_cost_model_are_pure() -> None:
+    # gradsym.spec and gradsym.budget run before any work: no SymPy, no NumPy at import.
+    code = ("import sys, gradsym.spec, gradsym.budget; "
+            "print(sorted(m for m in ('sympy', 'numpy') if m in sys.modules))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=60, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_conv_options_are_parsed_once_for_the_family() -> None:
+    from gradsym.spec import ConvOptions
+
+    options = ConvOptions(input="5x5", kernel="3x3", stride=2, padding=1)
+    # sizes, conv and the deconv that inverts it read the same parsed configuration.
+    assert gradsym.sizes(input="5x5", kernel="3x3", stride=2, padding=1).to_dict()["output"] == \
+        list(options.config().output) == [3, 3]
+    assert gradsym.conv(input="5x5", kernel="3x3", stride=2, padding=1).config == \
+        options.config().to_json()
+    assert options.changed(("groups", "in_channels", "stride")) == ["--stride"]
