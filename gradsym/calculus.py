@@ -87,6 +87,7 @@ def _accumulate(entries: dict[tuple[int, int], Poly], key: tuple[int, int], mono
 def vjp(jac: SparseJacobian, upstream: Sequence[int]) -> list[Poly]:
     """Σ_o g_o · ∂y_o/∂w for every w (flat), with ``upstream[o]`` the id of g_o."""
     grads = [Poly() for _ in range(math.prod(jac.wrt_shape))]
+    progress.report("gradients (vector-Jacobian products)", 0, 1)
     for (o, w), poly in jac.entries.items():
         g = upstream[o]
         target = grads[w]

@@ -320,7 +320,8 @@ class Derivation:
                     parse_values(text, self.symbols[role].shape, f"--{option}", seed=seed)
             self.notes.append(("note.values_missing", {"options": ", ".join(missing)}))
             return self
-        self.numeric = self.evaluate(seed=seed, **values)
+        with progress.step("numeric check at the given values"):
+            self.numeric = self.evaluate(seed=seed, **values)
         return self
 
     def _missing_values(self, values: dict[str, Any]) -> list[str]:

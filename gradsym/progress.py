@@ -8,6 +8,16 @@ listener that draws a Rich progress bar on stderr for long derivations.
 ...     report("forward", 1, 2)
 >>> seen
 [('forward', 1, 2)]
+
+A step without countable units reports itself at its start and end, so a front end
+always names the step that is actually running:
+
+>>> seen.clear()
+>>> with listening(lambda stage, done, total: seen.append((stage, done, total))):
+...     with step("numeric check"):
+...         pass
+>>> seen
+[('numeric check', 0, 1), ('numeric check', 1, 1)]
 """
 
 from __future__ import annotations
@@ -23,6 +33,14 @@ def report(stage: str, done: int, total: int) -> None:
     """Tell listeners that ``done`` of ``total`` units of ``stage`` are finished."""
     for listener in _listeners:
         listener(stage, done, total)
+
+
+@contextmanager
+def step(stage: str) -> Iterator[None]:
+    """Report ``stage`` as running for the duration of a ``with`` block."""
+    report(stage, 0, 1)
+    yield
+    report(stage, 1, 1)
 
 
 def active() -> bool:

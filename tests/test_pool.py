@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import gradsym
 from gradsym.errors import SizeError, SpecError
-from gradsym.layers.pool import pool_output_size
+from gradsym.spec import pool_output_size
 from tests.conftest import require
 
 TORCH_CASES = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

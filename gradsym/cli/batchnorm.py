@@ -8,7 +8,6 @@ import typer
 
 from gradsym.cli.app import app
 from gradsym.cli.common import (
-    Emit,
     Format,
     Full,
     Lang,
@@ -17,6 +16,7 @@ from gradsym.cli.common import (
     Plot,
     Seed,
     Show,
+    derive_and_emit,
     value_option,
 )
 
@@ -52,9 +52,4 @@ def batchnorm(
 
     Example: gradsym batchnorm --batch 3 --features 2 --x arange
     """
-    from gradsym.layers.batchnorm import batchnorm as derive
-
-    emit = Emit(format, output, show, full, plot, lang)
-    d = derive(batch, features, eps=eps, x=x, gamma=gamma, beta=beta, g=g, seed=seed,
-               max_terms=max_terms)
-    return emit(d)
+    return derive_and_emit("batchnorm", locals())

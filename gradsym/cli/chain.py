@@ -8,7 +8,6 @@ import typer
 
 from gradsym.cli.app import app
 from gradsym.cli.common import (
-    Emit,
     Format,
     Full,
     Lang,
@@ -17,6 +16,7 @@ from gradsym.cli.common import (
     Plot,
     Seed,
     Show,
+    derive_and_emit,
     value_option,
 )
 from gradsym.cli.conv import (
@@ -75,13 +75,4 @@ def chain(
 
     Example (seed 000): gradsym chain --input 4x4 --kernel 3x3 --padding 1 --depth 3 --loss l1 --x "[[1,2,3,4],[4,3,2,1],[1,2,3,4],[4,3,2,1]]" --k ones --b 1
     """  # noqa: E501
-    from gradsym.layers.chain import chain as derive
-
-    emit = Emit(format, output, show, full, plot, lang)
-    d = derive(
-        input, kernel, depth=depth, loss=loss, target=target, expand=expand, stride=stride,
-        padding=padding, dilation=dilation, groups=groups, in_channels=in_channels,
-        out_channels=out_channels, batch=batch, bias=bias, x=x, k=k, b=b, seed=seed,
-        max_terms=max_terms,
-    )
-    return emit(d)
+    return derive_and_emit("chain", locals())

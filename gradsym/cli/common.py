@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 FORMATS = ("rich", "text", "latex", "markdown", "json")
 SUFFIXES = {".tex": "latex", ".pdf": "latex", ".md": "markdown", ".json": "json", ".txt": "text"}
+FORMAT_NAMES = {"rich": "the output", "text": "text", "latex": "LaTeX", "markdown": "Markdown",
+                "json": "JSON"}
 SECTIONS = ("forward", "jacobian", "grad", "proof")
 
 # -- option types shared by the commands ---------------------------------------------
@@ -84,13 +86,32 @@ class Emit:
         self.show = parse_show(show)
         if plot is not None and plot.suffix.lower() != ".png":
             raise SpecError(f"--plot {plot}: the picture is a PNG; use a name ending in .png")
+        from gradsym.budget import request_rendering
+
+        request_rendering(fmt, full)  # the work budget counts what will be printed
 
     def __call__(self, d: Derivation) -> int:
         """Render ``d`` to stdout or the output file; return the exit status."""
-        from gradsym.cli.progressbar import finish
+        from gradsym import progress
 
         opts: dict[str, Any] = {"show": self.show, "full": self.full, "lang": self.lang}
-        if self.output is not None and self.output.suffix.lower() == ".pdf":
+        with progress.step("writing " + ("PDF" if self.pdf else FORMAT_NAMES[self.fmt])):
+            status = self._write(d, opts)
+        if self.plot is not None:
+            from gradsym.render.plot import plot_png
+
+            with progress.step("drawing the plot"):
+                write_atomic(self.plot, plot_png(d, lang=self.lang))
+        return status
+
+    @property
+    def pdf(self) -> bool:
+        return self.output is not None and self.output.suffix.lower() == ".pdf"
+
+    def _write(self, d: Derivation, opts: dict[str, Any]) -> int:
+        from gradsym.cli.progressbar import finish
+
+        if self.output is not None and self.pdf:
             from gradsym.render.latex import compile_pdf
 
             pdf = compile_pdf(d.to_latex(**opts), lang=self.lang)
@@ -104,11 +125,22 @@ class Emit:
                     finish()
                     sys.stdout.write(text)
                     sys.stdout.flush()
-        if self.plot is not None:
-            from gradsym.render.plot import plot_png
-
-            write_atomic(self.plot, plot_png(d, lang=self.lang))
         return 0 if d.holds else 1
+
+
+RENDER_OPTIONS = ("format", "output", "show", "full", "plot", "lang")
+
+
+def derive_and_emit(command: str, options: dict[str, Any]) -> int:
+    """Run ``command``: the library function of the same name (``gradsym.layers.<command>``)
+    takes every option but the rendering ones, passed on once, by name (``options`` is the
+    command's ``locals()``); then render."""
+    import importlib
+
+    emit = Emit(*(options[name] for name in RENDER_OPTIONS))
+    module = {"conv": "convolution", "deconv": "convolution"}.get(command, command)
+    derive = getattr(importlib.import_module(f"gradsym.layers.{module}"), command)
+    return emit(derive(**{k: v for k, v in options.items() if k not in RENDER_OPTIONS}))
 
 
 def parse_show(show: str | None) -> tuple[str, ...]:
@@ -202,11 +234,12 @@ def run(app: Callable[..., Any], argv: list[str] | None) -> int:
         signal.signal(signal.SIGINT, _on_sigint)
     from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
+    from gradsym.budget import rendering
     from gradsym.cli.progressbar import progress_bar
     from gradsym.errors import GradsymError
 
     try:
-        with progress_bar():
+        with progress_bar(), rendering("json", False):
             result = _localized(app)(args=argv, standalone_mode=False, prog_name="gradsym")
     except typer.Exit as exc:
         return int(exc.exit_code)

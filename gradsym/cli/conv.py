@@ -9,7 +9,6 @@ import typer
 
 from gradsym.cli.app import app
 from gradsym.cli.common import (
-    Emit,
     Format,
     Full,
     Lang,
@@ -18,6 +17,7 @@ from gradsym.cli.common import (
     Plot,
     Seed,
     Show,
+    derive_and_emit,
     value_option,
 )
 
@@ -69,16 +69,7 @@ def conv(
 
     Example: gradsym conv --input 3x3 --kernel 2x2 --x arange --k 1,2,3,4
     """
-    from gradsym.layers.convolution import conv as derive
-
-    emit = Emit(format, output, show, full, plot, lang)
-    d = derive(
-        input, kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
-        in_channels=in_channels, out_channels=out_channels, batch=batch, bias=bias,
-        x=x, k=k, b=b, g=g, seed=seed, convention=convention, max_terms=max_terms,
-        general=general, dims=dims,
-    )
-    return emit(d)
+    return derive_and_emit("conv", locals())
 
 
 __all__ = ["conv", "Path"]

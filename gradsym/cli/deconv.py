@@ -8,7 +8,6 @@ import typer
 
 from gradsym.cli.app import app
 from gradsym.cli.common import (
-    Emit,
     Format,
     Full,
     Lang,
@@ -17,6 +16,7 @@ from gradsym.cli.common import (
     Plot,
     Seed,
     Show,
+    derive_and_emit,
     value_option,
 )
 from gradsym.cli.conv import (
@@ -86,14 +86,4 @@ def deconv(
 
     Example: gradsym deconv --input 3x3 --kernel 2x2 --x arange --k 1,2,3,4
     """
-    from gradsym.layers.convolution import deconv as derive
-
-    emit = Emit(format, output, show, full, plot, lang)
-    d = derive(
-        input, kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
-        in_channels=in_channels, out_channels=out_channels, batch=batch, bias=bias,
-        output_padding=output_padding, output_size=output_size,
-        x=x, k=k, b=b, g=g, seed=seed, convention=convention, max_terms=max_terms,
-        general=general, dims=dims,
-    )
-    return emit(d)
+    return derive_and_emit("deconv", locals())

@@ -7,7 +7,17 @@ from typing import Annotated
 import typer
 
 from gradsym.cli.app import app
-from gradsym.cli.common import Emit, Format, Full, Lang, MaxTerms, Output, Plot, Seed, Show
+from gradsym.cli.common import (
+    Format,
+    Full,
+    Lang,
+    MaxTerms,
+    Output,
+    Plot,
+    Seed,
+    Show,
+    derive_and_emit,
+)
 
 Expression = Annotated[
     str | None,
@@ -52,8 +62,4 @@ def expr(
 
     Example: gradsym expr "mean(3*(a+3)**2)" --shape a=2 --wrt a --at "a=[2,3]"
     """
-    from gradsym.layers.expr import expr as derive
-
-    emit = Emit(format, output, show, full, plot, lang)
-    d = derive(expression, shape, wrt, at, seed=seed, max_terms=max_terms)
-    return emit(d)
+    return derive_and_emit("expr", locals())

@@ -8,7 +8,6 @@ import typer
 
 from gradsym.cli.app import app
 from gradsym.cli.common import (
-    Emit,
     Format,
     Full,
     Lang,
@@ -17,6 +16,7 @@ from gradsym.cli.common import (
     Plot,
     Seed,
     Show,
+    derive_and_emit,
     value_option,
 )
 
@@ -54,11 +54,4 @@ def linear(
 
     Example: gradsym linear --in-features 3 --out-features 2 --batch 2 --bias --x arange --w arange --b 1,1
     """
-    from gradsym.layers.linear import linear as derive
-
-    emit = Emit(format, output, show, full, plot, lang)
-    d = derive(
-        in_features, out_features, batch=batch, bias=bias,
-        x=x, w=w, b=b, g=g, seed=seed, max_terms=max_terms,
-    )
-    return emit(d)
+    return derive_and_emit("linear", locals())

@@ -7,7 +7,17 @@ from typing import Annotated
 import typer
 
 from gradsym.cli.app import app
-from gradsym.cli.common import Emit, Format, Full, Lang, MaxTerms, Output, Plot, Seed, Show
+from gradsym.cli.common import (
+    Format,
+    Full,
+    Lang,
+    MaxTerms,
+    Output,
+    Plot,
+    Seed,
+    Show,
+    derive_and_emit,
+)
 from gradsym.cli.expr import Wrt
 
 Expression = Annotated[
@@ -49,8 +59,4 @@ def matrix(
 
     Example: gradsym matrix "(X*w - y).T*(X*w - y)" --shape X=3x2 --shape w=2x1 --shape y=3x1 --wrt X --wrt w --wrt y
     """
-    from gradsym.layers.matrix import matrix as derive
-
-    emit = Emit(format, output, show, full, plot, lang)
-    d = derive(expression, shape, wrt, at, seed=seed, max_terms=max_terms)
-    return emit(d)
+    return derive_and_emit("matrix", locals())

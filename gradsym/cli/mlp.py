@@ -7,7 +7,17 @@ from typing import Annotated
 import typer
 
 from gradsym.cli.app import app
-from gradsym.cli.common import Emit, Format, Full, Lang, MaxTerms, Output, Plot, Seed, Show
+from gradsym.cli.common import (
+    Format,
+    Full,
+    Lang,
+    MaxTerms,
+    Output,
+    Plot,
+    Seed,
+    Show,
+    derive_and_emit,
+)
 
 Layers = Annotated[
     str | None,
@@ -53,8 +63,4 @@ def mlp(
 
     Example: gradsym mlp --layers 1,2,1 --activation tanh --at x=2 --at "w_1=[[1,-1]]" --at "w_2=[[3],[4]]"
     """
-    from gradsym.layers.mlp import mlp as derive
-
-    emit = Emit(format, output, show, full, plot, lang)
-    d = derive(layers, activation, bias=bias, at=at, seed=seed, max_terms=max_terms)
-    return emit(d)
+    return derive_and_emit("mlp", locals())

@@ -8,7 +8,6 @@ import typer
 
 from gradsym.cli.app import app
 from gradsym.cli.common import (
-    Emit,
     Format,
     Full,
     Lang,
@@ -17,6 +16,7 @@ from gradsym.cli.common import (
     Plot,
     Seed,
     Show,
+    derive_and_emit,
     value_option,
 )
 
@@ -60,11 +60,4 @@ def pool(
 
     Example: gradsym pool --input 4x4 --size 2x2 --x arange
     """
-    from gradsym.layers.pool import pool as derive
-
-    emit = Emit(format, output, show, full, plot, lang)
-    d = derive(
-        input, size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode,
-        mode=mode, in_channels=in_channels, batch=batch, x=x, g=g, seed=seed, max_terms=max_terms,
-    )
-    return emit(d)
+    return derive_and_emit("pool", locals())

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from gradsym.cli.app import app
-from gradsym.cli.common import Emit, Format, Full, Lang, Output, Plot, Show
+from gradsym.cli.common import Format, Full, Lang, Output, Plot, Show, derive_and_emit
 from gradsym.cli.conv import (
     Batch,
     Bias,
@@ -57,13 +57,4 @@ def sizes(
 
     Example: gradsym sizes --input 5x5 --kernel 3x3 --stride 2 --padding 1
     """
-    from gradsym.layers.sizes import sizes as derive
-
-    emit = Emit(format, output, show, full, plot, lang)
-    d = derive(
-        input, kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
-        in_channels=in_channels, out_channels=out_channels, batch=batch, bias=bias,
-        transposed=transposed, output_padding=output_padding, output_size=output_size,
-        convention=convention,
-    )
-    return emit(d)
+    return derive_and_emit("sizes", locals())

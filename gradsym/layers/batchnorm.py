@@ -35,19 +35,19 @@ from typing import Any, cast
 import numpy as np
 
 from gradsym import progress
+from gradsym.budget import admit, batchnorm_cost, given
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation, NumericModel
-from gradsym.errors import SizeError, SpecError
-from gradsym.numeric import Dual, exact_array, number_text
+from gradsym.errors import SpecError
+from gradsym.numeric import Dual, exact_array
 from gradsym.poly import VarTable
 from gradsym.proofs import Check
 from gradsym.rules import RULES
-from gradsym.spec import Values, parse_number
+from gradsym.spec import Values
+from gradsym.spec.batchnorm import BatchNormConfig as BatchNormConfig
+from gradsym.spec.batchnorm import batchnorm_config as batchnorm_config
 from gradsym.symbols import Tensor
 
-DEFAULT_EPS = Fraction(1, 100_000)  # PyTorch's default 1e-5, exact
-# Work estimate: F·N² Jacobian entries, each holding the N(N+1)/2-term variance.
-DEFAULT_MAX_TERMS = 200_000
 PRECISION = 60  # digits of the dual-number check (Decimal); the tolerance is 1e-12 relative
 TOLERANCE = Decimal("1e-12")
 MAX_ROWS = 32  # compact dL/dx rows shown in the terminal section
@@ -55,90 +55,6 @@ MAX_ROWS = 32  # compact dL/dx rows shown in the terminal section
 
 # ---------------------------------------------------------------------------
 # Configuration
-
-
-@dataclass(frozen=True)
-class BatchNormConfig:
-    """N samples, F features and ε (None: the symbol ``eps``)."""
-
-    batch: int
-    features: int
-    eps: Fraction | int | None
-    eps_decimal: bool = False
-
-    @property
-    def eps_text(self) -> str:
-        if self.eps is None:
-            return "eps"
-        return number_text(self.eps, self.eps_decimal)
-
-    def to_json(self) -> dict[str, Any]:
-        eps: Any = "eps"
-        if self.eps is not None:
-            eps = self.eps if isinstance(self.eps, int) else f"{self.eps.numerator}/{self.eps.denominator}"
-        return {
-            "batch": self.batch,
-            "features": self.features,
-            "eps": eps,
-            "mode": "training",
-            "variance": "biased",
-        }
-
-
-def parse_eps(eps: Any) -> tuple[Fraction | int | None, bool]:
-    """``--eps``: a positive exact number, or the word ``eps`` for a symbol. Default 1e-5.
-
-    >>> parse_eps("1e-5")
-    (Fraction(1, 100000), True)
-    >>> parse_eps("eps")
-    (None, False)
-    """
-    if eps is None:
-        return DEFAULT_EPS, True
-    if isinstance(eps, str) and eps.strip() == "eps":
-        return None, False
-    if isinstance(eps, bool):
-        raise SpecError(f"--eps must be a number or the word eps, got {eps}")
-    if isinstance(eps, float):
-        eps = repr(eps)
-    elif isinstance(eps, Fraction):
-        eps = f"{eps.numerator}/{eps.denominator}"
-    elif not isinstance(eps, (str, int)):
-        raise SpecError(f"--eps must be a number or the word eps, got {eps!r}")
-    value, decimal = parse_number(str(eps), "--eps")
-    if value <= 0:
-        raise SpecError(
-            f"--eps must be > 0 (it keeps σ = sqrt(σ² + ε) away from 0), got {eps}; PyTorch's "
-            f"default is 1e-5"
-        )
-    return value, decimal
-
-
-def batchnorm_config(batch: Any, features: Any = 1, eps: Any = None, *,
-                     max_terms: int | None = None) -> BatchNormConfig:
-    """Validate the options (PyTorch's training-mode rules)."""
-    if batch is None:
-        raise SpecError("--batch is required (e.g. --batch 4)")
-    for value, option in ((batch, "--batch"), (features, "--features")):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise SpecError(f"{option} must be a whole number ≥ 1, got {value}")
-    if batch == 1:
-        raise SpecError(
-            "--batch 1: batch norm in training mode needs at least 2 samples per feature (with "
-            "one, x − μ = 0 and PyTorch raises 'Expected more than 1 value per channel when "
-            "training'); use --batch 2 or more"
-        )
-    value, decimal = parse_eps(eps)
-    cfg = BatchNormConfig(batch, features, value, decimal)
-    work = features * batch * batch * (batch * (batch + 1) // 2)
-    budget = DEFAULT_MAX_TERMS if max_terms is None else max_terms
-    if work > budget:
-        raise SizeError(
-            f"batch norm with --batch {batch} and --features {features} has about {work:,} "
-            f"terms of work (F·N²·N(N+1)/2), over the budget of {budget:,}; raise it with "
-            f"--max-terms {work} or choose fewer samples"
-        )
-    return cfg
 
 
 # ---------------------------------------------------------------------------
@@ -587,7 +503,10 @@ def batchnorm(
     >>> d.numeric.grad["beta"].tolist()
     [2]
     """
-    cfg = batchnorm_config(batch, features, eps, max_terms=max_terms)
+    cfg = batchnorm_config(batch, features, eps)
+    work = cfg.features * cfg.batch**2 * (cfg.batch * (cfg.batch + 1) // 2)  # F·N²·N(N+1)/2
+    admit(batchnorm_cost(work, cfg.batch * cfg.features, values=given(x, gamma, beta, g)),
+          max_terms, "this batch norm")
     if cfg.eps is None and any(v is not None for v in (x, gamma, beta, g)):
         raise SpecError(
             "--eps eps keeps ε symbolic, so there is nothing to evaluate at numbers; give "

@@ -25,20 +25,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from gradsym import progress
+from gradsym.budget import admit, chain_cost, given
 from gradsym.calculus import jacobian, vjp
 from gradsym.derivation import Derivation, Evaluation, LazyMapping, _number_to_sympy, _sympy_array
 from gradsym.errors import SizeError, SpecError
 from gradsym.layers.conv import (
     ConvConfig,
     conv_checks,
-    conv_config,
     conv_forward,
     conv_layout,
     numeric_conv,
@@ -49,7 +49,7 @@ from gradsym.numeric import exact_array, sparse_jacobians
 from gradsym.poly import Poly, VarTable, evaluate, substitute
 from gradsym.proofs import Check, compare
 from gradsym.rules import RULES
-from gradsym.spec import WORDS, Values, parse_values
+from gradsym.spec import WORDS, ConvOptions, Values, parse_values
 from gradsym.symbols import Tensor
 
 LOSSES = ("l1", "mse")
@@ -64,22 +64,9 @@ EXPAND_BUDGET = 250_000
 # Configuration
 
 
-def chain_configs(
-    input: Any,
-    kernel: Any,
-    depth: int,
-    *,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    groups: int = 1,
-    in_channels: int | None = None,
-    out_channels: int | None = None,
-    batch: int | None = None,
-    bias: bool = False,
-    max_terms: int | None = None,
-) -> list[ConvConfig]:
+def chain_configs(options: ConvOptions, depth: int) -> list[ConvConfig]:
     """One validated :class:`ConvConfig` per layer; layer l+1 reads layer l's output."""
+    in_channels, out_channels = options.in_channels, options.out_channels
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
         raise SpecError(f"--depth must be a whole number ≥ 1, got {depth}")
     if depth > MAX_DEPTH:
@@ -93,14 +80,11 @@ def chain_configs(
     # One of the two given: the other must match it.
     channels = in_channels if in_channels is not None else out_channels
     cfgs: list[ConvConfig] = []
-    spatial = input
+    spatial = options.input
     for layer in range(1, depth + 1):
         try:
-            cfg = conv_config(
-                spatial, kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
-                in_channels=channels, out_channels=channels, batch=batch, bias=bias,
-                max_terms=max_terms,
-            )
+            layer_options = replace(options, input=spatial, in_channels=channels, out_channels=channels)
+            cfg = layer_options.config()
         except SpecError as exc:
             if layer == 1:
                 raise
@@ -648,7 +632,8 @@ class ChainDerivation(Derivation):
     def with_values(self, seed: int | None = None, **given: Any) -> ChainDerivation:
         """Attach the evaluation when any value is given (as the CLI does)."""
         if any(v is not None for v in given.values()):
-            self.numeric = self.evaluate(seed=seed, **{k: v for k, v in given.items() if v is not None})
+            with progress.step("numeric check at the given values"):
+                self.numeric = self.evaluate(seed=seed, **{k: v for k, v in given.items() if v is not None})
         return self
 
 
@@ -776,11 +761,9 @@ def chain(
     loss_key = loss.strip().lower() if isinstance(loss, str) else loss
     if loss_key not in LOSSES:
         raise SpecError(f"--loss must be one of {', '.join(LOSSES)}, got {loss!r}")
-    cfgs = chain_configs(
-        input, kernel, depth, stride=stride, padding=padding, dilation=dilation, groups=groups,
-        in_channels=in_channels, out_channels=out_channels, batch=batch,
-        bias=bias or b is not None, max_terms=max_terms,
-    )
+    cfgs = chain_configs(ConvOptions.of(locals(), bias=bias or b is not None), depth)
+    # The whole stack against one budget (each layer alone may fit while twenty do not).
+    admit(chain_cost(cfgs, values=given(x, k, b, target)), max_terms)
     budget = EXPAND_BUDGET if max_terms is None else max_terms
     d = derive_chain(cfgs, loss_key, expand=expand, budget=budget)
     return d.with_values(seed=seed, x=x, k=k, b=b, target=target)

@@ -64,7 +64,6 @@ from gradsym.spec import parse_padding, parse_per_dim, parse_shape
 from gradsym.symbols import Tensor
 
 SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
-NO_LIMIT = 2**62
 
 
 # ---------------------------------------------------------------------------
@@ -423,7 +422,6 @@ def tf_conv_transpose_forward(
     conv_cfg = conv_config(
         cfg.output, cfg.kernel, stride=cfg.stride, padding=cfg.padding, dilation=cfg.dilation,
         in_channels=cfg.out_channels, out_channels=cfg.in_channels, batch=cfg.batch,
-        max_terms=NO_LIMIT,
     )
     weight = np.transpose(wf, (nd + 1, nd, *range(nd)))  # HWIO of the conv → (O, I, *k)
     upstream = np.moveaxis(xf, -1, 1)  # NHWC → NCHW: x plays the conv's upstream gradient

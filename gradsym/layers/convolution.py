@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from gradsym.budget import admit, conv_cost, given
 from gradsym.derivation import Derivation
-from gradsym.layers.conv import conv_config, derive_conv, require
-from gradsym.layers.conventions import derive_conv_convention
-from gradsym.layers.deconv import concrete_deconv
-from gradsym.layers.general import general_conv, general_deconv
+from gradsym.layers.conv import derive_conv
+from gradsym.layers.conventions import derive_conv_convention, with_framework
+from gradsym.layers.deconv import derive_deconv, transposed_config
+from gradsym.layers.general import general_derivation
+from gradsym.spec import ConvOptions, require
 
 
 def conv(
@@ -49,18 +51,12 @@ def conv(
     [[37, 47], [67, 77]]
     """
     if general:
-        return general_conv(input, kernel, dims=dims, stride=stride, padding=padding, dilation=dilation,
-                            bias=bias, unused={"--groups": groups != 1, "--in-channels": in_channels,
-                                               "--out-channels": out_channels, "--batch": batch,
-                                               "--x": x, "--k": k, "--b": b, "--g": g,
-                                               "--convention": convention != "torch"})
+        values = {"--x": x, "--k": k, "--b": b, "--g": g}
+        return general_derivation("conv", ConvOptions.of(locals()), dims, values)
     require(input, "--input", "3x3")
     require(kernel, "--kernel", "2x2")
-    cfg = conv_config(
-        input, kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
-        in_channels=in_channels, out_channels=out_channels, batch=batch,
-        bias=bias or b is not None, convention=convention, max_terms=max_terms,
-    )
+    cfg = ConvOptions.of(locals(), bias=bias or b is not None).config()
+    admit(conv_cost(cfg, values=given(x, k, b, g)), max_terms)
     if cfg.convention != "torch":  # layouts and padding words of TensorFlow / JAX
         return derive_conv_convention(cfg).with_values(seed=seed, x=x, k=k, b=b, g=g)
     return derive_conv(cfg).with_values(seed=seed, x=x, k=k, b=b, g=g)
@@ -104,18 +100,13 @@ def deconv(
     [7, 23, 33, 24]
     """
     if general:
-        return general_deconv(
-            input, kernel, dims=dims, stride=stride, padding=0 if padding is None else padding,
-            dilation=dilation, output_padding=0 if output_padding is None else output_padding, bias=bias,
-            unused={"--groups": groups != 1, "--in-channels": in_channels, "--out-channels": out_channels,
-                    "--batch": batch, "--output-size": output_size, "--x": x, "--k": k, "--b": b, "--g": g,
-                    "--convention": convention != "torch"})
-    d = concrete_deconv(
-        input, kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
-        in_channels=in_channels, out_channels=out_channels, batch=batch, bias=bias or b is not None,
-        output_padding=output_padding, output_size=output_size, convention=convention,
-        max_terms=max_terms,
-    )
+        values = {"--output-size": output_size, "--x": x, "--k": k, "--b": b, "--g": g}
+        return general_derivation("deconv", ConvOptions.of(locals()), dims, values)
+    require(input, "--input", "3x3")
+    require(kernel, "--kernel", "2x2")
+    cfg, options = transposed_config(ConvOptions.of(locals(), bias=bias or b is not None), output_size)
+    admit(conv_cost(cfg, values=given(x, k, b, g)), max_terms)
+    d = derive_deconv(with_framework(cfg, options), options.framework)
     return d.with_values(seed=seed, x=x, k=k, b=b, g=g)
 
 

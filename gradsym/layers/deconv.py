@@ -28,21 +28,20 @@ from gradsym.layers.conv import (
     bias_grad_rhs,
     conv_config,
     conv_grad_input,
-    require,
     setup_lines,
     tap_index,
 )
 from gradsym.layers.conventions import (
-    NO_LIMIT,
+    TransposedOptions,
     Working,
     derive_in_layout,
     display_name,
     layout_for,
     resolve_transposed,
-    with_framework,
 )
 from gradsym.poly import Poly
 from gradsym.proofs import Check, compare
+from gradsym.spec import ConvOptions
 
 # ---------------------------------------------------------------------------
 # Forward, from the definition
@@ -134,6 +133,18 @@ def _full_conv_detail(
     }
 
 
+def transposed_config(conv: ConvOptions, output_size: Any) -> tuple[ConvConfig, TransposedOptions]:
+    """The transposed convolution's config, padding and output_padding resolved by the
+    framework's rules (``output_size`` picks output_padding); with the framework's details."""
+    options = resolve_transposed(
+        conv.convention, conv.input, conv.kernel, stride=conv.stride, padding=conv.padding,
+        dilation=conv.dilation, groups=conv.groups, output_padding=conv.output_padding,
+        output_size=output_size,
+    )
+    resolved = replace(conv, padding=options.padding, output_padding=options.output_padding)
+    return resolved.config(transposed=True), options
+
+
 def matching_conv(cfg: ConvConfig) -> ConvConfig:
     """The convolution whose input-gradient this transposed convolution is: same kernel, stride,
     padding, dilation and groups, on an input the size of our output, channels swapped."""
@@ -143,7 +154,6 @@ def matching_conv(cfg: ConvConfig) -> ConvConfig:
         in_channels=cfg.out_channels if cfg.channels else None,
         out_channels=cfg.in_channels if cfg.channels else None,
         batch=cfg.batch if cfg.channels else None,
-        max_terms=NO_LIMIT,
     )
 
 
@@ -302,36 +312,3 @@ def _title(cfg: ConvConfig) -> tuple[str, dict[str, Any]]:
 
 # ---------------------------------------------------------------------------
 # A concrete transposed convolution from its options
-
-
-def concrete_deconv(
-    input: Any,
-    kernel: Any,
-    *,
-    stride: Any = 1,
-    padding: Any = None,
-    dilation: Any = 1,
-    groups: int = 1,
-    in_channels: int | None = None,
-    out_channels: int | None = None,
-    batch: int | None = None,
-    bias: bool = False,
-    output_padding: Any = None,
-    output_size: Any = None,
-    convention: str = "torch",
-    max_terms: int | None = None,
-) -> Derivation:
-    """The transposed convolution at these sizes, without values (see :func:`gradsym.deconv`)."""
-    require(input, "--input", "3x3")
-    require(kernel, "--kernel", "2x2")
-    options = resolve_transposed(
-        convention, input, kernel, stride=stride, padding=padding, dilation=dilation,
-        groups=groups, output_padding=output_padding, output_size=output_size,
-    )
-    cfg = conv_config(
-        input, kernel, stride=stride, padding=options.padding, dilation=dilation, groups=groups,
-        in_channels=in_channels, out_channels=out_channels, batch=batch,
-        bias=bias, transposed=True, output_padding=options.output_padding,
-        convention=convention, max_terms=max_terms,
-    )
-    return derive_deconv(with_framework(cfg, options), options.framework)

@@ -16,22 +16,20 @@ This module also holds what ``expr`` and ``matrix`` share: declaring names (``--
 
 from __future__ import annotations
 
-import keyword
 import math
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import sympy
 
 from gradsym import progress
+from gradsym.budget import admit, expression_cost
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation, LazyMapping
-from gradsym.errors import ExpressionError, SizeError, SpecError
+from gradsym.errors import ExpressionError, SpecError
 from gradsym.exprparse import BinOp, Call, Neg, Node, Transpose, names_in, parse
 from gradsym.layers.arrays import (
     EXPR_FUNCTIONS,
@@ -45,218 +43,21 @@ from gradsym.numeric import Dual, extremum, first_mismatch, sparse_jacobians
 from gradsym.poly import VarTable
 from gradsym.proofs import Check
 from gradsym.rules import RULES, DomainError
-from gradsym.spec import Values, parse_shape, parse_values
-from gradsym.symbols import RESERVED, Tensor
-
-DEFAULT_MAX_WORK = 3_000_000
-"""Default work budget: estimated expression size × (1 + elements differentiated)."""
-
-MAX_DECLARED_ELEMENTS = 100_000
-"""No tensor may have more elements than this, whatever the budget."""
+from gradsym.spec import Values
+from gradsym.spec.expr import Declared as Declared
+from gradsym.spec.expr import at_items as at_items
+from gradsym.spec.expr import declare as declare
+from gradsym.spec.expr import parse_at as parse_at
+from gradsym.spec.expr import parse_wrt as parse_wrt
+from gradsym.symbols import Tensor
 
 RTOL = 1e-12
 """Relative tolerance of the numeric check where the map is not rational."""
 
-_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
 # ---------------------------------------------------------------------------
 # Declared names: --shape, --wrt, --at
-
-
-@dataclass(frozen=True)
-class Declared:
-    """One named tensor of an expression.
-
-    ``name`` is what the user writes (in the expression, ``--wrt`` and ``--at``); ``shape`` as
-    declared (elements are named from it: ``a_1``, ``X_2_1``); ``bare`` is the name used where
-    the tensor appears as one symbol (a scalar; a matrix in a closed form) — the user's name,
-    unless SymPy reserves it (``E``, ``I``, ``beta``, …), then with ``_`` appended.
-    """
-
-    name: str
-    shape: tuple[int, ...]
-    bare: str
-
-    @property
-    def size(self) -> int:
-        return math.prod(self.shape)
-
-    @property
-    def renamed(self) -> bool:
-        return self.bare != self.name
-
-    def element_names(self) -> list[str]:
-        if not self.shape:
-            return [self.bare]
-        return ["_".join([self.name, *(str(i + 1) for i in index)])
-                for index in np.ndindex(*self.shape)]
-
-
-@lru_cache(maxsize=1)
-def _sympy_namespace() -> frozenset[str]:
-    """Every public name of ``sympy`` (what ``sympify`` would read as something else)."""
-    return frozenset(n for n in dir(sympy) if not n.startswith("_"))
-
-
-def reserved_by_sympy(name: str) -> bool:
-    """True for names SymPy gives a meaning of its own (``E``, ``I``, ``N``, ``beta``, ``det``)."""
-    return name in RESERVED or name in _sympy_namespace()
-
-
-
-def declare(
-    spec: Any, *, functions: Iterable[str], max_dims: int = 3, option: str = "--shape"
-) -> dict[str, Declared]:
-    """Parse ``--shape NAME=SHAPE`` declarations (repeatable) into :class:`Declared` names.
-
-    ``spec`` is a list of ``"a=2"`` / ``"X=3x2"`` / ``"s=scalar"`` strings, or a mapping
-    ``{"X": (3, 2)}``. Names must be identifiers of ASCII letters, digits and ``_``; they may not
-    be function names, and no two names may share an element name.
-
-    >>> declare(["a=2", "E=scalar"], functions=["sum"])["E"].bare
-    'E_'
-    """
-    items = _declaration_items(spec, option)
-    if not items:
-        raise SpecError(f"{option} is required: declare every name, e.g. {option} a=2 or "
-                        f"{option} X=3x2 (or {option} s=scalar)")
-    funcs = set(functions)
-    shapes: dict[str, tuple[int, ...]] = {}
-    for name, shape in items:
-        where = f"{option} {name}={shape}" if isinstance(shape, str) else f"{option} {name}"
-        if not isinstance(name, str) or not _NAME_RE.match(name):
-            raise SpecError(
-                f"{option} {name!s}: a name must start with a letter and use only letters, "
-                f"digits and _ (e.g. {option} a=2)"
-            )
-        if keyword.iskeyword(name):
-            raise SpecError(f"{where}: {name!r} is a Python keyword; choose another name")
-        if name in funcs:
-            raise SpecError(f"{where}: {name!r} is the name of a function; choose another name")
-        if name in shapes:
-            raise SpecError(f"{option} {name} is declared twice; declare each name once")
-        shapes[name] = _parse_declared_shape(shape, where, max_dims)
-        size = math.prod(shapes[name])
-        if size > MAX_DECLARED_ELEMENTS:
-            raise SizeError(
-                f"{where} has {size:,} elements; at most {MAX_DECLARED_ELEMENTS:,} are supported"
-            )
-    declared: dict[str, Declared] = {}
-    taken = set(shapes)
-    for name, shape in shapes.items():
-        bare = name
-        while reserved_by_sympy(bare) or (bare != name and bare in taken):
-            bare += "_"
-        taken.add(bare)
-        declared[name] = Declared(name, shape, bare)
-    _check_collisions(declared, option)
-    return declared
-
-
-def _declaration_items(spec: Any, option: str) -> list[tuple[Any, Any]]:
-    if spec is None:
-        return []
-    if isinstance(spec, Mapping):
-        return list(spec.items())
-    if isinstance(spec, str):
-        spec = [spec]
-    items: list[tuple[Any, Any]] = []
-    for entry in spec:
-        if isinstance(entry, tuple) and len(entry) == 2:
-            items.append(entry)
-            continue
-        if not isinstance(entry, str) or "=" not in entry:
-            raise SpecError(f"{option} {entry!s}: expected NAME=SHAPE, e.g. {option} X=3x2")
-        name, _, shape = entry.partition("=")
-        items.append((name.strip(), shape.strip()))
-    return items
-
-
-def _parse_declared_shape(shape: Any, where: str, max_dims: int) -> tuple[int, ...]:
-    if isinstance(shape, str) and shape.strip().lower() in ("scalar", "()", ""):
-        if not shape.strip():
-            raise SpecError(f"{where}: the shape is empty; give e.g. 2, 3x2 or scalar")
-        return ()
-    if isinstance(shape, tuple | list) and len(shape) == 0:
-        return ()
-    return parse_shape(shape, where, max_dims=max_dims)
-
-
-def _check_collisions(declared: Mapping[str, Declared], option: str) -> None:
-    owner: dict[str, str] = {}
-    for d in declared.values():
-        names = d.element_names() + ([d.bare] if d.shape else [])
-        for element in names:
-            other = owner.get(element)
-            if other is not None and other != d.name:
-                raise SpecError(
-                    f"{option} {other} and {option} {d.name} both use the name {element!r} "
-                    f"(elements are NAME_i_j…); rename one of them"
-                )
-            owner[element] = d.name
-
-
-def parse_wrt(wrt: Any, declared: Mapping[str, Declared], used: set[str]) -> list[str]:
-    """``--wrt`` names (repeatable, or comma-separated); all used names when none is given."""
-    if wrt is None or (not isinstance(wrt, str) and len(wrt) == 0):
-        names = [n for n in declared if n in used]
-        if not names:
-            raise SpecError("the expression uses no declared name; there is nothing to "
-                            "differentiate")
-        return names
-    items = [wrt] if isinstance(wrt, str) else list(wrt)
-    out: list[str] = []
-    for item in items:
-        for name in str(item).split(","):
-            name = name.strip()
-            if not name:
-                continue
-            if name not in declared:
-                raise SpecError(
-                    f"--wrt {name}: no such name; declared: {', '.join(declared)} "
-                    f"(declare it with --shape {name}=...)"
-                )
-            if name not in out:
-                out.append(name)
-    if not out:
-        raise SpecError("--wrt is empty; name a declared tensor, e.g. --wrt "
-                        f"{next(iter(declared))}")
-    return out
-
-
-def at_items(at: Any) -> dict[str, Any]:
-    """``--at NAME=VALUES`` (repeatable) or a mapping → ``{name: values}``."""
-    if at is None:
-        return {}
-    if isinstance(at, Mapping):
-        return dict(at)
-    if isinstance(at, str):
-        at = [at]
-    out: dict[str, Any] = {}
-    for entry in at:
-        if not isinstance(entry, str) or "=" not in entry:
-            raise SpecError(f"--at {entry!s}: expected NAME=VALUES, e.g. --at a=[2,3]")
-        name, _, values = entry.partition("=")
-        name = name.strip()
-        if name in out:
-            raise SpecError(f"--at {name} is given twice; give each name once")
-        out[name] = values.strip()
-    return out
-
-
-def parse_at(
-    given: Mapping[str, Any], declared: Mapping[str, Declared], seed: int | None
-) -> dict[str, Values]:
-    """Parse every ``--at`` value for the shape of its name."""
-    values: dict[str, Values] = {}
-    for name, text in given.items():
-        if name not in declared:
-            raise SpecError(
-                f"--at {name}: no such name; declared: {', '.join(declared)}"
-            )
-        values[name] = parse_values(text, declared[name].shape, f"--at {name}", seed=seed)
-    return values
 
 
 class RealVarTable(VarTable):
@@ -291,17 +92,10 @@ def symbol_arrays(table: VarTable, tensors: Mapping[str, Tensor]) -> dict[str, n
     return out
 
 
-def budget_check(work: float, max_terms: int | None, what: str) -> None:
-    """A :class:`SizeError` when the estimated work exceeds the budget."""
-    budget = DEFAULT_MAX_WORK if max_terms is None else max_terms
-    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
-        raise SpecError(f"--max-terms must be a whole number ≥ 1, got {max_terms!r}")
-    if work > budget:
-        needed = int(min(work, 10**18))
-        raise SizeError(
-            f"{what} is too large: about {needed:,} units of work, over the budget of "
-            f"{budget:,}; raise it with --max-terms {needed} or choose smaller shapes"
-        )
+def budget_check(work: float, max_terms: int | None, what: str, *, values: bool = False) -> None:
+    """A :class:`SizeError` when the estimated work (expression size × (1 + elements
+    differentiated)) is over the budget (:mod:`gradsym.budget`)."""
+    admit(expression_cost(work, values=values), max_terms, what)
 
 
 # ---------------------------------------------------------------------------
@@ -689,7 +483,8 @@ class ExpressionDerivation(Derivation):
         """Attach a numeric evaluation when any value is given."""
         given = {k: v for k, v in given.items() if v is not None}
         if given:
-            self.numeric = self.evaluate_at(given, seed=seed)
+            with progress.step("numeric check at the given values"):
+                self.numeric = self.evaluate_at(given, seed=seed)
         return self
 
     def _exact_evaluation(
@@ -961,13 +756,15 @@ def expr(
     given = at_items(at)
     outputs = max(math.prod(info.shape), 1)
     differentiated = sum(declared[n].size for n in wrt_names)
-    budget_check(info.size * outputs * (1 + differentiated), max_terms, "this expression")
+    budget_check(info.size * outputs * (1 + differentiated), max_terms, "this expression",
+                 values=bool(given))
 
     table, tensors = make_tensors(declared)
     arrays = symbol_arrays(table, tensors)
     forward_raw = ArrayEvaluator(SympyScalars()).run(tree, arrays)
     check_defined(forward_raw, expression)
-    budget_check(tree_size(forward_raw) * (1 + differentiated), max_terms, "this expression")
+    budget_check(tree_size(forward_raw) * (1 + differentiated), max_terms, "this expression",
+                 values=bool(given))
     jacobians = differentiate(forward_raw, arrays, wrt_names)
     forward = _map(forward_raw, finish)
 

@@ -55,7 +55,6 @@ from gradsym.indexcalc import (
     to_sympy,
 )
 from gradsym.instantiate import Instantiator
-from gradsym.layers.conv import conv_config
 from gradsym.layers.general_check import (
     AxisConfig,
     _grid_ranges,
@@ -69,7 +68,7 @@ from gradsym.proofs import Check
 from gradsym.render.messages import (
     Catalogue,  # check statements in English (see tests/test_architecture.py)
 )
-from gradsym.spec import parse_padding, parse_per_dim, parse_shape
+from gradsym.spec import ConvOptions, parse_padding, parse_per_dim, parse_shape
 from gradsym.sympy_text import sympy_text
 
 DIMS = (1, 2, 3)
@@ -775,11 +774,9 @@ def _validate(input: Any, kernel: Any, dims: Any, per_dim: dict[str, Any], paddi
     return len(spatial)
 
 
-def _instance(command: str, input: Any, kernel: Any, stride: Any, padding: Any, dilation: Any,
-              output_padding: Any, bias: bool) -> dict[str, Any]:
+def _instance(command: str, options: ConvOptions) -> dict[str, Any]:
     """Resolve the concrete configuration given with ``--general`` (validated by the engine)."""
-    cfg = conv_config(input, kernel, stride=stride, padding=padding, dilation=dilation, bias=bias,
-                      transposed=command == "deconv", output_padding=output_padding)
+    cfg = options.config(transposed=command == "deconv")
     ops = cfg.output_padding or (0,) * cfg.ndim
     axes = tuple(AxisConfig(n, k, s, d, p[0], q) for n, k, s, d, p, q in
                  zip(cfg.spatial, cfg.kernel, cfg.stride, cfg.dilation, cfg.padding, ops))
@@ -812,7 +809,8 @@ def general_conv(
     >>> d.forward
     Sum(w[a]*xhat[a*d + i*s - p], (a, 0, k - 1))
     """
-    return _general("conv", input, kernel, dims, stride, padding, dilation, 0, bias, unused or {})
+    options = ConvOptions(input, kernel, stride, padding, dilation, bias=bias)
+    return general_derivation("conv", options, dims, unused or {})
 
 
 def general_deconv(
@@ -833,20 +831,29 @@ def general_deconv(
     >>> d.forward
     Sum(KroneckerDelta(m, a*d + i*s - p)*w[a]*x[i], (a, 0, k - 1), (i, 0, n - 1))
     """
-    return _general("deconv", input, kernel, dims, stride, padding, dilation, output_padding, bias,
-                    unused or {})
+    options = ConvOptions(input, kernel, stride, padding, dilation, bias=bias,
+                          output_padding=output_padding)
+    return general_derivation("deconv", options, dims, unused or {})
 
 
-def _general(command: str, input: Any, kernel: Any, dims: int, stride: Any, padding: Any,
-             dilation: Any, output_padding: Any, bias: bool, unused: dict[str, Any]) -> Derivation:
-    per_dim = {"--stride": (stride, 1), "--dilation": (dilation, 1)}
+# Options a --general proof has no place for (it is for symbolic sizes, plain layout, PyTorch).
+NOT_GENERAL = ("groups", "in_channels", "out_channels", "batch", "convention")
+
+
+def general_derivation(command: str, options: ConvOptions, dims: int,
+                       unused: dict[str, Any] | None = None) -> Derivation:
+    """``conv --general`` / ``deconv --general`` from the convolution family's options object;
+    ``unused`` adds other options (values) that cannot be combined with ``--general``."""
+    unused = {**{option: True for option in options.changed(NOT_GENERAL)}, **(unused or {})}
+    per_dim = {"--stride": (options.stride, 1), "--dilation": (options.dilation, 1)}
     if command == "deconv":
-        per_dim["--output-padding"] = (output_padding, 0)
-    ndim = _validate(input, kernel, dims, per_dim, padding, unused)
+        per_dim["--output-padding"] = (0 if options.output_padding is None else options.output_padding, 0)
+    padding = 0 if options.padding is None else options.padding
+    ndim = _validate(options.input, options.kernel, dims, per_dim, padding, unused)
     instance = None
-    if input is not None:  # also expand the proof at these sizes
-        instance = _instance(command, input, kernel, stride, padding, dilation, output_padding, bias)
-    return build(command, ndim, bool(bias), instance)
+    if options.input is not None:  # also expand the proof at these sizes
+        instance = _instance(command, options)
+    return build(command, ndim, bool(options.bias), instance)
 
 
-__all__ = ["general_conv", "general_deconv", "build"]
+__all__ = ["general_conv", "general_deconv", "general_derivation", "build"]

@@ -19,8 +19,10 @@ import sympy
 from gradsym.derivation import Derivation
 from gradsym.instantiate import InstantiationError, Instantiator, binder
 from gradsym.layers.conv import conv_config, derive_conv
-from gradsym.layers.deconv import concrete_deconv
+from gradsym.layers.conventions import with_framework
+from gradsym.layers.deconv import derive_deconv, transposed_config
 from gradsym.poly import Poly
+from gradsym.spec import ConvOptions
 
 if TYPE_CHECKING:
     from gradsym.layers.general import General
@@ -91,7 +93,9 @@ def concrete(command: str, configs: tuple[AxisConfig, ...], bias: bool,
     }
     if command == "conv":
         return derive_conv(conv_config(opts.pop("input"), opts.pop("kernel"), **opts))
-    return concrete_deconv(**opts, output_padding=tuple(c.q for c in configs))
+    options = ConvOptions.of(opts, output_padding=tuple(c.q for c in configs))
+    cfg, resolved = transposed_config(options, None)
+    return derive_deconv(with_framework(cfg, resolved), resolved.framework)
 
 
 TENSOR_ROLES = {"x": "input", "w": "kernel", "g": "upstream", "b": "bias"}

@@ -13,77 +13,18 @@ grids: dL/dX = G·W, dL/dW = Gᵀ·X, dL/db = Σ_n G[n, :].
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from gradsym.budget import admit, given, linear_cost
 from gradsym.calculus import jacobian, vjp
 from gradsym.derivation import Derivation, NumericModel
-from gradsym.errors import SizeError, SpecError
 from gradsym.poly import Poly, VarTable, product
 from gradsym.proofs import Check, compare
+from gradsym.spec.linear import LinearConfig as LinearConfig
+from gradsym.spec.linear import linear_config as linear_config
 from gradsym.symbols import Tensor
-
-DEFAULT_MAX_TERMS = 20_000_000
-MAX_FEATURES = 4096
-
-
-@dataclass(frozen=True)
-class LinearConfig:
-    """A linear layer fully specified (PyTorch layouts)."""
-
-    in_features: int
-    out_features: int
-    batch: int
-    bias: bool
-
-    def terms(self) -> int:
-        """Number of x·w products in the forward pass (work estimate)."""
-        return self.batch * self.out_features * self.in_features
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "in_features": self.in_features,
-            "out_features": self.out_features,
-            "batch": self.batch,
-            "bias": self.bias,
-            "output": [self.batch, self.out_features],
-        }
-
-
-def linear_config(
-    in_features: Any, out_features: Any, *, batch: Any = 1, bias: bool = False,
-    max_terms: int | None = None,
-) -> LinearConfig:
-    """Validate the sizes and the work budget."""
-    cfg = LinearConfig(
-        _count(in_features, "--in-features", "3"),
-        _count(out_features, "--out-features", "2"),
-        _count(1 if batch is None else batch, "--batch", "1"),
-        bool(bias),
-    )
-    budget = DEFAULT_MAX_TERMS if max_terms is None else max_terms
-    if cfg.terms() > budget:
-        raise SizeError(
-            f"this derivation has {cfg.terms():,} product terms (batch × out_features × "
-            f"in_features), over the budget of {budget:,}; raise it with --max-terms "
-            f"{cfg.terms()} or choose smaller sizes"
-        )
-    return cfg
-
-
-def _count(value: Any, option: str, example: str) -> int:
-    if value is None:
-        raise SpecError(f"{option} is required (e.g. {option} {example})")
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SpecError(f"{option} must be a whole number ≥ 1, got {value!r}")
-    if value > MAX_FEATURES:
-        raise SpecError(f"{option} {value} is too large (at most {MAX_FEATURES})")
-    return value
-
 
 # ---------------------------------------------------------------------------
 # Forward, from the definition
@@ -248,7 +189,7 @@ def linear(
     >>> d.grad["weight"][0, 1]
     g_1_1*x_1_2
     """
-    cfg = linear_config(
-        in_features, out_features, batch=batch, bias=bias or b is not None, max_terms=max_terms
-    )
+    cfg = linear_config(in_features, out_features, batch=batch, bias=bias or b is not None)
+    admit(linear_cost(cfg.batch, cfg.in_features, cfg.out_features, values=given(x, w, b, g)),
+          max_terms)
     return derive_linear(cfg).with_values(seed=seed, x=x, w=w, b=b, g=g)

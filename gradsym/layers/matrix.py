@@ -651,7 +651,7 @@ def matrix(
     outputs = 1 if scalar else math.prod(out_shape)
     differentiated = sum(declared[n].size for n in wrt_names)
     budget_check(estimate(explicit, shapes) * outputs * (1 + differentiated), max_terms,
-                 "this expression")
+                 "this expression", values=bool(given))
 
     table, tensors = make_tensors(declared)
     arrays = symbol_arrays(table, tensors)

@@ -15,8 +15,8 @@ import numpy as np
 
 from gradsym.derivation import Derivation
 from gradsym.errors import SpecError
-from gradsym.layers.conv import ConvConfig, conv_config, require, setup_lines
-from gradsym.layers.conventions import NO_LIMIT, resolve_transposed, with_framework
+from gradsym.layers.conv import ConvConfig, require, setup_lines
+from gradsym.layers.conventions import with_framework
 from gradsym.poly import Poly, VarTable
 from gradsym.proofs import Check
 from gradsym.shapes import (
@@ -29,6 +29,7 @@ from gradsym.shapes import (
     transposed_size_range,
     unread_positions,
 )
+from gradsym.spec import ConvOptions
 
 
 def sizes(
@@ -56,25 +57,16 @@ def sizes(
     """
     require(input, "--input", "5x5")
     require(kernel, "--kernel", "3x3")
+    conv = ConvOptions.of(locals())
     if transposed:
-        options = resolve_transposed(
-            convention, input, kernel, stride=stride, padding=padding, dilation=dilation,
-            groups=groups, output_padding=output_padding, output_size=output_size,
-        )
-        cfg = conv_config(input, kernel, stride=stride, padding=options.padding, dilation=dilation,
-                          groups=groups, in_channels=in_channels, out_channels=out_channels, batch=batch,
-                          bias=bias, transposed=True, output_padding=options.output_padding,
-                          convention=convention, max_terms=NO_LIMIT)
-        cfg = with_framework(cfg, options)
-        return _transposed(cfg, options.framework)
+        from gradsym.layers.deconv import transposed_config
+
+        cfg, options = transposed_config(conv, output_size)
+        return _transposed(with_framework(cfg, options), options.framework)
     for value, option in ((output_padding, "--output-padding"), (output_size, "--output-size")):
         if value is not None:
             raise SpecError(f"{option} belongs to a transposed convolution; add --transposed")
-    cfg = conv_config(input, kernel, stride=stride, padding=0 if padding is None else padding,
-                      dilation=dilation, groups=groups, in_channels=in_channels,
-                      out_channels=out_channels, batch=batch, bias=bias, convention=convention,
-                      max_terms=NO_LIMIT)
-    return _forward(cfg)
+    return _forward(conv.config())
 
 
 # ---------------------------------------------------------------------------

@@ -1015,8 +1015,8 @@ ERRORS_ZH: dict[str, str] = {
     "必须给出 --batch（例如 --batch 4）",
     "--batch 1: batch norm in training mode needs at least 2 samples per feature (with one, x − μ = 0 and PyTorch raises 'Expected more than 1 value per channel when training'); use --batch 2 or more":
     "--batch 1：训练模式的批归一化每个特征至少需要 2 个样本（只有一个时 x − μ = 0,PyTorch 会报错 'Expected more than 1 value per channel when training'）；请使用 --batch 2 或更大",
-    "batch norm with --batch {batch} and --features {features} has about {work} terms of work (F·N²·N(N+1)/2), over the budget of {budget}; raise it with --max-terms {work} or choose fewer samples":
-    "--batch {batch}、--features {features} 的批归一化约有 {work} 项工作量（F·N²·N(N+1)/2），超出预算 {budget}；请用 --max-terms {work} 提高预算，或减少样本数",
+    "{what} is too large: it would take about {time} and {memory} ({work} terms of work), over the budget of {limit} terms (about {limit_time} and {limit_memory}); raise it with --max-terms {needed} or choose smaller sizes":
+    "{what} 太大：预计约需 {time}、{memory}（{work} 项工作量），超出预算 {limit} 项（约 {limit_time}、{limit_memory}）；请用 --max-terms {needed} 提高预算，或选择更小的尺寸",
     "--eps eps keeps ε symbolic, so there is nothing to evaluate at numbers; give --eps a number (e.g. 1e-5) with --x/--gamma/--beta/--g":
     "--eps eps 使 ε 保持为符号，因此无法代入数值；请给 --eps 一个数字（例如 1e-5），并配合 --x/--gamma/--beta/--g",
     "{option} must be a whole number ≥ 1, got {value}":
@@ -1061,8 +1061,6 @@ ERRORS_ZH: dict[str, str] = {
     "--groups {groups} 必须同时整除 --in-channels({cin})和 --out-channels({cout})",
     "--groups needs --in-channels and --out-channels":
     "--groups 需要 --in-channels 和 --out-channels",
-    "this derivation expands to about {cfg.terms()} terms (about {cfg.terms() * BYTES_PER_TERM / 1000000000.0} GB), over the budget of {budget}; raise it with --max-terms {cfg.terms()} or choose smaller sizes":
-    "这个推导展开后约有 {cfg.terms()} 项（约 {cfg.terms() * BYTES_PER_TERM / 1000000000.0} GB），超出预算 {budget}；请用 --max-terms {cfg.terms()} 提高预算，或选择更小的尺寸",
     "{option} {value} is too large (at most 4096)":
     "{option} {value} 太大（最多 4096）",
     "{option} is required (e.g. {option} {example})":
@@ -1079,8 +1077,6 @@ ERRORS_ZH: dict[str, str] = {
     "--wrt 为空；请给出一个已声明的张量，例如 --wrt {next(iter(declared))}",
     "--max-terms must be a whole number ≥ 1, got {max_terms}":
     "--max-terms 必须是 ≥ 1 的整数，实际为 {max_terms}",
-    "{what} is too large: about {needed} units of work, over the budget of {budget}; raise it with --max-terms {needed} or choose smaller shapes":
-    "{what} 太大：约 {needed} 个单位的工作量，超出预算 {budget}；请用 --max-terms {needed} 提高预算，或选择更小的形状",
     "cannot evaluate {to_text(node)}: {node.func} of a scalar has no axis; drop the axis argument":
     "无法计算 {to_text(node)}：标量的 {node.func} 没有坐标轴；请去掉 axis 参数",
     "cannot evaluate {to_text(node)}: axis {axis} is out of range for a {ndim}-D array (use 0 … {ndim - 1}, or -1 for the last)":
@@ -1145,8 +1141,6 @@ ERRORS_ZH: dict[str, str] = {
     "在 --general 证明中 --padding 是符号 p；请同时给出 --input 和 --kernel，以便也在 --padding {padding} 处检验证明，或者去掉 --padding",
     "{option} is a symbol in a --general proof; give --input and --kernel too to also check the proof at {option} {value}, or drop {option}":
     "在 --general 证明中 {option} 是符号；请同时给出 --input 和 --kernel，以便也在 {option} {value} 处检验证明，或者去掉 {option}",
-    "this derivation has {cfg.terms()} product terms (batch × out_features × in_features), over the budget of {budget}; raise it with --max-terms {cfg.terms()} or choose smaller sizes":
-    "这个推导有 {cfg.terms()} 个乘积项（batch × out_features × in_features），超出预算 {budget}；请用 --max-terms {cfg.terms()} 提高预算，或选择更小的尺寸",
     "{option} {value} is too large (at most {MAX_FEATURES})":
     "{option} {value} 太大（最多 {MAX_FEATURES}）",
     "no derivative rule for {func}":
@@ -1187,8 +1181,6 @@ ERRORS_ZH: dict[str, str] = {
     "--layers 有 {len(widths) - 1} 层；最多支持 {MAX_LAYERS} 层",
     "--activation must be one of {', '.join(ACTIVATIONS)}, got {activation}":
     "--activation 必须是 {', '.join(ACTIVATIONS)} 之一，实际为 {activation}",
-    "this network needs about {cfg.terms()} units of work (expanded gradient terms{'' if act == 'none' else ', weighted for the non-polynomial activation'}), over the budget of {budget}; raise it with --max-terms {cfg.terms()} or choose fewer or narrower layers":
-    "这个网络约需 {cfg.terms()} 个单位的工作量（展开后的梯度项数，非多项式激活函数另加权重），超出预算 {budget}；请用 --max-terms {cfg.terms()} 提高预算，或选择更少或更窄的层",
     "--layers must be widths such as 1,2,1, got {text}":
     "--layers 必须是 1,2,1 这样的宽度，实际为 {text}",
     "--layers must be whole numbers such as 1,2,1, got '{part}'":
@@ -1217,8 +1209,6 @@ ERRORS_ZH: dict[str, str] = {
     "--padding same 对池化没有定义；请给出数字（例如 --padding 1）",
     "--padding: pooling pads both sides equally (PyTorch); give one number per dimension":
     "--padding：池化在两侧填充相同的量（PyTorch）；请每个维度给一个数",
-    "this pooling has about {work} {what}, over the budget of {budget}; raise it with --max-terms {work} or choose smaller sizes":
-    "这个池化约有 {work} 个{what}，超出预算 {budget}；请用 --max-terms {work} 提高预算，或选择更小的尺寸",
     "--input is required (e.g. --input 4x4)":
     "必须给出 --input（例如 --input 4x4）",
     "--size is required (e.g. --size 2x2)":

@@ -1,0 +1,118 @@
+"""MLP options: ``gradsym mlp``."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from gradsym.errors import SpecError
+
+ACTIVATIONS = ("none", "relu", "sigmoid", "tanh")
+# Expanding non-polynomial derivatives (the symbolic check) costs far more per term.
+SYMPY_TERM_COST = 100
+MAX_LAYERS = 16
+MAX_WIDTH = 256
+
+
+@dataclass(frozen=True)
+class MlpConfig:
+    """Widths n_0 (inputs) … n_L (outputs), the hidden activation, and whether biases exist."""
+
+    widths: tuple[int, ...]
+    activation: str
+    bias: bool
+
+    @property
+    def depth(self) -> int:
+        """Number of weight layers L."""
+        return len(self.widths) - 1
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        """``()`` for one output (a scalar ``out``), else ``(n_L,)``."""
+        return () if self.widths[-1] == 1 else (self.widths[-1],)
+
+    def terms(self) -> int:
+        """Work estimate: expanded terms of every gradient, summed (paths × layers × outputs)."""
+        paths = math.prod(n + (1 if self.bias else 0) for n in self.widths[:-1])
+        per_term = 1 if self.activation == "none" else SYMPY_TERM_COST * 2 ** (self.depth - 1)
+        return paths * (self.depth + 1) * self.widths[-1] * per_term
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "layers": list(self.widths),
+            "activation": self.activation,
+            "bias": self.bias,
+            "output": list(self.out_shape),
+        }
+
+
+def parse_layers(text: Any) -> tuple[int, ...]:
+    """``1,2,1`` (also ``1-2-1``, ``1x2x1``, ``[1, 2, 1]``) → widths, each ≥ 1.
+
+    >>> parse_layers("2,3,1")
+    (2, 3, 1)
+    """
+    if text is None:
+        raise SpecError("--layers is required: the widths from input to output, e.g. --layers 1,2,1")
+    if isinstance(text, (list, tuple)):
+        parts = [str(p).strip() for p in text]
+    elif isinstance(text, str):
+        parts = [p for p in re.split(r"[,\s\-xX×]+", text.strip()) if p]
+    else:
+        raise SpecError(f"--layers must be widths such as 1,2,1, got {text!r}")
+    if not parts:
+        raise SpecError("--layers is empty; give the widths from input to output, e.g. 1,2,1")
+    widths = []
+    for position, part in enumerate(parts, 1):
+        if not re.fullmatch(r"[+-]?\d{1,9}", part):
+            raise SpecError(f"--layers must be whole numbers such as 1,2,1, got '{part}'")
+        width = int(part)
+        if width < 1:
+            raise SpecError(f"--layers widths must be ≥ 1, got {width} (width {position} of {len(parts)})")
+        if width > MAX_WIDTH:
+            raise SpecError(f"--layers width {width} is too large (at most {MAX_WIDTH})")
+        widths.append(width)
+    if len(widths) < 2:
+        raise SpecError(
+            f"--layers needs at least two widths, the input and the output (e.g. 1,2,1), got {text}"
+        )
+    if len(widths) - 1 > MAX_LAYERS:
+        raise SpecError(f"--layers has {len(widths) - 1} layers; at most {MAX_LAYERS} are supported")
+    return tuple(widths)
+
+
+def mlp_config(layers: Any, activation: str = "none", *, bias: bool = False) -> MlpConfig:
+    """Validate the options."""
+    widths = parse_layers(layers)
+    act = activation.strip().lower() if isinstance(activation, str) else activation
+    if act not in ACTIVATIONS:
+        raise SpecError(f"--activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+    return MlpConfig(widths, act, bool(bias))
+
+
+def parse_at(at: Any) -> dict[str, Any]:
+    """``--at`` options (``["x=[1,2]", "w_1_1_2=3"]``, one such string, or a dict) → {name: values}.
+
+    >>> parse_at(["x=[1,2]", "w_1 = ones"])
+    {'x': '[1,2]', 'w_1': 'ones'}
+    """
+    if at is None:
+        return {}
+    if isinstance(at, dict):
+        return {str(k): v for k, v in at.items()}
+    items = [at] if isinstance(at, str) else list(at)
+    out: dict[str, Any] = {}
+    for item in items:
+        if not isinstance(item, str) or "=" not in item:
+            raise SpecError(f"--at needs NAME=VALUES (e.g. --at x=[1,2] or --at w_1_1_2=3), got {item!r}")
+        name, _, values = item.partition("=")
+        name = name.strip()
+        if not re.fullmatch(r"[A-Za-z]\w{0,40}", name):
+            raise SpecError(f"--at {item[:40]!r}: the name before '=' must be x, w_1, b_1 or an element like w_1_1_2")
+        if name in out:
+            raise SpecError(f"--at {name} is given twice; give each name once")
+        out[name] = values.strip()
+    return out
