@@ -69,10 +69,9 @@ class Cost:
 # -- rates per unit of work (benchmarks/bench_budget.py measures them) ------------------
 POLY_TERM = Cost(15e-6, 2_400)
 """One expanded product (x·w) of conv, deconv, linear or chain: forward, Jacobians, grads, proofs."""
-DENSE_CHECK_ENTRY = Cost(5e-6, 48)
-"""One entry of the dense output × input table of the numeric check at given values."""
-CHAIN_CHECK_ENTRY = Cost(1.5e-6, 16)
-"""One product pushed through one perturbed copy of the chain in its numeric check."""
+CHECK_ENTRY = Cost(4e-6, 300)
+"""One non-zero Jacobian entry of the numeric check at given values (sparse dual numbers or
+colour-compressed difference quotients: linear in the non-zero entries), with its evaluation."""
 CHAIN_LOSS_ELEMENT = Cost(1.5e-3, 20_000)
 """One element of the loss at the end of a chain (SymPy |·| or square)."""
 MLP_TERM = Cost(90e-6, 1_000)
@@ -132,13 +131,12 @@ def given(*values: object) -> bool:
 
 # -- per-command work counts ----------------------------------------------------------------
 def conv_cost(cfg: ConvConfig, *, values: bool = False) -> Cost:
-    """conv / deconv: the expanded products; the dense numeric check when values are given;
+    """conv / deconv: the expanded products; the numeric check when values are given;
     ``--full`` prints forward, two Jacobians and two gradients (about five terms a product)."""
     products = cfg.terms()
     cost = POLY_TERM * products
     if values:
-        inputs = math.prod(cfg.input_shape()) + math.prod(cfg.kernel_shape())
-        cost += DENSE_CHECK_ENTRY * (math.prod(cfg.output_shape()) * inputs)
+        cost += CHECK_ENTRY * (2 * products)  # ∂y/∂x and ∂y/∂k: one entry per product each
     return cost + render_cost(5 * products)
 
 
@@ -147,38 +145,35 @@ def linear_cost(batch: int, in_features: int, out_features: int, *, values: bool
     products = batch * out_features * in_features
     cost = POLY_TERM * products
     if values:
-        inputs = batch * in_features + out_features * in_features
-        cost += DENSE_CHECK_ENTRY * (batch * out_features * inputs)
+        cost += CHECK_ENTRY * (2 * products)
     return cost + render_cost(5 * products)
 
 
 def chain_cost(cfgs: list[ConvConfig], *, values: bool = False) -> Cost:
     """chain: every layer's products (the budget covers the whole stack, not one layer),
-    the loss over the last output, and the numeric check pushing one perturbed copy of the
-    network per input element and kernel tap."""
+    the loss over the last output, and the numeric check (one sparse dual pass per layer)."""
     products = sum(cfg.terms() for cfg in cfgs)
     cost = POLY_TERM * products + CHAIN_LOSS_ELEMENT * math.prod(cfgs[-1].output_shape())
     if values:
-        inputs = math.prod(cfgs[0].input_shape()) + sum(math.prod(c.kernel_shape()) for c in cfgs)
-        cost += CHAIN_CHECK_ENTRY * (inputs * products)
+        cost += CHECK_ENTRY * (2 * products)
     return cost + render_cost(5 * products)
 
 
 def mlp_cost(terms: int, widths: tuple[int, ...], *, values: bool = False) -> Cost:
-    """mlp: the expanded gradient terms; the check perturbs every parameter once."""
+    """mlp: the expanded gradient terms; the check's tangents hold every parameter per output."""
     cost = MLP_TERM * terms
     if values:
         products = sum(a * b for a, b in zip(widths, widths[1:]))
         parameters = widths[0] + products + sum(widths[1:])
-        cost += CHAIN_CHECK_ENTRY * (parameters * products)
+        cost += CHECK_ENTRY * (widths[-1] * parameters + products)
     return cost + render_cost(terms)
 
 
 def pool_cost(work: int, max_mode: bool, outputs: int, inputs: int, *, values: bool = False) -> Cost:
-    """pool: routing conditions (max) or expanded terms (avg); the dense check with values."""
+    """pool: routing conditions (max) or expanded terms (avg); the check with values."""
     cost = (POOL_ROUTE if max_mode else POOL_TERM) * work
     if values:
-        cost += DENSE_CHECK_ENTRY * (outputs * inputs)
+        cost += CHECK_ENTRY * (work + outputs + inputs)
     return cost + render_cost(work)
 
 
@@ -186,7 +181,7 @@ def batchnorm_cost(work: int, elements: int, *, values: bool = False) -> Cost:
     """batchnorm: F·N²·N(N+1)/2 units; the check differentiates every output by every input."""
     cost = BATCHNORM_TERM * work
     if values:
-        cost += DENSE_CHECK_ENTRY * (elements * elements)
+        cost += CHECK_ENTRY * (elements * elements)
     return cost + render_cost(work)
 
 

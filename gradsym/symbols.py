@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradsym.poly import VarTable
-from gradsym.spec import nest
+from gradsym.spec.values import nest
 
 # Names SymPy gives a meaning of its own; a tensor letter never uses them bare.
 RESERVED = frozenset(

@@ -31,7 +31,7 @@ RUNAWAY = [
     ["mlp", "--layers", "80,80,80"],
     ["conv", "--input", "400x400", "--kernel", "3x3", "--full", "--output", "OUT.txt"],
     ["matrix", "det(X)", "--shape", "X=8x8", "--wrt", "X"],
-    ["conv", "--input", "128x128", "--kernel", "3x3", "--x", "arange", "--k", "ones"],
+    ["conv", "--input", "512x512", "--kernel", "3x3", "--x", "arange", "--k", "ones"],
     ["pool", "--input", "512x512", "--size", "3x3", "--stride", "1", "--mode", "avg"],
 ]
 
