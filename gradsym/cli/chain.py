@@ -58,10 +58,12 @@ def chain(
     batch: Batch = None,
     bias: Bias = False,
     x: Annotated[str | None, value_option("Network input values.")] = None,
-    k: Annotated[str | None, value_option("Kernel values: once for every layer, or one per layer "
-                                          "(random draws each layer separately).")] = None,
-    b: Annotated[str | None, value_option("Bias values (turns the bias on): once for every layer, "
-                                          "or one per layer.")] = None,
+    k: Annotated[list[str] | None, value_option(
+        "Kernel values: once for every layer, or one per layer (repeat --k once per layer, "
+        "or give D stacked kernels; random draws each layer separately).")] = None,
+    b: Annotated[list[str] | None, value_option(
+        "Bias values (turns the bias on): once for every layer, or one per layer (repeat --b "
+        "once per layer, or give D stacked values).")] = None,
     seed: Seed = None,
     format: Format = None,
     output: Output = None,
@@ -75,13 +77,14 @@ def chain(
 
     Example (seed 000): gradsym chain --input 4x4 --kernel 3x3 --padding 1 --depth 3 --loss l1 --x "[[1,2,3,4],[4,3,2,1],[1,2,3,4],[4,3,2,1]]" --k ones --b 1
     """  # noqa: E501
+    from gradsym.layers.chain import PerLayer
     from gradsym.layers.chain import chain as derive
 
     emit = Emit(format, output, show, full, plot, lang)
     d = derive(
         input, kernel, depth=depth, loss=loss, target=target, expand=expand, stride=stride,
         padding=padding, dilation=dilation, groups=groups, in_channels=in_channels,
-        out_channels=out_channels, batch=batch, bias=bias, x=x, k=k, b=b, seed=seed,
+        out_channels=out_channels, batch=batch, bias=bias, x=x, k=PerLayer.of(k), b=PerLayer.of(b), seed=seed,
         max_terms=max_terms,
     )
     return emit(d)

@@ -104,7 +104,14 @@ def parse_layers(text: Any) -> tuple[int, ...]:
     if isinstance(text, (list, tuple)):
         parts = [str(p).strip() for p in text]
     elif isinstance(text, str):
-        parts = [p for p in re.split(r"[,\s\-xX×]+", text.strip()) if p]
+        if re.search(r"(^|[,\s])-\s*\d", text.strip()):
+            raise SpecError(f"--layers widths must be ≥ 1, got {text.strip()!r} (a negative width)")
+        parts = re.split(r"\s*[,\-xX×]\s*|\s+", text.strip())
+        if len(parts) > 1 and "" in parts:
+            raise SpecError(
+                f"--layers {text.strip()!r} has an empty width; give one width between every "
+                f"two separators, such as 1,2,1"
+            )
     else:
         raise SpecError(f"--layers must be widths such as 1,2,1, got {text!r}")
     if not parts:
@@ -529,16 +536,17 @@ class MlpDerivation(Derivation):
         """Attach a numeric evaluation when values are given (``mlp(at=…)`` and the CLI).
 
         Given values are always validated; when some tensor still lacks values, a
-        note says which instead (as the other commands do with partial values).
+        SpecError names them (as the other commands do with partial values).
         """
         if not given:
             return self
         parsed, missing = self._parse_at(given, seed)
         if missing:
-            options = ", ".join(f"--at {name}=…" for name in missing)
-            self.notes.append(("note.values_missing", {"options": options}))
-        else:
-            self.numeric = self._evaluate_at(parsed)
+            raise SpecError(
+                f"numeric values need {self._missing_text(missing, also=True)}; give every "
+                f"value, or none for the symbolic result only"
+            )
+        self.numeric = self._evaluate_at(parsed)
         return self
 
     def _parse_at(self, given: dict[str, Any], seed: int | None) -> tuple[dict[str, Values], list[str]]:
@@ -553,7 +561,14 @@ class MlpDerivation(Derivation):
                 raise SpecError(f"--at {name}: unknown name; {self._names_hint()}")
             tensor_name, index = known[name]
             shape = named[tensor_name].shape if index is None else ()
-            values = parse_values(text, shape, f"--at {name}", seed=seed)
+            hint = ""
+            if index is None and tensor_name.startswith("w"):
+                rows, cols = shape
+                hint = (
+                    f"; gradsym's {tensor_name} is ({rows} inputs × {cols} outputs), the "
+                    f"transpose of torch.nn.Linear.weight: give W.T (a {rows}x{cols} list)"
+                )
+            values = parse_values(text, shape, f"--at {name}", seed=seed, layout_hint=hint)
             decimal = decimal or values.decimal
             if index is None:
                 flat[tensor_name] = list(values.flat)

@@ -111,6 +111,7 @@ EN: dict[str, str] = {
     "error.plot.matplotlib": "--plot needs Matplotlib; install it with: pip install \"gradsym[plot]\"",
     "error.plot.nothing": "--plot: {command} has nothing to draw (no Jacobian)",
     "error.interrupted": "interrupted",
+    "error.terminated": "terminated",
     "error.nested": "the input is nested too deeply",
     "error.memory": "out of memory; choose smaller sizes or a lower --max-terms",
     # -- deconv --
@@ -621,6 +622,7 @@ ZH: dict[str, str] = {
     "error.plot.matplotlib": "--plot 需要 Matplotlib；请安装：pip install \"gradsym[plot]\"",
     "error.plot.nothing": "--plot:{command} 没有可画的内容（没有雅可比矩阵）",
     "error.interrupted": "已中断",
+    "error.terminated": "已终止",
     "error.nested": "输入嵌套过深",
     "error.memory": "内存不足；请选择更小的尺寸或更低的 --max-terms",
     # -- deconv --
@@ -887,10 +889,38 @@ ZH: dict[str, str] = {
 ERRORS_ZH: dict[str, str] = {
     "--show {show}: unknown section {bad[0] if bad else '(none)'}; choose from {','.join(SECTIONS)}":
     "--show {show}：未知的部分 {bad[0] if bad else '(none)'}；可选 {','.join(SECTIONS)}",
-    "--output {path} is a folder; give a file name":
-    "--output {path} 是一个文件夹；请给出文件名",
-    "--output {path}: the folder {folder} does not exist":
-    "--output {path}：文件夹 {folder} 不存在",
+    "{option} {path} is a folder; give a file name":
+    "{option} {path} 是一个文件夹；请给出文件名",
+    "{option} {path}: the folder {folder} does not exist":
+    "{option} {path}：文件夹 {folder} 不存在",
+    "{option} {path}: cannot write {where} ({reason})":
+    "{option} {path}：无法写入 {where}（{reason}）",
+    "{option} {path} is a named pipe (FIFO); print to stdout and redirect instead":
+    "{option} {path} 是命名管道（FIFO）；请输出到标准输出再重定向",
+    "a number is too large for the floating-point check; use smaller values or exponents":
+    "数值太大，浮点检查无法处理；请使用更小的数值或指数",
+    "a number in the result has more than 4,300 digits; use smaller values or exponents":
+    "结果中的数超过 4,300 位；请使用更小的数值或指数",
+    "numeric values need {', '.join(missing)} as well (given: {', '.join((f'--{option}' for option in values))}); give every value, or none for the symbolic result only":
+    "数值计算还需要 {', '.join(missing)}（已给出：{', '.join((f'--{option}' for option in values))}）；请给出全部数值，或都不给以只得到符号结果",
+    "cannot evaluate {to_text(node)}: the number would have about {int(bits * 0.30103) + 1} digits (at most about {int(MAX_POWER_BITS * 0.30103)})":
+    "无法计算 {to_text(node)}：这个数约有 {int(bits * 0.30103) + 1} 位（最多约 {int(MAX_POWER_BITS * 0.30103)} 位）",
+    "number {literal} has '_' in its exponent; write the exponent as plain digits (e.g. 1e50){self.where(node)}":
+    "数字 {literal} 的指数中含有 '_'；请只用数字写指数（例如 1e50）{self.where(node)}",
+    "{option} is given {len(text)} times but there are {depth} layers (--depth {depth}); give it once for every layer, or {depth} times (one per layer)":
+    "{option} 给出了 {len(text)} 次，但共有 {depth} 层（--depth {depth}）；请给出一次（所有层共用），或 {depth} 次（每层一次）",
+    "numeric values need {self._missing_text(missing, also=True)}; give every value, or none for the symbolic result only":
+    "数值计算还需要 {self._missing_text(missing, also=True)}；请给出全部数值，或都不给以只得到符号结果",
+    "--layers widths must be ≥ 1, got {text.strip()} (a negative width)":
+    "--layers 的宽度必须 ≥ 1，实际为 {text.strip()}（负的宽度）",
+    "--layers {text.strip()} has an empty width; give one width between every two separators, such as 1,2,1":
+    "--layers {text.strip()} 有一个空的宽度；每两个分隔符之间请给出一个宽度，例如 1,2,1",
+    "{option} is a nested list of shape {_fmt_shape(nested_shape)} but the tensor is {_fmt_shape(shape)}; give a {_fmt_shape(shape)} nested list, or {size} values row-major{layout_hint}":
+    "{option} 是形状为 {_fmt_shape(nested_shape)} 的嵌套列表，但张量是 {_fmt_shape(shape)}；请给出 {_fmt_shape(shape)} 的嵌套列表，或按行优先给出 {size} 个值{layout_hint}",
+    "{option} contains a number with {digits} digits; at most {MAX_DIGITS} are supported":
+    "{option} 含有一个 {digits} 位的数；最多支持 {MAX_DIGITS} 位",
+    "{option} '{stripped[:60]}' has an empty entry (entry {position}); give one number between every two commas, such as 1,2,3":
+    "{option} '{stripped[:60]}' 有一个空项（第 {position} 项）；每两个逗号之间请给出一个数，例如 1,2,3",
     "--format must be one of {', '.join(FORMATS)}, got {fmt}":
     "--format 必须是 {', '.join(FORMATS)} 之一，实际为 {fmt}",
     "--output {output}: a PDF is made from LaTeX; drop --format or use --format latex":
@@ -1285,14 +1315,12 @@ ERRORS_ZH: dict[str, str] = {
     "{option} 需要 {ndim} 组 ≥ 0 的（前， 后）数对",
     "{option} is too long ({len(text)} characters)":
     "{option} 太长（{len(text)} 个字符）",
-    "{option} has shape {_fmt_shape(nested_shape)} but the tensor is {_fmt_shape(shape)}; give {size} values":
-    "{option} 的形状是 {_fmt_shape(nested_shape)}，但张量是 {_fmt_shape(shape)}；请给出 {size} 个值",
     "{option}: a fraction needs whole numbers, got '{token}'":
     "{option}：分数需要整数，实际为 '{token}'",
     "{option} contains '{token}', a division by zero":
     "{option} 含有 '{token}'，除以零",
-    "{option} contains '{token}', whose exponent is too large (at most 400)":
-    "{option} 含有 '{token}'，其指数太大（最多 400）",
+    "{option} contains '{token}', whose exponent is too large (at most {MAX_VALUE_EXPONENT})":
+    "{option} 含有 '{token}'，其指数太大（最多 {MAX_VALUE_EXPONENT}）",
     "{option} is nested too deeply":
     "{option} 嵌套过深",
     "{option}: expected a number at character {pos + 1} in '{text[:60]}'":
@@ -1526,10 +1554,10 @@ HELP_ZH: dict[str, str] = {
     "加上偏置（给出 --b 时也会加上）。",
     "Network input values.":
     "网络输入的值。",
-    "Kernel values: once for every layer, or one per layer (random draws each layer separately).":
-    "卷积核的值：所有层共用一次，或每层一个（random 对每层分别抽取）。",
-    "Bias values (turns the bias on): once for every layer, or one per layer.":
-    "偏置的值（同时打开偏置）：所有层共用一次，或每层一个。",
+    "Kernel values: once for every layer, or one per layer (repeat --k once per layer, or give D stacked kernels; random draws each layer separately).":
+    "卷积核的值：所有层共用一次，或每层一个（每层重复一次 --k，或给出 D 个堆叠的卷积核；random 对每层分别抽取）。",
+    "Bias values (turns the bias on): once for every layer, or one per layer (repeat --b once per layer, or give D stacked values).":
+    "偏置的值（同时打开偏置）：所有层共用一次，或每层一个（每层重复一次 --b，或给出 D 个堆叠的值）。",
     "Convolution: forward, Jacobians, gradients, and the flipped-kernel proofs.":
     "卷积：前向传播、雅可比矩阵、梯度，以及翻转卷积核的证明。",
     "Input values.":
