@@ -72,8 +72,18 @@ def _split_dims(text: object, option: str, expected: str) -> list[str]:
     if isinstance(text, int) and not isinstance(text, bool):
         return [str(text)]
     if isinstance(text, (tuple, list)):
+        for t in text:
+            if isinstance(t, bool) or not isinstance(t, (int, str)):
+                raise SpecError(
+                    f"{option} must be whole numbers (int); got {type(t).__name__} {t!r} in {text!r}"
+                )
         return [str(t) for t in text] if text else [""]
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        raise SpecError(
+            f"{option} must be text such as '3x3', a whole number or a tuple of whole numbers; "
+            f"got {type(text).__name__} {str(text)[:60]}"
+        )
+    if not text.strip():
         raise SpecError(f"{option} is empty; expected {expected}")
     parts = [p.strip() for p in _SHAPE_SPLIT.split(text.strip())]
     if any(p == "" for p in parts):
@@ -120,6 +130,14 @@ def parse_padding(
         word = text.strip().lower()
         return ((0, 0),) * ndim if word == "valid" else "same"
     if isinstance(text, (tuple, list)) and text and all(isinstance(t, (tuple, list)) for t in text):
+        if not all(
+            isinstance(pair, (tuple, list)) and len(pair) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
+            for pair in text
+        ):
+            raise SpecError(
+                f"{option} pairs must be (before, after) whole numbers (int); got {text!r}"
+            )
         pairs = tuple((int(a), int(b)) for a, b in text)  # type: ignore[misc]
         if len(pairs) != ndim or any(a < 0 or b < 0 for a, b in pairs):
             raise SpecError(f"{option} needs {ndim} (before, after) pairs of numbers ≥ 0")

@@ -258,3 +258,56 @@ def test_second_ctrl_c_while_cleaning_up_is_still_one_line(tmp_path: Path):
     assert proc.returncode == 130, err
     assert err.decode() == "error: interrupted\n"
     assert list(tmp_path.iterdir()) == []
+
+
+# -- Python API: only GradsymError -----------------------------------------------------------
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: gradsym.conv(input=(3, 3), kernel=(2, 2), padding=((None, 0), (0, 0))),
+     "--padding pairs must be (before, after) whole numbers (int)"),
+    (lambda: gradsym.conv(input=(3, 3), kernel=(2, 2), padding=((1.7, 0), (0, 0))),
+     "--padding pairs must be (before, after) whole numbers (int)"),
+    (lambda: gradsym.conv(input=(3, 3), kernel=(2, 2), max_terms="10"),
+     "max_terms must be a whole number ≥ 1 (int), got str '10'"),
+    (lambda: gradsym.conv(input=(3, 3), kernel=(2, 2), max_terms=0), "got int 0"),
+    (lambda: gradsym.conv(input=(3, 3), kernel=(2, 2), max_terms=True), "got bool True"),
+    (lambda: gradsym.expr("sum(a)", shape=42), "--shape must be NAME=SHAPE text"),
+    (lambda: gradsym.mlp("1,2,1", at=5), "at must be NAME=VALUES text, a list of them or a dict"),
+    (lambda: gradsym.conv(input=True, kernel=(2,)), "got bool True"),
+    (lambda: gradsym.conv(input=b"3x3", kernel=(2, 2)), "got bytes b'3x3'"),
+    (lambda: gradsym.conv(input={}, kernel=(2, 2)), "got dict {}"),
+    (lambda: gradsym.conv(input=(3, 3), kernel=(2, 2), stride=1.5), "got float 1.5"),
+    (lambda: gradsym.conv(input=(3, 3), kernel=(2, 2), stride=(1.5, 1)), "got float 1.5"),
+    (lambda: gradsym.conv(input=(3,), kernel=(2,), bogus=1), "conv(): an argument has the wrong"),
+])
+def test_bad_python_arguments_raise_gradsym_error_naming_the_type(call, message):
+    with pytest.raises(GradsymError) as info:
+        call()
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize(("doc", "message"), [
+    ({"command": "conv", "forward": ["9**9**9**9"]}, "computes a number of about"),
+    ({"command": "conv", "forward": ["x_1*2**99999"]}, "computes a number of about"),
+    ({"command": 5}, "'command' must be a string"),
+    ({"command": "conv", "checks": [5]}, "every check needs a string 'name'"),
+    ({"command": "conv", "checks": [{"name": "c"}]}, "every check needs a string 'name'"),
+    ({"command": "conv", "checks": {"name": "c", "holds": True}}, "'checks' must be a list"),
+    ({"command": "conv", "assumptions": 5}, "'assumptions' must map names"),
+    ({"command": "conv", "assumptions": {"x": {"positive": "yes"}}}, "'assumptions' must map"),
+    ({"command": "conv", "jacobian": {"input": {"shape": [2, 2], "nonzeros": [[[5], [0], "1"]]}}},
+     "index [5, 0] is outside the shape [2, 2]"),
+    ({"command": "conv", "jacobian": {"input": {"shape": [2]}}}, "needs a 'shape' list"),
+    ({"command": "conv", "gradients": {"a": {}}}, "not a valid gradsym document"),
+    ({"command": "conv", "symbols": []}, "'symbols' must be an object"),
+])
+def test_from_dict_validates_strictly_and_never_hangs(doc, message):
+    with pytest.raises(GradsymError) as info:
+        gradsym.from_dict(doc)
+    assert message in str(info.value)
+
+
+def test_from_dict_still_reads_real_documents():
+    d = gradsym.conv(input=(3,), kernel=(2,), x=[1, 2, 3], k=[1, 1], bias=True, b=[1])
+    loaded = gradsym.from_dict(d.to_dict())
+    assert loaded.forward.tolist() == d.forward.tolist()
+    assert loaded.holds

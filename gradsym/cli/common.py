@@ -295,7 +295,7 @@ def run(app: Callable[..., Any], argv: list[str] | None) -> int:
         return _interrupted()
     except GradsymError as exc:
         return _fail(str(exc))
-    except typer.TyperException as exc:
+    except getattr(typer, "TyperException", ()) as exc:  # Typer ≥ 0.27 only
         return _fail(str(exc))
     except RecursionError:
         return _fail("the input is nested too deeply")

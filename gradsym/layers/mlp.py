@@ -951,6 +951,10 @@ def parse_at(at: Any) -> dict[str, Any]:
         return {}
     if isinstance(at, dict):
         return {str(k): v for k, v in at.items()}
+    if not isinstance(at, (str, list, tuple)):
+        raise SpecError(
+            f"at must be NAME=VALUES text, a list of them or a dict; got {type(at).__name__} {at!r}"
+        )
     items = [at] if isinstance(at, str) else list(at)
     out: dict[str, Any] = {}
     for item in items:

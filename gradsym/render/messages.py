@@ -889,6 +889,48 @@ ZH: dict[str, str] = {
 ERRORS_ZH: dict[str, str] = {
     "--show {show}: unknown section {bad[0] if bad else '(none)'}; choose from {','.join(SECTIONS)}":
     "--show {show}：未知的部分 {bad[0] if bad else '(none)'}；可选 {','.join(SECTIONS)}",
+    "max_terms must be a whole number ≥ 1 (int), got {type(budget).__name__} {budget}":
+    "max_terms 必须是 ≥ 1 的整数（int），实际为 {type(budget).__name__} {budget}",
+    "{function.__name__}(): an argument has the wrong type or value ({type(exc).__name__}: {str(exc)[:120]})":
+    "{function.__name__}()：某个参数的类型或值不对（{type(exc).__name__}: {str(exc)[:120]}）",
+    "{option} must be NAME=SHAPE text, a list of them or a dict; got {type(spec).__name__} {spec}":
+    "{option} 必须是 NAME=SHAPE 文本、它们的列表或字典；实际为 {type(spec).__name__} {spec}",
+    "at must be NAME=VALUES text, a list of them or a dict; got {type(at).__name__} {at}":
+    "at 必须是 NAME=VALUES 文本、它们的列表或字典；实际为 {type(at).__name__} {at}",
+    "an expression in the document computes a number of about {int(bits * 0.30103) + 1} digits (at most about {int(MAX_POWER_BITS * 0.30103)})":
+    "文档中的一个表达式会算出约 {int(bits * 0.30103) + 1} 位的数（最多约 {int(MAX_POWER_BITS * 0.30103)} 位）",
+    "not a valid gradsym document: {what}":
+    "不是有效的 gradsym 文档：{what}",
+    "'command' must be a string, got {type(doc['command']).__name__}":
+    "'command' 必须是字符串，实际为 {type(doc['command']).__name__}",
+    "'checks' must be a list, got {type(checks).__name__}":
+    "'checks' 必须是列表，实际为 {type(checks).__name__}",
+    "'assumptions' must map names to {assumption: true/false}":
+    "'assumptions' 必须把名字映射到 {assumption: true/false}",
+    "'indexed' must be a list of names":
+    "'indexed' 必须是名字的列表",
+    "'{key}' must be an object, got {type(doc[key]).__name__}":
+    "'{key}' 必须是对象，实际为 {type(doc[key]).__name__}",
+    "every check needs a string 'name' and a true/false 'holds'":
+    "每个检查都需要字符串 'name' 和 true/false 的 'holds'",
+    "the shape of {name} must be a list of whole numbers":
+    "{name} 的形状必须是整数列表",
+    "jacobian {role} needs a 'shape' list and a 'nonzeros' list":
+    "雅可比矩阵 {role} 需要 'shape' 列表和 'nonzeros' 列表",
+    "the shape of jacobian {role} must be whole numbers":
+    "雅可比矩阵 {role} 的形状必须是整数",
+    "not a valid gradsym document: {type(exc).__name__}: {str(exc)[:80]}":
+    "不是有效的 gradsym 文档：{type(exc).__name__}: {str(exc)[:80]}",
+    "jacobian {role}: every nonzero is [output index, wrt index, value]":
+    "雅可比矩阵 {role}：每个非零项都是 [输出下标, 自变量下标, 值]",
+    "jacobian {role}: index {index} is outside the shape {shape}":
+    "雅可比矩阵 {role}：下标 {index} 超出形状 {shape}",
+    "{option} pairs must be (before, after) whole numbers (int); got {text}":
+    "{option} 的数对必须是（前， 后）整数（int）；实际为 {text}",
+    "{option} must be whole numbers (int); got {type(t).__name__} {t} in {text}":
+    "{option} 必须是整数（int）；{text} 中有 {type(t).__name__} {t}",
+    "{option} must be text such as '3x3', a whole number or a tuple of whole numbers; got {type(text).__name__} {str(text)[:60]}":
+    "{option} 必须是 '3x3' 这样的文本、整数或整数元组；实际为 {type(text).__name__} {str(text)[:60]}",
     "{option} {path} is a folder; give a file name":
     "{option} {path} 是一个文件夹；请给出文件名",
     "{option} {path}: the folder {folder} does not exist":
