@@ -46,6 +46,7 @@ def test_output_is_byte_identical_across_runs_and_hash_seeds():
 # -- nothing silently wrong ------------------------------------------------------------------
 import json  # noqa: E402
 import math  # noqa: E402
+import re  # noqa: E402
 import stat  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -311,3 +312,52 @@ def test_from_dict_still_reads_real_documents():
     loaded = gradsym.from_dict(d.to_dict())
     assert loaded.forward.tolist() == d.forward.tolist()
     assert loaded.holds
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        out += [int(c) for c in text]
+    return out
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdflatex") is None, reason="needs pdflatex")
+def test_sigterm_during_pdf_build_kills_tex_and_leaves_nothing(tmp_path: Path):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gradsym", "conv", "--input", "12x12", "--kernel", "3x3", "--full",
+         "--output", str(out / "x.pdf")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=out,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )
+    tex = []
+    for _ in range(3000):
+        tex = _children(proc.pid)
+        if tex or proc.poll() is not None:
+            break
+        time.sleep(0.01)
+    assert tex, "pdflatex never started"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert err.decode() == "error: terminated\n"
+    assert list(out.iterdir()) == [] and list(scratch.iterdir()) == []
+    time.sleep(0.2)
+    for child in tex:
+        status = Path(f"/proc/{child}/status")
+        assert not status.exists() or "zombie" in status.read_text()
+
+
+def test_conv_help_has_no_short_k_and_shows_the_dims_default_once(cli):
+    result = cli("conv", "--help")
+    assert result.code == 0
+    text = " ".join(re.sub(r"[│╭╮╰╯─]", " ", result.out).split())
+    assert " -k " not in text
+    assert "the kernel's values are --k" in text
+    assert text.count("(default 2)") == 1 and "[default: 2]" not in text
+    result = cli("conv", "--input", "3", "-k", "2")
+    assert result.code == 2 and result.err.startswith("error: No such option: -k")

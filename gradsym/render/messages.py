@@ -1568,8 +1568,8 @@ HELP_ZH: dict[str, str] = {
     "堆叠的卷积 + 损失：逐层的链式法则，每一步都有证明。",
     "Input size: L, HxW or DxHxW (e.g. 3x3).":
     "输入尺寸：L、HxW 或 DxHxW（例如 3x3）。",
-    "Kernel size, as many factors as the input (e.g. 2x2).":
-    "卷积核尺寸，因子个数与输入相同（例如 2x2）。",
+    "Kernel size, as many factors as the input (e.g. 2x2); the kernel's values are --k.":
+    "卷积核尺寸，因子个数与输入相同（例如 2x2）；卷积核的值用 --k 给出。",
     "Number of stacked convolution layers.":
     "堆叠的卷积层数。",
     "Loss against the target: l1 | mse (mean over all elements).":
