@@ -361,3 +361,9 @@ def test_conv_help_has_no_short_k_and_shows_the_dims_default_once(cli):
     assert text.count("(default 2)") == 1 and "[default: 2]" not in text
     result = cli("conv", "--input", "3", "-k", "2")
     assert result.code == 2 and result.err.startswith("error: No such option: -k")
+
+
+def test_output_errors_are_translated(cli):
+    result = cli("conv", "--input", "3", "--kernel", "2", "--output", "/dev/full", "--format", "json",
+                 "--lang", "zh")
+    assert (result.code, result.err) == (2, "error: --output /dev/full：无法写入 /dev/full（设备上没有剩余空间）\n")

@@ -177,11 +177,11 @@ def write_atomic(path: Path, data: bytes, option: str = "--output") -> None:
     from gradsym.errors import SpecError
 
     def failed(exc: OSError, where: Path) -> SpecError:
-        reason = exc.strerror or type(exc).__name__
         if exc.errno == errno.ENOSPC:
-            reason = "no space left on the device"
-        elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            reason = "permission denied"
+            return SpecError(f"{option} {path}: cannot write {where} (no space left on the device)")
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return SpecError(f"{option} {path}: cannot write {where} (permission denied)")
+        reason = exc.strerror or type(exc).__name__
         return SpecError(f"{option} {path}: cannot write {where} ({reason})")
 
     if path.exists() and not path.is_file():

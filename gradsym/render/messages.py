@@ -935,6 +935,10 @@ ERRORS_ZH: dict[str, str] = {
     "{option} {path} 是一个文件夹；请给出文件名",
     "{option} {path}: the folder {folder} does not exist":
     "{option} {path}：文件夹 {folder} 不存在",
+    "{option} {path}: cannot write {where} (no space left on the device)":
+    "{option} {path}：无法写入 {where}（设备上没有剩余空间）",
+    "{option} {path}: cannot write {where} (permission denied)":
+    "{option} {path}：无法写入 {where}（没有权限）",
     "{option} {path}: cannot write {where} ({reason})":
     "{option} {path}：无法写入 {where}（{reason}）",
     "{option} {path} is a named pipe (FIFO); print to stdout and redirect instead":
