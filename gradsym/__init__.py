@@ -61,5 +61,37 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        found = getattr(importlib.import_module(_LAZY[name]), name)
+        if name != "Derivation":
+            found = _guarded(found)
+        globals()[name] = found
+        return found
     raise AttributeError(f"module 'gradsym' has no attribute {name!r}")
+
+
+def _guarded(function: Any) -> Any:
+    """The public function, raising only GradsymError for bad arguments (documented)."""
+    import functools
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        from gradsym.errors import SpecError
+
+        budget = kwargs.get("max_terms")
+        if budget is not None and (
+            isinstance(budget, bool) or not isinstance(budget, int) or budget < 1
+        ):
+            raise SpecError(
+                f"max_terms must be a whole number ≥ 1 (int), got {type(budget).__name__} {budget!r}"
+            )
+        try:
+            return function(*args, **kwargs)
+        except GradsymError:
+            raise
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+            raise SpecError(
+                f"{function.__name__}(): an argument has the wrong type or value "
+                f"({type(exc).__name__}: {str(exc)[:120]})"
+            ) from None
+
+    return call

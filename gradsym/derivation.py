@@ -213,12 +213,17 @@ class Derivation:
         """Evaluate exactly at the given values (``x="arange", k=[[1, 2], [3, 4]]`` …).
 
         Every tensor the forward pass needs must be given; the upstream gradient
-        defaults to ones. Also checks the symbolic Jacobians against an
+        defaults to ones. Values given when the derivation was built (``conv(x=…)``)
+        are used unless given again here. Also checks the symbolic Jacobians against an
         independent numeric differentiation of the forward pass.
         """
         if self.model is None:
             raise SpecError(f"{self.command} cannot be evaluated at numbers")
         model = self.model
+        remembered: tuple[dict[str, Any], int | None] = getattr(self, "_given_values", ({}, None))
+        built, built_seed = remembered
+        given = {**built, **{k: v for k, v in given.items() if v is not None}}
+        seed = built_seed if seed is None else seed
         unknown = sorted(set(given) - set(model.options))
         if unknown:
             raise SpecError(
@@ -305,12 +310,13 @@ class Derivation:
     def with_values(self, seed: int | None = None, **given: Any) -> Derivation:
         """Attach a numeric evaluation when values are given (the functions' value options).
 
-        Values that are given are always validated; the evaluation is attached only
-        when every tensor the forward pass needs has values (else a note says which).
+        Values that are given are always validated; the evaluation needs every tensor the
+        forward pass uses (a SpecError names the missing ones).
         """
         values = {k: v for k, v in given.items() if v is not None}
         if not values:
             return self
+        self._given_values = (values, seed)  # evaluate() starts from these
         missing = self._missing_values(values)
         if missing:
             assert self.model is not None
@@ -318,8 +324,11 @@ class Derivation:
                 role = self.model.options.get(option)
                 if role in self.symbols:
                     parse_values(text, self.symbols[role].shape, f"--{option}", seed=seed)
-            self.notes.append(("note.values_missing", {"options": ", ".join(missing)}))
-            return self
+            raise SpecError(
+                f"numeric values need {', '.join(missing)} as well (given: "
+                f"{', '.join(f'--{option}' for option in values)}); give every value, or "
+                f"none for the symbolic result only"
+            )
         with progress.step("numeric check at the given values"):
             self.numeric = self.evaluate(seed=seed, **values)
         return self

@@ -61,8 +61,10 @@ MAX_NUMBER_LENGTH = 1_000
 MAX_EXPONENT = 1_000
 """Largest accepted magnitude of the exponent of a decimal literal (``1e-1000`` is the limit)."""
 
-MAX_POWER_BITS = 100_000
-""":func:`to_sympy` refuses ``p ** q`` of two exact numbers whose result needs more bits."""
+MAX_POWER_BITS = 14_000
+"""Most bits of an exact number an expression may compute (about 4,200 digits: Python cannot
+print an integer of more than 4,300). :func:`parse` refuses constant sub-expressions such as
+``9**9**9`` or ``2**99999`` beyond it, :func:`to_sympy` any ``p ** q`` of exact numbers."""
 
 BINARY_OPS: tuple[str, ...] = ("+", "-", "*", "/", "**", "@")
 """The binary operators an expression may use."""
@@ -303,6 +305,12 @@ class _Parser:
                 f"number literal is too long ({len(literal)} characters; at most "
                 f"{MAX_NUMBER_LENGTH}){self.where(node)}"
             )
+        exponent_part = re.split(r"[eE]", literal, maxsplit=1)[1:] if isinstance(value, float) else []
+        if exponent_part and "_" in exponent_part[0]:
+            raise ExpressionError(
+                f"number {literal!r} has '_' in its exponent; write the exponent as plain digits "
+                f"(e.g. 1e50){self.where(node)}"
+            )
         if isinstance(value, int):
             return Num(Fraction(value), is_decimal=False)
         return Num(self.decimal(literal, node), is_decimal=True)
@@ -454,9 +462,53 @@ names starting with '__' are reserved (found 'a.__class__' at column 1)
         raise ExpressionError(f"cannot parse expression: {exc}") from None
     parser = _Parser(source, line_shift, col_shift, frozenset(names), frozenset(functions))
     try:
-        return parser.convert(tree.body, 1)
+        result = parser.convert(tree.body, 1)
     except RecursionError:  # pragma: no cover - the depth check fires long before
         raise ExpressionError(_NESTED_TOO_DEEPLY) from None
+    _constant_value(result)
+    return result
+
+
+def _constant_value(node: Node) -> Fraction | None:
+    """The exact value of a sub-expression made of numbers only (else None), refusing any
+    whose exact value would need more than :data:`MAX_POWER_BITS` bits (``9**9**9**9``)."""
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Neg):
+        inner = _constant_value(node.operand)
+        return None if inner is None else -inner
+    if isinstance(node, Transpose):
+        _constant_value(node.operand)
+        return None
+    if isinstance(node, Call):
+        for arg in node.args:
+            _constant_value(arg)
+        return None
+    if not isinstance(node, BinOp):
+        return None
+    left, right = _constant_value(node.left), _constant_value(node.right)
+    if left is None or right is None:
+        return None
+    if node.op == "**":
+        _check_power(node, left, right)
+        if right.denominator != 1 or (left == 0 and right < 0):
+            return None
+        value = left ** int(right)
+    elif node.op == "/":
+        if right == 0:
+            return None
+        value = left / right
+    elif node.op in ("+", "-", "*"):
+        value = _OPERATORS[node.op](left, right)
+    else:
+        return None
+    bits = max(abs(value.numerator), value.denominator).bit_length()
+    if bits > MAX_POWER_BITS:
+        raise ExpressionError(
+            f"cannot evaluate {to_text(node)!r}: the number would have about "
+            f"{int(bits * 0.30103) + 1} digits (at most about {int(MAX_POWER_BITS * 0.30103)})"
+        )
+    return Fraction(value)
 
 
 # --------------------------------------------------------------------------------------------

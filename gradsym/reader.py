@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import ast
 import copy
+import math
 import operator
 from collections.abc import Mapping
 from typing import Any
 
-from gradsym.errors import SpecError
+from gradsym.errors import GradsymError, SpecError
 
 FUNCTIONS = (
     "Max Min Abs sign exp log sqrt sin cos tan tanh Heaviside Piecewise KroneckerDelta "
@@ -101,6 +102,8 @@ class ExpressionReader:
             return self.name(node.id)
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             left, right = self._node(node.left), self._node(node.right)
+            if isinstance(node.op, ast.Pow):
+                _refuse_huge_power(left, right)
             if isinstance(node.op, ast.Div) and left.is_Integer and right.is_Integer:
                 return sp.Rational(left, right)
             return _BINARY[type(node.op)](left, right)
@@ -135,6 +138,26 @@ class ExpressionReader:
         raise SpecError(f"the document's expressions contain {type(node).__name__}, which is not allowed")
 
 
+def _refuse_huge_power(base: Any, exponent: Any) -> None:
+    """``p ** q`` of exact numbers whose value would be huge (``9**9**9**9``) is refused
+    before SymPy computes it (it would run until killed)."""
+    from fractions import Fraction
+
+    from gradsym.exprparse import MAX_POWER_BITS
+
+    if not (getattr(base, "is_Rational", False) and getattr(exponent, "is_Rational", False)):
+        return
+    b, e = Fraction(int(base.p), int(base.q)), Fraction(int(exponent.p), int(exponent.q))
+    if abs(b) in (0, 1):
+        return
+    bits = math.log2(max(abs(b.numerator), b.denominator)) * abs(e.numerator) / e.denominator
+    if bits > MAX_POWER_BITS:
+        raise SpecError(
+            f"an expression in the document computes a number of about {int(bits * 0.30103) + 1} "
+            f"digits (at most about {int(MAX_POWER_BITS * 0.30103)})"
+        )
+
+
 def _nested(value: Any, fn: Any) -> Any:
     if isinstance(value, list):
         return [_nested(v, fn) for v in value]
@@ -165,10 +188,22 @@ class LoadedDerivation:
     """A derivation read back from its JSON: SymPy views of every part, and the document."""
 
     def __init__(self, doc: Mapping[str, Any]) -> None:
-        from gradsym.proofs import Check
 
         if not isinstance(doc, Mapping) or "command" not in doc:
             raise SpecError("not a gradsym document: it has no 'command'")
+        _validate(doc)
+        try:
+            self._load(doc)
+        except GradsymError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise SpecError(
+                f"not a valid gradsym document: {type(exc).__name__}: {str(exc)[:80]}"
+            ) from None
+
+    def _load(self, doc: Mapping[str, Any]) -> None:
+        from gradsym.proofs import Check
+
         self._doc = copy.deepcopy(dict(doc))
         self.command: str = doc["command"]
         self.config: dict[str, Any] = dict(doc.get("config", {}))
@@ -192,6 +227,58 @@ class LoadedDerivation:
     def to_dict(self) -> dict[str, Any]:
         """The document this was read from (a deep copy)."""
         return copy.deepcopy(self._doc)
+
+
+def _validate(doc: Mapping[str, Any]) -> None:
+    """The document's structure, as strictly as the CLI validates options."""
+
+    def bad(what: str) -> SpecError:
+        return SpecError(f"not a valid gradsym document: {what}")
+
+    if not isinstance(doc["command"], str):
+        raise bad(f"'command' must be a string, got {type(doc['command']).__name__}")
+    for key in ("config", "symbols", "jacobian", "grad", "gradients", "shapes"):
+        if key in doc and not isinstance(doc[key], Mapping):
+            raise bad(f"'{key}' must be an object, got {type(doc[key]).__name__}")
+    checks = doc.get("checks", [])
+    if not isinstance(checks, list):
+        raise bad(f"'checks' must be a list, got {type(checks).__name__}")
+    for check in checks:
+        if not isinstance(check, Mapping) or not isinstance(check.get("name"), str) \
+                or not isinstance(check.get("holds"), bool):
+            raise bad("every check needs a string 'name' and a true/false 'holds'")
+    assumptions = doc.get("assumptions", {})
+    if not isinstance(assumptions, Mapping) or not all(
+        isinstance(name, str) and isinstance(facts, Mapping)
+        and all(isinstance(k, str) and k.isidentifier() and isinstance(v, bool) for k, v in facts.items())
+        for name, facts in assumptions.items()
+    ):
+        raise bad("'assumptions' must map names to {assumption: true/false}")
+    indexed = doc.get("indexed", [])
+    if not isinstance(indexed, list) or not all(isinstance(n, str) for n in indexed):
+        raise bad("'indexed' must be a list of names")
+    for name, shape in doc.get("shapes", {}).items():
+        if not isinstance(shape, list) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
+        ):
+            raise bad(f"the shape of {name!r} must be a list of whole numbers")
+    for role, jac in doc.get("jacobian", {}).items():
+        if not isinstance(jac, Mapping) or not isinstance(jac.get("shape"), list) \
+                or not isinstance(jac.get("nonzeros"), list):
+            raise bad(f"jacobian {role!r} needs a 'shape' list and a 'nonzeros' list")
+        shape = jac["shape"]
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+            raise bad(f"the shape of jacobian {role!r} must be whole numbers")
+        for entry in jac["nonzeros"]:
+            if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], list)
+                    and isinstance(entry[1], list)):
+                raise bad(f"jacobian {role!r}: every nonzero is [output index, wrt index, value]")
+            index = entry[0] + entry[1]
+            if len(index) != len(shape) or not all(
+                isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n
+                for i, n in zip(index, shape)
+            ):
+                raise bad(f"jacobian {role!r}: index {index} is outside the shape {shape}")
 
 
 def from_dict(doc: Mapping[str, Any]) -> LoadedDerivation:

@@ -241,7 +241,7 @@ def test_output_padding_beyond_the_stride_zero_extends_and_says_so(cli):
 
 
 def test_channels_layout_names_and_bias():
-    d = gradsym.deconv(input="2x2", kernel="2x2", in_channels=2, out_channels=3, batch=1, b="1,2,3")
+    d = gradsym.deconv(input="2x2", kernel="2x2", in_channels=2, out_channels=3, batch=1, bias=True)
     assert d.symbols["kernel"].shape == (2, 3, 2, 2)  # (C_in, C_out/groups, *k)
     assert d.symbols["input"].names()[0][1][1][1] == "x_1_2_2_2"
     assert d.symbols["bias"].names() == ["b_1", "b_2", "b_3"]

@@ -185,12 +185,12 @@ def test_bad_input_exits_2(capsys: pytest.CaptureFixture[str], args: list[str], 
     assert out == ""
 
 
-def test_partial_values_give_a_note(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = cli(capsys, "--in-features", "2", "--out-features", "2", "--x", "1,2",
-                       "--format", "json")
-    doc = json.loads(out)
-    assert code == 0 and "numeric" not in doc
-    assert doc["notes"] == ["numeric values need --w as well"]
+def test_partial_values_name_the_missing_option(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli(capsys, "--in-features", "2", "--out-features", "2", "--x", "1,2",
+                         "--format", "json")
+    assert code == 2 and out == ""
+    assert err == ("error: numeric values need --w as well (given: --x); give every value, "
+                   "or none for the symbolic result only\n")
     code, _, err = cli(capsys, "--in-features", "2", "--out-features", "2", "--x", "1,2,3")
     assert code == 2 and "--x has 3 values" in err
 

@@ -216,10 +216,10 @@ def test_element_values_override_tensors_and_bias_is_implied() -> None:
     assert d.numeric.forward_values[()] == Fraction(1 + 2 + 3 + 2) + Fraction(1, 2)
 
 
-def test_partial_values_give_a_note_and_evaluate_raises() -> None:
-    d = gradsym.mlp("1,2,1", at=["x=2"])
-    assert d.numeric is None
-    assert d.to_dict()["notes"] == ["numeric values need --at w_1=…, --at w_2=… as well"]
+def test_partial_values_name_the_missing_ones_and_evaluate_raises() -> None:
+    with pytest.raises(SpecError, match="numeric values need --at w_1=…, --at w_2=… as well"):
+        gradsym.mlp("1,2,1", at=["x=2"])
+    d = gradsym.mlp("1,2,1")
     with pytest.raises(SpecError, match="numeric evaluation needs --at w_2"):
         d.evaluate(x=2, w_1=[[1, 2]])
     ev = d.evaluate(x=2, w_1=[[1, 2]], w_2=[[3], [4]])

@@ -58,10 +58,12 @@ def chain(
     batch: Batch = None,
     bias: Bias = False,
     x: Annotated[str | None, value_option("Network input values.")] = None,
-    k: Annotated[str | None, value_option("Kernel values: once for every layer, or one per layer "
-                                          "(random draws each layer separately).")] = None,
-    b: Annotated[str | None, value_option("Bias values (turns the bias on): once for every layer, "
-                                          "or one per layer.")] = None,
+    k: Annotated[list[str] | None, value_option(
+        "Kernel values: once for every layer, or one per layer (repeat --k once per layer, "
+        "or give D stacked kernels; random draws each layer separately).")] = None,
+    b: Annotated[list[str] | None, value_option(
+        "Bias values (turns the bias on): once for every layer, or one per layer (repeat --b "
+        "once per layer, or give D stacked values).")] = None,
     seed: Seed = None,
     format: Format = None,
     output: Output = None,
@@ -75,4 +77,8 @@ def chain(
 
     Example (seed 000): gradsym chain --input 4x4 --kernel 3x3 --padding 1 --depth 3 --loss l1 --x "[[1,2,3,4],[4,3,2,1],[1,2,3,4],[4,3,2,1]]" --k ones --b 1
     """  # noqa: E501
-    return derive_and_emit("chain", locals())
+    options = dict(locals())
+    from gradsym.layers.chain import PerLayer
+
+    options.update(k=PerLayer.of(k), b=PerLayer.of(b))  # one value per layer when repeated
+    return derive_and_emit("chain", options)

@@ -89,19 +89,27 @@ class Emit:
         from gradsym.budget import request_rendering
 
         request_rendering(fmt, full)  # the work budget counts what will be printed
+        # Both files or neither: a missing folder is refused before anything is written.
+        if output is not None:
+            check_folder(output, "--output")
+        if plot is not None:
+            check_folder(plot, "--plot")
 
     def __call__(self, d: Derivation) -> int:
         """Render ``d`` to stdout or the output file; return the exit status."""
         from gradsym import progress
 
         opts: dict[str, Any] = {"show": self.show, "full": self.full, "lang": self.lang}
-        with progress.step("writing " + ("PDF" if self.pdf else FORMAT_NAMES[self.fmt])):
-            status = self._write(d, opts)
-        if self.plot is not None:
+        picture = None
+        if self.plot is not None:  # drawn first: a failing plot leaves no --output file
             from gradsym.render.plot import plot_png
 
             with progress.step("drawing the plot"):
-                write_atomic(self.plot, plot_png(d, lang=self.lang))
+                picture = plot_png(d, lang=self.lang)
+        with progress.step("writing " + ("PDF" if self.pdf else FORMAT_NAMES[self.fmt])):
+            status = self._write(d, opts)
+        if self.plot is not None and picture is not None:
+            write_atomic(self.plot, picture, "--plot")
         return status
 
     @property
@@ -180,34 +188,78 @@ def render(d: Derivation, fmt: str, opts: dict[str, Any], *, to_file: bool) -> s
     return None
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder and rename: never a half-written file."""
+def check_folder(path: Path, option: str) -> None:
+    """Refuse an output path whose folder does not exist, before any work is done."""
     from gradsym.errors import SpecError
 
+    folder = Path(os.path.realpath(path)).parent
+    if not folder.is_dir():
+        raise SpecError(f"{option} {path}: the folder {folder} does not exist")
+
+
+def write_atomic(path: Path, data: bytes, option: str = "--output") -> None:
+    """Write via a temporary file in the same folder and rename: never a half-written file.
+
+    Replacing a file keeps its permissions (and owner where allowed); a full disk or a
+    folder that may not be written is a :class:`SpecError`, and no temporary file is left.
+    """
+    import errno
+    import stat
+
+    from gradsym.errors import SpecError
+
+    def failed(exc: OSError, where: Path) -> SpecError:
+        if exc.errno == errno.ENOSPC:
+            return SpecError(f"{option} {path}: cannot write {where} (no space left on the device)")
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return SpecError(f"{option} {path}: cannot write {where} (permission denied)")
+        reason = exc.strerror or type(exc).__name__
+        return SpecError(f"{option} {path}: cannot write {where} ({reason})")
+
     if path.exists() and not path.is_file():
-        # A device or pipe (``--output /dev/null``): write to it; never replace it with a file.
+        # A device (``--output /dev/null``): write to it; never replace it with a file.
         if path.is_dir():
-            raise SpecError(f"--output {path} is a folder; give a file name")
-        with open(path, "wb") as stream:
-            stream.write(data)
+            raise SpecError(f"{option} {path} is a folder; give a file name")
+        if stat.S_ISFIFO(path.stat().st_mode):
+            raise SpecError(
+                f"{option} {path} is a named pipe (FIFO); print to stdout and redirect instead"
+            )
+        try:
+            with open(path, "wb") as stream:
+                stream.write(data)
+        except OSError as exc:
+            raise failed(exc, path) from None
         return
     path = Path(os.path.realpath(path))  # through a symlink, replace the file it points to
     folder = path.parent
     if not folder.is_dir():
-        raise SpecError(f"--output {path}: the folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        raise SpecError(f"{option} {path}: the folder {folder} does not exist")
+    old = path.stat() if path.exists() else None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise failed(exc, folder) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
+        if old is not None:
+            os.chmod(tmp, stat.S_IMODE(old.st_mode))  # replacing: keep the file's permissions
+            try:
+                os.chown(tmp, old.st_uid, old.st_gid)
+            except OSError:
+                pass  # only root may give a file away
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise failed(exc, path) from None
         raise
 
 
@@ -215,8 +267,26 @@ class Interrupted(BaseException):
     """Ctrl-C, raised by our own SIGINT handler (Typer would swallow a KeyboardInterrupt)."""
 
 
-def _on_sigint(_signum: int, _frame: Any) -> None:
-    raise Interrupted
+class Terminated(Interrupted):
+    """SIGTERM (``timeout``, service managers, containers): clean up like Ctrl-C, exit 143."""
+
+
+def _on_sigint(signum: int, _frame: Any) -> None:
+    import signal
+
+    _ignore_signals()
+    raise Terminated if signum == signal.SIGTERM else Interrupted
+
+
+def _ignore_signals() -> None:
+    """A second Ctrl-C (or SIGTERM) while the first is being cleaned up must not interrupt
+    the clean-up (or Python's shutdown): from now on both are ignored."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        for other in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(other, signal.SIG_IGN)
 
 
 def run(app: Callable[..., Any], argv: list[str] | None) -> int:
@@ -232,6 +302,7 @@ def run(app: Callable[..., Any], argv: list[str] | None) -> int:
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _on_sigint)
+        signal.signal(signal.SIGTERM, _on_sigint)
     from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
     from gradsym.budget import rendering
@@ -249,14 +320,28 @@ def run(app: Callable[..., Any], argv: list[str] | None) -> int:
         ctx = exc.ctx
         where = f" (see 'gradsym {ctx.info_name} --help')" if ctx is not None and ctx.parent else ""
         return _fail(f"{exc.format_message()}{where}")
+    except Terminated:
+        sys.stderr.write(f"error: {_translated('terminated')}\n")
+        return 143
     except (typer.Abort, KeyboardInterrupt, Interrupted):
+        _ignore_signals()
         return _interrupted()
     except GradsymError as exc:
         return _fail(str(exc))
-    except typer.TyperException as exc:
+    except getattr(typer, "TyperException", ()) as exc:  # Typer ≥ 0.27 only
         return _fail(str(exc))
     except RecursionError:
         return _fail("the input is nested too deeply")
+    except OverflowError:
+        return _fail(
+            "a number is too large for the floating-point check; use smaller values or exponents"
+        )
+    except ValueError as exc:
+        if "integer string conversion" not in str(exc):
+            raise
+        return _fail(
+            "a number in the result has more than 4,300 digits; use smaller values or exponents"
+        )
     except MemoryError:
         return _fail("out of memory; choose smaller sizes or a lower --max-terms")
     except BrokenPipeError:

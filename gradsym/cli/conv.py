@@ -22,7 +22,8 @@ from gradsym.cli.common import (
 )
 
 Input = Annotated[str | None, typer.Option("--input", "-i", help="Input size: L, HxW or DxHxW (e.g. 3x3).")]
-Kernel = Annotated[str | None, typer.Option("--kernel", "-k", help="Kernel size, as many factors as the input (e.g. 2x2).")]
+Kernel = Annotated[str | None, typer.Option("--kernel", help="Kernel size, as many factors as the input (e.g. 2x2); "
+                                               "the kernel's values are --k.")]
 Stride = Annotated[str, typer.Option("--stride", help="Stride: one number or one per dimension (2 or 2x1).")]
 Padding = Annotated[str, typer.Option("--padding", help="Zero padding per side: 1, 1x0, valid or same.")]
 Dilation = Annotated[str, typer.Option("--dilation", help="Kernel dilation: one number or one per dimension.")]
@@ -34,7 +35,8 @@ Bias = Annotated[bool, typer.Option("--bias", help="Add a bias (also implied by 
 Convention = Annotated[str, typer.Option("--convention", help="Framework conventions: torch | tensorflow | jax.")]
 General = Annotated[bool, typer.Option("--general", help="Prove it for every size: symbolic n, k, s, d, p "
                                        "(no --input/--kernel needed; with them, also checked at those sizes).")]
-Dims = Annotated[int, typer.Option("--dims", help="With --general: 1, 2 or 3 dimensions (default 2).")]
+Dims = Annotated[int, typer.Option("--dims", help="With --general: 1, 2 or 3 dimensions (default 2).",
+                                    show_default=False)]
 
 
 @app.command()

@@ -405,15 +405,37 @@ def _sympy_number(expr: Any) -> Any:
     raise SpecError(f"the loss did not evaluate to a rational number ({expr})")  # pragma: no cover
 
 
+class PerLayer(tuple[str, ...]):
+    """A value option repeated on the command line (``--k 1,-1 --k 2,1``): one per layer."""
+
+    @classmethod
+    def of(cls, texts: list[str] | None) -> Any:
+        """``None``, the single text, or a PerLayer of the repeated texts."""
+        if not texts:
+            return None
+        return texts[0] if len(texts) == 1 else cls(texts)
+
+
 def per_layer_values(
     text: Any, shape: tuple[int, ...], depth: int, option: str, seed: int | None
 ) -> list[Values]:
-    """A value option given once for every layer, or once per layer (D stacked tensors).
+    """A value option given once for every layer, or once per layer (D stacked tensors, or
+    a :class:`PerLayer` of D texts, first layer first).
 
     The words ``ones``, ``zeros`` and ``arange`` give every layer the same values;
     ``random`` draws each layer's values separately.
     """
     size = math.prod(shape)
+    if isinstance(text, PerLayer):
+        if len(text) != depth:
+            raise SpecError(
+                f"{option} is given {len(text)} times but there are {depth} layers (--depth "
+                f"{depth}); give it once for every layer, or {depth} times (one per layer)"
+            )
+        return [
+            parse_values(t, shape, f"{option} (layer {i})", seed=seed)
+            for i, t in enumerate(text, 1)
+        ]
     if isinstance(text, str) and text.strip().lower() in WORDS:
         word = text.strip().lower()
         if word != "random":

@@ -387,17 +387,18 @@ class MlpDerivation(Derivation):
         """Attach a numeric evaluation when values are given (``mlp(at=…)`` and the CLI).
 
         Given values are always validated; when some tensor still lacks values, a
-        note says which instead (as the other commands do with partial values).
+        SpecError names them (as the other commands do with partial values).
         """
         if not given:
             return self
         parsed, missing = self._parse_at(given, seed)
         if missing:
-            options = ", ".join(f"--at {name}=…" for name in missing)
-            self.notes.append(("note.values_missing", {"options": options}))
-        else:
-            with progress.step("numeric check at the given values"):
-                self.numeric = self._evaluate_at(parsed)
+            raise SpecError(
+                f"numeric values need {self._missing_text(missing, also=True)}; give every "
+                f"value, or none for the symbolic result only"
+            )
+        with progress.step("numeric check at the given values"):
+            self.numeric = self._evaluate_at(parsed)
         return self
 
     def _parse_at(self, given: dict[str, Any], seed: int | None) -> tuple[dict[str, Values], list[str]]:
@@ -412,7 +413,14 @@ class MlpDerivation(Derivation):
                 raise SpecError(f"--at {name}: unknown name; {self._names_hint()}")
             tensor_name, index = known[name]
             shape = named[tensor_name].shape if index is None else ()
-            values = parse_values(text, shape, f"--at {name}", seed=seed)
+            hint = ""
+            if index is None and tensor_name.startswith("w"):
+                rows, cols = shape
+                hint = (
+                    f"; gradsym's {tensor_name} is ({rows} inputs × {cols} outputs), the "
+                    f"transpose of torch.nn.Linear.weight: give W.T (a {rows}x{cols} list)"
+                )
+            values = parse_values(text, shape, f"--at {name}", seed=seed, layout_hint=hint)
             decimal = decimal or values.decimal
             if index is None:
                 flat[tensor_name] = list(values.flat)

@@ -111,6 +111,7 @@ EN: dict[str, str] = {
     "error.plot.matplotlib": "--plot needs Matplotlib; install it with: pip install \"gradsym[plot]\"",
     "error.plot.nothing": "--plot: {command} has nothing to draw (no Jacobian)",
     "error.interrupted": "interrupted",
+    "error.terminated": "terminated",
     "error.nested": "the input is nested too deeply",
     "error.memory": "out of memory; choose smaller sizes or a lower --max-terms",
     # -- deconv --
@@ -621,6 +622,7 @@ ZH: dict[str, str] = {
     "error.plot.matplotlib": "--plot 需要 Matplotlib；请安装：pip install \"gradsym[plot]\"",
     "error.plot.nothing": "--plot:{command} 没有可画的内容（没有雅可比矩阵）",
     "error.interrupted": "已中断",
+    "error.terminated": "已终止",
     "error.nested": "输入嵌套过深",
     "error.memory": "内存不足；请选择更小的尺寸或更低的 --max-terms",
     # -- deconv --
@@ -887,10 +889,84 @@ ZH: dict[str, str] = {
 ERRORS_ZH: dict[str, str] = {
     "--show {show}: unknown section {bad[0] if bad else '(none)'}; choose from {','.join(SECTIONS)}":
     "--show {show}：未知的部分 {bad[0] if bad else '(none)'}；可选 {','.join(SECTIONS)}",
-    "--output {path} is a folder; give a file name":
-    "--output {path} 是一个文件夹；请给出文件名",
-    "--output {path}: the folder {folder} does not exist":
-    "--output {path}：文件夹 {folder} 不存在",
+    "max_terms must be a whole number ≥ 1 (int), got {type(budget).__name__} {budget}":
+    "max_terms 必须是 ≥ 1 的整数（int），实际为 {type(budget).__name__} {budget}",
+    "{function.__name__}(): an argument has the wrong type or value ({type(exc).__name__}: {str(exc)[:120]})":
+    "{function.__name__}()：某个参数的类型或值不对（{type(exc).__name__}: {str(exc)[:120]}）",
+    "{option} must be NAME=SHAPE text, a list of them or a dict; got {type(spec).__name__} {spec}":
+    "{option} 必须是 NAME=SHAPE 文本、它们的列表或字典；实际为 {type(spec).__name__} {spec}",
+    "at must be NAME=VALUES text, a list of them or a dict; got {type(at).__name__} {at}":
+    "at 必须是 NAME=VALUES 文本、它们的列表或字典；实际为 {type(at).__name__} {at}",
+    "an expression in the document computes a number of about {int(bits * 0.30103) + 1} digits (at most about {int(MAX_POWER_BITS * 0.30103)})":
+    "文档中的一个表达式会算出约 {int(bits * 0.30103) + 1} 位的数（最多约 {int(MAX_POWER_BITS * 0.30103)} 位）",
+    "not a valid gradsym document: {what}":
+    "不是有效的 gradsym 文档：{what}",
+    "'command' must be a string, got {type(doc['command']).__name__}":
+    "'command' 必须是字符串，实际为 {type(doc['command']).__name__}",
+    "'checks' must be a list, got {type(checks).__name__}":
+    "'checks' 必须是列表，实际为 {type(checks).__name__}",
+    "'assumptions' must map names to {assumption: true/false}":
+    "'assumptions' 必须把名字映射到 {assumption: true/false}",
+    "'indexed' must be a list of names":
+    "'indexed' 必须是名字的列表",
+    "'{key}' must be an object, got {type(doc[key]).__name__}":
+    "'{key}' 必须是对象，实际为 {type(doc[key]).__name__}",
+    "every check needs a string 'name' and a true/false 'holds'":
+    "每个检查都需要字符串 'name' 和 true/false 的 'holds'",
+    "the shape of {name} must be a list of whole numbers":
+    "{name} 的形状必须是整数列表",
+    "jacobian {role} needs a 'shape' list and a 'nonzeros' list":
+    "雅可比矩阵 {role} 需要 'shape' 列表和 'nonzeros' 列表",
+    "the shape of jacobian {role} must be whole numbers":
+    "雅可比矩阵 {role} 的形状必须是整数",
+    "not a valid gradsym document: {type(exc).__name__}: {str(exc)[:80]}":
+    "不是有效的 gradsym 文档：{type(exc).__name__}: {str(exc)[:80]}",
+    "jacobian {role}: every nonzero is [output index, wrt index, value]":
+    "雅可比矩阵 {role}：每个非零项都是 [输出下标, 自变量下标, 值]",
+    "jacobian {role}: index {index} is outside the shape {shape}":
+    "雅可比矩阵 {role}：下标 {index} 超出形状 {shape}",
+    "{option} pairs must be (before, after) whole numbers (int); got {text}":
+    "{option} 的数对必须是（前， 后）整数（int）；实际为 {text}",
+    "{option} must be whole numbers (int); got {type(t).__name__} {t} in {text}":
+    "{option} 必须是整数（int）；{text} 中有 {type(t).__name__} {t}",
+    "{option} must be text such as '3x3', a whole number or a tuple of whole numbers; got {type(text).__name__} {str(text)[:60]}":
+    "{option} 必须是 '3x3' 这样的文本、整数或整数元组；实际为 {type(text).__name__} {str(text)[:60]}",
+    "{option} {path} is a folder; give a file name":
+    "{option} {path} 是一个文件夹；请给出文件名",
+    "{option} {path}: the folder {folder} does not exist":
+    "{option} {path}：文件夹 {folder} 不存在",
+    "{option} {path}: cannot write {where} (no space left on the device)":
+    "{option} {path}：无法写入 {where}（设备上没有剩余空间）",
+    "{option} {path}: cannot write {where} (permission denied)":
+    "{option} {path}：无法写入 {where}（没有权限）",
+    "{option} {path}: cannot write {where} ({reason})":
+    "{option} {path}：无法写入 {where}（{reason}）",
+    "{option} {path} is a named pipe (FIFO); print to stdout and redirect instead":
+    "{option} {path} 是命名管道（FIFO）；请输出到标准输出再重定向",
+    "a number is too large for the floating-point check; use smaller values or exponents":
+    "数值太大，浮点检查无法处理；请使用更小的数值或指数",
+    "a number in the result has more than 4,300 digits; use smaller values or exponents":
+    "结果中的数超过 4,300 位；请使用更小的数值或指数",
+    "numeric values need {', '.join(missing)} as well (given: {', '.join((f'--{option}' for option in values))}); give every value, or none for the symbolic result only":
+    "数值计算还需要 {', '.join(missing)}（已给出：{', '.join((f'--{option}' for option in values))}）；请给出全部数值，或都不给以只得到符号结果",
+    "cannot evaluate {to_text(node)}: the number would have about {int(bits * 0.30103) + 1} digits (at most about {int(MAX_POWER_BITS * 0.30103)})":
+    "无法计算 {to_text(node)}：这个数约有 {int(bits * 0.30103) + 1} 位（最多约 {int(MAX_POWER_BITS * 0.30103)} 位）",
+    "number {literal} has '_' in its exponent; write the exponent as plain digits (e.g. 1e50){self.where(node)}":
+    "数字 {literal} 的指数中含有 '_'；请只用数字写指数（例如 1e50）{self.where(node)}",
+    "{option} is given {len(text)} times but there are {depth} layers (--depth {depth}); give it once for every layer, or {depth} times (one per layer)":
+    "{option} 给出了 {len(text)} 次，但共有 {depth} 层（--depth {depth}）；请给出一次（所有层共用），或 {depth} 次（每层一次）",
+    "numeric values need {self._missing_text(missing, also=True)}; give every value, or none for the symbolic result only":
+    "数值计算还需要 {self._missing_text(missing, also=True)}；请给出全部数值，或都不给以只得到符号结果",
+    "--layers widths must be ≥ 1, got {text.strip()} (a negative width)":
+    "--layers 的宽度必须 ≥ 1，实际为 {text.strip()}（负的宽度）",
+    "--layers {text.strip()} has an empty width; give one width between every two separators, such as 1,2,1":
+    "--layers {text.strip()} 有一个空的宽度；每两个分隔符之间请给出一个宽度，例如 1,2,1",
+    "{option} is a nested list of shape {_fmt_shape(nested_shape)} but the tensor is {_fmt_shape(shape)}; give a {_fmt_shape(shape)} nested list, or {size} values row-major{layout_hint}":
+    "{option} 是形状为 {_fmt_shape(nested_shape)} 的嵌套列表，但张量是 {_fmt_shape(shape)}；请给出 {_fmt_shape(shape)} 的嵌套列表，或按行优先给出 {size} 个值{layout_hint}",
+    "{option} contains a number with {digits} digits; at most {MAX_DIGITS} are supported":
+    "{option} 含有一个 {digits} 位的数；最多支持 {MAX_DIGITS} 位",
+    "{option} '{stripped[:60]}' has an empty entry (entry {position}); give one number between every two commas, such as 1,2,3":
+    "{option} '{stripped[:60]}' 有一个空项（第 {position} 项）；每两个逗号之间请给出一个数，例如 1,2,3",
     "--format must be one of {', '.join(FORMATS)}, got {fmt}":
     "--format 必须是 {', '.join(FORMATS)} 之一，实际为 {fmt}",
     "--output {output}: a PDF is made from LaTeX; drop --format or use --format latex":
@@ -1275,14 +1351,12 @@ ERRORS_ZH: dict[str, str] = {
     "{option} 需要 {ndim} 组 ≥ 0 的（前， 后）数对",
     "{option} is too long ({len(text)} characters)":
     "{option} 太长（{len(text)} 个字符）",
-    "{option} has shape {_fmt_shape(nested_shape)} but the tensor is {_fmt_shape(shape)}; give {size} values":
-    "{option} 的形状是 {_fmt_shape(nested_shape)}，但张量是 {_fmt_shape(shape)}；请给出 {size} 个值",
     "{option}: a fraction needs whole numbers, got '{token}'":
     "{option}：分数需要整数，实际为 '{token}'",
     "{option} contains '{token}', a division by zero":
     "{option} 含有 '{token}'，除以零",
-    "{option} contains '{token}', whose exponent is too large (at most 400)":
-    "{option} 含有 '{token}'，其指数太大（最多 400）",
+    "{option} contains '{token}', whose exponent is too large (at most {MAX_VALUE_EXPONENT})":
+    "{option} 含有 '{token}'，其指数太大（最多 {MAX_VALUE_EXPONENT}）",
     "{option} is nested too deeply":
     "{option} 嵌套过深",
     "{option}: expected a number at character {pos + 1} in '{text[:60]}'":
@@ -1488,8 +1562,8 @@ HELP_ZH: dict[str, str] = {
     "堆叠的卷积 + 损失：逐层的链式法则，每一步都有证明。",
     "Input size: L, HxW or DxHxW (e.g. 3x3).":
     "输入尺寸：L、HxW 或 DxHxW（例如 3x3）。",
-    "Kernel size, as many factors as the input (e.g. 2x2).":
-    "卷积核尺寸，因子个数与输入相同（例如 2x2）。",
+    "Kernel size, as many factors as the input (e.g. 2x2); the kernel's values are --k.":
+    "卷积核尺寸，因子个数与输入相同（例如 2x2）；卷积核的值用 --k 给出。",
     "Number of stacked convolution layers.":
     "堆叠的卷积层数。",
     "Loss against the target: l1 | mse (mean over all elements).":
@@ -1516,10 +1590,10 @@ HELP_ZH: dict[str, str] = {
     "加上偏置（给出 --b 时也会加上）。",
     "Network input values.":
     "网络输入的值。",
-    "Kernel values: once for every layer, or one per layer (random draws each layer separately).":
-    "卷积核的值：所有层共用一次，或每层一个（random 对每层分别抽取）。",
-    "Bias values (turns the bias on): once for every layer, or one per layer.":
-    "偏置的值（同时打开偏置）：所有层共用一次，或每层一个。",
+    "Kernel values: once for every layer, or one per layer (repeat --k once per layer, or give D stacked kernels; random draws each layer separately).":
+    "卷积核的值：所有层共用一次，或每层一个（每层重复一次 --k，或给出 D 个堆叠的卷积核；random 对每层分别抽取）。",
+    "Bias values (turns the bias on): once for every layer, or one per layer (repeat --b once per layer, or give D stacked values).":
+    "偏置的值（同时打开偏置）：所有层共用一次，或每层一个（每层重复一次 --b，或给出 D 个堆叠的值）。",
     "Convolution: forward, Jacobians, gradients, and the flipped-kernel proofs.":
     "卷积：前向传播、雅可比矩阵、梯度，以及翻转卷积核的证明。",
     "Input values.":

@@ -124,6 +124,11 @@ def _declaration_items(spec: Any, option: str) -> list[tuple[Any, Any]]:
         return list(spec.items())
     if isinstance(spec, str):
         spec = [spec]
+    if not isinstance(spec, (list, tuple)):
+        raise SpecError(
+            f"{option} must be NAME=SHAPE text, a list of them or a dict; got "
+            f"{type(spec).__name__} {spec!r}"
+        )
     items: list[tuple[Any, Any]] = []
     for entry in spec:
         if isinstance(entry, tuple) and len(entry) == 2:

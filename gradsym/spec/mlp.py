@@ -60,7 +60,14 @@ def parse_layers(text: Any) -> tuple[int, ...]:
     if isinstance(text, (list, tuple)):
         parts = [str(p).strip() for p in text]
     elif isinstance(text, str):
-        parts = [p for p in re.split(r"[,\s\-xX×]+", text.strip()) if p]
+        if re.search(r"(^|[,\s])-\s*\d", text.strip()):
+            raise SpecError(f"--layers widths must be ≥ 1, got {text.strip()!r} (a negative width)")
+        parts = re.split(r"\s*[,\-xX×]\s*|\s+", text.strip())
+        if len(parts) > 1 and "" in parts:
+            raise SpecError(
+                f"--layers {text.strip()!r} has an empty width; give one width between every "
+                f"two separators, such as 1,2,1"
+            )
     else:
         raise SpecError(f"--layers must be widths such as 1,2,1, got {text!r}")
     if not parts:
@@ -103,6 +110,10 @@ def parse_at(at: Any) -> dict[str, Any]:
         return {}
     if isinstance(at, dict):
         return {str(k): v for k, v in at.items()}
+    if not isinstance(at, (str, list, tuple)):
+        raise SpecError(
+            f"at must be NAME=VALUES text, a list of them or a dict; got {type(at).__name__} {at!r}"
+        )
     items = [at] if isinstance(at, str) else list(at)
     out: dict[str, Any] = {}
     for item in items:

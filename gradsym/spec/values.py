@@ -72,8 +72,18 @@ def _split_dims(text: object, option: str, expected: str) -> list[str]:
     if isinstance(text, int) and not isinstance(text, bool):
         return [str(text)]
     if isinstance(text, (tuple, list)):
+        for t in text:
+            if isinstance(t, bool) or not isinstance(t, (int, str)):
+                raise SpecError(
+                    f"{option} must be whole numbers (int); got {type(t).__name__} {t!r} in {text!r}"
+                )
         return [str(t) for t in text] if text else [""]
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        raise SpecError(
+            f"{option} must be text such as '3x3', a whole number or a tuple of whole numbers; "
+            f"got {type(text).__name__} {str(text)[:60]}"
+        )
+    if not text.strip():
         raise SpecError(f"{option} is empty; expected {expected}")
     parts = [p.strip() for p in _SHAPE_SPLIT.split(text.strip())]
     if any(p == "" for p in parts):
@@ -120,6 +130,14 @@ def parse_padding(
         word = text.strip().lower()
         return ((0, 0),) * ndim if word == "valid" else "same"
     if isinstance(text, (tuple, list)) and text and all(isinstance(t, (tuple, list)) for t in text):
+        if not all(
+            isinstance(pair, (tuple, list)) and len(pair) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
+            for pair in text
+        ):
+            raise SpecError(
+                f"{option} pairs must be (before, after) whole numbers (int); got {text!r}"
+            )
         pairs = tuple((int(a), int(b)) for a, b in text)  # type: ignore[misc]
         if len(pairs) != ndim or any(a < 0 or b < 0 for a, b in pairs):
             raise SpecError(f"{option} needs {ndim} (before, after) pairs of numbers ≥ 0")
@@ -161,18 +179,29 @@ def nest(flat: Sequence[object], shape: Sequence[int]) -> object:
 
 WORDS = ("arange", "ones", "zeros", "random")
 MAX_VALUE_TEXT = 1_000_000
+MAX_DIGITS = 1_000
+"""Most digits one value may have (Python cannot even print an integer of more than 4,300)."""
+MAX_VALUE_EXPONENT = 300
+"""Largest decimal exponent of a value (``1e300``; beyond it the floating-point check overflows)."""
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,12})?(/[+-]?\d+)?")
 
 
 def parse_values(
-    text: object, shape: tuple[int, ...], option: str, *, seed: int | None = None
+    text: object,
+    shape: tuple[int, ...],
+    option: str,
+    *,
+    seed: int | None = None,
+    layout_hint: str = "",
 ) -> Values:
     """Parse a value option for a tensor of ``shape``.
 
     Accepts a nested list literal ``"[[1,2],[3,4]]"``, a flat row-major list
     ``"1,2,3,4"``, a Python nested list, or a word: ``arange``, ``ones``,
     ``zeros``, ``random`` (small integers, reproducible with ``seed``).
-    Integers, decimals and fractions stay exact. Nothing is evaluated.
+    Integers, decimals and fractions stay exact. Nothing is evaluated. A nested list must
+    have exactly the tensor's shape (``layout_hint`` is added to that error); a flat list
+    is read row-major.
 
     >>> parse_values("1/2, 0.25", (2,), "--x").flat
     (Fraction(1, 2), Fraction(1, 4))
@@ -187,11 +216,11 @@ def parse_values(
     else:
         flat, decimal, nested_shape = _from_python(text, option)
     if nested_shape is not None and len(nested_shape) > 1 and nested_shape != tuple(shape):
-        if math.prod(nested_shape) != size or len(nested_shape) != len(shape):
-            raise SpecError(
-                f"{option} has shape {_fmt_shape(nested_shape)} but the tensor is "
-                f"{_fmt_shape(shape)}; give {size} values"
-            )
+        raise SpecError(
+            f"{option} is a nested list of shape {_fmt_shape(nested_shape)} but the tensor is "
+            f"{_fmt_shape(shape)}; give a {_fmt_shape(shape)} nested list, or {size} values "
+            f"row-major{layout_hint}"
+        )
     if len(flat) != size:
         raise SpecError(
             f"{option} has {len(flat)} value{'s' if len(flat) != 1 else ''} but the tensor "
@@ -230,6 +259,11 @@ def parse_number(token: str, option: str) -> tuple[Number, bool]:
     low = token.lower().lstrip("+-")
     if low in {"nan", "inf", "infinity"}:
         raise SpecError(f"{option} contains '{token}'; values must be finite numbers")
+    digits = sum(c.isdigit() for c in token.partition("e")[0].partition("E")[0])
+    if digits > MAX_DIGITS:
+        raise SpecError(
+            f"{option} contains a number with {digits:,} digits; at most {MAX_DIGITS:,} are supported"
+        )
     if not _NUMBER.fullmatch(token):
         raise SpecError(
             f"{option} contains '{token[:40]}', which is not a number; use integers, "
@@ -245,8 +279,11 @@ def parse_number(token: str, option: str) -> tuple[Number, bool]:
         value = Fraction(int(num), int(den))
     else:
         mantissa, _, exponent = token.lower().partition("e")
-        if exponent and abs(int(exponent)) > 400:
-            raise SpecError(f"{option} contains '{token}', whose exponent is too large (at most 400)")
+        if exponent and abs(int(exponent)) > MAX_VALUE_EXPONENT:
+            raise SpecError(
+                f"{option} contains '{token}', whose exponent is too large "
+                f"(at most {MAX_VALUE_EXPONENT})"
+            )
         value = Fraction(token)
     return (int(value) if value.denominator == 1 else value), decimal
 
@@ -256,6 +293,13 @@ def _parse_literal(text: str, option: str) -> tuple[list[Number], bool, tuple[in
     if not stripped:
         raise SpecError(f"{option} is empty; give numbers such as 1,2,3,4 or a word like arange")
     if "[" not in stripped and "]" not in stripped:
+        entries = [t.strip() for t in stripped.split(",")]
+        if "," in stripped and "" in entries:
+            position = entries.index("") + 1
+            raise SpecError(
+                f"{option} '{stripped[:60]}' has an empty entry (entry {position}); give one "
+                f"number between every two commas, such as 1,2,3"
+            )
         tokens = [t for t in re.split(r"[,\s]+", stripped) if t]
         parsed = [parse_number(t, option) for t in tokens]
         return [v for v, _ in parsed], any(d for _, d in parsed), None
