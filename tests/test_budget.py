@@ -105,7 +105,7 @@ def test_python_api_refuses_with_the_same_estimate() -> None:
 
 
 def test_max_terms_must_be_positive() -> None:
-    with pytest.raises(gradsym.GradsymError, match="--max-terms must be a whole number"):
+    with pytest.raises(gradsym.GradsymError, match="max_terms must be a whole number"):
         gradsym.conv(input="3x3", kernel="2x2", max_terms=0)
 
 
