@@ -46,6 +46,9 @@ from gradsym.cli import matrix as _matrix  # noqa: E402,F401
 from gradsym.cli import mlp as _mlp  # noqa: E402,F401
 from gradsym.cli import pool as _pool  # noqa: E402,F401
 from gradsym.cli import sizes as _sizes  # noqa: E402,F401
+from gradsym.cli.common import add_emit_option  # noqa: E402
+
+add_emit_option(app)  # --emit numpy|torch|jax on every command
 
 
 def main(argv: list[str] | None = None) -> None:

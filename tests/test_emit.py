@@ -1,0 +1,325 @@
+"""``--emit numpy|torch|jax``: the emitted modules run, self-check, and agree with PyTorch.
+
+Each emitted module is written to a temporary folder and imported; its forward and
+backward are compared with PyTorch's own conv/conv_transpose autograd on random
+inputs (and JAX's ``jax.vjp`` of JAX's own ``lax`` convolution where it applies).
+A few modules also run as ``python file.py`` so their ``__main__`` self-test is
+exercised; a deliberately broken backward makes it exit 1.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import itertools
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import gradsym
+from gradsym.errors import GradsymError
+from tests.conftest import require
+
+torch = require("torch")
+F = torch.nn.functional
+
+_COUNTER = itertools.count()
+
+
+def load(code: str, folder: Path) -> Any:
+    """Write ``code`` to a fresh file in ``folder`` and import it as a module."""
+    path = folder / f"emitted_{next(_COUNTER)}.py"
+    path.write_text(code, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_file(code: str, folder: Path) -> subprocess.CompletedProcess[str]:
+    path = folder / f"run_{next(_COUNTER)}.py"
+    path.write_text(code, encoding="utf-8")
+    return subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
+                          timeout=300, cwd=folder)
+
+
+# ---------------------------------------------------------------------------
+# An independent oracle: PyTorch's own convolution, in PyTorch's layout
+
+
+SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
+
+
+def torch_names(command: str, nd: int) -> dict[str, str]:
+    sp = SPATIAL[nd]
+    return {"input": f"NC{sp}", "kernel": f"{'IO' if command == 'deconv' else 'OI'}{sp}",
+            "output": f"NC{sp}"}
+
+
+def to_torch_layout(config: dict, command: str, role: str, arr: np.ndarray) -> np.ndarray:
+    """An array in the command's layout (from the JSON "layouts" names) in PyTorch's."""
+    nd = len(config["input"])
+    if config["layout"] == "plain":
+        arr = arr[None, None]
+    elif config["convention"] != "torch":
+        name = config["layouts"][role]
+        arr = np.transpose(arr, [name.index(c) for c in torch_names(command, nd)[role]])
+    if role == "kernel" and command == "deconv" and config["convention"] == "jax":
+        arr = np.flip(arr, axis=tuple(range(2, 2 + nd)))  # lax.conv_transpose: kernel as given
+    return arr.copy()  # fresh strides: torch.tensor rejects negative ones
+
+
+def from_torch_layout(config: dict, command: str, role: str, arr: np.ndarray) -> np.ndarray:
+    nd = len(config["input"])
+    if role == "kernel" and command == "deconv" and config["convention"] == "jax":
+        arr = np.flip(arr, axis=tuple(range(2, 2 + nd)))
+    if config["layout"] == "plain":
+        return arr[0, 0].copy()
+    if config["convention"] != "torch":
+        name = torch_names(command, nd)[role]
+        arr = np.transpose(arr, [name.index(c) for c in config["layouts"][role]])
+    return arr
+
+
+def torch_oracle(config: dict, command: str, x, w, b, g):
+    """(y, grad_x, grad_w, grad_b) from F.conv / F.conv_transpose and autograd, float64."""
+    nd = len(config["input"])
+    xt = torch.tensor(to_torch_layout(config, command, "input", x), requires_grad=True)
+    wt = torch.tensor(to_torch_layout(config, command, "kernel", w), requires_grad=True)
+    bt = torch.tensor(np.reshape(b, (-1,)), requires_grad=True) if b is not None else None
+    pads = config["padding"]
+    if command == "conv":
+        flat = [side for pair in reversed(pads) for side in pair]
+        y = getattr(F, f"conv{nd}d")(F.pad(xt, flat), wt, bt, stride=config["stride"],
+                                      dilation=config["dilation"], groups=config["groups"])
+    else:
+        full = getattr(F, f"conv_transpose{nd}d")(
+            xt, wt, None, stride=config["stride"], dilation=config["dilation"],
+            groups=config["groups"])
+        if all(a == b_ for a, b_ in pads):
+            y = getattr(F, f"conv_transpose{nd}d")(
+                xt, wt, bt, stride=config["stride"], padding=[a for a, _ in pads],
+                output_padding=config["output_padding"], dilation=config["dilation"],
+                groups=config["groups"])
+        else:  # uneven padding (TensorFlow/JAX `same`): crop the full result by hand
+            index = (slice(None), slice(None)) + tuple(
+                slice(a, a + n) for (a, _), n in zip(pads, config["output"]))
+            shape = (*full.shape[:2], *config["output"])
+            y = full.new_zeros(shape)
+            avail = full[index]
+            y[(slice(None), slice(None)) + tuple(slice(0, n) for n in avail.shape[2:])] = avail
+            if bt is not None:
+                y = y + bt.reshape((1, -1) + (1,) * nd)
+    gt = torch.tensor(to_torch_layout(config, command, "output", g))
+    assert tuple(y.shape) == tuple(gt.shape)
+    grads = torch.autograd.grad(y, [t for t in (xt, wt, bt) if t is not None], gt)
+    out = [from_torch_layout(config, command, "output", y.detach().numpy()),
+           from_torch_layout(config, command, "input", grads[0].numpy()),
+           from_torch_layout(config, command, "kernel", grads[1].numpy())]
+    out.append(grads[2].numpy().reshape(np.shape(b)) if b is not None else None)
+    return out
+
+
+def shapes(d: gradsym.Derivation) -> dict[str, tuple[int, ...]]:
+    doc = d.to_dict()["symbols"]
+    return {role: np.array(doc[role], dtype=object).shape for role in doc}
+
+
+# ---------------------------------------------------------------------------
+# Configurations
+
+
+@st.composite
+def conv_configs(draw: st.DrawFn) -> tuple[str, dict]:
+    command = draw(st.sampled_from(["conv", "deconv"]))
+    nd = draw(st.integers(1, 3))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    convention = draw(st.sampled_from(["torch", "torch", "tensorflow", "jax"]))
+    word = draw(st.sampled_from([None, None, "same", "valid"]))
+    limit = 5 if nd < 3 else 3
+    if word is None:
+        padding: Any = tuple(draw(st.integers(0, 2)) for _ in range(nd))
+        base = [max(1, d * (k - 1) + 1 - 2 * p) for k, d, p in zip(kernel, dilation, padding)]
+    else:
+        padding = word
+        base = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    spatial = tuple(draw(st.integers(b, b + limit)) for b in base)
+    if command == "deconv":
+        spatial = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    options: dict[str, Any] = dict(stride=stride, padding=padding, dilation=dilation,
+                                   bias=draw(st.booleans()), convention=convention)
+    if command == "deconv" and word is None and convention == "torch":
+        options["output_padding"] = tuple(
+            draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    if draw(st.booleans()):
+        groups = draw(st.integers(1, 2))
+        options.update(groups=groups, in_channels=groups * draw(st.integers(1, 2)),
+                       out_channels=groups * draw(st.integers(1, 2)),
+                       batch=draw(st.integers(1, 2)))
+    return command, dict(input=spatial, kernel=kernel, **options)
+
+
+def derive(command: str, options: dict) -> gradsym.Derivation | None:
+    fn = gradsym.conv if command == "conv" else gradsym.deconv
+    options = dict(options)
+    spatial, kernel = options.pop("input"), options.pop("kernel")
+    try:
+        return fn(spatial, kernel, **options)
+    except GradsymError:
+        return None  # an invalid combination (e.g. `same` with a stride): nothing to emit
+
+
+def compare_with_torch(d: gradsym.Derivation, framework: str, folder: Path, seed: int) -> None:
+    module = load(d.to_code(framework), folder)
+    rng = np.random.default_rng(seed)
+    sh = shapes(d)
+    x = rng.standard_normal(sh["input"])
+    w = rng.standard_normal(sh["kernel"])
+    b = rng.standard_normal(sh["bias"]) if "bias" in sh else None
+    g = rng.standard_normal(sh["upstream"])
+    expected = torch_oracle(d.config, d.command, x, w, b, g)
+    if framework == "torch":
+        args = [torch.tensor(v) if v is not None else None for v in (x, w, b)]
+        y = module.forward(*args).detach().numpy()
+        grads = module.backward(torch.tensor(g), *args)
+        grads = [t.detach().numpy() if t is not None else None for t in grads]
+    elif framework == "jax":
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp
+
+        args = [jnp.asarray(v) if v is not None else None for v in (x, w, b)]
+        y = np.asarray(module.forward(*args))
+        grads = [np.asarray(t) if t is not None else None
+                 for t in module.backward(jnp.asarray(g), *args)]
+    else:
+        y = module.forward(x, w, b)
+        grads = list(module.backward(g, x, w, b))
+    np.testing.assert_allclose(y, expected[0], atol=1e-10, rtol=1e-10)
+    for got, want in zip(grads, expected[1:]):
+        if want is None:
+            assert got is None
+            continue
+        assert np.shape(got) == np.shape(want)
+        np.testing.assert_allclose(got, want, atol=1e-10, rtol=1e-10)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(case=conv_configs(), framework=st.sampled_from(["numpy", "torch", "jax"]),
+       seed=st.integers(0, 2**16))
+def test_conv_modules_match_pytorch(case: tuple[str, dict], framework: str, seed: int,
+                                    tmp_path_factory: pytest.TempPathFactory) -> None:
+    d = derive(*case)
+    if d is None:
+        return
+    if framework == "jax":
+        require("jax")
+    compare_with_torch(d, framework, tmp_path_factory.mktemp("emit"), seed)
+
+
+# A handful of subprocess runs (each starts the framework: ~2 s); the rest runs in-process.
+@pytest.mark.parametrize("command, options, framework", [
+    ("conv", dict(input=(5, 4), kernel=(3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2),
+                  groups=2, in_channels=2, out_channels=4, batch=2, bias=True), "torch"),
+    ("deconv", dict(input=(3,), kernel=(3,), stride=(3,), dilation=(2,), output_padding=(1,),
+                    padding=(1,), bias=True), "numpy"),
+    ("deconv", dict(input=(2, 3, 2), kernel=(2, 2, 2), stride=2, padding="same",
+                    in_channels=2, out_channels=2, convention="jax", bias=True), "jax"),
+    ("conv", dict(input=(6,), kernel=(2,), padding="same", convention="tensorflow",
+                  in_channels=1, out_channels=2), "torch"),
+])
+def test_self_test_passes(command: str, options: dict, framework: str, tmp_path: Path) -> None:
+    if framework == "jax":
+        require("jax")
+    d = derive(command, options)
+    assert d is not None
+    result = run_file(d.to_code(framework), tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("\n") == 1 and "OK" in result.stdout
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+def test_broken_backward_fails_the_self_test(framework: str, tmp_path: Path) -> None:
+    code = gradsym.conv((4, 4), (2, 2), stride=2, bias=True).to_code(framework)
+    line = "    grad_weight = kernel_correlate(pad(x, PADDING), g)\n"
+    assert line in code
+    broken = code.replace(line, line + "    grad_weight = 1.01 * grad_weight\n")
+    result = run_file(broken, tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAILED" in result.stdout
+
+
+def test_emitted_code_imports_only_the_framework() -> None:
+    d = gradsym.deconv((3, 3), (2, 2), stride=2, in_channels=2, out_channels=2, convention="tensorflow")
+    allowed = {"numpy": {"sys", "numpy"}, "torch": {"sys", "torch", "torch.nn.functional"},
+               "jax": {"sys", "jax", "jax.numpy"}}
+    for framework, names in allowed.items():
+        tree = ast.parse(d.to_code(framework))
+        imported = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                imported.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                imported.add(node.module or "")
+        imported.discard("jax")  # `from jax import lax`
+        assert not any(n.startswith("gradsym") for n in imported)
+        assert imported <= names | {"jax"}, imported
+
+
+def test_emitted_code_is_deterministic_and_records_the_command(cli: Any) -> None:
+    args = ("conv", "--input", "4x4", "--kernel", "2x2", "--stride", "2", "--emit", "torch")
+    first, second = cli(*args), cli(*args)
+    assert first.code == 0 and first.out == second.out
+    assert "Produced by: gradsym conv --input 4x4 --kernel 2x2 --stride 2 --emit torch" in first.out
+    assert '"stride": [2, 2]' in first.out
+    compile(first.out, "<emitted>", "exec")
+
+
+def test_emit_writes_a_py_file(cli: Any, tmp_path: Path) -> None:
+    target = tmp_path / "conv_grad.py"
+    result = cli("conv", "--input", "3x3", "--kernel", "2x2", "--emit", "numpy", "--output", str(target))
+    assert result.code == 0 and result.out == ""
+    assert target.read_text(encoding="utf-8") == gradsym.conv((3, 3), (2, 2)).to_code(
+        "numpy", command_line=f"gradsym conv --input 3x3 --kernel 2x2 --emit numpy --output {target}")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--emit", "tensorflow"), "--emit must be one of numpy, torch, jax"),
+    (("--emit", "numpy", "--output", "x.json"), "use a name ending in .py"),
+    (("--emit", "numpy", "--format", "json"), "--format does not apply to --emit"),
+])
+def test_bad_emit_options(cli: Any, args: tuple[str, ...], message: str) -> None:
+    result = cli("conv", "--input", "3x3", "--kernel", "2x2", *args)
+    assert result.code == 2 and result.out == ""
+    assert result.err.startswith("error: ") and message in result.err
+    assert result.err.count("\n") == 1
+
+
+def test_emit_needs_concrete_sizes(cli: Any) -> None:
+    result = cli("conv", "--general", "--emit", "numpy")
+    assert result.code == 2 and "--emit needs concrete sizes" in result.err
+
+
+def test_emitted_code_is_formatted(tmp_path: Path) -> None:
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    d = gradsym.deconv((3, 2), (2, 2), stride=2, padding="same", in_channels=2, out_channels=4,
+                       convention="tensorflow", bias=True)
+    for framework in ("numpy", "torch", "jax"):
+        path = tmp_path / f"{framework}.py"
+        path.write_text(d.to_code(framework), encoding="utf-8")
+        result = subprocess.run([ruff, "format", "--line-length", "100",
+                                 "--diff", str(path)], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout
