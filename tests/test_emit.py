@@ -323,3 +323,158 @@ def test_emitted_code_is_formatted(tmp_path: Path) -> None:
         result = subprocess.run([ruff, "format", "--line-length", "100",
                                  "--diff", str(path)], capture_output=True, text=True)
         assert result.returncode == 0, result.stdout
+
+
+# ---------------------------------------------------------------------------
+# linear, pool, batchnorm
+
+
+def call_module(module: Any, framework: str, args: list, grad_output: np.ndarray):
+    """forward(*args) and backward(grad_output, *args) of an emitted module, as NumPy."""
+    if framework == "torch":
+        conv = [torch.tensor(a) if a is not None else None for a in args]
+        y = module.forward(*conv).detach().numpy()
+        grads = module.backward(torch.tensor(grad_output), *conv)
+    elif framework == "jax":
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp
+
+        conv = [jnp.asarray(a) if a is not None else None for a in args]
+        y = np.asarray(module.forward(*conv))
+        grads = module.backward(jnp.asarray(grad_output), *conv)
+    else:
+        y = module.forward(*args)
+        grads = module.backward(grad_output, *args)
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    return y, [None if g is None else np.asarray(g.detach() if hasattr(g, "detach") else g)
+               for g in grads]
+
+
+def torch_autograd(fn: Any, args: list, grad_output: np.ndarray):
+    tensors = [torch.tensor(a, requires_grad=True) if a is not None else None for a in args]
+    y = fn(*tensors)
+    used = [t for t in tensors if t is not None]
+    grads = iter(torch.autograd.grad(y, used, torch.tensor(grad_output)))
+    return y.detach().numpy(), [next(grads).numpy() if t is not None else None for t in tensors]
+
+
+def assert_same(got: tuple, want: tuple) -> None:
+    np.testing.assert_allclose(got[0], want[0], atol=1e-10, rtol=1e-10)
+    for g, w in zip(got[1], want[1]):
+        if w is None:
+            assert g is None
+        else:
+            assert np.shape(g) == np.shape(w)
+            np.testing.assert_allclose(g, w, atol=1e-9, rtol=1e-9)
+
+
+FRAMEWORK = st.sampled_from(["numpy", "torch", "jax"])
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(n_in=st.integers(1, 4), n_out=st.integers(1, 4), batch=st.integers(1, 3),
+       bias=st.booleans(), framework=FRAMEWORK, seed=st.integers(0, 2**16))
+def test_linear_modules_match_pytorch(n_in: int, n_out: int, batch: int, bias: bool,
+                                      framework: str, seed: int,
+                                      tmp_path_factory: pytest.TempPathFactory) -> None:
+    if framework == "jax":
+        require("jax")
+    d = gradsym.linear(in_features=n_in, out_features=n_out, batch=batch, bias=bias)
+    module = load(d.to_code(framework), tmp_path_factory.mktemp("emit"))
+    rng = np.random.default_rng(seed)
+    args = [rng.standard_normal((batch, n_in)), rng.standard_normal((n_out, n_in)),
+            rng.standard_normal(n_out) if bias else None]
+    g = rng.standard_normal((batch, n_out))
+    assert_same(call_module(module, framework, args, g), torch_autograd(F.linear, args, g))
+
+
+@st.composite
+def pool_configs(draw: st.DrawFn) -> dict:
+    nd = draw(st.integers(1, 3))
+    mode = draw(st.sampled_from(["max", "avg"]))
+    size = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(nd)) if mode == "max" else (1,) * nd
+    padding = tuple(draw(st.integers(0, k // 2)) for k in size)
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    spatial = tuple(draw(st.integers(max(1, d * (k - 1) + 1 - 2 * p), d * (k - 1) + 4))
+                    for k, d, p in zip(size, dilation, padding))
+    options = dict(input=spatial, size=size, stride=stride, padding=padding, dilation=dilation,
+                   ceil_mode=draw(st.booleans()), mode=mode)
+    if draw(st.booleans()):
+        options.update(in_channels=draw(st.integers(1, 2)), batch=draw(st.integers(1, 2)))
+    return options
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(options=pool_configs(), framework=FRAMEWORK, seed=st.integers(0, 2**16))
+def test_pool_modules_match_pytorch(options: dict, framework: str, seed: int,
+                                    tmp_path_factory: pytest.TempPathFactory) -> None:
+    if framework == "jax":
+        require("jax")
+    try:
+        d = gradsym.pool(**options)
+    except GradsymError:
+        return
+    cfg = d.config
+    module = load(d.to_code(framework), tmp_path_factory.mktemp("emit"))
+    rng = np.random.default_rng(seed)
+    channels = cfg["layout"] == "channels"
+    shape = (cfg["batch"], cfg["in_channels"], *cfg["input"]) if channels else tuple(cfg["input"])
+    out = (cfg["batch"], cfg["in_channels"], *cfg["output"]) if channels else tuple(cfg["output"])
+    # small integers make ties, so PyTorch's first-max rule is exercised
+    x = rng.integers(-2, 3, size=shape).astype(np.float64)
+    g = rng.standard_normal(out)
+    nd = len(cfg["input"])
+
+    def reference(t):
+        t = t if channels else t[None, None]
+        pads = [a for a, _ in cfg["padding"]]
+        if cfg["mode"] == "max":
+            y = getattr(F, f"max_pool{nd}d")(t, cfg["size"], cfg["stride"], pads, cfg["dilation"],
+                                             ceil_mode=cfg["ceil_mode"])
+        else:
+            y = getattr(F, f"avg_pool{nd}d")(t, cfg["size"], cfg["stride"], pads,
+                                             ceil_mode=cfg["ceil_mode"], count_include_pad=True)
+        return y if channels else y[0, 0]
+
+    # ties included: the emitted backward routes them to the first maximum, as PyTorch does
+    assert_same(call_module(module, framework, [x], g), torch_autograd(reference, [x], g))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@given(batch=st.integers(2, 4), features=st.integers(1, 3), framework=FRAMEWORK,
+       seed=st.integers(0, 2**16))
+def test_batchnorm_modules_match_pytorch(batch: int, features: int, framework: str, seed: int,
+                                         tmp_path_factory: pytest.TempPathFactory) -> None:
+    if framework == "jax":
+        require("jax")
+    d = gradsym.batchnorm(batch=batch, features=features)
+    module = load(d.to_code(framework), tmp_path_factory.mktemp("emit"))
+    rng = np.random.default_rng(seed)
+    args = [rng.standard_normal((batch, features)), rng.standard_normal(features),
+            rng.standard_normal(features)]
+    g = rng.standard_normal((batch, features))
+
+    def reference(x, gamma, beta):
+        return F.batch_norm(x, None, None, gamma, beta, training=True, eps=1e-5)
+
+    assert_same(call_module(module, framework, args, g), torch_autograd(reference, args, g))
+
+
+@pytest.mark.parametrize(("args", "framework"), [
+    (("pool", "--input", "5x4", "--size", "3x2", "--stride", "2", "--padding", "1",
+      "--ceil-mode"), "torch"),
+    (("batchnorm", "--batch", "3", "--features", "2"), "jax"),
+    (("linear", "--in-features", "3", "--out-features", "2", "--batch", "2", "--bias"), "numpy"),
+])
+def test_layer_self_tests_pass(cli: Any, args: tuple[str, ...], framework: str,
+                               tmp_path: Path) -> None:
+    if framework == "jax":
+        require("jax")
+    result = cli(*args, "--emit", framework)
+    assert result.code == 0
+    run = run_file(result.out, tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "OK" in run.stdout

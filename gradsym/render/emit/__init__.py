@@ -35,4 +35,16 @@ def to_code(d: Derivation, framework: str, command_line: str | None = None) -> s
         from gradsym.render.emit.conv import emit_conv
 
         return emit_conv(d.command, d.config, framework, line)
+    if d.command == "linear":
+        from gradsym.render.emit.linear import emit_linear
+
+        return emit_linear(d.config, framework, line)
+    if d.command == "pool":
+        from gradsym.render.emit.pool import emit_pool
+
+        return emit_pool(d.config, framework, line)
+    if d.command == "batchnorm":
+        from gradsym.render.emit.batchnorm import emit_batchnorm
+
+        return emit_batchnorm(d.config, framework, line)
     raise SpecError(f"--emit is not available for {d.command}: it has no backward pass to emit")
