@@ -478,3 +478,35 @@ def test_layer_self_tests_pass(cli: Any, args: tuple[str, ...], framework: str,
     run = run_file(result.out, tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "OK" in run.stdout
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(widths=st.lists(st.integers(1, 3), min_size=2, max_size=4),
+       activation=st.sampled_from(["none", "relu", "sigmoid", "tanh"]), bias=st.booleans(),
+       framework=FRAMEWORK, seed=st.integers(0, 2**16))
+def test_mlp_modules_match_pytorch(widths: list[int], activation: str, bias: bool, framework: str,
+                                   seed: int, tmp_path_factory: pytest.TempPathFactory) -> None:
+    if framework == "jax":
+        require("jax")
+    d = gradsym.mlp(layers=",".join(map(str, widths)), activation=activation, bias=bias)
+    module = load(d.to_code(framework), tmp_path_factory.mktemp("emit"))
+    rng = np.random.default_rng(seed)
+    args = [rng.standard_normal(widths[0])]
+    for n_in, n_out in zip(widths, widths[1:]):
+        args.append(rng.standard_normal((n_in, n_out)))
+        if bias:
+            args.append(rng.standard_normal(n_out))
+    out_shape = tuple(d.config["output"])
+    g = rng.standard_normal(out_shape)
+    phi = {"none": lambda z: z, "relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}
+
+    def reference(x, *params):  # nn.Linear layers with weight Wᵀ, PyTorch's own activations
+        step = 2 if bias else 1
+        a = x
+        for i in range(0, len(params), step):
+            a = F.linear(a, params[i].T, params[i + 1] if bias else None)
+            if i + step < len(params):
+                a = phi[activation](a)
+        return a.reshape(out_shape)
+
+    assert_same(call_module(module, framework, args, g), torch_autograd(reference, args, g))

@@ -47,4 +47,8 @@ def to_code(d: Derivation, framework: str, command_line: str | None = None) -> s
         from gradsym.render.emit.batchnorm import emit_batchnorm
 
         return emit_batchnorm(d.config, framework, line)
+    if d.command == "mlp":
+        from gradsym.render.emit.mlp import emit_mlp
+
+        return emit_mlp(d.config, framework, line)
     raise SpecError(f"--emit is not available for {d.command}: it has no backward pass to emit")
