@@ -32,12 +32,12 @@ def emit_mlp(config: dict[str, Any], framework: str, command_line: str) -> str:
     depth = len(widths) - 1
     names: list[str] = []
     shapes: list[tuple[int, ...]] = []
-    for layer in range(1, depth + 1):
-        names.append(f"w_{layer}")
-        shapes.append((widths[layer - 1], widths[layer]))
+    for index in range(1, depth + 1):
+        names.append(f"w_{index}")
+        shapes.append((widths[index - 1], widths[index]))
         if bias:
-            names.append(f"b_{layer}")
-            shapes.append((widths[layer],))
+            names.append(f"b_{index}")
+            shapes.append((widths[index],))
     params = ", ".join(names)
     phi, phi_prime, identity = _ACTIVATIONS[config.get("activation", "none")]
     scalar = list(config.get("output", [])) == []
