@@ -510,3 +510,88 @@ def test_mlp_modules_match_pytorch(widths: list[int], activation: str, bias: boo
         return a.reshape(out_shape)
 
     assert_same(call_module(module, framework, args, g), torch_autograd(reference, args, g))
+
+
+# ---------------------------------------------------------------------------
+# matrix: value and gradient from the closed forms, against gradsym's exact numbers
+
+MATRIX_CASES = [
+    ("(X*w - y).T*(X*w - y)", ["X=3x2", "w=2x1", "y=3x1"], ["X", "w", "y"]),
+    ("trace(inv(A)*B) + log(det(A)) + x.T*A*x", ["A=2x2", "B=2x2", "x=2"], ["A", "B", "x"]),
+    ("sum(hadamard(A, B)) + norm(A) * s + s**3 - trace(A*B.T*A*B.T)", ["A=2x3", "B=2x3", "s=scalar"],
+     ["A", "s"]),
+    ("exp(s*trace(X.T*X)) / 7 + sigmoid(x.T*x) + beta*sum(X**2) + tanh(beta)",
+     ["X=2x2", "x=2", "s=scalar", "beta=scalar"], ["X", "x", "s", "beta"]),
+]
+
+
+def _values(shapes: list[str], rng: np.random.Generator) -> tuple[list[str], dict]:
+    at, arrays = [], {}
+    for item in shapes:
+        name, shape_text = item.split("=")
+        shape = () if shape_text == "scalar" else tuple(int(v) for v in shape_text.split("x"))
+        values = rng.integers(1, 4, size=shape).astype(float) / 4
+        if len(shape) == 2 and shape[0] == shape[1]:
+            values = values + 2 * np.eye(shape[0])
+        arrays[name] = values
+        at.append(f"{name}={values.tolist()}")
+    return at, arrays
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch", "jax"])
+@pytest.mark.parametrize(("expression", "shapes", "wrt"), MATRIX_CASES)
+def test_matrix_modules_match_exact_numbers(expression: str, shapes: list[str], wrt: list[str],
+                                            framework: str, tmp_path: Path) -> None:
+    if framework == "jax":
+        require("jax")
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+    at, arrays = _values(shapes, np.random.default_rng(len(expression)))
+    d = gradsym.matrix(expression, shapes, wrt, at)
+    doc = d.to_dict()
+    module = load(d.to_code(framework), tmp_path)
+    if framework == "torch":
+        tensors = {n: torch.tensor(v) for n, v in arrays.items()}
+    elif framework == "jax":
+        import jax.numpy as jnp
+
+        tensors = {n: jnp.asarray(v) for n, v in arrays.items()}
+    else:
+        tensors = dict(arrays)
+
+    def exact(value: Any) -> Any:
+        import sympy
+
+        if isinstance(value, list):
+            return np.array([exact(v) for v in value], dtype=float)
+        return float(sympy.sympify(value))
+
+    assert float(module.value(**tensors)) == pytest.approx(float(exact(doc["numeric"]["forward"])),
+                                                           rel=1e-10)
+    grads = module.gradient(**tensors)
+    assert list(grads) == wrt
+    for name in wrt:
+        want = exact(doc["gradients"][name]["numeric"])
+        got = np.asarray(grads[name])
+        assert got.shape == np.shape(arrays[name])
+        np.testing.assert_allclose(got, np.reshape(want, got.shape), rtol=1e-10, atol=1e-12)
+
+
+def test_matrix_self_test_runs(cli: Any, tmp_path: Path) -> None:
+    result = cli("matrix", "trace(inv(A)*B) + log(det(A))", "--shape", "A=3x3", "--shape", "B=3x3",
+                 "--wrt", "A", "--wrt", "B", "--emit", "torch")
+    assert result.code == 0
+    run = run_file(result.out, tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("matrix", "X*w", "--shape", "X=2x2", "--shape", "w=2x1", "--wrt", "X"), "not a scalar"),
+    (("matrix", "sum(exp(X))", "--shape", "X=2x2", "--wrt", "X"), "no closed matrix form"),
+    (("sizes", "--input", "5", "--kernel", "3"), "--emit is not available for sizes"),
+])
+def test_emit_without_closed_forms_is_an_error(cli: Any, args: tuple[str, ...], message: str) -> None:
+    result = cli(*args, "--emit", "numpy")
+    assert result.code == 2 and result.out == "" and message in result.err
+    assert result.err.startswith("error: ") and result.err.count("\n") == 1

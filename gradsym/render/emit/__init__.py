@@ -51,4 +51,8 @@ def to_code(d: Derivation, framework: str, command_line: str | None = None) -> s
         from gradsym.render.emit.mlp import emit_mlp
 
         return emit_mlp(d.config, framework, line)
+    if d.command == "matrix":
+        from gradsym.render.emit.matrix import emit_matrix
+
+        return emit_matrix(d, framework, line)
     raise SpecError(f"--emit is not available for {d.command}: it has no backward pass to emit")
