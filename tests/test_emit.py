@@ -551,6 +551,7 @@ def test_matrix_modules_match_exact_numbers(expression: str, shapes: list[str], 
     d = gradsym.matrix(expression, shapes, wrt, at)
     doc = d.to_dict()
     module = load(d.to_code(framework), tmp_path)
+    assert module.EXPRESSION == expression and module.WRT == tuple(wrt)
     if framework == "torch":
         tensors = {n: torch.tensor(v) for n, v in arrays.items()}
     elif framework == "jax":

@@ -137,7 +137,6 @@ class Emit:
 # -- --emit: one option added to every command (see add_emit_option) -------------------
 _CODE: list[str | None] = [None]  # the --emit framework of the current command
 _COMMAND_LINE: list[str | None] = [None]  # the command line, for the emitted module's header
-EMIT_FRAMEWORKS = ("numpy", "torch", "jax")
 CodeOption = Annotated[
     str | None,
     typer.Option("--emit", help="Print runnable code instead: numpy | torch | jax — the forward, "
@@ -148,9 +147,11 @@ CodeOption = Annotated[
 def check_code_options(code: str, fmt: str | None, output: Path | None, show: str | None,
                        plot: Path | None) -> None:
     from gradsym.errors import SpecError
+    from gradsym.render.emit.writer import FRAMEWORKS
 
-    if code not in EMIT_FRAMEWORKS:
-        raise SpecError(f"--emit must be one of {', '.join(EMIT_FRAMEWORKS)}, got {code!r}")
+    framework = code
+    if framework not in FRAMEWORKS:
+        raise SpecError(f"--emit must be one of {', '.join(FRAMEWORKS)}, got {framework!r}")
     if output is not None and output.suffix.lower() != ".py" and not (output.exists() and not output.is_file()):
         raise SpecError(f"--output {output}: --emit writes a Python module; use a name ending in .py")
     for given, name in ((fmt, "--format"), (show, "--show"), (plot, "--plot")):
