@@ -596,3 +596,43 @@ def test_emit_without_closed_forms_is_an_error(cli: Any, args: tuple[str, ...], 
     result = cli(*args, "--emit", "numpy")
     assert result.code == 2 and result.out == "" and message in result.err
     assert result.err.startswith("error: ") and result.err.count("\n") == 1
+
+
+# ---------------------------------------------------------------------------
+# chain: the loss of a stack of convolutions, layer by layer
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(nd=st.integers(1, 2), depth=st.integers(1, 3), loss=st.sampled_from(["l1", "mse"]),
+       stride=st.integers(1, 2), padding=st.integers(0, 1), channels=st.booleans(),
+       bias=st.booleans(), framework=FRAMEWORK, seed=st.integers(0, 2**16))
+def test_chain_modules_match_pytorch(nd: int, depth: int, loss: str, stride: int, padding: int,
+                                     channels: bool, bias: bool, framework: str, seed: int,
+                                     tmp_path_factory: pytest.TempPathFactory) -> None:
+    if framework == "jax":
+        require("jax")
+    options: dict[str, Any] = dict(depth=depth, loss=loss, stride=stride, padding=padding,
+                                   bias=bias)
+    if channels:
+        options.update(in_channels=2, out_channels=2, batch=2)
+    try:
+        d = gradsym.chain((7,) * nd, (2,) * nd, **options)
+    except GradsymError:
+        return
+    module = load(d.to_code(framework), tmp_path_factory.mktemp("emit"))
+    sh = shapes(d)
+    rng = np.random.default_rng(seed)
+    args = [rng.standard_normal(sh["input"]), rng.standard_normal(sh["kernel"]),
+            rng.standard_normal(sh["bias"]) if bias else None, rng.standard_normal(sh["target"])]
+    g = np.array(1.5)
+
+    def reference(x, kernel, b, target):
+        a = x if channels else x[None, None]
+        for layer in range(depth):
+            w = kernel[layer] if channels else kernel[layer][None, None]
+            bl = None if b is None else (b[layer] if channels else b[layer].reshape(1))
+            a = getattr(F, f"conv{nd}d")(a, w, bl, stride=stride, padding=padding)
+        t = target if channels else target[None, None]
+        return (F.l1_loss if loss == "l1" else F.mse_loss)(a, t)
+
+    assert_same(call_module(module, framework, args, g), torch_autograd(reference, args, g))

@@ -908,6 +908,8 @@ ERRORS_ZH: dict[str, str] = {
     "--emit 不适用于 {d.command}：它没有可输出的反向传播",
     "--emit supports batch norm in training mode (batch statistics, biased variance); drop --eval":
     "--emit 只支持训练模式的批归一化(批统计量、有偏方差)；请去掉 --eval",
+    "--emit for chain uses PyTorch's layouts; drop --convention":
+    "chain 的 --emit 使用 PyTorch 的布局；请去掉 --convention",
     "--emit needs concrete sizes: give --input and --kernel (not only --general)":
     "--emit 需要具体的尺寸：请给出 --input 和 --kernel(不能只用 --general)",
     "--emit needs a scalar objective with closed matrix forms; J is not a scalar (make it one with trace, sum or norm)":

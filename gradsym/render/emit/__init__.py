@@ -51,6 +51,10 @@ def to_code(d: Derivation, framework: str, command_line: str | None = None) -> s
         from gradsym.render.emit.mlp import emit_mlp
 
         return emit_mlp(d.config, framework, line)
+    if d.command == "chain":
+        from gradsym.render.emit.chain import emit_chain
+
+        return emit_chain(d.config, framework, line)
     if d.command == "matrix":
         from gradsym.render.emit.matrix import emit_matrix
 
