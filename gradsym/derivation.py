@@ -368,6 +368,13 @@ class Derivation:
 
         return render_markdown(self, **options)
 
+    def to_code(self, framework: str = "numpy", command_line: str | None = None) -> str:
+        """A self-contained module (numpy, torch or jax) with the forward and the derived
+        backward, and a ``__main__`` self-test against the framework's own autodiff."""
+        from gradsym.render.emit import to_code
+
+        return to_code(self, framework, command_line)
+
     def _repr_markdown_(self) -> str:
         # Notebook front ends prefer Markdown (rendered with MathJax) over LaTeX.
         return self.to_markdown()

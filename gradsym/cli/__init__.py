@@ -19,6 +19,9 @@ from gradsym.cli import mlp as _mlp  # noqa: F401
 from gradsym.cli import pool as _pool  # noqa: F401
 from gradsym.cli import sizes as _sizes  # noqa: F401
 from gradsym.cli.app import app
+from gradsym.cli.common import add_emit_option
+
+add_emit_option(app)  # --emit numpy|torch|jax on every command
 
 __all__ = ["app", "main"]
 

@@ -62,6 +62,12 @@ class Emit:
                  plot: Path | None, lang: str) -> None:
         from gradsym.errors import SpecError
 
+        self.code = _CODE[0]
+        if self.code is not None:  # --emit: a Python module, no rendering options
+            check_code_options(self.code, fmt, output, show, plot)
+            self.fmt, self.output, self.full, self.plot, self.lang = "code", output, full, None, lang
+            self.show = parse_show(None)
+            return
         if fmt is not None and fmt not in FORMATS:
             raise SpecError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
         if output is not None and fmt is None:
@@ -99,6 +105,8 @@ class Emit:
         """Render ``d`` to stdout or the output file; return the exit status."""
         from gradsym import progress
 
+        if self.code is not None:
+            return self.write_code(d)
         opts: dict[str, Any] = {"show": self.show, "full": self.full, "lang": self.lang}
         picture = None
         if self.plot is not None:  # drawn first: a failing plot leaves no --output file
@@ -149,6 +157,82 @@ def derive_and_emit(command: str, options: dict[str, Any]) -> int:
     module = {"conv": "convolution", "deconv": "convolution"}.get(command, command)
     derive = getattr(importlib.import_module(f"gradsym.layers.{module}"), command)
     return emit(derive(**{k: v for k, v in options.items() if k not in RENDER_OPTIONS}))
+
+
+    def write_code(self, d: Derivation) -> int:
+        """``--emit``: the runnable module instead of a rendering."""
+        from gradsym.cli.progressbar import finish
+
+        assert self.code is not None
+        code = d.to_code(self.code, command_line=_COMMAND_LINE[0])
+        if self.output is not None:
+            write_atomic(self.output, code.encode("utf-8"))
+        else:
+            finish()
+            sys.stdout.write(code)
+            sys.stdout.flush()
+        return 0 if d.holds else 1
+
+
+# -- --emit: one option added to every command (see add_emit_option) -------------------
+_CODE: list[str | None] = [None]  # the --emit framework of the current command
+_COMMAND_LINE: list[str | None] = [None]  # the command line, for the emitted module's header
+CodeOption = Annotated[
+    str | None,
+    typer.Option("--emit", help="Print runnable code instead: numpy | torch | jax — the forward, "
+                 "the derived backward and a self-test (python FILE.py); with --output FILE.py."),
+]
+
+
+def check_code_options(code: str, fmt: str | None, output: Path | None, show: str | None,
+                       plot: Path | None) -> None:
+    from gradsym.errors import SpecError
+    from gradsym.render.emit.writer import FRAMEWORKS
+
+    framework = code
+    if framework not in FRAMEWORKS:
+        raise SpecError(f"--emit must be one of {', '.join(FRAMEWORKS)}, got {framework!r}")
+    if output is not None and output.suffix.lower() != ".py" and not (output.exists() and not output.is_file()):
+        raise SpecError(f"--output {output}: --emit writes a Python module; use a name ending in .py")
+    for given, name in ((fmt, "--format"), (show, "--show"), (plot, "--plot")):
+        if given is not None:
+            raise SpecError(f"{name} does not apply to --emit (it prints a Python module); drop {name}")
+
+
+def add_emit_option(app: typer.Typer) -> None:
+    """Give every registered command an ``--emit`` option, once, here.
+
+    The command's callback is wrapped: the wrapper's signature is the command's plus
+    ``emit``; it records the value for :class:`Emit` and calls the command.
+    """
+    import functools
+    import inspect
+
+    for info in app.registered_commands:
+        callback = info.callback
+        if callback is None or getattr(callback, "_with_emit", False):
+            continue
+        signature = inspect.signature(callback, eval_str=True)
+        if "emit" in signature.parameters:
+            continue
+
+        def wrapper(*args: Any, __callback: Callable[..., Any] = callback, emit: str | None = None,
+                    **kwargs: Any) -> Any:
+            _CODE[0] = emit
+            try:
+                return __callback(*args, **kwargs)
+            finally:
+                _CODE[0] = None
+
+        wrapped = functools.wraps(callback)(wrapper)
+        params = list(signature.parameters.values())
+        params.append(inspect.Parameter("emit", inspect.Parameter.KEYWORD_ONLY, default=None,
+                                        annotation=CodeOption))
+        wrapped.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        wrapped.__annotations__ = {**{p.name: p.annotation for p in signature.parameters.values()},
+                                   "emit": CodeOption, "return": signature.return_annotation}
+        wrapped._with_emit = True  # type: ignore[attr-defined]
+        info.callback = wrapped
 
 
 def parse_show(show: str | None) -> tuple[str, ...]:
@@ -292,6 +376,9 @@ def _ignore_signals() -> None:
 def run(app: Callable[..., Any], argv: list[str] | None) -> int:
     """Run the Typer app; one ``error:`` line and status 2 on bad input, 130 on Ctrl-C."""
     _LANGUAGE[0] = error_language(argv)
+    import shlex
+
+    _COMMAND_LINE[0] = shlex.join(["gradsym", *(sys.argv[1:] if argv is None else argv)])
     import gc
     import signal
     import threading

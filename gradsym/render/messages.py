@@ -973,6 +973,25 @@ ERRORS_ZH: dict[str, str] = {
     "--output {output}:PDF 由 LaTeX 生成；请去掉 --format 或使用 --format latex",
     "--lang must be en or zh, got {lang}":
     "--lang 必须是 en 或 zh，实际为 {lang}",
+    # --emit (gradsym/cli/common.py, gradsym/render/emit/)
+    "--emit must be one of {', '.join(FRAMEWORKS)}, got {framework}":
+    "--emit 必须是 {', '.join(FRAMEWORKS)} 之一，实际为 {framework}",
+    "--output {output}: --emit writes a Python module; use a name ending in .py":
+    "--output {output}：--emit 写出的是 Python 模块；请使用以 .py 结尾的文件名",
+    "{name} does not apply to --emit (it prints a Python module); drop {name}":
+    "{name} 不适用于 --emit(它输出一个 Python 模块)；请去掉 {name}",
+    "--emit is not available for {d.command}: it has no backward pass to emit":
+    "--emit 不适用于 {d.command}：它没有可输出的反向传播",
+    "--emit supports batch norm in training mode (batch statistics, biased variance); drop --eval":
+    "--emit 只支持训练模式的批归一化(批统计量、有偏方差)；请去掉 --eval",
+    "--emit for chain uses PyTorch's layouts; drop --convention":
+    "chain 的 --emit 使用 PyTorch 的布局；请去掉 --convention",
+    "--emit needs concrete sizes: give --input and --kernel (not only --general)":
+    "--emit 需要具体的尺寸：请给出 --input 和 --kernel(不能只用 --general)",
+    "--emit needs a scalar objective with closed matrix forms; J is not a scalar (make it one with trace, sum or norm)":
+    "--emit 需要有闭式矩阵形式的标量目标；J 不是标量(可用 trace、sum 或 norm 使其成为标量)",
+    "--emit: ∂J/∂{missing[0]} has no closed matrix form (an element-wise function of a matrix); the emitted code uses closed forms only":
+    "--emit:∂J/∂{missing[0]} 没有闭式矩阵形式(矩阵的逐元素函数)；输出的代码只使用闭式形式",
     "--plot {plot}: the picture is a PNG; use a name ending in .png":
     "--plot {plot}：图片是 PNG 格式；请使用以 .png 结尾的文件名",
     "--output {output}: unknown suffix {suffix or '(none)'}; use one of {' '.join(SUFFIXES)} or give --format":
@@ -1548,6 +1567,8 @@ HELP_ZH: dict[str, str] = {
     "rich | text | latex | markdown | json（默认：终端上为 rich，否则为 text；或由 --output 的后缀决定）。",
     "Write to FILE (.tex .pdf .md .json .txt) instead of printing; .pdf compiles the LaTeX.":
     "写入文件 FILE(.tex .pdf .md .json .txt)而不打印；.pdf 会编译 LaTeX。",
+    "Print runnable code instead: numpy | torch | jax — the forward, the derived backward and a self-test (python FILE.py); with --output FILE.py.":
+    "改为输出可运行的代码:numpy | torch | jax —— 前向传播、推导出的反向传播和自检(python FILE.py)；可配合 --output FILE.py。",
     "Sections to print, comma-separated: forward,jacobian,grad,proof (human formats only; JSON always has everything).":
     "要打印的部分，逗号分隔：forward,jacobian,grad,proof（只对人读的格式有效；JSON 总是包含全部）。",
     "Print every entry, even for large derivations.":

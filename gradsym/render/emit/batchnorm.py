@@ -1,0 +1,131 @@
+"""Emitted code for ``batchnorm`` (training mode): the compact form of the input gradient.
+
+dL/dx = γ / (N·σ) · (N·g − Σg − x̂ · Σ(g·x̂)), σ = √(var + ε), x̂ = (x − mean) / σ,
+the sums over the batch (and the spatial positions, when there are any).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from gradsym.errors import SpecError
+from gradsym.render.emit import writer
+from gradsym.render.emit.writer import literal
+
+
+def _eps(text: Any) -> tuple[float, str]:
+    try:
+        return float(Fraction(str(text))), f"ε = {text}"
+    except (ValueError, ZeroDivisionError):
+        return 1e-5, f"ε was the symbol {text}; PyTorch's default 1e-5 is used"
+
+
+def emit_batchnorm(config: dict[str, Any], framework: str, command_line: str) -> str:
+    if config.get("mode", "training") != "training" or config.get("variance", "biased") != "biased":
+        raise SpecError("--emit supports batch norm in training mode (batch statistics, biased "
+                        "variance); drop --eval")
+    batch, features = int(config["batch"]), int(config["features"])
+    spatial = tuple(config.get("spatial") or ())
+    shape = (batch, features, *spatial)
+    axes = (0, *range(2, 2 + len(spatial)))
+    eps, eps_note = _eps(config.get("eps", "1/100000"))
+    keyword = "dim" if framework == "torch" else "axis"
+    keep = f"{keyword}=AXES, keepdims=True" if framework != "torch" else "dim=AXES, keepdim=True"
+    api = (
+        "forward(x, gamma, beta) -> y\n"
+        "backward(grad_output, x, gamma, beta) -> (grad_input, grad_gamma, grad_beta)\n"
+        f"Layouts: x (batch, features{', *spatial' if spatial else ''}), gamma and beta (features,)."
+    )
+    sqrt = {"numpy": "np.sqrt", "torch": "torch.sqrt", "jax": "jnp.sqrt"}[framework]
+    layer = f'''
+# -- configuration --
+EPS = {eps!r}  # {eps_note}
+AXES = {literal(axes)}  # the statistics run over the batch{" and the spatial positions" if spatial else ""}
+COUNT = {batch * _prod(spatial)}  # N: values per feature
+PER_FEATURE = {literal((1, -1) + (1,) * len(spatial))}  # γ, β broadcast along the features axis
+
+
+# -- the layer and its derived backward --
+def normalize(x):
+    """(x̂, σ): x̂ = (x − mean) / σ, σ = √(var + ε), with the batch's biased variance."""
+    mean = x.mean({keep})
+    var = ((x - mean) ** 2).mean({keep})
+    sigma = {sqrt}(var + EPS)
+    return (x - mean) / sigma, sigma
+
+
+def forward_plain(x, gamma, beta):
+    """y = γ·x̂ + β."""
+    x_hat, _ = normalize(x)
+    return gamma.reshape(PER_FEATURE) * x_hat + beta.reshape(PER_FEATURE)
+
+
+def backward(grad_output, x, gamma, beta):
+    """(grad_input, grad_gamma, grad_beta) for the upstream gradient g = dL/dy."""
+    x_hat, sigma = normalize(x)
+    g = grad_output
+    sum_g = g.sum({keep})
+    sum_g_x_hat = (g * x_hat).sum({keep})
+    # grad_input_equals_compact_form: dL/dx = γ/(N·σ) · (N·g − Σg − x̂·Σ g·x̂)
+    scale = gamma.reshape(PER_FEATURE) / (COUNT * sigma)
+    grad_input = scale * (COUNT * g - sum_g - x_hat * sum_g_x_hat)
+    # dL/dγ = Σ g·x̂, dL/dβ = Σ g
+    return grad_input, sum_g_x_hat.reshape(-1), sum_g.reshape(-1)
+'''
+    if framework == "torch":
+        layer += '''
+
+class BatchNormFunction(torch.autograd.Function):
+    """The layer as a torch.autograd.Function whose backward is the derived one."""
+
+    @staticmethod
+    def forward(ctx, x, gamma, beta):
+        ctx.save_for_backward(x, gamma, beta)
+        return forward_plain(x, gamma, beta)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return backward(grad_output, *ctx.saved_tensors)
+
+
+def forward(x, gamma, beta):
+    return BatchNormFunction.apply(x, gamma, beta)
+
+
+def reference_forward(x, gamma, beta):
+    """PyTorch's own F.batch_norm with the batch's statistics."""
+    return F.batch_norm(x, None, None, gamma, beta, training=True, eps=EPS)
+'''
+    else:
+        layer += '''
+
+def forward(x, gamma, beta):
+    return forward_plain(x, gamma, beta)
+'''
+    arguments = writer.constants([(
+        "ARGUMENTS",
+        "(\n"
+        f'    ("x", {literal(shape)}, True),\n'
+        f'    ("gamma", {literal((features,))}, True),\n'
+        f'    ("beta", {literal((features,))}, True),\n'
+        ")",
+        "",
+    )])
+    return writer.module(
+        writer.header(title="Batch normalization (batchnorm, training mode)", framework=framework,
+                      command_line=command_line, config=config, api=api),
+        writer.imports(framework),
+        layer,
+        "# -- self-test --\n" + arguments,
+        writer.draw_function(framework),
+        writer.layer_self_test(framework, name="batchnorm",
+                               reference="reference_forward" if framework == "torch" else None),
+    )
+
+
+def _prod(values: tuple[int, ...]) -> int:
+    out = 1
+    for v in values:
+        out *= v
+    return out

@@ -1,0 +1,383 @@
+"""Emitted code for ``matrix``: ``value(**tensors)`` and ``gradient(**tensors)`` in closed form.
+
+A small printer turns the objective (the elaborated expression tree) and each closed-form
+gradient (the engine's linear combinations of matrix atoms) into framework code: matrix
+products, transposes, inverses, determinants, traces, Hadamard products and the scalar
+functions — whole arrays, never element loops.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from gradsym.errors import SpecError
+from gradsym.exprparse import BinOp, Call, Name, Neg, Node, Num, Transpose
+from gradsym.render.emit import writer
+from gradsym.render.emit.writer import literal
+
+HELPERS = {
+    "mul", "rank", "transpose", "trace", "det", "inverse", "power", "total", "norm", "identity", "ones",
+    "sigmoid", "as_matrix", "value", "gradient", "np", "torch", "jax", "jnp", "lax", "F", "sys",
+    "exp", "log", "sqrt", "sin", "cos", "tanh", "abs", "sign", "hessian", "tensors",
+}
+
+_RUNTIME = '''
+# -- matrix algebra: a 0-d array is a number, 2-D arrays are matrices --
+def as_matrix(v, shape):
+    """The argument as the derivation reads it: a vector of size n is an n×1 column."""
+    v = @ASARRAY@(v)
+    return v.reshape(()) if shape == () else v.reshape(shape if len(shape) == 2 else (-1, 1))
+
+
+def rank(a):
+    """0 for a number (a Python number or a 0-d array), 2 for a matrix."""
+    return getattr(a, "ndim", 0)
+
+
+def mul(*factors):
+    """Matrix products left to right; a number scales."""
+    out = factors[0]
+    for f in factors[1:]:
+        out = out * f if rank(out) == 0 or rank(f) == 0 else out @ f
+    return out
+
+
+def transpose(a):
+    return a if rank(a) < 2 else a.T
+
+
+def trace(a):
+    """tr(A); a 1×1 matrix used as a number is its only entry."""
+    return a if rank(a) == 0 else @XP@.trace(a)
+
+
+def det(a):
+    return @XP@.linalg.det(a)
+
+
+def inverse(a):
+    return @XP@.linalg.inv(a)
+
+
+def power(a, k):
+    """a**k: a number's power, or the matrix power A·A·…·A."""
+    return a**k if rank(a) == 0 else @XP@.linalg.matrix_power(a, k)
+
+
+def total(a):
+    """sum(A): the sum of all entries."""
+    return a.sum()
+
+
+def norm(a):
+    """The Frobenius norm √tr(AᵀA)."""
+    return @XP@.sqrt((a * a).sum())
+
+
+def identity(n):
+    return @XP@.eye(n, dtype=@DTYPE@)
+
+
+def ones(rows, cols):
+    return @XP@.ones((rows, cols), dtype=@DTYPE@)
+
+
+def sigmoid(a):
+    return 1 / (1 + @XP@.exp(-a))
+'''
+
+_FRAMEWORK = {
+    "numpy": {"@XP@": "np", "@ASARRAY@": "np.asarray", "@DTYPE@": "float"},
+    "torch": {"@XP@": "torch", "@ASARRAY@": "torch.as_tensor", "@DTYPE@": "torch.float64"},
+    "jax": {"@XP@": "jnp", "@ASARRAY@": "jnp.asarray", "@DTYPE@": "jnp.float64"},
+}
+
+
+def _number(value: Fraction) -> str:
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"({value.numerator} / {value.denominator})"
+
+
+class Printer:
+    """Framework code for expression trees (the value) and closed forms (the gradients)."""
+
+    def __init__(self, names: dict[str, str], xp: str) -> None:
+        self.names = names  # user's (or bare) name → local variable
+        self.xp = xp
+
+    # -- the objective: the elaborated tree
+    def node(self, n: Node) -> str:
+        if isinstance(n, Num):
+            return _number(n.value)
+        if isinstance(n, Name):
+            return self.names[n.id]
+        if isinstance(n, Neg):
+            return f"-({self.node(n.operand)})"
+        if isinstance(n, Transpose):
+            return f"transpose({self.node(n.operand)})"
+        if isinstance(n, BinOp):
+            left, right = self.node(n.left), self.node(n.right)
+            if n.op in ("+", "-"):
+                return f"({left} {n.op} {right})"
+            if n.op in ("*", "@"):
+                return f"mul({left}, {right})"
+            if n.op == "/":
+                return f"({left} / {right})"
+            return f"power({left}, {right})"
+        assert isinstance(n, Call)
+        args = [self.node(a) for a in n.args]
+        return self.call(n.func, args)
+
+    def call(self, func: str, args: list[str]) -> str:
+        simple = {"trace": "trace", "det": "det", "inv": "inverse", "sum": "total", "norm": "norm",
+                  "sigmoid": "sigmoid"}
+        if func in simple:
+            return f"{simple[func]}({args[0]})"
+        if func == "hadamard":
+            return f"({args[0]} * {args[1]})"
+        # the scalar functions (log exp sqrt sin cos tanh abs sign): the framework's own
+        return f"{self.xp}.{func}({args[0]})"
+
+    # -- the closed forms: the engine's linear combinations of atoms
+    def lc(self, lc: Any) -> str:
+        if not lc.terms:
+            return "0" if lc.shape == () else f"{self.xp}.zeros({literal(lc.shape)})"
+        parts = []
+        for i, term in enumerate(lc.terms):
+            text = self.term(term, abs(term.coef))
+            if i == 0:
+                parts.append(text if term.coef > 0 else f"-{text}")
+            else:
+                parts.append(f"{'+' if term.coef > 0 else '-'} {text}")
+        return " ".join(parts)
+
+    def term(self, term: Any, coef: Fraction) -> str:
+        factors = [] if coef == 1 else [_number(coef)]
+        for atom, exponent in term.scalars:
+            base = self.atom(atom)
+            factors.append(base if exponent == 1 else f"{base} ** {_number(exponent)}")
+        mats = [self.atom(m) for m in term.mats]
+        if len(mats) == 1:
+            factors.append(mats[0])
+        elif mats:
+            factors.append(f"mul({', '.join(mats)})")
+        return " * ".join(factors) if factors else "1"
+
+    def atom(self, atom: Any) -> str:
+        from gradsym.layers import matrix as m
+
+        if isinstance(atom, m.Sym):
+            return self.names[atom.name]
+        if isinstance(atom, m.Tr):
+            return f"transpose({self.atom(atom.arg)})"
+        if isinstance(atom, m.Ident):
+            return f"identity({atom.n})"
+        if isinstance(atom, m.Ones):
+            return f"ones({atom.rows}, {atom.cols})"
+        if isinstance(atom, m.Inv):
+            return f"inverse({self.atom(atom.arg)})"
+        if isinstance(atom, m.MatPow):
+            return f"power({self.atom(atom.arg)}, {atom.k})"
+        if isinstance(atom, m.Had):
+            return f"(({self.lc(atom.left)}) * ({self.lc(atom.right)}))"
+        if isinstance(atom, m.Group):
+            return f"({self.lc(atom.lc)})"
+        assert isinstance(atom, m.ScalarOf)
+        return self.call(atom.func, [self.lc(atom.arg)])
+
+
+def emit_matrix(d: Any, framework: str, command_line: str) -> str:
+    forms = getattr(d, "forms", None)
+    if not forms:
+        raise SpecError("--emit needs a scalar objective with closed matrix forms; J is not a "
+                        "scalar (make it one with trace, sum or norm)")
+    missing = [n for n, f in forms.items() if f.lc is None]
+    if missing:
+        raise SpecError(f"--emit: ∂J/∂{missing[0]} has no closed matrix form (an element-wise "
+                        f"function of a matrix); the emitted code uses closed forms only")
+    declared = d.declared
+    reserved = HELPERS
+    local = {name: (name + "_" if name in reserved else name) for name in declared}
+    by_bare = {x.bare: local[name] for name, x in declared.items()}
+    tree_names = {name: local[name] for name in declared}
+    xp = _FRAMEWORK[framework]["@XP@"]
+    value_printer = Printer(tree_names, xp)
+    grad_printer = Printer(by_bare, xp)
+    shapes = {name: tuple(x.shape) for name, x in declared.items()}
+    order = list(declared)
+    unpack = "\n".join(
+        f'    {local[n]} = as_matrix(tensors["{n}"], {literal(shapes[n])})' for n in order
+    )
+    grads = []
+    for name, form in forms.items():
+        grads.append(f"    # ∂J/∂{name} = {_lc_text(form.lc)}")
+        grads.append(f'    grads["{name}"] = ({grad_printer.lc(form.lc)}).reshape({literal(shapes[name])})')
+    wrt = list(forms)
+    api = (
+        f"value({', '.join(n + '=…' for n in order)}) -> J (a number)\n"
+        f"gradient(…) -> {{{', '.join(repr(n) + ': dJ/d' + n for n in wrt)}}}, each the shape of "
+        f"its variable\nShapes: " + ", ".join(f"{n} {literal(shapes[n]) if shapes[n] else 'scalar'}"
+                                              for n in order) + "."
+    )
+    body = f'''
+# -- the objective and its closed-form gradients --
+EXPRESSION = {d.config["expression"]!r}
+SHAPES = {{{", ".join(f'"{n}": {literal(shapes[n])}' for n in order)}}}
+WRT = {literal(tuple(wrt))}
+
+
+def value(**tensors):
+    """J = {d.config["expression"]}, a number."""
+{unpack}
+    result = {value_printer.node(d.explicit)}
+    return @ASARRAY@(result).reshape(())
+
+
+def gradient(**tensors):
+    """{{name: dJ/dname}} for each --wrt name, from the closed matrix forms."""
+{unpack}
+    grads = {{}}
+{chr(10).join(grads)}
+    return grads
+'''
+    runtime = _RUNTIME
+    for key, text in _FRAMEWORK[framework].items():
+        runtime = runtime.replace(key, text)
+        body = body.replace(key, text)
+    uses_positive = any(f in d.config["expression"] for f in ("log", "sqrt"))
+    return writer.module(
+        writer.header(title="Matrix calculus (matrix)", framework=framework,
+                      command_line=command_line, config=d.config, api=api),
+        writer.imports(framework),
+        runtime,
+        body,
+        _self_test(framework, uses_positive),
+    )
+
+
+def _lc_text(lc: Any) -> str:
+    from gradsym.layers.matrix import lc_text
+
+    return lc_text(lc)
+
+
+def _self_test(framework: str, positive: bool) -> str:
+    draw = {
+        "numpy": "rng.standard_normal(shape)",
+        "torch": "torch.randn(shape, generator=generator, dtype=torch.float64)",
+        "jax": "jax.random.normal(sub, shape, dtype=jnp.float64)",
+    }[framework]
+    abs_fn = {"numpy": "np.abs", "torch": "torch.abs", "jax": "jnp.abs"}[framework]
+    eye = {"numpy": "np.eye", "torch": "torch.eye", "jax": "jnp.eye"}[framework]
+    dtype = ", dtype=torch.float64" if framework == "torch" else ""
+    shift = f"{abs_fn}(values) + 0.1" if positive else "values"
+    draw_fn = f'''
+def _draw(SOURCE, shape):
+    """Test values: small, positive where the expression takes a log or a root, square
+    matrices near the identity (invertible, positive determinant)."""
+    values = 0.3 * {draw}
+    values = {shift}
+    if len(shape) == 2 and shape[0] == shape[1]:
+        values = values + {eye}(shape[0]{dtype})
+    return values
+'''
+    if framework == "numpy":
+        return draw_fn.replace("SOURCE", "rng") + '''
+
+def _self_test():
+    """Compare gradient() with central differences of value(), entry by entry."""
+    rng = np.random.default_rng(0)
+    tensors = {name: _draw(rng, shape) for name, shape in SHAPES.items()}
+    grads = gradient(**tensors)
+    worst, step = 0.0, 1e-6
+    for name in WRT:
+        base = tensors[name]
+        numeric = np.zeros(np.shape(base))
+        for index in np.ndindex(np.shape(base)):
+            for sign in (1, -1):
+                moved = np.array(base, dtype=float)
+                moved[index] += sign * step
+                numeric[index] += sign * value(**{**tensors, name: moved}) / (2 * step)
+        if np.shape(grads[name]) != np.shape(base):
+            worst = float("inf")
+            continue
+        scale = max(1.0, float(np.max(np.abs(numeric))))
+        worst = max(worst, float(np.max(np.abs(grads[name] - numeric))) / scale)
+    ok = worst < 1e-5
+    print(
+        f"self-test matrix (NumPy): largest difference from central differences "
+        f"{worst:.2e}: {'OK' if ok else 'FAILED'}"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(_self_test())
+'''
+    if framework == "torch":
+        return draw_fn.replace("SOURCE", "generator") + '''
+
+def _self_test():
+    """gradcheck value() in float64, then compare gradient() with PyTorch's autograd."""
+    generator = torch.Generator().manual_seed(0)
+    tensors = {name: _draw(generator, shape) for name, shape in SHAPES.items()}
+    leaves = [tensors[name].clone().requires_grad_() for name in WRT]
+
+    def objective(*values):
+        return value(**{**tensors, **dict(zip(WRT, values))})
+
+    passed = torch.autograd.gradcheck(objective, leaves, raise_exception=False)
+    expected = torch.autograd.grad(objective(*leaves), leaves)
+    grads = gradient(**tensors)
+    worst = 0.0
+    for name, reference in zip(WRT, expected):
+        if tuple(grads[name].shape) != tuple(reference.shape):
+            passed = False
+            continue
+        worst = max(worst, float((grads[name] - reference).abs().max()))
+    ok = passed and worst < 1e-9
+    print(
+        f"self-test matrix (PyTorch): gradcheck {'passed' if passed else 'FAILED'}, largest "
+        f"difference from torch.autograd {worst:.2e}: {'OK' if ok else 'FAILED'}"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(_self_test())
+'''
+    return draw_fn.replace("SOURCE", "sub") + '''
+
+def _self_test():
+    """Compare gradient() with jax.grad of value(), in float64."""
+    jax.config.update("jax_enable_x64", True)
+    key = jax.random.PRNGKey(0)
+    tensors = {}
+    for name, shape in SHAPES.items():
+        key, sub = jax.random.split(key)
+        tensors[name] = _draw(sub, shape)
+
+    def objective(*values):
+        return value(**{**tensors, **dict(zip(WRT, values))})
+
+    expected = jax.grad(objective, argnums=tuple(range(len(WRT))))(*[tensors[n] for n in WRT])
+    grads = gradient(**tensors)
+    worst, ok = 0.0, True
+    for name, reference in zip(WRT, expected):
+        if jnp.shape(grads[name]) != jnp.shape(reference):
+            ok = False
+            continue
+        worst = max(worst, float(jnp.max(jnp.abs(grads[name] - reference))))
+    ok = ok and worst < 1e-9
+    print(
+        f"self-test matrix (JAX): largest difference from jax.grad {worst:.2e}: "
+        f"{'OK' if ok else 'FAILED'}"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(_self_test())
+'''
