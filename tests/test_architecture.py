@@ -13,7 +13,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "gradsym"
 
 # The only arrows from the engine into render/: the Derivation convenience methods
-# (d.to_dict(), d.to_latex(), …) that hand the finished result to a renderer. They
+# (d.to_dict(), d.to_latex(), d.to_code(), …) that hand the finished result to a renderer. They
 # import inside the method, so loading the engine never loads a renderer, and they run
 # only after both sides are loaded; they are left out of the cycle check too (render/
 # reads layer data, e.g. render.sections.pool → layers.pool → derivation).
@@ -22,6 +22,7 @@ ALLOWED = {
     ("gradsym.derivation", "gradsym.render.text"),
     ("gradsym.derivation", "gradsym.render.latex"),
     ("gradsym.derivation", "gradsym.render.markdown"),
+    ("gradsym.derivation", "gradsym.render.emit"),
 }
 
 # Layers whose captions and sections have not moved to render/ yet. Each entry is a

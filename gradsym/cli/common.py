@@ -143,6 +143,20 @@ class Emit:
                     sys.stdout.flush()
         return 0 if d.holds else 1
 
+    def write_code(self, d: Derivation) -> int:
+        """``--emit``: the runnable module instead of a rendering."""
+        from gradsym.cli.progressbar import finish
+
+        assert self.code is not None
+        code = d.to_code(self.code, command_line=_COMMAND_LINE[0])
+        if self.output is not None:
+            write_atomic(self.output, code.encode("utf-8"))
+        else:
+            finish()
+            sys.stdout.write(code)
+            sys.stdout.flush()
+        return 0 if d.holds else 1
+
 
 RENDER_OPTIONS = ("format", "output", "show", "full", "plot", "lang")
 
@@ -157,21 +171,6 @@ def derive_and_emit(command: str, options: dict[str, Any]) -> int:
     module = {"conv": "convolution", "deconv": "convolution"}.get(command, command)
     derive = getattr(importlib.import_module(f"gradsym.layers.{module}"), command)
     return emit(derive(**{k: v for k, v in options.items() if k not in RENDER_OPTIONS}))
-
-
-    def write_code(self, d: Derivation) -> int:
-        """``--emit``: the runnable module instead of a rendering."""
-        from gradsym.cli.progressbar import finish
-
-        assert self.code is not None
-        code = d.to_code(self.code, command_line=_COMMAND_LINE[0])
-        if self.output is not None:
-            write_atomic(self.output, code.encode("utf-8"))
-        else:
-            finish()
-            sys.stdout.write(code)
-            sys.stdout.flush()
-        return 0 if d.holds else 1
 
 
 # -- --emit: one option added to every command (see add_emit_option) -------------------

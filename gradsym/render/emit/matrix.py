@@ -166,7 +166,7 @@ class Printer:
         return " * ".join(factors) if factors else "1"
 
     def atom(self, atom: Any) -> str:
-        from gradsym.layers import matrix as m
+        from gradsym.layers import matrix_algebra as m
 
         if isinstance(atom, m.Sym):
             return self.names[atom.name]
