@@ -73,6 +73,9 @@ class Grid:
     title: str
     cells: list[list[Cell]]
     note: str = ""
+    # Per cell, the name of the tensor element it shows where the cell alone does not say
+    # (a value, a Jacobian entry); "" for none. Used by the HTML backend's links.
+    symbols: list[list[str]] | None = None
 
 
 @dataclass
@@ -138,9 +141,17 @@ def _slices(shape: Sequence[int], full: bool) -> tuple[list[tuple[int, ...]], in
 
 
 def grids_of(
-    title: str, arr: np.ndarray, cell: Any, full: bool, t: Catalogue
+    title: str, arr: np.ndarray, cell: Any, full: bool, t: Catalogue, symbol: Any = None
 ) -> list[Grid]:
-    """An N-d array as 2-D grids (one per leading index), summarised when large."""
+    """An N-d array as 2-D grids (one per leading index), summarised when large.
+
+    ``symbol(elem, index)``, if given, names the tensor element each cell shows."""
+    if symbol is not None:
+        grids = grids_of(title, arr, lambda e, i: (cell(e, i), symbol(e, i)), full, t)
+        for grid in grids:
+            grid.symbols = [[c[1] if isinstance(c, tuple) else "" for c in row] for row in grid.cells]
+            grid.cells = [[c[0] if isinstance(c, tuple) else c for c in row] for row in grid.cells]
+        return grids
     if arr.ndim == 0:
         return [Grid(title, [[cell(arr[()], ())]])]
     if arr.ndim == 1:
@@ -177,6 +188,17 @@ def _grid(title: str, arr: np.ndarray, cell: Any, full: bool, t: Catalogue) -> G
 def index1(flat: int, shape: Sequence[int]) -> tuple[int, ...]:
     """1-based multi-index of a flat position."""
     return tuple(int(i) + 1 for i in np.unravel_index(flat, tuple(shape))) if shape else ()
+
+
+def element_name(letter: str, index: Sequence[int]) -> str:
+    """The symbol name of an element at a 0-based index: ``y_1_2`` (the bare letter for a scalar)."""
+    return "_".join([letter, *(str(int(i) + 1) for i in index)])
+
+
+def tensor_name(tensor: Any, index: Sequence[int]) -> str:
+    """The symbol name of a tensor's element at a 0-based index, as the JSON ``symbols`` has it."""
+    flat = int(np.ravel_multi_index(tuple(int(i) for i in index), tensor.shape)) if tensor.shape else 0
+    return str(tensor.table.names[tensor.first + flat])
 
 
 # -- the builder -------------------------------------------------------------------
@@ -218,7 +240,8 @@ def build_document(
         if ev is not None:
             sec.blocks.extend(
                 grids_of(f"{out_letter} ({t('numeric.values')})", ev.forward_values,
-                         lambda v, _i: Num(v, dec), full, t)
+                         lambda v, _i: Num(v, dec), full, t,
+                         symbol=lambda _v, i: element_name(out_letter, i))
             )
         sections.append(sec)
 
@@ -242,12 +265,14 @@ def build_document(
                 label = _label_text(out_letter, index1(o, jac.out_shape))
                 dense = np.arange(math.prod(jac.wrt_shape) if jac.wrt_shape else 1).reshape(jac.wrt_shape)
                 title = t("jacobian.table", out=label, wrt=wrt)
-                tables.extend(grids_of(title, dense, lambda w, _i, e=entries: Expr(e[int(w)]) if int(w) in e else Num(0), full, t))
+                wrt_name = lambda w, _i, first=tensor.first: d.table.names[first + int(w)]  # noqa: E731
+                tables.extend(grids_of(title, dense, lambda w, _i, e=entries: Expr(e[int(w)]) if int(w) in e else Num(0),
+                                       full, t, symbol=wrt_name))
                 if numeric is not None:
                     tables.extend(grids_of(
                         f"{title} ({t('numeric.values')})", dense,
                         lambda w, _i, o=o, values=numeric: Num(values.get((o, int(w)), 0), dec),
-                        full, t))
+                        full, t, symbol=wrt_name))
             sec.blocks.append(Row(tables))
             if shown < n_out:
                 sec.blocks.append(Para(t("summary.more", count=n_out - shown)))
@@ -268,7 +293,8 @@ def build_document(
             sec.blocks.append(Equations(rows, t("summary.more", count=total - limit) if limit < total else ""))
             if ev is not None and role in ev.grad_values:
                 sec.blocks.extend(grids_of(f"∂L/∂{tensor.letter} ({t('numeric.values')})",
-                                           ev.grad_values[role], lambda v, _i: Num(v, dec), full, t))
+                                           ev.grad_values[role], lambda v, _i: Num(v, dec), full, t,
+                                           symbol=lambda _v, i, tensor=tensor: tensor_name(tensor, i)))
         sections.append(sec)
 
     if "proof" in show:
