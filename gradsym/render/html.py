@@ -184,7 +184,12 @@ def _sympy_mathml(expr: Any, keys: dict[str, tuple[str, tuple[int, ...]]]) -> st
             node.appendChild(row)
             return node
 
-    text = str(Printer({"order": "none"}).doprint(expr))
+    try:
+        text = str(Printer({"order": "none"}).doprint(expr))
+    except (TypeError, ValueError, NotImplementedError):  # SymPy cannot lay it out (symbolic Range)
+        from gradsym.render.sympy_text import sympy_text
+
+        return mathml_text(sympy_text(expr))
     # SymPy's printer leaves relation signs unescaped (<mo><</mo>): not valid in HTML.
     return text.replace("<mo><</mo>", "<mo>&lt;</mo>").replace("<mo>></mo>", "<mo>&gt;</mo>")
 
