@@ -19,9 +19,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import ON_CI
 
 import gradsym
+from tests.conftest import ON_CI
 
 # name → (function, keyword arguments, output letter)
 CASES = {
@@ -339,3 +339,19 @@ def test_screenshot_is_not_blank(browser, tmp_path):
     picture = Image.open(io.BytesIO(browser.get_screenshot_as_png())).convert("RGB")
     colours = picture.getcolors(maxcolors=1 << 20)
     assert colours is None or len(colours) > 10
+
+
+def test_readme_screenshot_script_draws_the_page(browser, tmp_path):
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, str(root / "examples" / "html_screenshot.py"), str(tmp_path)],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    picture = Image.open(tmp_path / "html.png").convert("RGB")
+    assert picture.size[0] > 500
+    assert (255, 211, 77) in {c for _, c in picture.getcolors(maxcolors=1 << 20) or []}  # a linked cell
