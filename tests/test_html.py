@@ -280,6 +280,27 @@ def test_hover_marks_exactly_the_jacobian_neighbours(browser, tmp_path, name):
     assert_quiet(browser, (tmp_path / f"{name}.html").as_uri())
 
 
+@pytest.mark.parametrize(("name", "probe", "tilde", "reads"), [
+    ("conv", "x_2_2", "g", "y_"),
+    ("conv_channels_stride", "x_1_1_2_2", "g", "y_1_1_"),  # the proof shows channel 1 of g
+    ("deconv", "y_1_1", "x", "x_"),
+])
+def test_hover_shows_the_window_of_the_full_convolution(browser, tmp_path, name, probe, tilde, reads):
+    # The window of g̃ (x̃ for deconv) that gives ∂L/∂x (y): its symbols are exactly the upstream
+    # entries of the outputs that read x (the inputs y reads), by the Jacobian.
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    _, links = open_page(browser, tmp_path, name)
+    ActionChains(browser).move_to_element(
+        browser.find_element(By.CSS_SELECTOR, f'[data-symbol="{probe}"]')).perform()
+    cells = browser.find_elements(By.CSS_SELECTOR, "td.window")
+    assert cells
+    shown = {e.get_attribute("data-symbol") for e in cells} - {None}
+    want = {tilde + n[1:] for n in links[probe] if n.startswith(reads)}
+    assert shown == want
+
+
 def test_keyboard_focus_links_and_moves_on(browser, tmp_path):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
 MAX_TERMS = 24  # summands of one expression shown unless --full
 MAX_WINDOWS = 64  # window steps of the proof stepper
+MAX_WINDOW_MAP = 4096  # elements whose window of the full convolution is shown on hover
 GREEK = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eps": "ε", "zeta": "ζ",
     "eta": "η", "theta": "θ", "kappa": "κ", "lambda": "λ", "lam": "λ", "mu": "μ", "nu": "ν",
@@ -83,6 +84,7 @@ CSS = """
 .gradsym [data-symbol]:focus{outline:2px solid #3d6fd9;outline-offset:1px}
 .gradsym .linked{background:#ffe08a}
 .gradsym td.linked{background:#ffd34d}
+.gradsym .window{box-shadow:inset 0 0 0 2px #e07b00}
 .gradsym .step{background:#cfe3ff;box-shadow:0 0 0 2px #3d6fd9}
 .gradsym .ok{color:#1a7f37}.gradsym .fail{color:#c62828}
 .gradsym .stepper{border:1px solid #c9ceda;border-radius:6px;padding:.5em .8em;margin:1em 0;background:#f7f9fc}
@@ -99,7 +101,11 @@ var all=root.querySelectorAll('[data-symbol]');
 function link(el){var s=el.getAttribute('data-symbol');var on={};on[s]=1;
  (adj[s]||[]).forEach(function(i){on[data.names[i]]=1;});
  all.forEach(function(e){if(on[e.getAttribute('data-symbol')])e.classList.add('linked');
-  else e.classList.remove('linked');});}
+  else e.classList.remove('linked');});
+ root.querySelectorAll('.window').forEach(function(e){e.classList.remove('window');});
+ var w=data.windows,grid=w&&root.querySelector('#'+w.grid);
+ if(grid&&w.cells[s])w.cells[s].forEach(function(c){
+  var td=grid.querySelector('td[data-cell="'+c+'"]');if(td)td.classList.add('window');});}
 function at(ev){var el=ev.target.closest?ev.target.closest('[data-symbol]'):null;
  if(el&&root.contains(el))link(el);}
 root.addEventListener('mouseover',at);root.addEventListener('focusin',at);
@@ -201,6 +207,7 @@ class MathCells:
         self.d = d
         self._names: list[str] | None = None
         self._keys: dict[str, tuple[str, tuple[int, ...]]] | None = None
+        self._slots: list[str] | None = None  # placeholders the polynomial printer fills in
 
     @property
     def names(self) -> list[str]:
@@ -219,8 +226,9 @@ class MathCells:
     def terms(self, elem: Any) -> list[str]:
         """The summands of an engine element, each MathML with its sign (first one unsigned)."""
         if isinstance(elem, Poly):
-            slots = [f"\x01{v}\x02" for v in range(len(self.d.table.keys))]
-            text = self.d.table.format(elem, names=slots, times="\x03",
+            if self._slots is None:
+                self._slots = [f"\x01{v}\x02" for v in range(len(self.d.table.keys))]
+            text = self.d.table.format(elem, names=self._slots, times="\x03",
                                        power="<msup><mrow>{base}</mrow><mn>{exp}</mn></msup>",
                                        number=lambda v: mathml_number(v).replace(" ", "\x04"))
             tokens = text.split(" ")
@@ -302,6 +310,9 @@ class HtmlWriter:
         self.proof_grids: list[str] = []  # ids of the grids illustrating the stepped proof
         self.eq_ids: dict[str, str] = {}  # symbol of an equation's left side → its element id
         self.ids: dict[int, str] = {}  # id() of a rendered Grid or Equations block → element id
+        # The full convolution's window (cells of g̃ or x̃) that gives each element of ∂L/∂x or y.
+        self.windows: dict[str, list[str]] = {}
+        self.window_grid = ""
 
     # blocks
     def render(self) -> str:
@@ -421,7 +432,11 @@ class HtmlWriter:
                 adj.setdefault(wrt, set()).add(out)
         order = sorted(adj)
         position = {n: i for i, n in enumerate(order)}
-        return {"names": order, "adj": [sorted(position[m] for m in adj[n]) for n in order]}
+        data: dict[str, Any] = {"names": order, "adj": [sorted(position[m] for m in adj[n]) for n in order]}
+        if self.windows:
+            data["windows"] = {"grid": self.window_grid,
+                               "cells": {n: w for n, w in self.windows.items() if n in self.shown}}
+        return data
 
     # the stepper
     def stepper(self) -> str:
@@ -464,10 +479,12 @@ class HtmlWriter:
         if nonzero:
             rows: list[int] = [i for i, _ in nonzero]
             cols: list[int] = [j for _, j in nonzero]
+            top, bottom, left, right = min(rows), max(rows), min(cols), max(cols)
             inside = [(i, j) for i, j in np.ndindex(flat_tilde.shape)
-                      if min(rows) <= i <= max(rows) and min(cols) <= j <= max(cols)]
+                      if top <= i <= bottom and left <= j <= right]
             inserted = [p for p in inside if int(flat_tilde[p]) == ZERO]
-            border = [p for p in np.ndindex(flat_tilde.shape) if p not in set(inside)]
+            inside_set = set(inside)
+            border = [p for p in np.ndindex(flat_tilde.shape) if p not in inside_set]
             steps.append({"caption": prose(t("html.step.zeros", letter=letter)),
                           "targets": cells(inserted) or [f"#{tilde_id}"]})
             steps.append({"caption": prose(t("html.step.padding")),
@@ -479,9 +496,28 @@ class HtmlWriter:
         spatial = tuple(d.config.get("input", ()))
         offsets = [int(p[0]) for p in d.config.get("padding", [])]
         grad_tensor = d.symbols.get("input")
-        for pos in list(np.ndindex(full_shape))[:MAX_WINDOWS]:
+        out_ndim = d.forward_elems.ndim
+        positions = list(np.ndindex(full_shape))
+        for number, pos in enumerate(positions[:MAX_WINDOW_MAP]):
             r, c = pos if tilde.ndim == 2 else (0, pos[0])
+            window = [(r + a, c + b) for a in range(kh) for b in range(kw)]
             index = ",".join(str(v + 1) for v in pos)
+            at = [p - off for p, off in zip(pos, offsets)]
+            name, target = "", ""
+            if deconv:
+                lead = [0] * (out_ndim - len(pos))
+                name = element_name(d.extra.get("output_letter", "y"), [*lead, *pos])
+                target, key = f"y[{','.join(str(v + 1) for v in [*lead, *pos])}]", name
+            elif (grad_tensor is not None and len(at) == len(spatial)
+                  and all(0 <= v < n for v, n in zip(at, spatial))):
+                lead = [0] * (len(grad_tensor.shape) - len(at))
+                name = element_name(grad_tensor.letter, [*lead, *at])
+                target = f"∂L/∂{grad_tensor.letter}[{','.join(str(v + 1) for v in [*lead, *at])}]"
+                key = "∂" + name
+            if name:
+                self.windows[name] = [f"{i},{j}" for i, j in window]
+            if number >= MAX_WINDOWS:
+                continue
             terms = []
             for a in range(kh):
                 for b in range(kw):
@@ -489,22 +525,16 @@ class HtmlWriter:
                     if ZERO not in (u, v):
                         terms.append(self.cells.names[u] + "<mo>&#x2062;</mo>" + self.cells.names[v])
             value = math("<mo>=</mo>" + ("<mo>+</mo>".join(terms) if terms else "<mn>0</mn>"))
-            targets = [*cells([(r + a, c + b) for a in range(kh) for b in range(kw)]), f"#{k_id}"]
-            at = [p - off for p, off in zip(pos, offsets)]
-            if deconv:
-                caption = t("html.step.window", index=index, tilde=tilde_name, target=f"y[{index}]")
-            elif (grad_tensor is not None and len(at) == len(spatial)
-                  and all(0 <= v < n for v, n in zip(at, spatial))):
-                lead = [0] * (len(grad_tensor.shape) - len(at))
-                name = element_name(grad_tensor.letter, [*lead, *at])
-                target = f"∂L/∂{grad_tensor.letter}[{','.join(str(v + 1) for v in [*lead, *at])}]"
+            targets = [*cells(window), f"#{k_id}"]
+            if name:
                 caption = t("html.step.window", index=index, tilde=tilde_name, target=target)
-                eid = self.eq_ids.get("∂" + name)
+                eid = self.eq_ids.get(key)
                 if eid:
                     targets.append(f"#{eid}")
             else:
                 caption = t("html.step.window_dropped", index=index, tilde=tilde_name)
             steps.append({"caption": prose(caption) + " " + value, "targets": targets})
+        self.window_grid = tilde_id
         lines = check.detail.get("lines", [])
         if lines:
             key, params = lines[0]
