@@ -406,8 +406,71 @@ class HtmlWriter:
             parts.append(self.block(block))
             if line.name in PROOF_CHECKS and not self.proof_grids and isinstance(block, Row):
                 self.proof_grids = [f"gs-grid-{n}" for n in range(start + 1, self.grid_count + 1)]
+        check = getattr(line, "check", None)
+        if check is None:
+            check = next((c for c in self.d.all_checks() if c.name == line.name), None)
+        if check is not None:
+            rows = self.proof_rows(check.name, line.holds)
+            if rows:
+                parts.append('<table class="eqs proof">' + "".join(
+                    f'<tr><td class="lhs">{math(lhs) if lhs else ""}</td><td>{math(rhs)}</td>'
+                    f'<td class="note">{prose(reason)}</td></tr>' for lhs, rhs, reason in rows) + "</table>")
         parts.append("</div>")
         return "\n".join(parts)
+
+    def proof_rows(self, name: str, holds: bool) -> list[tuple[str, str, str]]:
+        """The derivation of one identity, as the LaTeX output has it (``proof_lines``):
+        one entry by the chain rule and differentiation, equal to the right-hand side built
+        independently, hence the identity for the whole tensor."""
+        from gradsym.render.latex import IDENTITIES, _size, _unravel, fill_identity
+        from gradsym.render.mathml import tex_mathml
+
+        identity = IDENTITIES.get(name)
+        if identity is None:
+            return []
+        d, t = self.d, self.t
+        lhs_tensor = tex_mathml(fill_identity(identity.lhs, d))
+        rhs_tex = fill_identity(identity.rhs, d)
+        relation = "<mo>=</mo>" if holds else "<mo>≠</mo>"
+        out_letter = d.extra.get("output_letter", "y")
+        rows: list[tuple[str, str, str]] = []
+        elems = None
+        if identity.kind == "grad" and identity.role in d.grad_elems:
+            elems = d.grad_elems[identity.role]
+        elif identity.kind == "forward":
+            elems = d.forward_elems
+        if elems is not None and elems.size:
+            flat = elems.reshape(-1)
+            pick = max(range(len(flat)), key=lambda i: (_size(flat[i]), -i))
+            index = tuple(int(i) + 1 for i in _unravel(pick, elems.shape))
+            expanded = "<mo>=</mo>" + self.cells.expr(flat[pick], self.full)
+            if identity.kind == "grad":
+                tensor = d.symbols[identity.role]
+                symbol = "_".join([tensor.letter, *map(str, index)])
+                self.shown.add(symbol)
+                entry = mathml_name(tensor.letter, index, symbol)
+                upstream = d.symbols.get("upstream")
+                g = mi_letter(upstream.letter if upstream is not None else "g")
+                o = "<mi>o</mi>"
+                rows.append((f"<mfrac><mrow><mo>∂</mo><mi>L</mi></mrow><mrow><mo>∂</mo>{entry}</mrow></mfrac>",
+                             f"<mo>=</mo><munder><mo>∑</mo>{o}</munder><msub>{g}{o}</msub>"
+                             f"<mfrac><mrow><mo>∂</mo><msub>{mi_letter(out_letter)}{o}</msub></mrow>"
+                             f"<mrow><mo>∂</mo>{entry}</mrow></mfrac>", t("proof.step.chain")))
+                rows.append(("", expanded, t("proof.step.jacobian")))
+            else:
+                symbol = "_".join([out_letter, *map(str, index)])
+                self.shown.add(symbol)
+                rows.append((mathml_name(out_letter, index, symbol), expanded, t("proof.step.forward")))
+            at = ",".join(map(str, index))
+            if identity.elementwise:
+                entry_rhs = tex_mathml(rf"{rhs_tex}\Big|_{{i = ({at})}}" if index else rhs_tex)
+            else:
+                entry_rhs = tex_mathml(rf"\left[{rhs_tex}\right]_{{{at}}}" if index else rhs_tex)
+            rows.append(("", relation + entry_rhs, t("proof.step.rhs", count=int(elems.size))))
+        every = "<mspace width=\"1em\"/><mo>∀</mo><mi>i</mi>" if identity.elementwise else ""
+        arrow = "<mo>⟹</mo>" if rows else ""
+        rows.append((arrow + lhs_tensor, relation + tex_mathml(rhs_tex) + every, ""))
+        return rows
 
     # links
     def links(self) -> dict[str, Any]:
