@@ -10,6 +10,7 @@ never on CI.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -151,6 +152,21 @@ def test_links_cover_only_shown_symbols_in_a_summarised_page():
         assert neighbours == expected[name] & shown
 
 
+@pytest.mark.parametrize(("d", "count"), [
+    (gradsym.chain(input="3x3", kernel="2x2", depth=2), 2 + 1 + 2 * 2),  # forward, loss, backward
+    (gradsym.chain(input="4x4", kernel="2x2", depth=3), 3 + 1 + 2 * 3),
+    (gradsym.mlp(layers="1,2,1"), 2 + 2 + 1),  # forward per layer, backward per layer, input
+], ids=["chain2", "chain3", "mlp"])
+def test_layer_stepper_has_one_step_per_layer_and_direction(d, count):
+    text = d.to_html()
+    steps = json.loads(parse(text).scripts["gradsym-steps"])
+    assert len(steps) == count
+    ids = set(re.findall(r' id="([^"]+)"', text))
+    for step in steps:
+        assert step["caption"] and step["targets"]
+        assert {t.lstrip("#") for t in step["targets"]} <= ids
+
+
 def test_notebook_html_repr_is_the_page_without_html_and_head():
     d = derive("conv")
     fragment = d._repr_html_()
@@ -219,6 +235,8 @@ def browser():
         yield driver
     finally:
         driver.quit()
+        del driver
+        gc.collect()  # the driver service's __del__ runs now, not when the worker exits
 
 
 def open_page(driver, tmp_path: Path, name: str, lang: str = "en") -> tuple[gradsym.Derivation, dict]:
@@ -351,6 +369,23 @@ def test_stepper_walks_the_flipped_kernel_proof(browser, tmp_path):
     assert box.find_element(By.CSS_SELECTOR, ".count").text == f"Step {total} of {total}"
     assert "crop" in box.find_element(By.CSS_SELECTOR, ".caption").text
     assert_quiet(browser, (tmp_path / "conv.html").as_uri())
+
+
+def test_stepper_walks_the_chain_rule_layer_by_layer(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, tmp_path, "chain")  # depth 2
+    box = browser.find_element(By.CSS_SELECTOR, ".stepper")
+    written = []
+    for step in range(7):
+        if step:
+            box.find_element(By.CSS_SELECTOR, ".next").click()
+        table = browser.find_element(By.CSS_SELECTOR, "table.eqs.step")
+        lhs = {e.get_attribute("data-symbol") for e in table.find_elements(By.CSS_SELECTOR, "td.lhs")}
+        written.append({s.rsplit("_", 2)[0] for s in lhs})
+    # a_2 then a_3 forward; the loss gradient d_2; layer 2's ∂L/∂k_2 and ∂L/∂a_2; then layer 1's
+    assert written == [{"a_2"}, {"a_3"}, {"d_2"}, {"k_2"}, {"a_2"}, {"k_1"}, {"a_1"}]
+    assert_quiet(browser, (tmp_path / "chain.html").as_uri())
 
 
 def test_screenshot_is_not_blank(browser, tmp_path):

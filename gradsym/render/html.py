@@ -511,10 +511,10 @@ class HtmlWriter:
                 f'<span class="count"></span><div class="caption"></div></div>')
 
     def make_steps(self) -> None:
-        if self.proof_grids:
+        if self.d.command in ("chain", "mlp"):
+            self.steps, self.proof_grids = self.layer_steps(), []
+        elif self.proof_grids:
             self.steps = self.proof_steps()
-        elif self.d.command in ("chain", "mlp"):
-            self.steps = self.layer_steps()
 
     def proof_steps(self) -> list[dict[str, Any]]:
         """Zero insertion, padding, rotation, every window, the crop: from the check's own grids."""
@@ -630,7 +630,7 @@ class HtmlWriter:
                     grids = block.grids if isinstance(block, Row) else [block]
                     targets += [f"#{self.ids[id(g)]}" for g in grids if id(g) in self.ids]
                 elif isinstance(block, Equations) and id(block) in self.ids:
-                    steps.append({"caption": " ".join(captions[-2:]),
+                    steps.append({"caption": " ".join(captions),
                                   "targets": [*targets, f"#{self.ids[id(block)]}"]})
                     captions, targets = [], []
         return steps
