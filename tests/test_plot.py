@@ -247,3 +247,25 @@ def test_3d_deconv_plot_includes_the_flipped_kernel(tmp_path, cli):
         import matplotlib.pyplot as plt
 
         plt.close(fig)
+
+
+@pytest.mark.parametrize("d", [
+    gradsym.conv(input=(3, 3), kernel=(2, 2), x="arange", k="arange"),  # 2 Jacobians over 3 flip panels
+    gradsym.conv(input=(3, 3), kernel=(2, 2), bias=True),  # 3 Jacobians over 2 flip panels
+    gradsym.pool(input=(4, 4), size=2),  # one Jacobian, no flip picture
+], ids=["conv-values", "conv-bias", "pool"])
+def test_every_row_of_panels_fills_the_width(d):
+    # No empty corner: in each row the panels reach from the left edge to the right edge.
+    import matplotlib.pyplot as plt
+
+    fig = plot.plot_figure(d)
+    try:
+        fig.canvas.draw()
+        rows: dict[float, list[tuple[float, float]]] = {}
+        for ax in fig.axes:
+            box = ax.get_position()
+            rows.setdefault(round(box.y0, 1), []).append((box.x0, box.x1))
+    finally:
+        plt.close(fig)
+    for spans in rows.values():
+        assert min(a for a, _ in spans) < 0.15 and max(b for _, b in spans) > 0.85, spans

@@ -542,17 +542,23 @@ def plot_figure(d: Derivation, lang: str = "en", *, dpi: int = 110) -> Any:
     if not roles and flip is None:
         raise SpecError(t("error.plot.nothing", command=d.command))
     with mpl.rc_context(style):  # type: ignore[arg-type]
-        ncols = max(len(roles), (3 if flip.result is not None else 2) if flip is not None else 1)
+        nflip = (3 if flip.result is not None else 2) if flip is not None else 0
+        ncols = max(len(roles), nflip, 1)
         nrows = (1 if roles else 0) + (1 if flip is not None else 0)
         fig = plt.figure(figsize=(4.4 * ncols, 4.3 * nrows + 0.5), layout="constrained")
-        grid = fig.add_gridspec(nrows, ncols)
+        # Both rows share the full width (2 Jacobians over 3 flip panels: no empty corner).
+        span = math.lcm(len(roles) or 1, nflip or 1)
+        grid = fig.add_gridspec(nrows, span)
         row = 0
         if roles:
+            width = span // len(roles)
             for i, role in enumerate(roles):
-                _draw_jacobian(fig.add_subplot(grid[row, i]), jacobian_picture(d, role), d, t, fig)
+                ax = fig.add_subplot(grid[row, i * width : (i + 1) * width])
+                _draw_jacobian(ax, jacobian_picture(d, role), d, t, fig)
             row += 1
         if flip is not None:
-            axes = [fig.add_subplot(grid[row, i]) for i in range(3 if flip.result is not None else 2)]
+            width = span // nflip
+            axes = [fig.add_subplot(grid[row, i * width : (i + 1) * width]) for i in range(nflip)]
             _draw_flip(axes, flip, d, t)
         key = "plot.title_kernel" if not roles else "plot.title_flip" if flip is not None else "plot.title"
         fig.suptitle(t(key, command=d.command), fontsize=11)
