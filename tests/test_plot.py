@@ -67,6 +67,16 @@ def test_large_jacobians_are_downsampled_from_the_sparse_entries():
     area = np.outer(np.diff(r_edges), np.diff(c_edges))
     assert round(float(np.nansum(picture.image * area))) == len(jac.entries) == 48 * 48 * 9
     assert plot.plot_png(d).startswith(PNG)
+    # the axes count elements, not bins, and say that the picture is downsampled
+    import matplotlib.pyplot as plt
+
+    fig = plot.plot_figure(d)
+    try:
+        ax = fig.axes[0]
+        assert sorted(ax.get_xlim()) == [0.5, cols + 0.5] and sorted(ax.get_ylim()) == [0.5, rows + 0.5]
+        assert "downsampled" in ax.get_xlabel() and "downsampled" in ax.get_ylabel()
+    finally:
+        plt.close(fig)
 
 
 def test_flipped_kernel_window_produces_the_marked_entry():

@@ -583,6 +583,8 @@ def _draw_jacobian(ax: Any, pic: JacobianPicture, d: Derivation, t: Catalogue, f
     ax.set_facecolor("#f2f2f2")
     extent = _extent(pic.image.shape)
     if mode == "density":
+        # the axes count elements (1 … rows, 1 … cols), each bin spanning several of them
+        extent = (0.5, pic.cols + 0.5, pic.rows + 0.5, 0.5)
         finite = pic.image[np.isfinite(pic.image)]
         low = float(finite.min()) if finite.size else 1.0
         # a thin diagonal in a huge Jacobian fills a tiny share of each cell: log scale
@@ -645,8 +647,9 @@ def _draw_jacobian(ax: Any, pic: JacobianPicture, d: Derivation, t: Catalogue, f
         ax.set_ylabel(t("plot.axis_row", wrt=wrt))
     else:
         title = t("plot.jacobian", out=out, wrt=wrt, rows=pic.rows, cols=pic.cols)
-        ax.set_xlabel(t("plot.axis_wrt", wrt=wrt))
-        ax.set_ylabel(t("plot.axis_out", out=out))
+        binned = " " + t("plot.axis_downsampled") if mode == "density" else ""
+        ax.set_xlabel(t("plot.axis_wrt", wrt=wrt) + binned)
+        ax.set_ylabel(t("plot.axis_out", out=out) + binned)
     ax.set_title(f"{title}\n{note}")
     _integer_ticks(ax)
 
