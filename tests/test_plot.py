@@ -279,3 +279,23 @@ def test_every_row_of_panels_fills_the_width(d):
         plt.close(fig)
     for spans in rows.values():
         assert min(a for a, _ in spans) < 0.15 and max(b for _, b in spans) > 0.85, spans
+
+
+def test_close_ups_of_large_grids_say_which_part_they_show():
+    import matplotlib.pyplot as plt
+
+    d = gradsym.conv(input=(50, 50), kernel=(3, 3))
+    picture = plot.flip_picture(d, Catalogue("en"))
+    assert picture is not None and picture.grid.shape == (52, 52)  # 48 + 2·(3−1) per side
+    fig = plot.plot_figure(d)
+    try:
+        titles = [ax.get_title() for ax in fig.axes]
+    finally:
+        plt.close(fig)
+    assert any("rows" in t and "of 52, columns" in t and "of 52" in t for t in titles)
+    assert any("of 50, columns" in t for t in titles)  # the result ∂L/∂x is 50x50
+    small = plot.plot_figure(gradsym.conv(input=(3, 3), kernel=(2, 2), x="arange", k="arange"))
+    try:
+        assert not any("part shown" in ax.get_title() for ax in small.axes)
+    finally:
+        plt.close(small)

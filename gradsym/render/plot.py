@@ -688,6 +688,14 @@ def _view(size: int, start: int, length: int, limit: int = MAX_VIEW) -> slice:
     return slice(first, first + limit)
 
 
+def _view_note(rows: slice, cols: slice, shape: tuple[int, ...], t: Catalogue) -> str:
+    """"rows 1–12 of 52, columns 1–12 of 52" when a close-up shows only part of a grid."""
+    if (rows.stop - rows.start, cols.stop - cols.start) == tuple(shape[-2:]):
+        return ""
+    return t("plot.view", rows=f"{rows.start + 1}–{rows.stop}", height=shape[-2],
+             cols=f"{cols.start + 1}–{cols.stop}", width=shape[-1])
+
+
 def _draw_flip(axes: list[Any], pic: FlipPicture, d: Derivation, t: Catalogue) -> None:
     """Three panels: the padded grid with the window, the rotated kernel, the result.
 
@@ -708,7 +716,8 @@ def _draw_flip(axes: list[Any], pic: FlipPicture, d: Derivation, t: Catalogue) -
                   (rows_view.start, cols_view.start))
     ax_grid.add_patch(mpl.patches.Rectangle((c + 0.5, r + 0.5), kw, kh, fill=False,
                                             edgecolor="#d62728", linewidth=2.5, zorder=5))
-    ax_grid.set_title("\n".join(textwrap.wrap(pic.grid_title, 48) + _lines(pic.slices[0])))
+    part = _view_note(rows_view, cols_view, pic.grid.shape, t)
+    ax_grid.set_title("\n".join(textwrap.wrap(pic.grid_title, 48) + _lines(pic.slices[0]) + _lines(part)))
     _draw_id_grid(ax_kernel, pic.kernel, d, values, "#fbd9d3", (0, 0))
     for spine in ax_kernel.spines.values():
         spine.set_edgecolor("#d62728")
@@ -754,6 +763,9 @@ def _draw_flip(axes: list[Any], pic: FlipPicture, d: Derivation, t: Catalogue) -
         title += "\n" + t("plot.terms")
     if pic.slices[2]:
         title += "\n" + pic.slices[2]
+    part = _view_note(rows_view, cols_view, pic.result.shape, t)
+    if part:
+        title += "\n" + part
     ax_result.set_title(title)
     _integer_ticks(ax_result)
 
