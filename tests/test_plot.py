@@ -299,3 +299,26 @@ def test_close_ups_of_large_grids_say_which_part_they_show():
         assert not any("part shown" in ax.get_title() for ax in small.axes)
     finally:
         plt.close(small)
+
+
+def test_a_dense_jacobian_is_drawn_entry_by_entry_not_as_one_flat_colour():
+    # ∂y/∂k of a large convolution: every entry is non-zero, so a density picture would be uniform.
+    import matplotlib.pyplot as plt
+
+    d = gradsym.conv(input=(50, 50), kernel=(3, 3))
+    jac = d.jacobians["kernel"]
+    picture = plot.jacobian_picture(d, "kernel")
+    assert picture.mode == "symbols" and picture.image.shape == (plot.MAX_DENSE, 9)
+    # each cell is coloured by the input element it is: y[o] reads x at o's window
+    colours = {}
+    for (o, w), p in jac.entries.items():
+        if o < plot.MAX_DENSE:
+            colours.setdefault(next(iter(p))[0], set()).add(picture.image[o, w])
+    assert all(len(c) == 1 for c in colours.values())  # one colour per symbol
+    assert len(set(np.unique(picture.image))) > 1
+    fig = plot.plot_figure(d)
+    try:
+        titles = [ax.get_title() for ax in fig.axes]
+    finally:
+        plt.close(fig)
+    assert any(f"rows 1–{plot.MAX_DENSE} of 2304" in t for t in titles)

@@ -92,6 +92,7 @@ class JacobianPicture:
     legend: list[tuple[int, str]] | None = None  # (category, mathtext name)
     row_block: int = 0  # grid lines every this many rows/columns (tensor rows)
     col_block: int = 0
+    shown_rows: int = 0  # when set, only the first this many output rows are drawn
 
 
 def jacobian_picture(d: Derivation, role: str) -> JacobianPicture:
@@ -104,7 +105,16 @@ def jacobian_picture(d: Derivation, role: str) -> JacobianPicture:
     cols = math.prod(jac.wrt_shape) if jac.wrt_shape else 1
     values = d.numeric.jacobian_values.get(role) if d.numeric is not None else None
     keys = list(jac.entries)
-    if rows > MAX_DENSE or cols > MAX_DENSE:
+    entries = jac.entries
+    shown_rows = 0
+    if rows > MAX_DENSE >= cols and len(keys) == rows * cols:
+        # Every entry is non-zero (∂y/∂k): a density picture would be one flat colour.
+        # Draw the first MAX_DENSE output rows entry by entry instead, and say so.
+        shown_rows = MAX_DENSE
+        entries = {key: p for key, p in entries.items() if key[0] < shown_rows}
+        if values is not None:
+            values = {key: v for key, v in values.items() if key[0] < shown_rows}
+    elif rows > MAX_DENSE or cols > MAX_DENSE:
         r_bins, c_bins = min(rows, MAX_BINS), min(cols, MAX_BINS)
         counts = np.zeros((r_bins, c_bins))
         if keys:
@@ -123,7 +133,7 @@ def jacobian_picture(d: Derivation, role: str) -> JacobianPicture:
         def place(o: int, w: int) -> tuple[int, int]:
             return divmod(w, shape[1])
     else:
-        shape = (rows, cols)
+        shape = (shown_rows or rows, cols)
 
         def place(o: int, w: int) -> tuple[int, int]:
             return o, w
@@ -140,7 +150,8 @@ def jacobian_picture(d: Derivation, role: str) -> JacobianPicture:
             if labels is not None:
                 i, j = place(o, w)
                 labels[i][j] = _short_number(v)
-        return JacobianPicture(role, image, mode + "values", rows, cols, labels, None, out_cols, wrt_cols)
+        return JacobianPicture(role, image, mode + "values", rows, cols, labels, None, out_cols, wrt_cols,
+                               shown_rows)
     # Without numbers: colour each entry by the symbol it is (k₁,₁ …); other expressions
     # share one colour and show (the start of) their text.
     from gradsym.render.text import CellFormatter
@@ -148,7 +159,7 @@ def jacobian_picture(d: Derivation, role: str) -> JacobianPicture:
     text = CellFormatter(d)
     categories: dict[Any, int] = {}
     names: dict[int, str] = {}
-    for (o, w), p in jac.entries.items():
+    for (o, w), p in entries.items():
         var = _single_variable(p)
         key = var if var is not None else "expression"
         if key not in categories:
@@ -163,7 +174,8 @@ def jacobian_picture(d: Derivation, role: str) -> JacobianPicture:
         if labels is not None:
             labels[i][j] = names[categories[key]] if var is not None else _shorten(text.expr(p))
     legend = sorted(names.items()) if len(names) <= 16 else None
-    return JacobianPicture(role, image, mode + "symbols", rows, cols, labels, legend, out_cols, wrt_cols)
+    return JacobianPicture(role, image, mode + "symbols", rows, cols, labels, legend, out_cols, wrt_cols,
+                           shown_rows)
 
 
 def _shorten(text: str, width: int = 13) -> str:
@@ -650,6 +662,9 @@ def _draw_jacobian(ax: Any, pic: JacobianPicture, d: Derivation, t: Catalogue, f
         binned = " " + t("plot.axis_downsampled") if mode == "density" else ""
         ax.set_xlabel(t("plot.axis_wrt", wrt=wrt) + binned)
         ax.set_ylabel(t("plot.axis_out", out=out) + binned)
+    if pic.shown_rows:
+        note += "\n" + t("plot.view", rows=f"1–{pic.shown_rows}", height=pic.rows,
+                         cols=f"1–{pic.cols}", width=pic.cols)
     ax.set_title(f"{title}\n{note}")
     _integer_ticks(ax)
 
