@@ -121,6 +121,49 @@ class Evaluation:
         )
 
 
+    def _summary(self) -> list[tuple[str, np.ndarray]]:
+        return [("forward", self.forward_values), *((f"grad[{r!r}]", a) for r, a in self.grad_values.items())]
+
+    def __repr__(self) -> str:
+        holds = "checks hold" if all(c.holds for c in self.checks) else "a check FAILED"
+        parts = [f"{name}={_short(_nested_text(arr, self.decimal))}" for name, arr in self._summary()]
+        return f"<Evaluation {', '.join(parts)}: {holds}>"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = []
+        for name, arr in self._summary():
+            grid = arr.reshape(-1, arr.shape[-1]) if arr.ndim else arr.reshape(1, 1)
+            cells = "".join(
+                "<tr>" + "".join(f"<td>{html.escape(_number_text(v, self.decimal))}</td>" for v in row) + "</tr>"
+                for row in grid.tolist()[:20]
+            )
+            rows.append(f"<figure><figcaption><code>{html.escape(name)}</code> {arr.shape}</figcaption>"
+                        f"<table>{cells}</table></figure>")
+        checks = "".join(f"<li>{'✓' if c.holds else '✗'} <code>{html.escape(c.name)}</code></li>"
+                         for c in self.checks)
+        return f'<div class="gradsym-evaluation">{"".join(rows)}<ul>{checks}</ul></div>'
+
+
+def _number_text(value: Any, decimal: bool) -> str:
+    from gradsym.numeric import number_text
+
+    return str(number_text(value, decimal)) if not hasattr(value, "free_symbols") else str(value)
+
+
+def _nested_text(arr: Any, decimal: bool) -> str:
+    if not isinstance(arr, np.ndarray):
+        return _number_text(arr, decimal)
+    if arr.ndim == 0:
+        return _number_text(arr[()], decimal)
+    return "[" + ", ".join(_nested_text(sub, decimal) for sub in arr) + "]"
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _number_to_sympy(value: Any) -> Any:
     import sympy
 
@@ -375,13 +418,25 @@ class Derivation:
 
         return to_code(self, framework, command_line)
 
+    def to_html(self, standalone: bool = True, **options: Any) -> str:
+        """One self-contained HTML page (``standalone=False``: the fragment, no ``<html>``)."""
+        from gradsym.render.html import render_html
+
+        return render_html(self, standalone=standalone, **options)
+
+    def _repr_html_(self) -> str:
+        # The interactive view, without <html>/<head>, for notebooks.
+        return self.to_html(standalone=False)
+
     def _repr_markdown_(self) -> str:
         # Notebook front ends prefer Markdown (rendered with MathJax) over LaTeX.
         return self.to_markdown()
 
     def _repr_latex_(self) -> str:
-        # nbconvert's LaTeX/PDF export prefers text/latex: the body, without a preamble.
-        return self.to_latex(standalone=False)
+        # Notebook math renderers (MathJax, KaTeX) display text/latex: math only, $$…$$.
+        from gradsym.render.latex import render_math
+
+        return render_math(self)
 
     def __str__(self) -> str:
         return self.to_text()

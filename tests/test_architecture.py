@@ -23,6 +23,7 @@ ALLOWED = {
     ("gradsym.derivation", "gradsym.render.latex"),
     ("gradsym.derivation", "gradsym.render.markdown"),
     ("gradsym.derivation", "gradsym.render.emit"),
+    ("gradsym.derivation", "gradsym.render.html"),
 }
 
 # Layers whose captions and sections have not moved to render/ yet. Each entry is a

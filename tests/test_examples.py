@@ -16,7 +16,9 @@ import pytest
 from tests.conftest import ON_CI
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-SCRIPTS = sorted(p for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
+# Scripts that draw the README's pictures in a browser are run by their own tests (test_html).
+PICTURES = {"html_screenshot.py"}
+SCRIPTS = sorted(p for p in EXAMPLES.glob("*.py") if not p.name.startswith("_") and p.name not in PICTURES)
 
 
 def test_there_is_one_example_per_seed_and_a_tour() -> None:

@@ -96,7 +96,15 @@ def test_standalone_document_and_body(seed003):
     assert r"\usepackage{amsmath,amssymb}" in full
     assert r"\documentclass" not in body and r"\begin{document}" not in body
     assert body.strip() in full
-    assert seed003._repr_latex_() == body
+
+
+def test_notebook_latex_repr_is_math_only(seed003):
+    # MathJax/KaTeX display text/latex only when it is math: one $$…$$, no macros or tabular.
+    tex = seed003._repr_latex_()
+    assert tex.startswith("$$") and tex.endswith("$$") and tex.count("$$") == 2
+    for word in (r"\providecommand", r"\setbox", "tabular", r"\section", r"\begin{document}"):
+        assert word not in tex
+    assert r"y_{1,1} &= k_{1,1} x_{1,1} + k_{1,2} x_{1,2}" in tex
 
 
 @pytest.mark.parametrize("options", [{}, {"show": ("forward", "proof")}, {"full": True}, {"lang": "zh"}])

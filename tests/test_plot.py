@@ -67,6 +67,16 @@ def test_large_jacobians_are_downsampled_from_the_sparse_entries():
     area = np.outer(np.diff(r_edges), np.diff(c_edges))
     assert round(float(np.nansum(picture.image * area))) == len(jac.entries) == 48 * 48 * 9
     assert plot.plot_png(d).startswith(PNG)
+    # the axes count elements, not bins, and say that the picture is downsampled
+    import matplotlib.pyplot as plt
+
+    fig = plot.plot_figure(d)
+    try:
+        ax = fig.axes[0]
+        assert sorted(ax.get_xlim()) == [0.5, cols + 0.5] and sorted(ax.get_ylim()) == [0.5, rows + 0.5]
+        assert "downsampled" in ax.get_xlabel() and "downsampled" in ax.get_ylabel()
+    finally:
+        plt.close(fig)
 
 
 def test_flipped_kernel_window_produces_the_marked_entry():
@@ -247,3 +257,68 @@ def test_3d_deconv_plot_includes_the_flipped_kernel(tmp_path, cli):
         import matplotlib.pyplot as plt
 
         plt.close(fig)
+
+
+@pytest.mark.parametrize("d", [
+    gradsym.conv(input=(3, 3), kernel=(2, 2), x="arange", k="arange"),  # 2 Jacobians over 3 flip panels
+    gradsym.conv(input=(3, 3), kernel=(2, 2), bias=True),  # 3 Jacobians over 2 flip panels
+    gradsym.pool(input=(4, 4), size=2),  # one Jacobian, no flip picture
+], ids=["conv-values", "conv-bias", "pool"])
+def test_every_row_of_panels_fills_the_width(d):
+    # No empty corner: in each row the panels reach from the left edge to the right edge.
+    import matplotlib.pyplot as plt
+
+    fig = plot.plot_figure(d)
+    try:
+        fig.canvas.draw()
+        rows: dict[float, list[tuple[float, float]]] = {}
+        for ax in fig.axes:
+            box = ax.get_position()
+            rows.setdefault(round(box.y0, 1), []).append((box.x0, box.x1))
+    finally:
+        plt.close(fig)
+    for spans in rows.values():
+        assert min(a for a, _ in spans) < 0.15 and max(b for _, b in spans) > 0.85, spans
+
+
+def test_close_ups_of_large_grids_say_which_part_they_show():
+    import matplotlib.pyplot as plt
+
+    d = gradsym.conv(input=(50, 50), kernel=(3, 3))
+    picture = plot.flip_picture(d, Catalogue("en"))
+    assert picture is not None and picture.grid.shape == (52, 52)  # 48 + 2·(3−1) per side
+    fig = plot.plot_figure(d)
+    try:
+        titles = [ax.get_title() for ax in fig.axes]
+    finally:
+        plt.close(fig)
+    assert any("rows" in t and "of 52, columns" in t and "of 52" in t for t in titles)
+    assert any("of 50, columns" in t for t in titles)  # the result ∂L/∂x is 50x50
+    small = plot.plot_figure(gradsym.conv(input=(3, 3), kernel=(2, 2), x="arange", k="arange"))
+    try:
+        assert not any("part shown" in ax.get_title() for ax in small.axes)
+    finally:
+        plt.close(small)
+
+
+def test_a_dense_jacobian_is_drawn_entry_by_entry_not_as_one_flat_colour():
+    # ∂y/∂k of a large convolution: every entry is non-zero, so a density picture would be uniform.
+    import matplotlib.pyplot as plt
+
+    d = gradsym.conv(input=(50, 50), kernel=(3, 3))
+    jac = d.jacobians["kernel"]
+    picture = plot.jacobian_picture(d, "kernel")
+    assert picture.mode == "symbols" and picture.image.shape == (plot.MAX_DENSE, 9)
+    # each cell is coloured by the input element it is: y[o] reads x at o's window
+    colours = {}
+    for (o, w), p in jac.entries.items():
+        if o < plot.MAX_DENSE:
+            colours.setdefault(next(iter(p))[0], set()).add(picture.image[o, w])
+    assert all(len(c) == 1 for c in colours.values())  # one colour per symbol
+    assert len(set(np.unique(picture.image))) > 1
+    fig = plot.plot_figure(d)
+    try:
+        titles = [ax.get_title() for ax in fig.axes]
+    finally:
+        plt.close(fig)
+    assert any(f"rows 1–{plot.MAX_DENSE} of 2304" in t for t in titles)

@@ -14,21 +14,22 @@ import typer
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
 
-FORMATS = ("rich", "text", "latex", "markdown", "json")
-SUFFIXES = {".tex": "latex", ".pdf": "latex", ".md": "markdown", ".json": "json", ".txt": "text"}
+FORMATS = ("rich", "text", "latex", "markdown", "json", "html")
+SUFFIXES = {".tex": "latex", ".pdf": "latex", ".md": "markdown", ".json": "json", ".txt": "text",
+            ".html": "html", ".htm": "html"}
 FORMAT_NAMES = {"rich": "the output", "text": "text", "latex": "LaTeX", "markdown": "Markdown",
-                "json": "JSON"}
+                "json": "JSON", "html": "HTML"}
 SECTIONS = ("forward", "jacobian", "grad", "proof")
 
 # -- option types shared by the commands ---------------------------------------------
 Format = Annotated[
     str | None,
-    typer.Option("--format", "-f", help="rich | text | latex | markdown | json "
+    typer.Option("--format", "-f", help="rich | text | latex | markdown | json | html "
                  "(default: rich on a terminal, text otherwise; or from the --output suffix)."),
 ]
 Output = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write to FILE (.tex .pdf .md .json .txt) instead of "
+    typer.Option("--output", "-o", help="Write to FILE (.tex .pdf .md .json .txt .html) instead of "
                  "printing; .pdf compiles the LaTeX.", dir_okay=False),
 ]
 Show = Annotated[
@@ -258,6 +259,8 @@ def render(d: Derivation, fmt: str, opts: dict[str, Any], *, to_file: bool) -> s
         return d.to_markdown(**opts)
     if fmt == "latex":
         return d.to_latex(**opts)
+    if fmt == "html":
+        return d.to_html(**opts)
     if to_file:
         from gradsym.render.terminal import rich_text
 

@@ -72,6 +72,9 @@ class Grid:
     title: str
     cells: list[list[Cell]]
     note: str = ""
+    # Per cell, the name of the tensor element it shows where the cell alone does not say
+    # (a value, a Jacobian entry); "" for none. Used by the HTML backend's links.
+    symbols: list[list[str]] | None = None
 
 
 @dataclass
@@ -137,9 +140,17 @@ def _slices(shape: Sequence[int], full: bool) -> tuple[list[tuple[int, ...]], in
 
 
 def grids_of(
-    title: str, arr: np.ndarray, cell: Any, full: bool, t: Catalogue
+    title: str, arr: np.ndarray, cell: Any, full: bool, t: Catalogue, symbol: Any = None
 ) -> list[Grid]:
-    """An N-d array as 2-D grids (one per leading index), summarised when large."""
+    """An N-d array as 2-D grids (one per leading index), summarised when large.
+
+    ``symbol(elem, index)``, if given, names the tensor element each cell shows."""
+    if symbol is not None:
+        grids = grids_of(title, arr, lambda e, i: (cell(e, i), symbol(e, i)), full, t)
+        for grid in grids:
+            grid.symbols = [[c[1] if isinstance(c, tuple) else "" for c in row] for row in grid.cells]
+            grid.cells = [[c[0] if isinstance(c, tuple) else c for c in row] for row in grid.cells]
+        return grids
     if arr.ndim == 0:
         return [Grid(title, [[cell(arr[()], ())]])]
     if arr.ndim == 1:
@@ -176,6 +187,17 @@ def _grid(title: str, arr: np.ndarray, cell: Any, full: bool, t: Catalogue) -> G
 def index1(flat: int, shape: Sequence[int]) -> tuple[int, ...]:
     """1-based multi-index of a flat position."""
     return tuple(int(i) + 1 for i in np.unravel_index(flat, tuple(shape))) if shape else ()
+
+
+def element_name(letter: str, index: Sequence[int]) -> str:
+    """The symbol name of an element at a 0-based index: ``y_1_2`` (the bare letter for a scalar)."""
+    return "_".join([letter, *(str(int(i) + 1) for i in index)])
+
+
+def tensor_name(tensor: Any, index: Sequence[int]) -> str:
+    """The symbol name of a tensor's element at a 0-based index, as the JSON ``symbols`` has it."""
+    flat = int(np.ravel_multi_index(tuple(int(i) for i in index), tensor.shape)) if tensor.shape else 0
+    return str(tensor.table.names[tensor.first + flat])
 
 
 def _message(t: Catalogue, message: Any) -> str:

@@ -596,6 +596,53 @@ def render_latex(
     return render_document_latex(doc, standalone=standalone, full=full, lang=lang)
 
 
+def render_math(
+    d: Derivation, *, show: Sequence[str] = SECTIONS, full: bool = False, lang: str = "en"
+) -> str:
+    """The derivation's equations as one display formula ``$$…$$`` (``_repr_latex_``).
+
+    Math only, for MathJax and KaTeX: no macros of our own, no ``tabular``; section
+    titles and check verdicts as ``\\text``.
+
+    >>> import gradsym
+    >>> tex = render_math(gradsym.conv(input=(3, 3), kernel=(2, 2)))
+    >>> tex.startswith("$$") and tex.endswith("$$") and r"y_{1,1} &= k_{1,1} x_{1,1}" in tex
+    True
+    """
+    doc = build_document(d, show=show, full=full, lang=lang)
+    cells = TexCells(d, lang)
+    t = Catalogue(lang)
+
+    def escape(words: str) -> str:
+        return re.sub(r"([\\{}$&#%_^~])", r"\\\1", words)
+
+    def text(words: str) -> str:
+        return r"\text{" + escape(words) + "}"
+
+    rows = [r"&\textbf{" + escape(doc.title) + "}"]
+    for section in doc.sections:
+        body: list[str] = []
+        for block in section.blocks:
+            if isinstance(block, Equations):
+                for lhs, rhs in block.rows:
+                    left = cells.cell(lhs)
+                    if isinstance(rhs, Expr):
+                        parts = break_terms(shorten_terms(cells.terms(rhs.elem), full, t)[0])
+                    else:
+                        parts = [cells.cell(rhs)]
+                    for i, part in enumerate(parts):
+                        body.append(f"{left} &= {part}" if i == 0 else rf"&\quad {part}")
+                if block.note:
+                    body.append("&" + text(block.note))
+            elif isinstance(block, CheckLine):
+                mark = r"\checkmark" if block.holds else r"\times"
+                body.append(rf"&{mark}\ " + text(f"{block.name}: {block.statement}"))
+        if body:
+            rows += [r"&" + text(section.title), *body]
+    rows.append(r"&" + (r"\checkmark" if doc.holds else r"\times") + r"\ " + text(doc.verdict))
+    return "$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n$$"
+
+
 # -- PDF ----------------------------------------------------------------------------------
 def engine_for(lang: str) -> str:
     """``pdflatex`` for English; ``xelatex`` (with ctex) for Chinese."""

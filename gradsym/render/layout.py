@@ -31,8 +31,10 @@ from gradsym.render.document import (
     _label_text,
     _message,
     _var_cell_from,
+    element_name,
     grids_of,
     index1,
+    tensor_name,
 )
 from gradsym.render.messages import Catalogue
 from gradsym.render.sections import command_sections, command_setup
@@ -79,7 +81,8 @@ def build_document(
         if ev is not None:
             sec.blocks.extend(
                 grids_of(f"{out_letter} ({t('numeric.values')})", ev.forward_values,
-                         lambda v, _i: Num(v, dec), full, t)
+                         lambda v, _i: Num(v, dec), full, t,
+                         symbol=lambda _v, i: element_name(out_letter, i))
             )
         sections.append(sec)
 
@@ -103,12 +106,14 @@ def build_document(
                 label = _label_text(out_letter, index1(o, jac.out_shape))
                 dense = np.arange(math.prod(jac.wrt_shape) if jac.wrt_shape else 1).reshape(jac.wrt_shape)
                 title = t("jacobian.table", out=label, wrt=wrt)
-                tables.extend(grids_of(title, dense, lambda w, _i, e=entries: Expr(e[int(w)]) if int(w) in e else Num(0), full, t))
+                wrt_name = lambda w, _i, first=tensor.first: d.table.names[first + int(w)]  # noqa: E731
+                tables.extend(grids_of(title, dense, lambda w, _i, e=entries: Expr(e[int(w)]) if int(w) in e else Num(0),
+                                       full, t, symbol=wrt_name))
                 if numeric is not None:
                     tables.extend(grids_of(
                         f"{title} ({t('numeric.values')})", dense,
                         lambda w, _i, o=o, values=numeric: Num(values.get((o, int(w)), 0), dec),
-                        full, t))
+                        full, t, symbol=wrt_name))
             sec.blocks.append(Row(tables))
             if shown < n_out:
                 sec.blocks.append(Para(t("summary.more", count=n_out - shown)))
@@ -129,7 +134,8 @@ def build_document(
             sec.blocks.append(Equations(rows, t("summary.more", count=total - limit) if limit < total else ""))
             if ev is not None and role in ev.grad_values:
                 sec.blocks.extend(grids_of(f"∂L/∂{tensor.letter} ({t('numeric.values')})",
-                                           ev.grad_values[role], lambda v, _i: Num(v, dec), full, t))
+                                           ev.grad_values[role], lambda v, _i: Num(v, dec), full, t,
+                                           symbol=lambda _v, i, tensor=tensor: tensor_name(tensor, i)))
         sections.append(sec)
 
     if "proof" in show:

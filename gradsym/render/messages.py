@@ -22,6 +22,24 @@ EN: dict[str, str] = {
     "section.proof": "Proofs",
     "section.numeric": "Numbers",
     "section.checks": "Checks",
+    # -- HTML page --
+    "html.hint": "Hover over an element or focus it with Tab: it and every element tied to it "
+    "through a non-zero Jacobian entry are highlighted.",
+    "html.stepper.proof": "Step through the flipped-kernel proof",
+    "html.stepper.layers": "Step through the chain rule, layer by layer",
+    "html.prev": "← Previous",
+    "html.next": "Next →",
+    "html.step": "Step {n} of {total}",
+    "html.step.start": "The starting grid {letter}.",
+    "html.step.zeros": "Zero insertion: stride − 1 zeros between neighbouring entries of {letter} "
+    "(highlighted).",
+    "html.step.padding": "Padding: the border of zeros around the zero-inserted grid (highlighted).",
+    "html.step.rotation": "Rotation: the kernel turned by 180° (and dilated).",
+    "html.step.window": "Window {index}: the highlighted part of {tilde} times rot180(k), summed, "
+    "gives {target}.",
+    "html.step.window_dropped": "Window {index}: the highlighted part of {tilde} times rot180(k); "
+    "this position lies outside the crop and is dropped.",
+    "html.step.full": "entry {index} of the full convolution",
     "setup.shapes": "input {input}, kernel {kernel}, stride {stride}, padding {padding}, "
     "dilation {dilation}, groups {groups} → output {output}",
     "setup.channels": "batch {batch}, in_channels {in_channels}, out_channels {out_channels}; "
@@ -82,6 +100,8 @@ EN: dict[str, str] = {
     "plot.density": "downsampled to {rows}×{cols} cells: share of non-zero entries",
     "plot.axis_out": "output element {out} (row-major)",
     "plot.axis_wrt": "element of {wrt} (row-major)",
+    "plot.axis_downsampled": "— downsampled",
+    "plot.view": "part shown: rows {rows} of {height}, columns {cols} of {width}",
     "plot.window": "the window gives {entry}",
     "plot.result": "result {name}",
     "plot.terms": "numbers: products summed in each entry",
@@ -543,6 +563,20 @@ ZH: dict[str, str] = {
     "section.proof": "证明",
     "section.numeric": "数值",
     "section.checks": "检验",
+    # -- HTML 页面 --
+    "html.hint": "把鼠标移到任一元素上，或用 Tab 键聚焦：它本身以及通过非零雅可比项与它相关的所有元素都会高亮。",
+    "html.stepper.proof": "逐步演示翻转卷积核的证明",
+    "html.stepper.layers": "逐层演示链式法则",
+    "html.prev": "← 上一步",
+    "html.next": "下一步 →",
+    "html.step": "第 {n} 步，共 {total} 步",
+    "html.step.start": "起始网格 {letter}。",
+    "html.step.zeros": "插零：{letter} 相邻元素之间插入 步幅 − 1 个零（高亮）。",
+    "html.step.padding": "填充：插零后网格四周的零（高亮）。",
+    "html.step.rotation": "旋转：卷积核旋转 180°（并膨胀）。",
+    "html.step.window": "窗口 {index}：{tilde} 的高亮部分与 rot180(k) 逐元素相乘再求和，得到 {target}。",
+    "html.step.window_dropped": "窗口 {index}：{tilde} 的高亮部分与 rot180(k) 逐元素相乘再求和；该位置在裁剪范围之外，被舍去。",
+    "html.step.full": "全卷积的第 {index} 个元素",
     "setup.shapes": "输入 {input}，卷积核 {kernel}，步幅 {stride}，填充 {padding}，膨胀 {dilation}，分组 {groups} → 输出 {output}",
     "setup.channels": "批量 {batch}，输入通道 {in_channels}，输出通道 {out_channels}；PyTorch 布局：输入 (N, C_in, …)，权重 {weight_layout}，输出 (N, C_out, …)",
     "setup.bias": "偏置：{bias}",
@@ -595,6 +629,8 @@ ZH: dict[str, str] = {
     "plot.density": "降采样为 {rows}×{cols} 格：每格中非零元素的比例",
     "plot.axis_out": "输出元素 {out}（按行优先）",
     "plot.axis_wrt": "{wrt} 的元素（按行优先）",
+    "plot.axis_downsampled": "——已降采样",
+    "plot.view": "仅显示一部分：第 {rows} 行（共 {height} 行），第 {cols} 列（共 {width} 列）",
     "plot.window": "窗口给出 {entry}",
     "plot.result": "结果 {name}",
     "plot.terms": "数字：每个元素中相加的乘积个数",
@@ -1563,10 +1599,10 @@ HELP_ZH: dict[str, str] = {
     "上游梯度 dL/dy，形状 (batch, features)（默认全为 1）。",
     "Seed for --x random etc. (reproducible).":
     "--x random 等所用的随机种子（可复现）。",
-    "rich | text | latex | markdown | json (default: rich on a terminal, text otherwise; or from the --output suffix).":
-    "rich | text | latex | markdown | json（默认：终端上为 rich，否则为 text；或由 --output 的后缀决定）。",
-    "Write to FILE (.tex .pdf .md .json .txt) instead of printing; .pdf compiles the LaTeX.":
-    "写入文件 FILE(.tex .pdf .md .json .txt)而不打印；.pdf 会编译 LaTeX。",
+    "rich | text | latex | markdown | json | html (default: rich on a terminal, text otherwise; or from the --output suffix).":
+    "rich | text | latex | markdown | json | html（默认：终端上为 rich，否则为 text；或由 --output 的后缀决定）。",
+    "Write to FILE (.tex .pdf .md .json .txt .html) instead of printing; .pdf compiles the LaTeX.":
+    "写入文件 FILE(.tex .pdf .md .json .txt .html)而不打印；.pdf 会编译 LaTeX。",
     "Print runnable code instead: numpy | torch | jax — the forward, the derived backward and a self-test (python FILE.py); with --output FILE.py.":
     "改为输出可运行的代码:numpy | torch | jax —— 前向传播、推导出的反向传播和自检(python FILE.py)；可配合 --output FILE.py。",
     "Sections to print, comma-separated: forward,jacobian,grad,proof (human formats only; JSON always has everything).":

@@ -92,6 +92,7 @@ class JacobianPicture:
     legend: list[tuple[int, str]] | None = None  # (category, mathtext name)
     row_block: int = 0  # grid lines every this many rows/columns (tensor rows)
     col_block: int = 0
+    shown_rows: int = 0  # when set, only the first this many output rows are drawn
 
 
 def jacobian_picture(d: Derivation, role: str) -> JacobianPicture:
@@ -104,7 +105,16 @@ def jacobian_picture(d: Derivation, role: str) -> JacobianPicture:
     cols = math.prod(jac.wrt_shape) if jac.wrt_shape else 1
     values = d.numeric.jacobian_values.get(role) if d.numeric is not None else None
     keys = list(jac.entries)
-    if rows > MAX_DENSE or cols > MAX_DENSE:
+    entries = jac.entries
+    shown_rows = 0
+    if rows > MAX_DENSE >= cols and len(keys) == rows * cols:
+        # Every entry is non-zero (∂y/∂k): a density picture would be one flat colour.
+        # Draw the first MAX_DENSE output rows entry by entry instead, and say so.
+        shown_rows = MAX_DENSE
+        entries = {key: p for key, p in entries.items() if key[0] < shown_rows}
+        if values is not None:
+            values = {key: v for key, v in values.items() if key[0] < shown_rows}
+    elif rows > MAX_DENSE or cols > MAX_DENSE:
         r_bins, c_bins = min(rows, MAX_BINS), min(cols, MAX_BINS)
         counts = np.zeros((r_bins, c_bins))
         if keys:
@@ -123,7 +133,7 @@ def jacobian_picture(d: Derivation, role: str) -> JacobianPicture:
         def place(o: int, w: int) -> tuple[int, int]:
             return divmod(w, shape[1])
     else:
-        shape = (rows, cols)
+        shape = (shown_rows or rows, cols)
 
         def place(o: int, w: int) -> tuple[int, int]:
             return o, w
@@ -140,7 +150,8 @@ def jacobian_picture(d: Derivation, role: str) -> JacobianPicture:
             if labels is not None:
                 i, j = place(o, w)
                 labels[i][j] = _short_number(v)
-        return JacobianPicture(role, image, mode + "values", rows, cols, labels, None, out_cols, wrt_cols)
+        return JacobianPicture(role, image, mode + "values", rows, cols, labels, None, out_cols, wrt_cols,
+                               shown_rows)
     # Without numbers: colour each entry by the symbol it is (k₁,₁ …); other expressions
     # share one colour and show (the start of) their text.
     from gradsym.render.text import CellFormatter
@@ -148,7 +159,7 @@ def jacobian_picture(d: Derivation, role: str) -> JacobianPicture:
     text = CellFormatter(d)
     categories: dict[Any, int] = {}
     names: dict[int, str] = {}
-    for (o, w), p in jac.entries.items():
+    for (o, w), p in entries.items():
         var = _single_variable(p)
         key = var if var is not None else "expression"
         if key not in categories:
@@ -163,7 +174,8 @@ def jacobian_picture(d: Derivation, role: str) -> JacobianPicture:
         if labels is not None:
             labels[i][j] = names[categories[key]] if var is not None else _shorten(text.expr(p))
     legend = sorted(names.items()) if len(names) <= 16 else None
-    return JacobianPicture(role, image, mode + "symbols", rows, cols, labels, legend, out_cols, wrt_cols)
+    return JacobianPicture(role, image, mode + "symbols", rows, cols, labels, legend, out_cols, wrt_cols,
+                           shown_rows)
 
 
 def _shorten(text: str, width: int = 13) -> str:
@@ -542,17 +554,23 @@ def plot_figure(d: Derivation, lang: str = "en", *, dpi: int = 110) -> Any:
     if not roles and flip is None:
         raise SpecError(t("error.plot.nothing", command=d.command))
     with mpl.rc_context(style):  # type: ignore[arg-type]
-        ncols = max(len(roles), (3 if flip.result is not None else 2) if flip is not None else 1)
+        nflip = (3 if flip.result is not None else 2) if flip is not None else 0
+        ncols = max(len(roles), nflip, 1)
         nrows = (1 if roles else 0) + (1 if flip is not None else 0)
         fig = plt.figure(figsize=(4.4 * ncols, 4.3 * nrows + 0.5), layout="constrained")
-        grid = fig.add_gridspec(nrows, ncols)
+        # Both rows share the full width (2 Jacobians over 3 flip panels: no empty corner).
+        span = math.lcm(len(roles) or 1, nflip or 1)
+        grid = fig.add_gridspec(nrows, span)
         row = 0
         if roles:
+            width = span // len(roles)
             for i, role in enumerate(roles):
-                _draw_jacobian(fig.add_subplot(grid[row, i]), jacobian_picture(d, role), d, t, fig)
+                ax = fig.add_subplot(grid[row, i * width : (i + 1) * width])
+                _draw_jacobian(ax, jacobian_picture(d, role), d, t, fig)
             row += 1
         if flip is not None:
-            axes = [fig.add_subplot(grid[row, i]) for i in range(3 if flip.result is not None else 2)]
+            width = span // nflip
+            axes = [fig.add_subplot(grid[row, i * width : (i + 1) * width]) for i in range(nflip)]
             _draw_flip(axes, flip, d, t)
         key = "plot.title_kernel" if not roles else "plot.title_flip" if flip is not None else "plot.title"
         fig.suptitle(t(key, command=d.command), fontsize=11)
@@ -577,6 +595,8 @@ def _draw_jacobian(ax: Any, pic: JacobianPicture, d: Derivation, t: Catalogue, f
     ax.set_facecolor("#f2f2f2")
     extent = _extent(pic.image.shape)
     if mode == "density":
+        # the axes count elements (1 … rows, 1 … cols), each bin spanning several of them
+        extent = (0.5, pic.cols + 0.5, pic.rows + 0.5, 0.5)
         finite = pic.image[np.isfinite(pic.image)]
         low = float(finite.min()) if finite.size else 1.0
         # a thin diagonal in a huge Jacobian fills a tiny share of each cell: log scale
@@ -639,8 +659,12 @@ def _draw_jacobian(ax: Any, pic: JacobianPicture, d: Derivation, t: Catalogue, f
         ax.set_ylabel(t("plot.axis_row", wrt=wrt))
     else:
         title = t("plot.jacobian", out=out, wrt=wrt, rows=pic.rows, cols=pic.cols)
-        ax.set_xlabel(t("plot.axis_wrt", wrt=wrt))
-        ax.set_ylabel(t("plot.axis_out", out=out))
+        binned = " " + t("plot.axis_downsampled") if mode == "density" else ""
+        ax.set_xlabel(t("plot.axis_wrt", wrt=wrt) + binned)
+        ax.set_ylabel(t("plot.axis_out", out=out) + binned)
+    if pic.shown_rows:
+        note += "\n" + t("plot.view", rows=f"1–{pic.shown_rows}", height=pic.rows,
+                         cols=f"1–{pic.cols}", width=pic.cols)
     ax.set_title(f"{title}\n{note}")
     _integer_ticks(ax)
 
@@ -679,6 +703,14 @@ def _view(size: int, start: int, length: int, limit: int = MAX_VIEW) -> slice:
     return slice(first, first + limit)
 
 
+def _view_note(rows: slice, cols: slice, shape: tuple[int, ...], t: Catalogue) -> str:
+    """"rows 1–12 of 52, columns 1–12 of 52" when a close-up shows only part of a grid."""
+    if (rows.stop - rows.start, cols.stop - cols.start) == tuple(shape[-2:]):
+        return ""
+    return t("plot.view", rows=f"{rows.start + 1}–{rows.stop}", height=shape[-2],
+             cols=f"{cols.start + 1}–{cols.stop}", width=shape[-1])
+
+
 def _draw_flip(axes: list[Any], pic: FlipPicture, d: Derivation, t: Catalogue) -> None:
     """Three panels: the padded grid with the window, the rotated kernel, the result.
 
@@ -699,7 +731,8 @@ def _draw_flip(axes: list[Any], pic: FlipPicture, d: Derivation, t: Catalogue) -
                   (rows_view.start, cols_view.start))
     ax_grid.add_patch(mpl.patches.Rectangle((c + 0.5, r + 0.5), kw, kh, fill=False,
                                             edgecolor="#d62728", linewidth=2.5, zorder=5))
-    ax_grid.set_title("\n".join(textwrap.wrap(pic.grid_title, 48) + _lines(pic.slices[0])))
+    part = _view_note(rows_view, cols_view, pic.grid.shape, t)
+    ax_grid.set_title("\n".join(textwrap.wrap(pic.grid_title, 48) + _lines(pic.slices[0]) + _lines(part)))
     _draw_id_grid(ax_kernel, pic.kernel, d, values, "#fbd9d3", (0, 0))
     for spine in ax_kernel.spines.values():
         spine.set_edgecolor("#d62728")
@@ -745,6 +778,9 @@ def _draw_flip(axes: list[Any], pic: FlipPicture, d: Derivation, t: Catalogue) -
         title += "\n" + t("plot.terms")
     if pic.slices[2]:
         title += "\n" + pic.slices[2]
+    part = _view_note(rows_view, cols_view, pic.result.shape, t)
+    if part:
+        title += "\n" + part
     ax_result.set_title(title)
     _integer_ticks(ax_result)
 
