@@ -193,7 +193,7 @@ def _sympy_mathml(expr: Any, keys: dict[str, tuple[str, tuple[int, ...]]]) -> st
     try:
         text = str(Printer({"order": "none"}).doprint(expr))
     except (TypeError, ValueError, NotImplementedError):  # SymPy cannot lay it out (symbolic Range)
-        from gradsym.render.sympy_text import sympy_text
+        from gradsym.sympy_text import sympy_text
 
         return mathml_text(sympy_text(expr))
     # SymPy's printer leaves relation signs unescaped (<mo><</mo>): not valid in HTML.
