@@ -39,6 +39,11 @@ Plot = Annotated[
     Path | None, typer.Option("--plot", help="Also draw pictures to FILE.png (needs: pip install \"gradsym\\[plot]\").",
                               dir_okay=False),
 ]
+Animate = Annotated[
+    Path | None, typer.Option("--animate", help="Also animate the forward and backward passes to FILE.gif "
+                              "(needs: pip install \"gradsym\\[plot]\").", dir_okay=False),
+]
+ANIMATED = ("conv", "deconv", "pool")  # the commands that take --animate
 Lang = Annotated[str, typer.Option("--lang", help="Language of the prose: en | zh.")]
 MaxTerms = Annotated[
     int | None,
@@ -57,7 +62,7 @@ class Emit:
     """The rendering options of one invocation."""
 
     def __init__(self, fmt: str | None, output: Path | None, show: str | None, full: bool,
-                 plot: Path | None, lang: str) -> None:
+                 plot: Path | None, lang: str, animate: Path | None = None) -> None:
         from gradsym.errors import SpecError
 
         if fmt is not None and fmt not in FORMATS:
@@ -84,12 +89,22 @@ class Emit:
         self.show = parse_show(show)
         if plot is not None and plot.suffix.lower() != ".png":
             raise SpecError(f"--plot {plot}: the picture is a PNG; use a name ending in .png")
+        self.animate = animate
+        if animate is not None and animate.suffix.lower() != ".gif":
+            from gradsym.render.messages import Catalogue
+
+            raise SpecError(Catalogue("en")("error.animate.suffix", path=animate))
 
     def __call__(self, d: Derivation) -> int:
         """Render ``d`` to stdout or the output file; return the exit status."""
         from gradsym.cli.progressbar import finish
 
         opts: dict[str, Any] = {"show": self.show, "full": self.full, "lang": self.lang}
+        plan = None
+        if self.animate is not None:  # refuse (too many frames …) before anything is written
+            from gradsym.render.animate import plan_animation
+
+            plan = plan_animation(d, self.lang)
         if self.output is not None and self.output.suffix.lower() == ".pdf":
             from gradsym.render.latex import compile_pdf
 
@@ -108,6 +123,10 @@ class Emit:
             from gradsym.render.plot import plot_png
 
             write_atomic(self.plot, plot_png(d, lang=self.lang))
+        if self.animate is not None and plan is not None:
+            from gradsym.render.animate import gif_bytes
+
+            write_atomic(self.animate, gif_bytes(plan, lang=self.lang))
         return 0 if d.holds else 1
 
 
@@ -206,6 +225,7 @@ def run(app: Callable[..., Any], argv: list[str] | None) -> int:
     from gradsym.errors import GradsymError
 
     try:
+        _check_animate(argv)
         with progress_bar():
             result = _localized(app)(args=argv, standalone_mode=False, prog_name="gradsym")
     except typer.Exit as exc:
@@ -229,6 +249,23 @@ def run(app: Callable[..., Any], argv: list[str] | None) -> int:
     except BrokenPipeError:
         return 0
     return int(result) if isinstance(result, int) else 0
+
+
+def _check_animate(argv: list[str] | None) -> None:
+    """``--animate`` on a command that draws no animation: one clear error, not Click's."""
+    from gradsym.errors import SpecError
+
+    args = sys.argv[1:] if argv is None else argv
+    if not any(a == "--animate" or a.startswith("--animate=") for a in args):
+        return
+    command = next((a for a in args if not a.startswith("-")), None)
+    if command is not None and command not in ANIMATED:
+        from gradsym.cli import app
+        from gradsym.render.messages import Catalogue
+
+        names = {c.name or c.callback.__name__ for c in app.registered_commands if c.callback}
+        if command in names:
+            raise SpecError(Catalogue("en")("error.animate.command", command=command))
 
 
 def _fail(message: str) -> int:

@@ -9,6 +9,7 @@ import typer
 
 from gradsym.cli import app
 from gradsym.cli.common import (
+    Animate,
     Emit,
     Format,
     Full,
@@ -62,6 +63,7 @@ def conv(
     show: Show = None,
     full: Full = False,
     plot: Plot = None,
+    animate: Animate = None,
     lang: Lang = "en",
     max_terms: MaxTerms = None,
 ) -> int:
@@ -71,7 +73,7 @@ def conv(
     """
     from gradsym.layers.conv import conv as derive
 
-    emit = Emit(format, output, show, full, plot, lang)
+    emit = Emit(format, output, show, full, plot, lang, animate)
     d = derive(
         input, kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
         in_channels=in_channels, out_channels=out_channels, batch=batch, bias=bias,

@@ -8,6 +8,7 @@ import typer
 
 from gradsym.cli import app
 from gradsym.cli.common import (
+    Animate,
     Emit,
     Format,
     Full,
@@ -79,6 +80,7 @@ def deconv(
     show: Show = None,
     full: Full = False,
     plot: Plot = None,
+    animate: Animate = None,
     lang: Lang = "en",
     max_terms: MaxTerms = None,
 ) -> int:
@@ -88,7 +90,7 @@ def deconv(
     """
     from gradsym.layers.deconv import deconv as derive
 
-    emit = Emit(format, output, show, full, plot, lang)
+    emit = Emit(format, output, show, full, plot, lang, animate)
     d = derive(
         input, kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
         in_channels=in_channels, out_channels=out_channels, batch=batch, bias=bias,

@@ -8,6 +8,7 @@ import typer
 
 from gradsym.cli import app
 from gradsym.cli.common import (
+    Animate,
     Emit,
     Format,
     Full,
@@ -50,6 +51,7 @@ def pool(
     show: Show = None,
     full: Full = False,
     plot: Plot = None,
+    animate: Animate = None,
     lang: Lang = "en",
     max_terms: MaxTerms = None,
 ) -> int:
@@ -62,7 +64,7 @@ def pool(
     """
     from gradsym.layers.pool import pool as derive
 
-    emit = Emit(format, output, show, full, plot, lang)
+    emit = Emit(format, output, show, full, plot, lang, animate)
     d = derive(
         input, size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode,
         mode=mode, in_channels=in_channels, batch=batch, x=x, g=g, seed=seed, max_terms=max_terms,
