@@ -62,8 +62,8 @@ def test_large_jacobians_are_downsampled_from_the_sparse_entries():
     picture = plot.jacobian_picture(d, "input")
     assert picture.mode == "density" and picture.image.shape == (plot.MAX_BINS, plot.MAX_BINS)
     # the shares times the cells per bin give back every non-zero entry
-    r_edges = np.arange(plot.MAX_BINS + 1) * rows // plot.MAX_BINS
-    c_edges = np.arange(plot.MAX_BINS + 1) * cols // plot.MAX_BINS
+    r_edges = -(-np.arange(plot.MAX_BINS + 1) * rows // plot.MAX_BINS)
+    c_edges = -(-np.arange(plot.MAX_BINS + 1) * cols // plot.MAX_BINS)
     area = np.outer(np.diff(r_edges), np.diff(c_edges))
     assert round(float(np.nansum(picture.image * area))) == len(jac.entries) == 48 * 48 * 9
     assert plot.plot_png(d).startswith(PNG)
@@ -247,3 +247,103 @@ def test_3d_deconv_plot_includes_the_flipped_kernel(tmp_path, cli):
         import matplotlib.pyplot as plt
 
         plt.close(fig)
+
+
+# -- the fixes of issue 17: no empty panel, honest axes, a readable ∂y/∂k, every chain layer --------
+def _close(fig):
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def _panels(fig):
+    """The drawing axes (colour bars aside: they have no title)."""
+    return [ax for ax in fig.axes if ax.get_title()]
+
+
+def test_no_panel_is_left_empty(seed003):
+    fig = plot.plot_figure(seed003)
+    try:
+        # two Jacobians above three flipped-kernel panels: five panels, every one drawn on
+        assert len(_panels(fig)) == 5
+        assert all(ax.images or ax.patches for ax in fig.axes if ax.get_label() != "<colorbar>")
+        widths = sorted(round(ax.get_position().width, 3) for ax in _panels(fig))
+        assert widths[-1] > 1.3 * widths[0]  # the Jacobians take the whole row's width
+    finally:
+        _close(fig)
+
+
+@pytest.fixture(scope="module")
+def conv64():
+    return gradsym.conv(input=(64, 64), kernel=(3, 3))
+
+
+def test_downsampled_axes_count_elements_and_say_so(conv64):
+    fig = plot.plot_figure(conv64)
+    try:
+        jx = next(ax for ax in fig.axes if ax.get_title().startswith("∂y/∂x"))
+        # the axes run over the 4096 input and 3844 output elements, not 256 cells
+        assert jx.get_xlim() == (0.5, 4096.5) and sorted(jx.get_ylim()) == [0.5, 3844.5]
+        assert "downsampled" in jx.get_xlabel() and "16 elements" in jx.get_xlabel()
+        assert "downsampled" in jx.get_ylabel()
+        titles = [ax.get_title() for ax in _panels(fig)]
+        assert any("top-left 12×12 corner of 66×66" in title for title in titles)  # g̃
+        assert any("top-left 12×12 corner of 64×64" in title for title in titles)  # ∂L/∂x
+    finally:
+        _close(fig)
+
+
+def test_the_kernel_jacobian_is_not_one_colour_and_shows_which_input_each_entry_is(conv64):
+    picture = plot.jacobian_picture(conv64, "kernel")
+    assert picture.mode == "mean-symbols"
+    finite = picture.image[np.isfinite(picture.image)]
+    assert len(np.unique(finite)) > 100
+    # independently: entry (o, q) of ∂y/∂k is x at (oh + qh, ow + qw), row-major number n+1
+    rows = np.arange(62 * 62)
+    oh, ow = rows // 62, rows % 62
+    bins = rows * plot.MAX_BINS // rows.size
+    for q in range(9):
+        qh, qw = divmod(q, 3)
+        number = (oh + qh) * 64 + (ow + qw) + 1
+        expected = np.bincount(bins, weights=number) / np.bincount(bins)
+        assert np.allclose(picture.image[:, q], expected)
+
+
+def test_the_kernel_jacobian_with_values_shows_their_mean():
+    d = gradsym.conv(input=(20, 20), kernel=(2, 2), x="arange", k="ones")
+    picture = plot.jacobian_picture(d, "kernel")
+    assert picture.mode == "mean-values"
+    # row o, tap (0, 0) holds x at (oh, ow) = oh·20 + ow + 1; bins of 361 rows into 256
+    rows = np.arange(19 * 19)
+    bins = rows * plot.MAX_BINS // rows.size
+    value = (rows // 19) * 20 + rows % 19 + 1
+    assert np.allclose(picture.image[:, 0], np.bincount(bins, weights=value) / np.bincount(bins))
+
+
+def test_density_shares_never_exceed_one(conv64):
+    picture = plot.jacobian_picture(conv64, "input")
+    assert picture.mode == "density" and np.nanmax(picture.image) <= 1
+
+
+def test_chain_draws_every_layer_with_its_values():
+    d = gradsym.chain(input=(4, 4), kernel=(3, 3), padding=1, depth=3, x="arange", k="ones", b="1")
+    pictures = plot.chain_flips(d, Catalogue("en"))
+    assert [p.heading for p in pictures] == ["layer 1 of 3", "layer 2 of 3", "layer 3 of 3"]
+    values = plot._point_values(d)
+    for number, picture in enumerate(pictures, start=1):
+        grads = d.numeric.layers[number - 1].grad_values["input"]
+        assert picture.result_values is not None and np.array_equal(picture.result_values, grads)
+        (r, c), (kh, kw) = picture.window, picture.kernel.shape
+        window = picture.grid[r : r + kh, c : c + kw]
+        total = sum(values[int(a)] * values[int(b)]
+                    for a, b in zip(window.reshape(-1), picture.kernel.reshape(-1))
+                    if a != ZERO and b != ZERO)
+        assert total == grads[picture.entry]  # the layer's own numbers, not symbols
+    fig = plot.plot_figure(d)
+    try:
+        titles = [ax.get_title() for ax in _panels(fig)]
+        assert len(titles) == 9 and sum(title.startswith("layer ") for title in titles) == 3
+        texts = {text.get_text() for ax in fig.axes for text in ax.texts}
+        assert "1/16" in texts  # d₃ = ∂L/∂a₄ of the mean L1 loss over 16 outputs, drawn as a number
+    finally:
+        _close(fig)
