@@ -326,3 +326,57 @@ def test_help_imports_no_matplotlib():
             "print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().endswith("False") and "--animate" in out.stdout
+
+
+def test_tensorflow_same_padding_windows_give_the_derivations_numbers():
+    d = gradsym.conv(input=(5, 5), kernel=(3, 3), stride=2, padding="same", convention="tensorflow",
+                     x="arange", k="random", g="random", seed=3)
+    plan = animate.plan_animation(d)
+    maps = _maps(plan)
+    forward = d.numeric.forward_values.reshape(-1).tolist()
+    grad = d.numeric.grad_values["input"].reshape(-1).tolist()
+    for n, frame in enumerate(plan.frames):
+        image, kernel = ("input", "kernel") if frame.phase == "forward" else ("g_tilde", "k_rot")
+        m = frame.marks
+        read = _shown(maps[frame.phase, image], m[image], m[image].taps)
+        taps = _shown(maps[frame.phase, kernel], m[kernel], m[kernel].taps)
+        expected = forward[n] if n < plan.forward_frames else grad[n - plan.forward_frames]
+        assert sum(a * b for a, b in zip(read, taps)) == expected
+
+
+def test_long_renders_report_progress():
+    from gradsym.progress import listening
+
+    seen = []
+    with listening(lambda stage, done, total: seen.append((stage, done, total))):
+        animate.render_gif(gradsym.pool(input=(4,), size=(2,)))
+    drawing = [(done, total) for stage, done, total in seen if stage == "drawing the animation"]
+    assert drawing[0] == (0, 4) and drawing[-1] == (4, 4)
+
+
+def test_a_failed_render_leaves_no_file(cli, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(animate, "draw_frames", broken)
+    target = tmp_path / "a.gif"
+    result = cli("conv", "--input", "3", "--kernel", "2", "--animate", str(target), "--format", "json")
+    assert result.code == 2 and result.err.startswith("error: ")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_matplotlib_says_how_to_install(cli, tmp_path, monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.split(".")[0] == "matplotlib":
+            raise ImportError(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    result = cli("conv", "--input", "3", "--kernel", "2", "--animate", str(tmp_path / "a.gif"),
+                 "--format", "json")
+    assert result.code == 2 and 'pip install "gradsym[plot]"' in result.err and "--animate" in result.err
+    assert list(tmp_path.iterdir()) == []
