@@ -62,21 +62,11 @@ def test_large_jacobians_are_downsampled_from_the_sparse_entries():
     picture = plot.jacobian_picture(d, "input")
     assert picture.mode == "density" and picture.image.shape == (plot.MAX_BINS, plot.MAX_BINS)
     # the shares times the cells per bin give back every non-zero entry
-    r_edges = np.arange(plot.MAX_BINS + 1) * rows // plot.MAX_BINS
-    c_edges = np.arange(plot.MAX_BINS + 1) * cols // plot.MAX_BINS
+    r_edges = -(-np.arange(plot.MAX_BINS + 1) * rows // plot.MAX_BINS)
+    c_edges = -(-np.arange(plot.MAX_BINS + 1) * cols // plot.MAX_BINS)
     area = np.outer(np.diff(r_edges), np.diff(c_edges))
     assert round(float(np.nansum(picture.image * area))) == len(jac.entries) == 48 * 48 * 9
     assert plot.plot_png(d).startswith(PNG)
-    # the axes count elements, not bins, and say that the picture is downsampled
-    import matplotlib.pyplot as plt
-
-    fig = plot.plot_figure(d)
-    try:
-        ax = fig.axes[0]
-        assert sorted(ax.get_xlim()) == [0.5, cols + 0.5] and sorted(ax.get_ylim()) == [0.5, rows + 0.5]
-        assert "downsampled" in ax.get_xlabel() and "downsampled" in ax.get_ylabel()
-    finally:
-        plt.close(fig)
 
 
 def test_flipped_kernel_window_produces_the_marked_entry():
@@ -259,66 +249,101 @@ def test_3d_deconv_plot_includes_the_flipped_kernel(tmp_path, cli):
         plt.close(fig)
 
 
-@pytest.mark.parametrize("d", [
-    gradsym.conv(input=(3, 3), kernel=(2, 2), x="arange", k="arange"),  # 2 Jacobians over 3 flip panels
-    gradsym.conv(input=(3, 3), kernel=(2, 2), bias=True),  # 3 Jacobians over 2 flip panels
-    gradsym.pool(input=(4, 4), size=2),  # one Jacobian, no flip picture
-], ids=["conv-values", "conv-bias", "pool"])
-def test_every_row_of_panels_fills_the_width(d):
-    # No empty corner: in each row the panels reach from the left edge to the right edge.
+# -- the fixes of issue 17: no empty panel, honest axes, a readable ∂y/∂k, every chain layer --------
+def _close(fig):
     import matplotlib.pyplot as plt
 
-    fig = plot.plot_figure(d)
+    plt.close(fig)
+
+
+def _panels(fig):
+    """The drawing axes (colour bars aside: they have no title)."""
+    return [ax for ax in fig.axes if ax.get_title()]
+
+
+def test_no_panel_is_left_empty(seed003):
+    fig = plot.plot_figure(seed003)
     try:
-        fig.canvas.draw()
-        rows: dict[float, list[tuple[float, float]]] = {}
-        for ax in fig.axes:
-            box = ax.get_position()
-            rows.setdefault(round(box.y0, 1), []).append((box.x0, box.x1))
+        # two Jacobians above three flipped-kernel panels: five panels, every one drawn on
+        assert len(_panels(fig)) == 5
+        assert all(ax.images or ax.patches for ax in fig.axes if ax.get_label() != "<colorbar>")
+        widths = sorted(round(ax.get_position().width, 3) for ax in _panels(fig))
+        assert widths[-1] > 1.3 * widths[0]  # the Jacobians take the whole row's width
     finally:
-        plt.close(fig)
-    for spans in rows.values():
-        assert min(a for a, _ in spans) < 0.15 and max(b for _, b in spans) > 0.85, spans
+        _close(fig)
 
 
-def test_close_ups_of_large_grids_say_which_part_they_show():
-    import matplotlib.pyplot as plt
+@pytest.fixture(scope="module")
+def conv64():
+    return gradsym.conv(input=(64, 64), kernel=(3, 3))
 
-    d = gradsym.conv(input=(50, 50), kernel=(3, 3))
-    picture = plot.flip_picture(d, Catalogue("en"))
-    assert picture is not None and picture.grid.shape == (52, 52)  # 48 + 2·(3−1) per side
-    fig = plot.plot_figure(d)
+
+def test_downsampled_axes_count_elements_and_say_so(conv64):
+    fig = plot.plot_figure(conv64)
     try:
-        titles = [ax.get_title() for ax in fig.axes]
+        jx = next(ax for ax in fig.axes if ax.get_title().startswith("∂y/∂x"))
+        # the axes run over the 4096 input and 3844 output elements, not 256 cells
+        assert jx.get_xlim() == (0.5, 4096.5) and sorted(jx.get_ylim()) == [0.5, 3844.5]
+        assert "downsampled" in jx.get_xlabel() and "16 elements" in jx.get_xlabel()
+        assert "downsampled" in jx.get_ylabel()
+        titles = [ax.get_title() for ax in _panels(fig)]
+        assert any("top-left 12×12 corner of 66×66" in title for title in titles)  # g̃
+        assert any("top-left 12×12 corner of 64×64" in title for title in titles)  # ∂L/∂x
     finally:
-        plt.close(fig)
-    assert any("rows" in t and "of 52, columns" in t and "of 52" in t for t in titles)
-    assert any("of 50, columns" in t for t in titles)  # the result ∂L/∂x is 50x50
-    small = plot.plot_figure(gradsym.conv(input=(3, 3), kernel=(2, 2), x="arange", k="arange"))
-    try:
-        assert not any("part shown" in ax.get_title() for ax in small.axes)
-    finally:
-        plt.close(small)
+        _close(fig)
 
 
-def test_a_dense_jacobian_is_drawn_entry_by_entry_not_as_one_flat_colour():
-    # ∂y/∂k of a large convolution: every entry is non-zero, so a density picture would be uniform.
-    import matplotlib.pyplot as plt
+def test_the_kernel_jacobian_is_not_one_colour_and_shows_which_input_each_entry_is(conv64):
+    picture = plot.jacobian_picture(conv64, "kernel")
+    assert picture.mode == "mean-symbols"
+    finite = picture.image[np.isfinite(picture.image)]
+    assert len(np.unique(finite)) > 100
+    # independently: entry (o, q) of ∂y/∂k is x at (oh + qh, ow + qw), row-major number n+1
+    rows = np.arange(62 * 62)
+    oh, ow = rows // 62, rows % 62
+    bins = rows * plot.MAX_BINS // rows.size
+    for q in range(9):
+        qh, qw = divmod(q, 3)
+        number = (oh + qh) * 64 + (ow + qw) + 1
+        expected = np.bincount(bins, weights=number) / np.bincount(bins)
+        assert np.allclose(picture.image[:, q], expected)
 
-    d = gradsym.conv(input=(50, 50), kernel=(3, 3))
-    jac = d.jacobians["kernel"]
+
+def test_the_kernel_jacobian_with_values_shows_their_mean():
+    d = gradsym.conv(input=(20, 20), kernel=(2, 2), x="arange", k="ones")
     picture = plot.jacobian_picture(d, "kernel")
-    assert picture.mode == "symbols" and picture.image.shape == (plot.MAX_DENSE, 9)
-    # each cell is coloured by the input element it is: y[o] reads x at o's window
-    colours = {}
-    for (o, w), p in jac.entries.items():
-        if o < plot.MAX_DENSE:
-            colours.setdefault(next(iter(p))[0], set()).add(picture.image[o, w])
-    assert all(len(c) == 1 for c in colours.values())  # one colour per symbol
-    assert len(set(np.unique(picture.image))) > 1
+    assert picture.mode == "mean-values"
+    # row o, tap (0, 0) holds x at (oh, ow) = oh·20 + ow + 1; bins of 361 rows into 256
+    rows = np.arange(19 * 19)
+    bins = rows * plot.MAX_BINS // rows.size
+    value = (rows // 19) * 20 + rows % 19 + 1
+    assert np.allclose(picture.image[:, 0], np.bincount(bins, weights=value) / np.bincount(bins))
+
+
+def test_density_shares_never_exceed_one(conv64):
+    picture = plot.jacobian_picture(conv64, "input")
+    assert picture.mode == "density" and np.nanmax(picture.image) <= 1
+
+
+def test_chain_draws_every_layer_with_its_values():
+    d = gradsym.chain(input=(4, 4), kernel=(3, 3), padding=1, depth=3, x="arange", k="ones", b="1")
+    pictures = plot.chain_flips(d, Catalogue("en"))
+    assert [p.heading for p in pictures] == ["layer 1 of 3", "layer 2 of 3", "layer 3 of 3"]
+    values = plot._point_values(d)
+    for number, picture in enumerate(pictures, start=1):
+        grads = d.numeric.layers[number - 1].grad_values["input"]
+        assert picture.result_values is not None and np.array_equal(picture.result_values, grads)
+        (r, c), (kh, kw) = picture.window, picture.kernel.shape
+        window = picture.grid[r : r + kh, c : c + kw]
+        total = sum(values[int(a)] * values[int(b)]
+                    for a, b in zip(window.reshape(-1), picture.kernel.reshape(-1))
+                    if a != ZERO and b != ZERO)
+        assert total == grads[picture.entry]  # the layer's own numbers, not symbols
     fig = plot.plot_figure(d)
     try:
-        titles = [ax.get_title() for ax in fig.axes]
+        titles = [ax.get_title() for ax in _panels(fig)]
+        assert len(titles) == 9 and sum(title.startswith("layer ") for title in titles) == 3
+        texts = {text.get_text() for ax in fig.axes for text in ax.texts}
+        assert "1/16" in texts  # d₃ = ∂L/∂a₄ of the mean L1 loss over 16 outputs, drawn as a number
     finally:
-        plt.close(fig)
-    assert any(f"rows 1–{plot.MAX_DENSE} of 2304" in t for t in titles)
+        _close(fig)

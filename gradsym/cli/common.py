@@ -42,6 +42,11 @@ Plot = Annotated[
     Path | None, typer.Option("--plot", help="Also draw pictures to FILE.png (needs: pip install \"gradsym\\[plot]\").",
                               dir_okay=False),
 ]
+Animate = Annotated[
+    Path | None, typer.Option("--animate", help="Also animate the forward and backward passes to FILE.gif "
+                              "(needs: pip install \"gradsym\\[plot]\").", dir_okay=False),
+]
+ANIMATED = ("conv", "deconv", "pool")  # the commands that take --animate
 Lang = Annotated[str, typer.Option("--lang", help="Language of the prose: en | zh.")]
 MaxTerms = Annotated[
     int | None,
@@ -60,7 +65,7 @@ class Emit:
     """The rendering options of one invocation."""
 
     def __init__(self, fmt: str | None, output: Path | None, show: str | None, full: bool,
-                 plot: Path | None, lang: str) -> None:
+                 plot: Path | None, lang: str, animate: Path | None = None) -> None:
         from gradsym.errors import SpecError
 
         self.code = _CODE[0]
@@ -101,6 +106,11 @@ class Emit:
             check_folder(output, "--output")
         if plot is not None:
             check_folder(plot, "--plot")
+        self.animate = animate
+        if animate is not None and animate.suffix.lower() != ".gif":
+            from gradsym.render.messages import Catalogue
+
+            raise SpecError(Catalogue("en")("error.animate.suffix", path=animate))
 
     def __call__(self, d: Derivation) -> int:
         """Render ``d`` to stdout or the output file; return the exit status."""
@@ -109,6 +119,11 @@ class Emit:
         if self.code is not None:
             return self.write_code(d)
         opts: dict[str, Any] = {"show": self.show, "full": self.full, "lang": self.lang}
+        plan = None
+        if self.animate is not None:  # refuse (too many frames …) before anything is written
+            from gradsym.render.animate import plan_animation
+
+            plan = plan_animation(d, self.lang)
         picture = None
         if self.plot is not None:  # drawn first: a failing plot leaves no --output file
             from gradsym.render.plot import plot_png
@@ -119,6 +134,10 @@ class Emit:
             status = self._write(d, opts)
         if self.plot is not None and picture is not None:
             write_atomic(self.plot, picture, "--plot")
+        if self.animate is not None and plan is not None:
+            from gradsym.render.animate import gif_bytes
+
+            write_atomic(self.animate, gif_bytes(plan, lang=self.lang), "--animate")
         return status
 
     @property
@@ -168,10 +187,12 @@ def derive_and_emit(command: str, options: dict[str, Any]) -> int:
     command's ``locals()``); then render."""
     import importlib
 
-    emit = Emit(*(options[name] for name in RENDER_OPTIONS))
+    fmt, output, show, full, plot, lang = (options[name] for name in RENDER_OPTIONS)
+    emit = Emit(fmt, output, show, full, plot, lang, options.get("animate"))
     module = {"conv": "convolution", "deconv": "convolution"}.get(command, command)
     derive = getattr(importlib.import_module(f"gradsym.layers.{module}"), command)
-    return emit(derive(**{k: v for k, v in options.items() if k not in RENDER_OPTIONS}))
+    skip = (*RENDER_OPTIONS, "animate")
+    return emit(derive(**{k: v for k, v in options.items() if k not in skip}))
 
 
 # -- --emit: one option added to every command (see add_emit_option) -------------------
@@ -399,6 +420,7 @@ def run(app: Callable[..., Any], argv: list[str] | None) -> int:
     from gradsym.errors import GradsymError
 
     try:
+        _check_animate(argv)
         with progress_bar(), rendering("json", False):
             result = _localized(app)(args=argv, standalone_mode=False, prog_name="gradsym")
     except typer.Exit as exc:
@@ -436,6 +458,23 @@ def run(app: Callable[..., Any], argv: list[str] | None) -> int:
     except BrokenPipeError:
         return 0
     return int(result) if isinstance(result, int) else 0
+
+
+def _check_animate(argv: list[str] | None) -> None:
+    """``--animate`` on a command that draws no animation: one clear error, not Click's."""
+    from gradsym.errors import SpecError
+
+    args = sys.argv[1:] if argv is None else argv
+    if not any(a == "--animate" or a.startswith("--animate=") for a in args):
+        return
+    command = next((a for a in args if not a.startswith("-")), None)
+    if command is not None and command not in ANIMATED:
+        from gradsym.cli import app
+        from gradsym.render.messages import Catalogue
+
+        names = {c.name or c.callback.__name__ for c in app.registered_commands if c.callback}
+        if command in names:
+            raise SpecError(Catalogue("en")("error.animate.command", command=command))
 
 
 def _fail(message: str) -> int:

@@ -9,6 +9,7 @@ import typer
 
 from gradsym.cli.app import app
 from gradsym.cli.common import (
+    Animate,
     Format,
     Full,
     Lang,
@@ -64,6 +65,7 @@ def conv(
     show: Show = None,
     full: Full = False,
     plot: Plot = None,
+    animate: Animate = None,
     lang: Lang = "en",
     max_terms: MaxTerms = None,
 ) -> int:

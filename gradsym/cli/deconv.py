@@ -8,6 +8,7 @@ import typer
 
 from gradsym.cli.app import app
 from gradsym.cli.common import (
+    Animate,
     Format,
     Full,
     Lang,
@@ -79,6 +80,7 @@ def deconv(
     show: Show = None,
     full: Full = False,
     plot: Plot = None,
+    animate: Animate = None,
     lang: Lang = "en",
     max_terms: MaxTerms = None,
 ) -> int:

@@ -92,7 +92,6 @@ class JacobianPicture:
     legend: list[tuple[int, str]] | None = None  # (category, mathtext name)
     row_block: int = 0  # grid lines every this many rows/columns (tensor rows)
     col_block: int = 0
-    shown_rows: int = 0  # when set, only the first this many output rows are drawn
 
 
 def jacobian_picture(d: Derivation, role: str) -> JacobianPicture:
@@ -105,26 +104,25 @@ def jacobian_picture(d: Derivation, role: str) -> JacobianPicture:
     cols = math.prod(jac.wrt_shape) if jac.wrt_shape else 1
     values = d.numeric.jacobian_values.get(role) if d.numeric is not None else None
     keys = list(jac.entries)
-    entries = jac.entries
-    shown_rows = 0
-    if rows > MAX_DENSE >= cols and len(keys) == rows * cols:
-        # Every entry is non-zero (∂y/∂k): a density picture would be one flat colour.
-        # Draw the first MAX_DENSE output rows entry by entry instead, and say so.
-        shown_rows = MAX_DENSE
-        entries = {key: p for key, p in entries.items() if key[0] < shown_rows}
-        if values is not None:
-            values = {key: v for key, v in values.items() if key[0] < shown_rows}
-    elif rows > MAX_DENSE or cols > MAX_DENSE:
+    if rows > MAX_DENSE or cols > MAX_DENSE:
         r_bins, c_bins = min(rows, MAX_BINS), min(cols, MAX_BINS)
         counts = np.zeros((r_bins, c_bins))
         if keys:
             arr = np.asarray(keys, dtype=np.int64)
             np.add.at(counts, (arr[:, 0] * r_bins // rows, arr[:, 1] * c_bins // cols), 1)
         # cells per bin differ by at most one row/column; normalise by the bin's area
-        r_edges = np.arange(r_bins + 1) * rows // r_bins
-        c_edges = np.arange(c_bins + 1) * cols // c_bins
+        # bin i holds the rows o with o·bins // rows == i: from ⌈i·rows/bins⌉ on
+        r_edges = -(-np.arange(r_bins + 1) * rows // r_bins)
+        c_edges = -(-np.arange(c_bins + 1) * cols // c_bins)
         area = np.outer(np.diff(r_edges), np.diff(c_edges))
         image = np.where(counts > 0, counts / area, np.nan)
+        finite = image[np.isfinite(image)]
+        if keys and finite.size and float(finite.max() - finite.min()) < 1e-9:
+            # every cell equally full (∂y/∂k: every output reads every tap) — the share would
+            # be one flat colour; show what the entries are instead, averaged per cell
+            mean = _binned_mean(d, jac, values, arr, (r_bins, c_bins), (rows, cols), counts)
+            if mean is not None:
+                return JacobianPicture(role, mean[0], mean[1], rows, cols)
         return JacobianPicture(role, image, "density", rows, cols)
     gradient = rows == 1 and len(jac.wrt_shape) >= 1
     if gradient:
@@ -133,7 +131,7 @@ def jacobian_picture(d: Derivation, role: str) -> JacobianPicture:
         def place(o: int, w: int) -> tuple[int, int]:
             return divmod(w, shape[1])
     else:
-        shape = (shown_rows or rows, cols)
+        shape = (rows, cols)
 
         def place(o: int, w: int) -> tuple[int, int]:
             return o, w
@@ -150,8 +148,7 @@ def jacobian_picture(d: Derivation, role: str) -> JacobianPicture:
             if labels is not None:
                 i, j = place(o, w)
                 labels[i][j] = _short_number(v)
-        return JacobianPicture(role, image, mode + "values", rows, cols, labels, None, out_cols, wrt_cols,
-                               shown_rows)
+        return JacobianPicture(role, image, mode + "values", rows, cols, labels, None, out_cols, wrt_cols)
     # Without numbers: colour each entry by the symbol it is (k₁,₁ …); other expressions
     # share one colour and show (the start of) their text.
     from gradsym.render.text import CellFormatter
@@ -159,7 +156,7 @@ def jacobian_picture(d: Derivation, role: str) -> JacobianPicture:
     text = CellFormatter(d)
     categories: dict[Any, int] = {}
     names: dict[int, str] = {}
-    for (o, w), p in entries.items():
+    for (o, w), p in jac.entries.items():
         var = _single_variable(p)
         key = var if var is not None else "expression"
         if key not in categories:
@@ -174,8 +171,37 @@ def jacobian_picture(d: Derivation, role: str) -> JacobianPicture:
         if labels is not None:
             labels[i][j] = names[categories[key]] if var is not None else _shorten(text.expr(p))
     legend = sorted(names.items()) if len(names) <= 16 else None
-    return JacobianPicture(role, image, mode + "symbols", rows, cols, labels, legend, out_cols, wrt_cols,
-                           shown_rows)
+    return JacobianPicture(role, image, mode + "symbols", rows, cols, labels, legend, out_cols, wrt_cols)
+
+
+def _binned_mean(d: Derivation, jac: Any, values: dict[tuple[int, int], Any] | None, keys: np.ndarray,
+                 bins: tuple[int, int], size: tuple[int, int],
+                 counts: np.ndarray) -> tuple[np.ndarray, str] | None:
+    """Per downsampled cell, the mean value of its entries (with numbers) or the mean
+    row-major position, within its tensor, of the symbol each entry is (without)."""
+    if values is not None and all(_is_real(v) for v in values.values()):
+        weights = np.array([float(values[(int(o), int(w))]) for o, w in keys])
+        mode = "mean-values"
+    else:
+        position = []
+        for (o, w) in keys.tolist():
+            var = _single_variable(jac.entries[(o, w)])
+            if var is None:
+                return None
+            position.append(var - _first_id(d, var))
+        weights = np.array(position, dtype=float) + 1
+        mode = "mean-symbols"
+    sums = np.zeros(bins)
+    np.add.at(sums, (keys[:, 0] * bins[0] // size[0], keys[:, 1] * bins[1] // size[1]), weights)
+    return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan), mode
+
+
+def _first_id(d: Derivation, var: int) -> int:
+    """The id of the first element of the tensor ``var`` belongs to."""
+    for tensor in d.symbols.values():
+        if tensor.first <= var < tensor.first + tensor.size:
+            return tensor.first
+    return 0
 
 
 def _shorten(text: str, width: int = 13) -> str:
@@ -232,6 +258,8 @@ class FlipPicture:
     # 3-D: the depth slices shown (grid, kernel, result), each "depth slice n of D"; else empty
     slices: tuple[str, str, str] = ("", "", "")
     entry_depth: int | None = None  # 3-D: the depth index (0-based) of ``entry``
+    index_prefix: tuple[int, ...] = ()  # leading indices of the entry's name (chain: the layer)
+    heading: str = ""  # a line above the grid's title (chain: which layer)
 
 
 def flip_picture(d: Derivation, t: Catalogue) -> FlipPicture | None:
@@ -272,6 +300,48 @@ def flip_picture(d: Derivation, t: Catalogue) -> FlipPicture | None:
         window = ((grid.shape[0] - kernel.shape[0]) // 2, (grid.shape[1] - kernel.shape[1]) // 2)
         return FlipPicture(grid, kernel, _message(t, grid_title), _message(t, kernel_title), window,
                            None, None, letter, prefix, (0, 0))
+    return _flip_2d(d, t, ndim, grid, kernel, _message(t, grid_title), _message(t, kernel_title),
+                    result, values, letter, prefix)
+
+
+def chain_flips(d: Derivation, t: Catalogue) -> list[FlipPicture]:
+    """``chain``: one flipped-kernel picture per layer, first layer first, each with its own
+    ∂L/∂a_l (numbers when values are given)."""
+    from gradsym.render.document import _message
+
+    by_layer: dict[int, Any] = {}
+    for check in d.checks:
+        if check.name != "grad_input_equals_full_conv_rot180_kernel" or len(check.detail.get("grids", [])) < 2:
+            continue
+        for key, params in check.detail.get("lines", []):
+            if key == "chain.check_layer":
+                by_layer[int(params["layer"])] = check
+    pictures = []
+    layers = getattr(d, "layers", [])
+    numeric_layers = getattr(d.numeric, "layers", None) if d.numeric is not None else None
+    for number, layer in enumerate(layers, start=1):
+        proof = by_layer.get(number)
+        if proof is None:
+            continue
+        (grid_title, grid), (kernel_title, kernel) = proof.detail["grids"][:2]
+        if grid.ndim > 2:
+            continue  # 3-D chains: the per-layer close-up is drawn for 1-D and 2-D only
+        ndim = grid.ndim
+        if ndim == 1:
+            grid, kernel = grid.reshape(1, -1), kernel.reshape(1, -1)
+        values = numeric_layers[number - 1].grad_values["input"] if numeric_layers else None
+        pic = _flip_2d(d, t, ndim, grid, kernel, _message(t, grid_title), _message(t, kernel_title),
+                       layer.grad_elems["input"], values, layer.input.letter, "∂L/∂", (number,))
+        pic.heading = t("plot.layer", layer=number, depth=len(layers))
+        pictures.append(pic)
+    return pictures
+
+
+def _flip_2d(d: Derivation, t: Catalogue, ndim: int, grid: np.ndarray, kernel: np.ndarray,
+             grid_title: str, kernel_title: str, result: np.ndarray, values: Any, letter: str,
+             prefix: str, index_prefix: tuple[int, ...] = ()) -> FlipPicture:
+    """A 1-D or 2-D proof's picture (``grid`` and ``kernel`` already 2-D): the window that
+    produces the entry with the most terms."""
     # the spatial slice of the first batch element / channel, as in the proof's grids
     lead = (0,) * (result.ndim - ndim)
     result = result[lead] if lead else result
@@ -292,8 +362,8 @@ def flip_picture(d: Derivation, t: Catalogue) -> FlipPicture | None:
     window = (entry[0] + offset[0], entry[1] + offset[1])
     if window[0] + kernel.shape[0] > grid.shape[0] or window[1] + kernel.shape[1] > grid.shape[1]:
         window = (min(window[0], grid.shape[0] - kernel.shape[0]), min(window[1], grid.shape[1] - kernel.shape[1]))
-    return FlipPicture(grid, kernel, _message(t, grid_title), _message(t, kernel_title), window,
-                       result, values, letter, prefix, entry)
+    return FlipPicture(grid, kernel, grid_title, kernel_title, window, result, values, letter, prefix,
+                       entry, index_prefix=index_prefix)
 
 
 def _flip_slice(d: Derivation, t: Catalogue, grid: np.ndarray, kernel: np.ndarray, grid_title: str,
@@ -550,29 +620,32 @@ def plot_figure(d: Derivation, lang: str = "en", *, dpi: int = 110) -> Any:
             fig.suptitle(t(key), fontsize=11)
         return fig
     roles = list(d.jacobians)[:MAX_PANELS]
-    flip = flip_picture(d, t)
-    if not roles and flip is None:
+    flips = chain_flips(d, t) if d.command == "chain" else []
+    flip = flip_picture(d, t) if not flips else None
+    if flip is not None:
+        flips = [flip]
+    if not roles and not flips:
         raise SpecError(t("error.plot.nothing", command=d.command))
     with mpl.rc_context(style):  # type: ignore[arg-type]
-        nflip = (3 if flip.result is not None else 2) if flip is not None else 0
-        ncols = max(len(roles), nflip, 1)
-        nrows = (1 if roles else 0) + (1 if flip is not None else 0)
+        widths = [len(roles)] if roles else []
+        widths += [3 if pic.result is not None else 2 for pic in flips]
+        ncols = max(widths)
+        nrows = len(widths)
         fig = plt.figure(figsize=(4.4 * ncols, 4.3 * nrows + 0.5), layout="constrained")
-        # Both rows share the full width (2 Jacobians over 3 flip panels: no empty corner).
-        span = math.lcm(len(roles) or 1, nflip or 1)
-        grid = fig.add_gridspec(nrows, span)
+        # each row has its own columns: two Jacobians above three flip panels leave no gap
+        grid = fig.add_gridspec(nrows, 1)
         row = 0
         if roles:
-            width = span // len(roles)
+            sub = grid[row].subgridspec(1, len(roles))
             for i, role in enumerate(roles):
-                ax = fig.add_subplot(grid[row, i * width : (i + 1) * width])
-                _draw_jacobian(ax, jacobian_picture(d, role), d, t, fig)
+                _draw_jacobian(fig.add_subplot(sub[0, i]), jacobian_picture(d, role), d, t, fig)
             row += 1
-        if flip is not None:
-            width = span // nflip
-            axes = [fig.add_subplot(grid[row, i * width : (i + 1) * width]) for i in range(nflip)]
-            _draw_flip(axes, flip, d, t)
-        key = "plot.title_kernel" if not roles else "plot.title_flip" if flip is not None else "plot.title"
+        for pic in flips:
+            count = 3 if pic.result is not None else 2
+            sub = grid[row].subgridspec(1, count)
+            _draw_flip([fig.add_subplot(sub[0, i]) for i in range(count)], pic, d, t)
+            row += 1
+        key = "plot.title_kernel" if not roles else "plot.title_flip" if flips else "plot.title"
         fig.suptitle(t(key, command=d.command), fontsize=11)
     return fig
 
@@ -594,9 +667,16 @@ def _draw_jacobian(ax: Any, pic: JacobianPicture, d: Derivation, t: Catalogue, f
     mode = pic.mode.removeprefix("gradient-")
     ax.set_facecolor("#f2f2f2")
     extent = _extent(pic.image.shape)
-    if mode == "density":
-        # the axes count elements (1 … rows, 1 … cols), each bin spanning several of them
+    downsampled = mode in ("density", "mean-symbols", "mean-values")
+    if downsampled:
+        # the axes count elements, not cells: cell i spans elements [i·n/bins, (i+1)·n/bins)
         extent = (0.5, pic.cols + 0.5, pic.rows + 0.5, 0.5)
+    if mode in ("mean-symbols", "mean-values"):
+        image = ax.imshow(pic.image, cmap="viridis", interpolation="nearest", aspect="auto",
+                          extent=extent)
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+        note = t("plot." + mode.replace("-", "_"), rows=pic.image.shape[0], cols=pic.image.shape[1])
+    elif mode == "density":
         finite = pic.image[np.isfinite(pic.image)]
         low = float(finite.min()) if finite.size else 1.0
         # a thin diagonal in a huge Jacobian fills a tiny share of each cell: log scale
@@ -659,12 +739,16 @@ def _draw_jacobian(ax: Any, pic: JacobianPicture, d: Derivation, t: Catalogue, f
         ax.set_ylabel(t("plot.axis_row", wrt=wrt))
     else:
         title = t("plot.jacobian", out=out, wrt=wrt, rows=pic.rows, cols=pic.cols)
-        binned = " " + t("plot.axis_downsampled") if mode == "density" else ""
-        ax.set_xlabel(t("plot.axis_wrt", wrt=wrt) + binned)
-        ax.set_ylabel(t("plot.axis_out", out=out) + binned)
-    if pic.shown_rows:
-        note += "\n" + t("plot.view", rows=f"1–{pic.shown_rows}", height=pic.rows,
-                         cols=f"1–{pic.cols}", width=pic.cols)
+        xlabel, ylabel = t("plot.axis_wrt", wrt=wrt), t("plot.axis_out", out=out)
+        if downsampled:
+            per_row = -(-pic.rows // pic.image.shape[0])
+            per_col = -(-pic.cols // pic.image.shape[1])
+            if per_col > 1:
+                xlabel = t("plot.axis_downsampled", label=xlabel, count=per_col)
+            if per_row > 1:
+                ylabel = t("plot.axis_downsampled", label=ylabel, count=per_row)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
     ax.set_title(f"{title}\n{note}")
     _integer_ticks(ax)
 
@@ -703,14 +787,6 @@ def _view(size: int, start: int, length: int, limit: int = MAX_VIEW) -> slice:
     return slice(first, first + limit)
 
 
-def _view_note(rows: slice, cols: slice, shape: tuple[int, ...], t: Catalogue) -> str:
-    """"rows 1–12 of 52, columns 1–12 of 52" when a close-up shows only part of a grid."""
-    if (rows.stop - rows.start, cols.stop - cols.start) == tuple(shape[-2:]):
-        return ""
-    return t("plot.view", rows=f"{rows.start + 1}–{rows.stop}", height=shape[-2],
-             cols=f"{cols.start + 1}–{cols.stop}", width=shape[-1])
-
-
 def _draw_flip(axes: list[Any], pic: FlipPicture, d: Derivation, t: Catalogue) -> None:
     """Three panels: the padded grid with the window, the rotated kernel, the result.
 
@@ -731,8 +807,9 @@ def _draw_flip(axes: list[Any], pic: FlipPicture, d: Derivation, t: Catalogue) -
                   (rows_view.start, cols_view.start))
     ax_grid.add_patch(mpl.patches.Rectangle((c + 0.5, r + 0.5), kw, kh, fill=False,
                                             edgecolor="#d62728", linewidth=2.5, zorder=5))
-    part = _view_note(rows_view, cols_view, pic.grid.shape, t)
-    ax_grid.set_title("\n".join(textwrap.wrap(pic.grid_title, 48) + _lines(pic.slices[0]) + _lines(part)))
+    ax_grid.set_title("\n".join(_lines(pic.heading) + textwrap.wrap(pic.grid_title, 48)
+                                + _lines(pic.slices[0])
+                                + _lines(_view_note(t, pic.grid.shape, rows_view, cols_view))))
     _draw_id_grid(ax_kernel, pic.kernel, d, values, "#fbd9d3", (0, 0))
     for spine in ax_kernel.spines.values():
         spine.set_edgecolor("#d62728")
@@ -771,6 +848,7 @@ def _draw_flip(axes: list[Any], pic: FlipPicture, d: Derivation, t: Catalogue) -
     index = (er + 1, ec + 1) if pic.result.shape[0] > 1 or pic.entry_depth is not None else (ec + 1,)
     if pic.entry_depth is not None:
         index = (pic.entry_depth + 1, *index)
+    index = (*pic.index_prefix, *index)
     name = pic.result_prefix + subscript_name(pic.result_letter, index)
     whole = pic.result_prefix + pic.result_letter
     title = t("plot.result", name=whole) + "\n" + t("plot.window", entry=name)
@@ -778,11 +856,23 @@ def _draw_flip(axes: list[Any], pic: FlipPicture, d: Derivation, t: Catalogue) -
         title += "\n" + t("plot.terms")
     if pic.slices[2]:
         title += "\n" + pic.slices[2]
-    part = _view_note(rows_view, cols_view, pic.result.shape, t)
-    if part:
-        title += "\n" + part
+    note = _view_note(t, pic.result.shape, rows_view, cols_view)
+    if note:
+        title += "\n" + note
     ax_result.set_title(title)
     _integer_ticks(ax_result)
+
+
+def _view_note(t: Catalogue, shape: tuple[int, ...], rows: slice, cols: slice) -> str:
+    """Say so when a close-up shows only part of a grid: its corner, or which rows/columns."""
+    shown = (rows.stop - rows.start, cols.stop - cols.start)
+    if shown == tuple(shape):
+        return ""
+    size = "×".join(map(str, shape))
+    if rows.start == 0 and cols.start == 0:
+        return t("plot.corner", rows=shown[0], cols=shown[1], shape=size)
+    return t("plot.part", first_row=rows.start + 1, last_row=rows.stop, first_col=cols.start + 1,
+             last_col=cols.stop, shape=size)
 
 
 def _lines(text: str) -> list[str]:
@@ -798,6 +888,13 @@ def _point_values(d: Derivation) -> dict[int, Any]:
         tensor = d.symbols.get(role)
         if tensor is not None:
             out.update(zip(tensor.flat_ids(), arr.reshape(-1).tolist()))
+    # chain: every layer's activation, kernel, bias and incoming gradient
+    for layer, lv in zip(getattr(d, "layers", []), getattr(d.numeric, "layers", [])):
+        pairs = [(layer.input, lv.input), (layer.kernel, lv.kernel), (layer.upstream, lv.upstream),
+                 (layer.bias, lv.bias)]
+        for tensor, arr in pairs:
+            if tensor is not None and arr is not None:
+                out.update(zip(tensor.flat_ids(), np.asarray(arr).reshape(-1).tolist()))
     return out
 
 

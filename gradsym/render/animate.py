@@ -1,0 +1,672 @@
+"""Animations (``--animate FILE.gif``): the forward pass window by window, then the backward pass.
+
+Frames are planned as data first (:func:`plan_animation`: which maps, which cells each frame
+marks, every label), then drawn with Matplotlib and written as a GIF by
+``matplotlib.animation.PillowWriter`` — no external programs.
+
+- conv: each output element's window on the padded, dilated input, the kernel taps it reads
+  and the element written; then ∂L/∂x as the full convolution of g̃ (g zero-inserted by the
+  stride, padded by d(k−1)) with rot180(k), one frame per input-gradient element.
+- deconv: every output element gathers the products x·k its input elements scatter onto it;
+  then ∂L/∂x as the convolution of the padded g with k (stride s, dilation d).
+- pool: each output's window; then the routing of each g to the window's first maximum
+  (max) or its even spreading (avg).
+
+1-D maps are drawn as one row; a 3-D map as the depth slice a frame reads (one frame per
+element and kernel depth slice). Only plain layouts (no channel or batch axes).
+
+>>> import gradsym
+>>> plan = plan_animation(gradsym.conv(input=(3, 3), kernel=(2, 2)))
+>>> len(plan.frames), plan.forward_frames
+(13, 4)
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gradsym import grids, progress
+from gradsym.grids import ZERO
+from gradsym.render.messages import Catalogue
+
+if TYPE_CHECKING:
+    from gradsym.derivation import Derivation
+
+MAX_FRAMES = 400  # about 0.1 s of drawing each; beyond this a GIF is too long to watch anyway
+MAX_CELLS = 40  # cells along one side of a drawn map
+COMMANDS = ("conv", "deconv", "pool")
+
+
+@dataclass
+class Map:
+    """One labelled map: its cells' text (depth, rows, cols) and which cells are structural zeros."""
+
+    key: str  # input, kernel, output, g_tilde, k_rot, g_padded, upstream, grad_input
+    title: str
+    texts: np.ndarray  # object array of str, 3-D
+    zero: np.ndarray  # bool, 3-D: padding / inserted zeros, drawn grey
+
+
+@dataclass
+class Marks:
+    """What one frame shows on one map (cells as (row, col) in the shown depth slice)."""
+
+    depth: int = 0
+    window: tuple[int, int, int, int] | None = None  # row, col, height, width
+    taps: list[tuple[int, int]] = field(default_factory=list)  # cells read (or routed to)
+    target: tuple[int, int] | None = None  # the element being written
+    done: list[tuple[int, int]] = field(default_factory=list)  # elements already written
+    footprint: list[tuple[int, int]] = field(default_factory=list)  # deconv: where inputs scatter
+
+
+@dataclass
+class Frame:
+    phase: str  # forward | backward
+    caption: str
+    marks: dict[str, Marks]
+
+
+@dataclass
+class Plan:
+    """Everything an animation draws: the maps of both phases and every frame's marks."""
+
+    title: str
+    forward_maps: list[Map]
+    backward_maps: list[Map]
+    frames: list[Frame]
+    forward_frames: int
+
+    def labels(self, index: int) -> list[str]:
+        """The texts frame ``index`` shows: the title, its caption and every map's title."""
+        frame = self.frames[index]
+        out = [self.title, frame.caption]
+        for m in self.forward_maps + self.backward_maps:
+            out.append(map_title(m, frame.marks.get(m.key)))
+        return out
+
+
+def map_title(m: Map, marks: Marks | None, t: Catalogue | None = None) -> str:
+    depth = m.texts.shape[0]
+    if depth == 1 or marks is None:
+        return m.title
+    t = t or _CATALOGUE[0]
+    return m.title + "\n" + t("plot.depth_slice", index=marks.depth + 1, total=depth)
+
+
+_CATALOGUE = [Catalogue("en")]
+
+
+# -- planning ---------------------------------------------------------------------------------
+def frame_count(d: Derivation) -> int:
+    """How many frames the animation of ``d`` has (checked against MAX_FRAMES)."""
+    return len(plan_animation(d, check=False).frames)
+
+
+def plan_animation(d: Derivation, lang: str = "en", *, check: bool = True) -> Plan:
+    """The frames of ``d``'s animation, as data.
+
+    Raises :class:`~gradsym.errors.SpecError` for a command without animation, channel
+    layouts, symbolic sizes, too many frames or too large maps (when ``check``).
+    """
+    from gradsym.errors import SpecError
+
+    t = Catalogue(lang)
+    _CATALOGUE[0] = t
+    if d.command not in COMMANDS:
+        raise SpecError(Catalogue("en")("error.animate.command", command=d.command))
+    config = d.config
+    if config.get("general"):
+        raise SpecError(Catalogue("en")("error.animate.general"))
+    if config.get("layout") != "plain":
+        raise SpecError(Catalogue("en")("error.animate.channels"))
+    if d.command == "deconv" and config.get("convention", "torch") == "jax":
+        raise SpecError(Catalogue("en")("error.animate.jax"))
+    cells = _Cells(d)
+    if d.command == "conv":
+        plan = _plan_conv(d, cells, t)
+    elif d.command == "deconv":
+        plan = _plan_deconv(d, cells, t)
+    else:
+        plan = _plan_pool(d, cells, t)
+    if check:
+        total = len(plan.frames)
+        if total > MAX_FRAMES:
+            raise SpecError(Catalogue("en")("error.animate.frames", frames=total, limit=MAX_FRAMES))
+        for m in plan.forward_maps + plan.backward_maps:
+            side = max(m.texts.shape[1:])
+            if side > MAX_CELLS:
+                raise SpecError(Catalogue("en")("error.animate.cells", map=m.key, cells=side,
+                                                limit=MAX_CELLS))
+    return plan
+
+
+class _Cells:
+    """Cell texts: a symbol's name, or its number when values are given."""
+
+    def __init__(self, d: Derivation) -> None:
+        from gradsym.render.plot import _point_values
+
+        self.d = d
+        self.values = _point_values(d)
+        self.padding = "0"
+
+    def ids(self, grid: np.ndarray) -> np.ndarray:
+        from gradsym.render.text import subscript_name
+
+        out = np.empty(grid.shape, dtype=object)
+        for pos, var in np.ndenumerate(grid):
+            var = int(var)
+            if var == ZERO:
+                out[pos] = self.padding
+            elif var in self.values:
+                out[pos] = _number(self.values[var])
+            else:
+                letter, index = self.d.table.keys[var]
+                out[pos] = subscript_name(letter, index)
+        return out
+
+    def named(self, letter: str, shape: tuple[int, ...], values: np.ndarray | None) -> np.ndarray:
+        from gradsym.render.text import subscript_name
+
+        out = np.empty(shape, dtype=object)
+        for pos in np.ndindex(*shape):
+            if values is not None:
+                out[pos] = _number(values[pos])
+            else:
+                out[pos] = subscript_name(letter, tuple(i + 1 for i in pos))
+        return out
+
+
+def _number(value: Any) -> str:
+    from gradsym.render.plot import _short_number
+
+    return _short_number(value)
+
+
+def _as3(arr: np.ndarray) -> np.ndarray:
+    """(L,) → (1, 1, L); (H, W) → (1, H, W); 3-D unchanged."""
+    while arr.ndim < 3:
+        arr = arr[np.newaxis]
+    return arr
+
+
+def _pad3(values: tuple[int, ...], fill: int) -> tuple[int, ...]:
+    return (fill,) * (3 - len(values)) + tuple(values)
+
+
+def _map(key: str, title: str, texts: np.ndarray, zero: np.ndarray | None = None) -> Map:
+    texts3 = _as3(texts)
+    zero3 = _as3(zero) if zero is not None else np.zeros(texts3.shape, dtype=bool)
+    return Map(key, title, texts3, zero3)
+
+
+def _id_map(cells: _Cells, key: str, title: str, grid: np.ndarray) -> Map:
+    return _map(key, title, cells.ids(grid), grid == ZERO)
+
+
+def _grad_names(cells: _Cells, d: Derivation, letter: str) -> np.ndarray:
+    shape = tuple(d.symbols["input"].shape)
+    values = d.numeric.grad_values.get("input") if d.numeric is not None else None
+    names = cells.named(letter, shape, values)
+    if values is None:
+        names = np.vectorize(lambda s: "∂L/∂" + s, otypes=[object])(names)
+    return names
+
+
+def _caption_names(d: Derivation, which: str) -> np.ndarray:
+    """Captions name the element by its symbol, with its number when known: ``y₂,₁ = 4``."""
+    from gradsym.render.text import subscript_name
+
+    if which == "output":
+        shape, prefix = tuple(d.config["output"]), ""
+        letter = d.extra.get("output_letter", "y")
+        values = d.numeric.forward_values if d.numeric is not None else None
+    else:
+        shape, prefix, letter = tuple(d.symbols["input"].shape), "∂L/∂", d.symbols["input"].letter
+        values = d.numeric.grad_values.get("input") if d.numeric is not None else None
+    out = np.empty(shape, dtype=object)
+    for pos in np.ndindex(*shape):
+        name = prefix + subscript_name(letter, tuple(i + 1 for i in pos))
+        out[pos] = name if values is None else f"{name} = {_number(values[pos])}"
+    return _as3(out)
+
+
+def _output_names(cells: _Cells, d: Derivation) -> np.ndarray:
+    shape = tuple(d.config["output"])
+    values = d.numeric.forward_values if d.numeric is not None else None
+    return cells.named(d.extra.get("output_letter", "y"), shape, values)
+
+
+def _correlation_frames(
+    t: Catalogue, phase: str, image: str, kernel: str | None, result: str, *,
+    image_shape: tuple[int, ...], kernel_grid: np.ndarray, result_shape: tuple[int, ...],
+    stride: tuple[int, ...], dilation: tuple[int, ...], origin: tuple[int, ...],
+    caption_key: str, result_names: np.ndarray,
+) -> list[Frame]:
+    """One frame per result element (and, in 3-D, per kernel depth slice that holds a tap):
+    the window at stride·p + origin on ``image``, its taps at + dilation·q, the element written.
+
+    Every shape is 3-D (1-D and 2-D padded with leading ones). ``kernel_grid`` marks the
+    kernel's structural zeros (ZERO), which are not taps.
+    """
+    frames = []
+    kd, kh, kw = kernel_grid.shape
+    slices = [z for z in range(kd) if (kernel_grid[z] != ZERO).any()]
+    order = list(np.ndindex(*result_shape))
+    span = tuple(dl * (k - 1) + 1 for dl, k in zip(dilation, kernel_grid.shape))
+    for n, p in enumerate(order):
+        start = tuple(s * pi + o for s, pi, o in zip(stride, p, origin))
+        done = [(r, c) for (z, r, c) in order[:n] if z == p[0]]
+        for z in slices:
+            depth = start[0] + dilation[0] * z
+            taps = [
+                (start[1] + dilation[1] * i, start[2] + dilation[2] * j)
+                for i in range(kh) for j in range(kw) if kernel_grid[z, i, j] != ZERO
+            ]
+            taps = [(r, c) for r, c in taps if r < image_shape[1] and c < image_shape[2]]
+            marks = {
+                image: Marks(depth, (start[1], start[2], span[1], span[2]), taps),
+                result: Marks(p[0], target=(p[1], p[2]), done=done),
+            }
+            if kernel is not None:
+                marks[kernel] = Marks(z, taps=[(i, j) for i in range(kh) for j in range(kw)
+                                               if kernel_grid[z, i, j] != ZERO])
+            frames.append(Frame(phase, t(caption_key, name=str(result_names[p])), marks))
+    return frames
+
+
+def _plan_conv(d: Derivation, cells: _Cells, t: Catalogue) -> Plan:
+    cfg = d.config
+    nd = len(cfg["input"])
+    stride, dil = tuple(cfg["stride"]), tuple(cfg["dilation"])
+    pads = [tuple(p) for p in cfg["padding"]]
+    ksize, out = tuple(cfg["kernel"]), tuple(cfg["output"])
+    x = d.symbols["input"].ids.reshape(cfg["input"])
+    k = d.symbols["kernel"].ids.reshape(ksize)
+    g = d.symbols["upstream"].ids.reshape(out)
+    x_pad = grids.pad(x, pads)
+    # g̃ and rot180(k) exactly as the proof builds them: the full convolution, cropped at p_before
+    remainder = [
+        (i + a + b - dl * (kk - 1) - 1) % s
+        for i, (a, b), dl, kk, s in zip(cfg["input"], pads, dil, ksize, stride)
+    ]
+    full_pad = [(dl * (kk - 1), dl * (kk - 1) + r) for dl, kk, r in zip(dil, ksize, remainder)]
+    g_tilde = grids.pad(grids.zero_insert(g, stride), full_pad)
+    k_rot = grids.zero_insert(grids.rot180(k, nd), dil)
+    y_names = _output_names(cells, d)
+    dx_names = _grad_names(cells, d, d.symbols["input"].letter)
+    forward_maps = [
+        _id_map(cells, "input", t("anim.input_padded"), x_pad),
+        _id_map(cells, "kernel", t("anim.kernel"), k),
+        _map("output", t("anim.output"), y_names),
+    ]
+    backward_maps = [
+        _id_map(cells, "g_tilde", t("anim.g_tilde"), g_tilde),
+        _id_map(cells, "k_rot", t("anim.k_rot"), k_rot),
+        _map("grad_input", t("anim.grad_input"), dx_names),
+    ]
+    forward = _correlation_frames(
+        t, "forward", "input", "kernel", "output", image_shape=_pad3(x_pad.shape, 1),
+        kernel_grid=_as3(k), result_shape=_pad3(out, 1), stride=_pad3(stride, 1),
+        dilation=_pad3(dil, 1), origin=(0, 0, 0), caption_key="anim.caption_forward",
+        result_names=_caption_names(d, "output"),
+    )
+    backward = _correlation_frames(
+        t, "backward", "g_tilde", "k_rot", "grad_input", image_shape=_pad3(g_tilde.shape, 1),
+        kernel_grid=_as3(k_rot), result_shape=_pad3(tuple(cfg["input"]), 1),
+        stride=(1, 1, 1), dilation=(1, 1, 1), origin=_pad3(tuple(p[0] for p in pads), 0),
+        caption_key="anim.caption_backward", result_names=_caption_names(d, "grad"),
+    )
+    return _finish(d, t, forward_maps, backward_maps, forward, backward)
+
+
+def _plan_deconv(d: Derivation, cells: _Cells, t: Catalogue) -> Plan:
+    cfg = d.config
+    stride, dil = tuple(cfg["stride"]), tuple(cfg["dilation"])
+    pads = [tuple(p) for p in cfg["padding"]]
+    spatial, ksize, out = tuple(cfg["input"]), tuple(cfg["kernel"]), tuple(cfg["output"])
+    x = d.symbols["input"].ids.reshape(spatial)
+    k = d.symbols["kernel"].ids.reshape(ksize)
+    g = d.symbols["upstream"].ids.reshape(out)
+    g_pad = grids.pad(g, pads)
+    y_names = _output_names(cells, d)
+    dx_names = _grad_names(cells, d, d.symbols["input"].letter)
+    forward_maps = [
+        _id_map(cells, "input", t("anim.input"), x),
+        _id_map(cells, "kernel", t("anim.kernel"), k),
+        _map("output", t("anim.output_scatter"), y_names),
+    ]
+    backward_maps = [
+        _id_map(cells, "g_padded", t("anim.g_padded"), g_pad),
+        _id_map(cells, "kernel", t("anim.kernel"), k),
+        _map("grad_input", t("anim.grad_input"), dx_names),
+    ]
+    # forward: output o gathers x[i]·k[q] for every s·i + d·q − p_before = o
+    s3, d3, k3 = _pad3(stride, 1), _pad3(dil, 1), _pad3(ksize, 1)
+    before = _pad3(tuple(p[0] for p in pads), 0)
+    in3, out3 = _pad3(spatial, 1), _pad3(out, 1)
+    order = list(np.ndindex(*out3))
+    forward: list[Frame] = []
+    for n, o in enumerate(order):
+        done = [(r, c) for (z, r, c) in order[:n] if z == o[0]]
+        pairs = scatter_pairs(o, in3, k3, s3, d3, before)
+        for qz in range(k3[0]):
+            here = [(i, q) for i, q in pairs if q[0] == qz]
+            iz = here[0][0][0] if here else min(max((o[0] + before[0] - d3[0] * qz) // s3[0], 0), in3[0] - 1)
+            footprint = sorted({
+                (s3[1] * i[1] + d3[1] * a - before[1], s3[2] * i[2] + d3[2] * b - before[2])
+                for i, _ in here for a in range(k3[1]) for b in range(k3[2])
+            })
+            footprint = [(r, c) for r, c in footprint if 0 <= r < out3[1] and 0 <= c < out3[2]]
+            marks = {
+                "input": Marks(iz, taps=[(i[1], i[2]) for i, _ in here]),
+                "kernel": Marks(qz, taps=[(q[1], q[2]) for _, q in here]),
+                "output": Marks(o[0], target=(o[1], o[2]), done=done, footprint=footprint),
+            }
+            forward.append(Frame("forward", t("anim.caption_scatter", name=str(_caption_names(d, "output")[o])), marks))
+    backward = _correlation_frames(
+        t, "backward", "g_padded", "kernel", "grad_input", image_shape=_pad3(g_pad.shape, 1),
+        kernel_grid=_as3(k), result_shape=in3, stride=s3, dilation=d3, origin=(0, 0, 0),
+        caption_key="anim.caption_deconv_backward", result_names=_caption_names(d, "grad"),
+    )
+    return _finish(d, t, forward_maps, backward_maps, forward, backward)
+
+
+def scatter_pairs(o: tuple[int, ...], inputs: tuple[int, ...], kernel: tuple[int, ...],
+                  stride: tuple[int, ...], dilation: tuple[int, ...],
+                  before: tuple[int, ...]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Every (input position i, kernel offset q) a transposed convolution writes to ``o``:
+    s·i + d·q − p_before = o, per dimension.
+
+    >>> scatter_pairs((2,), (3,), (2,), (2,), (1,), (0,))
+    [((1,), (0,))]
+    """
+    out = []
+    for q in itertools.product(*(range(k) for k in kernel)):
+        i = []
+        for oa, qa, s, dl, b, n in zip(o, q, stride, dilation, before, inputs):
+            num = oa + b - dl * qa
+            if num < 0 or num % s or num // s >= n:
+                break
+            i.append(num // s)
+        else:
+            out.append((tuple(i), q))
+    return sorted(out)
+
+
+def _plan_pool(d: Derivation, cells: _Cells, t: Catalogue) -> Plan:
+    cfg = d.config
+    mode = cfg["mode"]
+    spatial, size, out = tuple(cfg["input"]), tuple(cfg["size"]), tuple(cfg["output"])
+    stride, dil = tuple(cfg["stride"]), tuple(cfg["dilation"])
+    pads = [tuple(p) for p in cfg["padding"]]
+    x = d.symbols["input"].ids.reshape(spatial)
+    g = d.symbols["upstream"].ids.reshape(out)
+    # PyTorch pads max pooling with −∞ and average pooling with zeros (counted)
+    cells.padding = "−∞" if mode == "max" else "0"
+    x_pad = grids.pad(x, pads)
+    # a ceil_mode window may hang past the padded input: draw those cells as padding too
+    reach = [s * (o - 1) + dl * (k - 1) + 1 for s, o, dl, k in zip(stride, out, dil, size)]
+    x_pad = grids.pad(x_pad, [(0, max(0, r - n)) for r, n in zip(reach, x_pad.shape)])
+    y_names = _output_names(cells, d)
+    dx_names = _grad_names(cells, d, d.symbols["input"].letter)
+    window = np.zeros(size, dtype=np.int64)  # no structural zeros: every cell is a tap
+    forward_maps = [
+        _id_map(cells, "input", t("anim.input_padded"), x_pad),
+        _map("output", t("anim.output"), y_names),
+    ]
+    backward_maps = [
+        _id_map(cells, "upstream", t("anim.upstream"), g),
+        _map("grad_input", t("anim.grad_input"), dx_names),
+    ]
+    forward = _correlation_frames(
+        t, "forward", "input", None, "output", image_shape=_pad3(x_pad.shape, 1),
+        kernel_grid=_as3(window), result_shape=_pad3(out, 1), stride=_pad3(stride, 1),
+        dilation=_pad3(dil, 1), origin=(0, 0, 0), caption_key=f"anim.caption_pool_{mode}",
+        result_names=_caption_names(d, "output"),
+    )
+    # backward: each g_o goes where the Jacobian's row o is non-zero (at the values, if given)
+    jac = d.jacobians["input"]
+    numeric = d.numeric.jacobian_values.get("input") if d.numeric is not None else None
+    rows: dict[int, list[int]] = {}
+    for (row, w), entry in (numeric or jac.entries).items():
+        if numeric is None or entry != 0:
+            rows.setdefault(row, []).append(w)
+    in3, out3 = _pad3(spatial, 1), _pad3(out, 1)
+    s3, d3, k3 = _pad3(stride, 1), _pad3(dil, 1), _pad3(size, 1)
+    before = _pad3(tuple(p[0] for p in pads), 0)
+    order = list(np.ndindex(*out3))
+    routed_so_far: list[tuple[int, int, int]] = []
+    if mode == "avg":
+        key = "anim.caption_spread"
+    else:
+        key = "anim.caption_route" if numeric is not None else "anim.caption_route_symbolic"
+    backward: list[Frame] = []
+    for n, o in enumerate(order):
+        routed: list[tuple[int, int, int]] = []
+        for w in sorted(rows.get(n, [])):
+            z, r, c = np.unravel_index(w, in3)
+            routed.append((int(z), int(r), int(c)))
+        start = tuple(s * oi - b for s, oi, b in zip(s3, o, before))
+        span = tuple(dl * (k - 1) + 1 for dl, k in zip(d3, k3))
+        for jz in range(k3[0]):
+            depth = min(max(start[0] + d3[0] * jz, 0), in3[0] - 1)
+            here = [(r, c) for z, r, c in routed if z == depth]
+            done = [(r, c) for z, r, c in routed_so_far if z == depth]
+            marks = {
+                "upstream": Marks(o[0], target=(o[1], o[2]),
+                                  done=[(r, c) for (z, r, c) in order[:n] if z == o[0]]),
+                "grad_input": Marks(depth, (start[1], start[2], span[1], span[2]), here, done=done),
+            }
+            name = _as3(cells.named(d.symbols["upstream"].letter, out, None))[o]
+            backward.append(Frame("backward", t(key, name=str(name)), marks))
+        routed_so_far.extend(routed)
+    return _finish(d, t, forward_maps, backward_maps, forward, backward)
+
+
+def _finish(d: Derivation, t: Catalogue, forward_maps: list[Map], backward_maps: list[Map],
+            forward: list[Frame], backward: list[Frame]) -> Plan:
+    frames = forward + backward
+    total = len(frames)
+    for n, frame in enumerate(frames):
+        phase = t("anim.phase_forward" if frame.phase == "forward" else "anim.phase_backward")
+        frame.caption = f"{phase} · {t('anim.frame', index=n + 1, total=total)}: {frame.caption}"
+    return Plan(t("anim.title", command=d.command), forward_maps, backward_maps, frames, len(forward))
+
+
+# -- drawing ----------------------------------------------------------------------------------
+COLOURS = {
+    "cell": "#ffffff", "zero": "#eeeeee", "tap": "#fdd49e", "kernel": "#fbb4ae",
+    "target": "#fb6a4a", "done": "#c7e9c0", "footprint": "#deebf7", "idle": "#f7f7f7",
+}
+
+
+class _Panel:
+    """The artists of one map: a rectangle and a text per cell, and the window's outline."""
+
+    def __init__(self, ax: Any, m: Map, phase: str, font: float, cell: float) -> None:
+        import matplotlib as mpl
+
+        self.ax, self.map, self.phase = ax, m, phase
+        self.width = title_width(m, cell)
+        _, rows, cols = m.texts.shape
+        self.rects: dict[tuple[int, int], Any] = {}
+        self.texts: dict[tuple[int, int], Any] = {}
+        for r in range(rows):
+            for c in range(cols):
+                rect = mpl.patches.Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor=COLOURS["cell"],
+                                             edgecolor="#bbbbbb", linewidth=0.8)
+                ax.add_patch(rect)
+                self.rects[r, c] = rect
+                self.texts[r, c] = ax.text(c, r, "", ha="center", va="center", fontsize=font)
+        self.window = mpl.patches.Rectangle((0, 0), 1, 1, fill=False, edgecolor="#d62728",
+                                            linewidth=2.2, zorder=5, visible=False)
+        ax.add_patch(self.window)
+        ax.set_xlim(-0.6, cols - 0.4)
+        ax.set_ylim(rows - 0.4, -0.6)
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+
+    def show(self, marks: Marks | None, active: bool, t: Catalogue) -> None:
+        m = self.map
+        depth = marks.depth if marks is not None else 0
+        texts, zero = m.texts[depth], m.zero[depth]
+        taps = set(marks.taps) if marks else set()
+        done = set(marks.done) if marks else set()
+        footprint = set(marks.footprint) if marks else set()
+        target = marks.target if marks else None
+        tap_colour = COLOURS["kernel"] if m.key in ("kernel", "k_rot") else COLOURS["tap"]
+        for (r, c), rect in self.rects.items():
+            if (r, c) == target:
+                colour = COLOURS["target"]
+            elif (r, c) in taps:
+                colour = tap_colour
+            elif zero[r, c]:
+                colour = COLOURS["zero"]
+            elif (r, c) in done:
+                colour = COLOURS["done"]
+            elif (r, c) in footprint:
+                colour = COLOURS["footprint"]
+            else:
+                colour = COLOURS["cell"] if active else COLOURS["idle"]
+            rect.set_facecolor(colour)
+            rect.set_edgecolor("#2171b5" if (r, c) in footprint else "#bbbbbb")
+            rect.set_linewidth(1.6 if (r, c) in footprint else 0.8)
+            text = self.texts[r, c]
+            text.set_text(str(texts[r, c]))
+            text.set_color("#999999" if zero[r, c] else "black" if active else "#777777")
+        if marks is not None and marks.window is not None:
+            row, col, height, width = marks.window
+            self.window.set_bounds(col - 0.5, row - 0.5, width, height)
+            self.window.set_visible(True)
+        else:
+            self.window.set_visible(False)
+        self.ax.set_title(_wrapped(map_title(m, marks, t), self.width), fontsize=9,
+                          color="black" if active else "#777777")
+
+
+def title_width(m: Map, cell: float) -> int:
+    """Characters of a 9-pt title that fit over a map drawn ``cell`` inches per cell."""
+    return max(14, int((m.texts.shape[2] + 1.2) * cell / 0.075))
+
+
+def _wrapped(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.fill(line, width) for line in text.split("\n"))
+
+
+def draw_frames(plan: Plan, target: str, lang: str = "en", *, dpi: int = 80,
+                fps: int = 2) -> list[list[str]]:
+    """Draw every frame of ``plan`` into the GIF file ``target``; return the texts each frame
+    showed (figure title, caption, map titles), read back from the drawn artists."""
+    from matplotlib.animation import PillowWriter
+
+    from gradsym.render.plot import _pyplot, cjk_font
+
+    plt = _pyplot()
+    import matplotlib as mpl
+
+    font = cjk_font() if lang == "zh" else None
+    if lang == "zh" and font is None:
+        lang = "en"
+    t = Catalogue(lang)
+    family = ["DejaVu Sans", font] if font else ["DejaVu Sans"]
+    rows = [plan.forward_maps, plan.backward_maps]
+    side = max(max(m.texts.shape[1:]) for row in rows for m in row)
+    font_size = 8.0 if side <= 8 else 6.5 if side <= 14 else 5.0
+    cell = 0.42 if side <= 8 else 0.3 if side <= 14 else 0.2
+    widths = [[max(m.texts.shape[2], 2) for m in row] for row in rows]
+    heights = [max(max(m.texts.shape[1] for m in row), 1) for row in rows]
+    width = max(sum(w) + 1.5 * len(w) for w in widths) * cell + 0.6
+    depth_line = [any(m.texts.shape[0] > 1 for m in row) for row in rows]
+    lines = [max(_wrapped(m.title, title_width(m, cell)).count("\n") + 1 + depth_line[r] for m in row)
+             for r, row in enumerate(rows)]
+    # room above each row for its titles (0.17 in a line), below the caption
+    heights = [h + (n - 1) * 0.17 / cell for h, n in zip(heights, lines)]
+    height = (sum(heights) + 4.0) * cell + 1.6
+    drawn: list[list[str]] = []
+    with mpl.rc_context({"font.family": family, "font.size": 9}):  # type: ignore[arg-type]
+        fig = plt.figure(figsize=(max(width, 6.0), height), dpi=dpi)
+        try:
+            outer = fig.add_gridspec(2, 1, height_ratios=heights, top=1 - (1.3 + 0.17 * lines[0]) / height,
+                                     bottom=0.35 / height, hspace=0.55, left=0.03, right=0.97)
+            panels: list[_Panel] = []
+            for r, row in enumerate(rows):
+                sub = outer[r].subgridspec(1, len(row), width_ratios=widths[r], wspace=0.35)
+                for c, m in enumerate(row):
+                    panels.append(_Panel(fig.add_subplot(sub[0, c]), m, ("forward", "backward")[r],
+                                         font_size, cell))
+            title = fig.suptitle(plan.title, fontsize=11, y=1 - 0.25 / height)
+            caption = fig.text(0.5, 1 - 0.75 / height, "", ha="center", va="center", fontsize=9)
+            writer = PillowWriter(fps=fps)
+            total = len(plan.frames)
+            with writer.saving(fig, target, dpi):
+                for n, frame in enumerate(plan.frames):
+                    progress.report("drawing the animation", n, total)
+                    for panel in panels:
+                        active = panel.phase == frame.phase
+                        panel.show(frame.marks.get(panel.map.key) if active else None, active, t)
+                    caption.set_text(frame.caption)
+                    writer.grab_frame()
+                    drawn.append([title.get_text(), caption.get_text()]
+                                 + [p.ax.get_title() for p in panels])
+                progress.report("drawing the animation", total, total)
+        finally:
+            plt.close(fig)
+    return drawn
+
+
+def animate_gif(d: Derivation, lang: str = "en", *, dpi: int = 80) -> bytes:
+    """The animation of ``d`` as GIF bytes.
+
+    >>> import gradsym
+    >>> gif = animate_gif(gradsym.conv(input=(3,), kernel=(2,)))  # doctest: +SKIP
+    >>> gif[:6]  # doctest: +SKIP
+    b'GIF89a'
+    """
+    return gif_bytes(plan_animation(d, lang), lang, dpi=dpi)
+
+
+def gif_bytes(plan: Plan, lang: str = "en", *, dpi: int = 80) -> bytes:
+    """Draw a planned animation; the GIF's bytes."""
+    return render_plan(plan, lang, dpi=dpi)[0]
+
+
+def render_gif(d: Derivation, lang: str = "en", *, dpi: int = 80) -> tuple[bytes, list[list[str]]]:
+    """GIF bytes and, per frame, the texts drawn on it (see :func:`draw_frames`)."""
+    return render_plan(plan_animation(d, lang), lang, dpi=dpi)
+
+
+def render_plan(plan: Plan, lang: str = "en", *, dpi: int = 80) -> tuple[bytes, list[list[str]]]:
+    """Draw ``plan`` through a temporary file (PillowWriter writes to a path)."""
+    try:
+        import matplotlib  # noqa: F401
+        import PIL  # noqa: F401
+    except ImportError:
+        from gradsym.errors import SpecError
+
+        raise SpecError(Catalogue("en")("error.animate.matplotlib")) from None
+    folder = tempfile.mkdtemp(prefix="gradsym-gif-")
+    path = os.path.join(folder, "animation.gif")
+    try:
+        drawn = draw_frames(plan, path, lang, dpi=dpi)
+        with open(path, "rb") as stream:
+            data = stream.read()
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+        os.rmdir(folder)
+    return data, drawn
+
+
+__all__ = ["MAX_FRAMES", "animate_gif", "frame_count", "gif_bytes", "plan_animation", "render_gif"]
