@@ -182,15 +182,16 @@ RENDER_OPTIONS = ("format", "output", "show", "full", "plot", "lang")
 
 
 def derive_and_emit(command: str, options: dict[str, Any]) -> int:
-    """Run ``command``: the library function of the same name (``gradsym.layers.<command>``)
+    """Run ``command``: the library function of the same name (the module ``gradsym`` names)
     takes every option but the rendering ones, passed on once, by name (``options`` is the
     command's ``locals()``); then render."""
     import importlib
 
+    from gradsym import _LAZY as PUBLIC_MODULES
+
     fmt, output, show, full, plot, lang = (options[name] for name in RENDER_OPTIONS)
     emit = Emit(fmt, output, show, full, plot, lang, options.get("animate"))
-    module = {"conv": "convolution", "deconv": "convolution"}.get(command, command)
-    derive = getattr(importlib.import_module(f"gradsym.layers.{module}"), command)
+    derive = getattr(importlib.import_module(PUBLIC_MODULES[command]), command)
     skip = (*RENDER_OPTIONS, "animate")
     return emit(derive(**{k: v for k, v in options.items() if k not in skip}))
 

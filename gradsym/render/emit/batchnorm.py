@@ -103,15 +103,9 @@ def reference_forward(x, gamma, beta):
 def forward(x, gamma, beta):
     return forward_plain(x, gamma, beta)
 '''
-    arguments = writer.constants([(
-        "ARGUMENTS",
-        "(\n"
-        f'    ("x", {literal(shape)}, True),\n'
-        f'    ("gamma", {literal((features,))}, True),\n'
-        f'    ("beta", {literal((features,))}, True),\n'
-        ")",
-        "",
-    )])
+    arguments = writer.arguments([
+        ("x", shape, True), ("gamma", (features,), True), ("beta", (features,), True),
+    ])
     return writer.module(
         writer.header(title="Batch normalization (batchnorm, training mode)", framework=framework,
                       command_line=command_line, config=config, api=api),

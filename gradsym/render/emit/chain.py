@@ -174,16 +174,12 @@ def forward(x, kernel, bias=None, target=None):
     """The loss L of the stack."""
     return loss_plain(x, kernel, bias, target)
 '''
-    arguments = writer.constants([(
-        "ARGUMENTS",
-        "(\n"
-        f'    ("x", {literal(spec.shape("input"))}, True),\n'
-        f'    ("kernel", {literal(kernel_shape)}, True),\n'
-        f'    ("bias", {literal(bias_shape)}, {spec.bias}),\n'
-        f'    ("target", {literal(spec.shape("output"))}, True),\n'
-        ")",
-        "",
-    )])
+    arguments = writer.arguments([
+        ("x", spec.shape("input"), True),
+        ("kernel", kernel_shape, True),
+        ("bias", bias_shape, spec.bias),
+        ("target", spec.shape("output"), True),
+    ])
     blocks = _building_blocks(spec, framework)
     return writer.module(
         writer.header(title=f"A stack of {depth} convolutions and the {loss.upper()} loss (chain)",

@@ -497,15 +497,11 @@ def backward(grad_output, x, weight, bias=None):
 
 
 def _self_test_parts(spec: ConvSpec, framework: str) -> str:
-    arguments = writer.constants([(
-        "ARGUMENTS",
-        "(\n"
-        f'    ("x", {literal(spec.shape("input"))}, True),\n'
-        f'    ("weight", {literal(spec.shape("kernel"))}, True),\n'
-        f'    ("bias", {literal(spec.shape("bias"))}, {spec.bias}),\n'
-        ")",
-        "",
-    )])
+    arguments = writer.arguments([
+        ("x", spec.shape("input"), True),
+        ("weight", spec.shape("kernel"), True),
+        ("bias", spec.shape("bias"), spec.bias),
+    ])
     parts = ["# -- self-test --\n" + arguments, writer.draw_function(framework)]
     reference = None
     if framework == "torch":

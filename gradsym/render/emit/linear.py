@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from gradsym.render.emit import writer
-from gradsym.render.emit.writer import literal
 
 
 def emit_linear(config: dict[str, Any], framework: str, command_line: str) -> str:
@@ -69,15 +68,11 @@ def forward(x, weight, bias=None):
     """Y = X Wᵀ + b."""
     return forward_plain(x, weight, bias)
 '''
-    arguments = writer.constants([(
-        "ARGUMENTS",
-        "(\n"
-        f'    ("x", {literal((batch, n_in))}, True),\n'
-        f'    ("weight", {literal((n_out, n_in))}, True),\n'
-        f'    ("bias", {literal((n_out,))}, {bool(config.get("bias"))}),\n'
-        ")",
-        "",
-    )])
+    arguments = writer.arguments([
+        ("x", (batch, n_in), True),
+        ("weight", (n_out, n_in), True),
+        ("bias", (n_out,), bool(config.get("bias"))),
+    ])
     return writer.module(
         writer.header(title="Fully connected layer (linear)", framework=framework,
                       command_line=command_line, config=config, api=api),

@@ -127,9 +127,7 @@ def forward(x, *params):
 def forward(x, *params):
     return forward_plain(x, *params)
 '''
-    entries = [f'    ("x", {literal((widths[0],))}, True),']
-    entries += [f'    ("{n}", {literal(s)}, True),' for n, s in zip(names, shapes)]
-    arguments = writer.constants([("ARGUMENTS", "(\n" + "\n".join(entries) + "\n)", "")])
+    arguments = writer.arguments([("x", (widths[0],), True), *((n, s, True) for n, s in zip(names, shapes))])
     return writer.module(
         writer.header(title="Multilayer perceptron (mlp)", framework=framework,
                       command_line=command_line, config=config, api=api),

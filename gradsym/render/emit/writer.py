@@ -89,6 +89,13 @@ def constants(pairs: Sequence[tuple[str, Any, str]]) -> str:
 # Self-tests of layer modules: forward(*args), backward(grad_output, *args)
 
 
+def arguments(entries: Sequence[tuple[str, Any, Any]]) -> str:
+    """The ``ARGUMENTS`` constant :func:`layer_self_test` reads: ``(name, shape, used)`` for
+    each argument of ``forward``, in order."""
+    lines = "".join(f'    ("{name}", {literal(shape)}, {used}),\n' for name, shape, used in entries)
+    return constants([("ARGUMENTS", "(\n" + lines + ")", "")])
+
+
 def layer_self_test(framework: str, *, name: str, reference: str | None = None) -> str:
     """``_self_test()`` and the ``__main__`` guard for a module with ``forward``/``backward``.
 
