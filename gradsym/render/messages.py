@@ -1835,6 +1835,21 @@ HELP_ZH: dict[str, str] = {
     "转置卷积（deconv）。",
 }
 
+def _merge_command_catalogues() -> None:
+    """Merge the per-command catalogues of :mod:`gradsym.render.catalogues`."""
+    import importlib
+    import pkgutil
+
+    from gradsym.render import catalogues
+
+    tables = {"EN": EN, "ZH": ZH, "ERRORS_ZH": ERRORS_ZH, "HELP_ZH": HELP_ZH}
+    for info in sorted(pkgutil.iter_modules(catalogues.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{catalogues.__name__}.{info.name}")
+        for name, table in tables.items():
+            table.update(getattr(module, name, {}))
+
+
+_merge_command_catalogues()
 CATALOGUES = {"en": EN, "zh": ZH}
 
 
