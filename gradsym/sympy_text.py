@@ -6,6 +6,7 @@ JSON strings, closed forms and the formulas inside derivation steps use it.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -24,6 +25,12 @@ def _term_key(term: Any) -> tuple[Any, ...]:
 
 def sympy_text(expr: Any) -> str:
     """``str`` of a SymPy expression with Add terms in natural order."""
+    return natural_printer()().doprint(expr)
+
+
+@functools.cache
+def natural_printer() -> Any:
+    """SymPy's ``StrPrinter`` with Add terms in natural index order (a class, built on first use)."""
     from sympy import Add
     from sympy.printing.str import StrPrinter
 
@@ -46,4 +53,4 @@ def sympy_text(expr: Any) -> str:
         def _needs_parens(self, term: Any) -> bool:
             return False
 
-    return NaturalPrinter().doprint(expr)
+    return NaturalPrinter

@@ -297,7 +297,7 @@ def test_document_sections_and_renderers(conv2):
     assert grad and all(isinstance(b, (Para, Equations)) for s in grad for b in s.blocks)
     text = conv2.to_text()
     assert "Kronecker" in text and "general_matches_concrete" in text and "✓ All 3 checks hold." in text
-    assert "Derivative(y[i" in text and "KroneckerDelta(j" in text
+    assert "∂y[i" in text and "δ(j" in text
     assert "\\sum" in conv2.to_latex() and "Kronecker" in conv2.to_markdown()
 
 
@@ -360,3 +360,27 @@ def test_cli_general_errors(cli, args, message):
     result = cli(*args)
     assert result.code == 2
     assert result.err.startswith("error: ") and message in result.err
+
+
+@pytest.mark.parametrize(("command", "dims", "fmt"), [("conv", "1", "text"), ("deconv", "2", "text"),
+                                                      ("conv", "2", "rich")])
+def test_terminal_prints_readable_maths_not_sympy_syntax(cli, command, dims, fmt):
+    result = cli(command, "--general", "--dims", dims, "--format", fmt)
+    assert result.code == 0
+    for raw in ("Sum(", "KroneckerDelta(", "Piecewise(", "Contains(", "Derivative("):
+        assert raw not in result.out
+    assert "Σ[" in result.out and "δ(" in result.out and "otherwise}" in result.out
+
+
+def test_readable_printer_matches_the_sympy_expression():
+    from gradsym.render.text import readable_text
+
+    a, k, i = sympy.symbols("a k i", integer=True)
+    w = sympy.IndexedBase("w")
+    delta = sympy.KroneckerDelta(i, a)
+    expr = sympy.Sum(delta * w[a], (a, 0, k - 1))
+    first, second = delta.args
+    assert readable_text(expr) in (f"Σ[a=0..k - 1] (δ({first}, {second})*w[a])",
+                                   f"Σ[a=0..k - 1] (w[a]*δ({first}, {second}))")
+    cond = sympy.Contains(i, sympy.Range(0, k))
+    assert readable_text(sympy.Piecewise((w[i], cond), (0, True))) == "{w[i] if i ∈ {0, …, k - 1}; 0 otherwise}"

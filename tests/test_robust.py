@@ -367,3 +367,13 @@ def test_output_errors_are_translated(cli):
     result = cli("conv", "--input", "3", "--kernel", "2", "--output", "/dev/full", "--format", "json",
                  "--lang", "zh")
     assert (result.code, result.err) == (2, "error: --output /dev/full：无法写入 /dev/full（设备上没有剩余空间）\n")
+
+
+@pytest.mark.parametrize("args", [("--help",), ("conv", "--help"), ("pool", "--help"),
+                                  ("matrix", "--help"), ("chain", "--help")])
+def test_flags_show_no_type_in_the_help(cli, args):
+    result = cli(*args)
+    assert result.code == 0
+    assert "<bool>" not in result.out and "BOOLEAN" not in result.out
+    # Options that take a value still show their type.
+    assert "<str>" in result.out or "<int>" in result.out or args == ("--help",)

@@ -289,3 +289,20 @@ def test_help_is_chinese_with_gradsym_lang(cli, monkeypatch):
     monkeypatch.delenv("GRADSYM_LANG")
     english = cli("conv", "--help")
     assert "Convolution: forward" in english.out and "卷积" not in english.out
+
+
+def test_plain_text_in_chinese_aligns_by_display_width(cli):
+    import unicodedata
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    result = cli("conv", "--input", "3x3", "--kernel", "2x2", "--x", "arange", "--k", "1,2,3,4", "--format", "text",
+                 "--lang", "zh")
+    assert result.code == 0
+    lines = result.out.splitlines()
+    underlined = [(title, rule) for title, rule in zip(lines, lines[1:])
+                  if rule and set(rule) <= {"-", "="} and title]
+    assert underlined and any(width(t) != len(t) for t, _ in underlined)
+    for title, rule in underlined:
+        assert len(rule) == min(width(title), 100), title

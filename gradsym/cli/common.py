@@ -515,11 +515,24 @@ def _translated(message: str) -> str:
 
 
 def _localized(app: Callable[..., Any]) -> Callable[..., Any]:
-    """The app itself, or (--lang zh, GRADSYM_LANG=zh) its Click command with translated help."""
-    if _LANGUAGE[0] == "en" or not isinstance(app, typer.Typer):
+    """The app's Click command: flags show no ``<bool>`` type, and (--lang zh,
+    GRADSYM_LANG=zh) the help is translated."""
+    if not isinstance(app, typer.Typer):
         return app
+    from typer._click import Context
     from typer.main import get_command
 
+    command = get_command(app)
+    stack = [command]
+    while stack:
+        current = stack.pop()
+        helper = current.get_help_option(Context(current, help_option_names=["-h", "--help"]))
+        for param in [*getattr(current, "params", []), *([helper] if helper else [])]:
+            if getattr(param, "is_flag", False):
+                param.metavar = ""  # a flag takes no value: no type to show
+        stack.extend(getattr(current, "commands", {}).values())
+    if _LANGUAGE[0] == "en":
+        return command
     from gradsym.render.messages import localize_help
 
-    return localize_help(get_command(app), _LANGUAGE[0])
+    return localize_help(command, _LANGUAGE[0])

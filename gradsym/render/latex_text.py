@@ -55,7 +55,7 @@ MATH_CHARS = {
     "∗": r"\ast ", "⊕": r"\oplus ", "⊙": r"\odot ", "⊗": r"\otimes ", "∘": r"\circ ",
     "×": r"\times ", "÷": r"\div ", "−": "-", "±": r"\pm ", "≤": r"\le ", "≥": r"\ge ",
     "≠": r"\ne ", "≈": r"\approx ", "≡": r"\equiv ", "→": r"\to ", "←": r"\gets ",
-    "↦": r"\mapsto ", "⇒": r"\Rightarrow ", "⟹": r"\Longrightarrow ", "∈": r"\in ",
+    "↦": r"\mapsto ", "⇒": r"\Rightarrow ", "⟹": r"\Longrightarrow ", "∈": r"\in ", "ℤ": r"\mathbb{Z}",
     "∉": r"\notin ", "∀": r"\forall ", "∞": r"\infty ", "√": r"\surd ", "‖": r"\|",
     "…": r"\dots ", "⋯": r"\cdots ", "°": r"^{\circ}", "ᵀ": r"^{\top}", "⊤": r"\top ",
     "∇": r"\nabla ", "⌈": r"\lceil ", "⌉": r"\rceil ", "⌊": r"\lfloor ", "⌋": r"\rfloor ",

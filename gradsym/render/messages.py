@@ -484,10 +484,10 @@ EN: dict[str, str] = {
     "and 0 outside.",
     "general.setup.padded_3": "{hat} is {t} padded with zeros: it equals {t}[e] where {b1} and {b2} "
     "and {b3}, and 0 outside.",
-    "general.setup.brackets": "Piecewise((f, C), (0, True)) is f where the conditions C hold and 0 "
-    "elsewhere; Contains(v, Range(0, k)) says that v is one of the whole numbers 0, 1, …, k − 1, "
-    "and Contains(v, Integers) that v is a whole number; KroneckerDelta(u, v) is 1 when u = v and "
-    "0 otherwise.",
+    "general.setup.brackets": "{f if C; 0 otherwise} (a case distinction) is f where the "
+    "conditions C hold and 0 elsewhere; v ∈ {0, …, k − 1} (also written Range(k)) says that v is "
+    "one of the whole numbers 0, 1, …, k − 1, and v ∈ ℤ that v is a whole number; δ(u, v) (the "
+    "Kronecker delta) is 1 when u = v and 0 otherwise; Σ[a=0..k − 1] sums over a = 0, 1, …, k − 1.",
     "general.section.forward": "The forward pass, written with indexed symbols",
     "general.section.jacobian": "Differentiating indexed symbols: Kronecker deltas",
     "general.section.grad": "Gradients for every size: eliminating the deltas",
@@ -923,7 +923,7 @@ ZH: dict[str, str] = {
     "general.setup.padded": "{hat} 是补零后的 {t}：在 {b1} 处等于 {t}[e]，其他地方为 0。",
     "general.setup.padded_2": "{hat} 是补零后的 {t}：在 {b1} 且 {b2} 处等于 {t}[e]，其他地方为 0。",
     "general.setup.padded_3": "{hat} 是补零后的 {t}：在 {b1} 且 {b2} 且 {b3} 处等于 {t}[e]，其他地方为 0。",
-    "general.setup.brackets": "Piecewise((f, C), (0, True)) 在条件 C 成立处为 f，其他地方为 0；Contains(v, Range(0, k)) 表示 v 是整数 0, 1, …, k − 1 之一，Contains(v, Integers) 表示 v 是整数；KroneckerDelta(u, v) 在 u = v 时为 1，否则为 0。",
+    "general.setup.brackets": "{f if C; 0 otherwise}（分情况）在条件 C 成立处为 f，其他地方为 0；v ∈ {0, …, k − 1}（也写作 Range(k)）表示 v 是整数 0, 1, …, k − 1 之一，v ∈ ℤ 表示 v 是整数；δ(u, v)（Kronecker delta）在 u = v 时为 1，否则为 0；Σ[a=0..k − 1] 表示对 a = 0, 1, …, k − 1 求和。",
     "general.section.forward": "用带下标的符号写出的前向传播",
     "general.section.jacobian": "对带下标的符号求导：Kronecker delta",
     "general.section.grad": "任意尺寸的梯度：消去 delta",

@@ -5,7 +5,9 @@ Names print as ``x₁,₁``; products as ``k₁,₁·x₁,₁``.
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -63,10 +65,8 @@ class CellFormatter:
                 elem, names=self.names, times="·", power="{base}^{exp}", number=_num
             )
         if hasattr(elem, "free_symbols"):
-            from gradsym.sympy_text import sympy_text
-
             return _NAME.sub(lambda m: subscript_name(m.group(1), [int(i) for i in m.group(2).split("_")]),
-                             sympy_text(elem).replace("**", "^"))
+                             readable_text(elem).replace("**", "^"))
         return _num(elem)
 
     def cell(self, c: Cell) -> str:
@@ -82,17 +82,89 @@ class CellFormatter:
         return c.text
 
 
+def readable_text(expr: Any) -> str:
+    """A SymPy expression as terminal maths: ``Σ[a=0..k − 1]``, ``δ(u, v)``, ``∂y[i]/∂x[j]``,
+    ``{f if C; 0 otherwise}``, ``v ∈ {0, …, k − 1}`` instead of SymPy's own syntax."""
+    return _readable_printer()().doprint(expr)
+
+
+@functools.cache
+def _readable_printer() -> Any:
+    from gradsym.sympy_text import natural_printer
+
+    class ReadablePrinter(natural_printer()):  # type: ignore[misc]
+        def _print_Sum(self, expr: Any) -> str:
+            ranges = ", ".join(f"{self._print(v)}={self._print(lo)}..{self._print(hi)}"
+                               for v, lo, hi in expr.limits)
+            return f"Σ[{ranges}] {self.parenthesize(expr.function, 50)}"
+
+        def _print_KroneckerDelta(self, expr: Any) -> str:
+            return f"δ({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+        def _print_Derivative(self, expr: Any) -> str:
+            wrt = "".join(f"∂{self._print(v)}" + (f"^{n}" if n != 1 else "")
+                          for v, n in expr.variable_count)
+            order = sum(n for _, n in expr.variable_count)
+            top = "∂" if order == 1 else f"∂^{order}"
+            return f"{top}{self._print(expr.expr)}/{wrt}"
+
+        def _print_Piecewise(self, expr: Any) -> str:
+            parts = []
+            for value, cond in expr.args:
+                if cond == True:  # noqa: E712  (SymPy's true)
+                    parts.append(f"{self._print(value)} otherwise")
+                else:
+                    parts.append(f"{self._print(value)} if {self._print(cond)}")
+            return "{" + "; ".join(parts) + "}"
+
+        def _print_Contains(self, expr: Any) -> str:
+            return f"{self._print(expr.args[0])} ∈ {self._print(expr.args[1])}"
+
+        def _print_Range(self, expr: Any) -> str:
+            if expr.step == 1:
+                return f"{{{self._print(expr.start)}, …, {self._print(expr.stop - 1)}}}"
+            return super()._print_Range(expr)
+
+        def _print_Integers(self, expr: Any) -> str:
+            return "ℤ"
+
+        def _print_Relational(self, expr: Any) -> str:
+            op = {">=": "≥", "<=": "≤", "!=": "≠", "==": "="}.get(expr.rel_op, expr.rel_op)
+            return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
+
+        def _print_Max(self, expr: Any) -> str:
+            return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+        def _print_Min(self, expr: Any) -> str:
+            return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+        def _print_And(self, expr: Any) -> str:
+            return " and ".join(self._print(a) for a in expr.args)
+
+    return ReadablePrinter
+
+
 def _num(value: Any) -> str:
     return number_text(value, False)
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: wide (CJK) characters take two, combining marks none."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+               for c in text)
+
+
+def _ljust(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
 
 
 def grid_lines(grid: Grid, fmt: CellFormatter) -> list[str]:
     texts = [[fmt.cell(c) for c in row] for row in grid.cells]
     ncols = max((len(r) for r in texts), default=0)
-    widths = [max((len(r[j]) for r in texts if j < len(r)), default=0) for j in range(ncols)]
+    widths = [max((display_width(r[j]) for r in texts if j < len(r)), default=0) for j in range(ncols)]
     lines = [grid.title]
     for row in texts:
-        lines.append("  " + "  ".join(s.rjust(widths[j]) for j, s in enumerate(row)))
+        lines.append("  " + "  ".join(" " * (widths[j] - display_width(s)) + s for j, s in enumerate(row)))
     if grid.note:
         lines.append("  " + grid.note)
     return lines
@@ -104,16 +176,16 @@ def side_by_side(blocks: list[list[str]], gap: int = 4) -> list[str]:
     line: list[list[str]] = []
     used = 0
     for block in blocks + [[]]:
-        width = max((len(s) for s in block), default=0)
+        width = max((display_width(s) for s in block), default=0)
         if block and (not line or used + gap + width <= WIDTH):
             line.append(block)
             used += width + (gap if used else 0)
             continue
         if line:
             height = max(len(b) for b in line)
-            widths = [max(len(s) for s in b) for b in line]
+            widths = [max(display_width(s) for s in b) for b in line]
             for i in range(height):
-                parts = [(b[i] if i < len(b) else "").ljust(w) for b, w in zip(line, widths)]
+                parts = [_ljust(b[i] if i < len(b) else "", w) for b, w in zip(line, widths)]
                 out.append((" " * gap).join(parts).rstrip())
             out.append("")
         line, used = ([block], width) if block else ([], 0)
@@ -139,9 +211,9 @@ def block_lines(block: Block, fmt: CellFormatter) -> list[str]:
 
 def render_document_text(doc: Document) -> str:
     fmt = CellFormatter(doc.derivation)
-    lines = [doc.title, "=" * min(len(doc.title), WIDTH), ""]
+    lines = [doc.title, "=" * min(display_width(doc.title), WIDTH), ""]
     for sec in doc.sections:
-        lines += [sec.title, "-" * len(sec.title)]
+        lines += [sec.title, "-" * display_width(sec.title)]
         for block in sec.blocks:
             lines += block_lines(block, fmt)
     lines.append(("✓ " if doc.holds else "✗ ") + doc.verdict)
