@@ -377,3 +377,26 @@ def test_flags_show_no_type_in_the_help(cli, args):
     assert "<bool>" not in result.out and "BOOLEAN" not in result.out
     # Options that take a value still show their type.
     assert "<str>" in result.out or "<int>" in result.out or args == ("--help",)
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_rich_at_narrow_widths_cuts_no_name_or_title(width):
+    from gradsym.render.terminal import rich_text
+    from gradsym.render.text import display_width
+
+    text = rich_text(gradsym.conv(input=(11, 11), kernel=(2, 2)), width=width)
+    assert max(display_width(line) for line in text.splitlines()) <= width
+    for i in range(1, 11):  # every shown name whole (the 11th row/column is the elided corner)
+        for j in range(1, 11):
+            name = "x" + str(i).translate(SUB) + "," + str(j).translate(SUB)
+            assert re.search(rf"[│ ]{re.escape(name)}[│ ]", text), name
+    flat = " ".join(text.split())
+    assert "columns 1–" in flat
+    pooled = rich_text(gradsym.pool(input=(4, 4), size=(2, 2)), width=width)
+    assert max(display_width(line) for line in pooled.splitlines()) <= width
+    for title in ("∂y[1,1]/∂x", "∂y[2,2]/∂x"):
+        assert title in pooled
+    assert ("├" in pooled) == (width == 60)  # cells wrapped over several lines: rows ruled
+
+
+SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")

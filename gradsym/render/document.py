@@ -128,6 +128,7 @@ class Document:
     verdict: str
     holds: bool
     derivation: Derivation
+    lang: str = "en"
 
 
 # -- helpers -----------------------------------------------------------------------

@@ -171,7 +171,7 @@ def build_document(
         options = ", ".join(f"--{o}" for o, r in d.model.options.items() if r in d.symbols and r != "upstream")
         verdict += " " + t("numeric.absent", options=options)
     title = _message(t, d.extra.get("title", d.command))
-    return Document(f"gradsym {d.command} — {title}", sections, verdict, failed == 0, d)
+    return Document(f"gradsym {d.command} — {title}", sections, verdict, failed == 0, d, lang)
 
 
 def _position(sections: list[Section], key: str) -> int:

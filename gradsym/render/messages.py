@@ -12,6 +12,8 @@ from typing import Any
 LANGUAGES = ("en", "zh")
 
 EN: dict[str, str] = {
+    "grid.columns": "{title} — columns {first}–{last} of {count}",
+    "grid.column": "{title} — column {first} of {count}",
     "title.conv": "{dims}-D convolution (cross-correlation, PyTorch semantics)",
     "title.deconv": "{dims}-D transposed convolution (PyTorch semantics)",
     "section.setup": "Set-up",
@@ -589,6 +591,8 @@ EN: dict[str, str] = {
 }
 
 ZH: dict[str, str] = {
+    "grid.columns": "{title} — 第 {first}–{last} 列（共 {count} 列）",
+    "grid.column": "{title} — 第 {first} 列（共 {count} 列）",
     "title.conv": "{dims} 维卷积（互相关，PyTorch 语义）",
     "title.deconv": "{dims} 维转置卷积（PyTorch 语义）",
     "section.setup": "设定",

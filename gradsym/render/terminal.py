@@ -26,17 +26,52 @@ if TYPE_CHECKING:
     from gradsym.derivation import Derivation
 
 
-def _grid_table(grid: Grid, fmt: CellFormatter) -> Any:
+def _grid_tables(grid: Grid, fmt: CellFormatter, width: int, lang: str) -> list[Any]:
+    """The grid as Rich tables no wider than ``width``: whole cells, never cut; a grid too
+    wide for the terminal is split into column bands, each titled with its columns."""
+    from gradsym.render.messages import Catalogue
+    from gradsym.render.text import display_width
+
+    texts = [[fmt.cell(c) for c in row] for row in grid.cells]
+    ncols = max((len(r) for r in texts), default=0)
+    needed = [max((display_width(r[j]) for r in texts if j < len(r)), default=0) for j in range(ncols)]
+    bands: list[list[int]] = [[]]
+    used = 1
+    for j, w in enumerate(needed):
+        if bands[-1] and used + w + 3 > width:
+            bands.append([])
+            used = 1
+        bands[-1].append(j)
+        used += w + 3
+    if len(bands) == 1:
+        return [_grid_table(grid, grid.title, range(ncols), needed, fmt, width)]
+    t = Catalogue(lang)
+    return [_grid_table(grid, t("grid.columns" if len(band) > 1 else "grid.column",
+                                title=grid.title, first=band[0] + 1, last=band[-1] + 1,
+                                count=ncols), band, needed, fmt, width, last=band is bands[-1])
+            for band in bands]
+
+
+def _grid_table(grid: Grid, title: str, columns: Any, needed: list[int], fmt: CellFormatter,
+                width: int, last: bool = True) -> Any:
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=grid.title, show_header=False, box=box.SQUARE, padding=(0, 1),
-                  title_style="bold", caption=grid.note or None)
-    ncols = max((len(r) for r in grid.cells), default=0)
-    for _ in range(ncols):
-        table.add_column(justify="right")
-    for row in grid.cells:
-        table.add_row(*[_styled(c, fmt) for c in row])
+    cells = [[row[j] if j < len(row) else None for j in columns] for row in grid.cells]
+    tall = any("\n" in fmt.cell(c) for row in cells for c in row if c is not None)
+    # The title and note wrap (folding a long name) rather than being cut to the table's width.
+    table = Table(title=Text(title, style="bold", overflow="fold"), show_header=False,
+                  box=box.SQUARE, padding=(0, 1), show_lines=tall,
+                  caption=Text(grid.note, overflow="fold") if grid.note and last else None)
+    for j in columns:
+        if needed[j] + 4 > width:  # wider than the terminal on its own: wrap it, rows ruled
+            table.add_column(justify="left", overflow="fold")
+            table.show_lines = True
+        else:
+            table.add_column(justify="right", no_wrap=True, min_width=needed[j])
+    for row in cells:
+        table.add_row(*[_styled(c, fmt) if c is not None else "" for c in row])
     return table
 
 
@@ -53,17 +88,19 @@ def _styled(cell: Any, fmt: CellFormatter) -> Any:
     return Text(text)
 
 
-def _block(block: Block, fmt: CellFormatter) -> Any:
+def _block(block: Block, fmt: CellFormatter, width: int = 120, lang: str = "en") -> Any:
     from rich.columns import Columns
+    from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     if isinstance(block, Para):
         return Text(block.text, style="italic")
     if isinstance(block, Grid):
-        return _grid_table(block, fmt)
+        return Group(*_grid_tables(block, fmt, width, lang))
     if isinstance(block, Row):
-        return Columns([_grid_table(g, fmt) for g in block.grids], padding=(0, 2))
+        return Columns([table for g in block.grids for table in _grid_tables(g, fmt, width, lang)],
+                       padding=(0, 2))
     if isinstance(block, Equations):
         table = Table.grid(padding=(0, 1))
         table.add_column(justify="right", style="cyan", no_wrap=True)
@@ -89,7 +126,8 @@ def render_rich(doc: Document, console: Any) -> None:
     fmt = CellFormatter(doc.derivation)
     console.print(Rule(Text(doc.title, style="bold")))
     for sec in doc.sections:
-        console.print(Panel(Group(*[_block(b, fmt) for b in sec.blocks]), title=sec.title,
+        inner = max(console.width - 4, 20)  # the panel's border and padding
+        console.print(Panel(Group(*[_block(b, fmt, inner, doc.lang) for b in sec.blocks]), title=sec.title,
                             title_align="left", border_style="blue"))
     style = "bold green" if doc.holds else "bold red"
     console.print(Text(("✓ " if doc.holds else "✗ ") + doc.verdict, style=style))
