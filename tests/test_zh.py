@@ -306,3 +306,10 @@ def test_plain_text_in_chinese_aligns_by_display_width(cli):
     assert underlined and any(width(t) != len(t) for t, _ in underlined)
     for title, rule in underlined:
         assert len(rule) == min(width(title), 100), title
+
+
+def test_the_mlp_weight_layout_hint_is_translated(cli):
+    result = cli("mlp", "--layers", "3,2,1", "--at", "w_1=[[1,2,3],[4,5,6]]", "--lang", "zh")
+    assert result.code == 2
+    assert "torch.nn.Linear.weight 的转置" in result.err
+    assert "inputs" not in result.err and "give" not in result.err

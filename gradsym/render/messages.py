@@ -1075,6 +1075,8 @@ ERRORS_ZH: dict[str, str] = {
     "--layers {text.strip()} 有一个空的宽度；每两个分隔符之间请给出一个宽度，例如 1,2,1",
     "{option} is a nested list of shape {_fmt_shape(nested_shape)} but the tensor is {_fmt_shape(shape)}; give a {_fmt_shape(shape)} nested list, or {size} values row-major{layout_hint}":
     "{option} 是形状为 {_fmt_shape(nested_shape)} 的嵌套列表，但张量是 {_fmt_shape(shape)}；请给出 {_fmt_shape(shape)} 的嵌套列表，或按行优先给出 {size} 个值{layout_hint}",
+    "; gradsym's {tensor_name} is ({rows} inputs × {cols} outputs), the transpose of torch.nn.Linear.weight: give W.T (a {rows}x{cols} list)":
+    "；gradsym 的 {tensor_name} 为（{rows} 个输入 × {cols} 个输出），是 torch.nn.Linear.weight 的转置：请给出 W.T（{rows}x{cols} 的列表）",
     "{option} contains a number with {digits} digits; at most {MAX_DIGITS} are supported":
     "{option} 含有一个 {digits} 位的数；最多支持 {MAX_DIGITS} 位",
     "{option} '{stripped[:60]}' has an empty entry (entry {position}); give one number between every two commas, such as 1,2,3":
