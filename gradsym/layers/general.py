@@ -63,17 +63,14 @@ from gradsym.layers.general_check import (
     grid,
     size_formula_mismatch,
 )
+from gradsym.layers.general_statements import STATEMENTS
 from gradsym.poly import VarTable
 from gradsym.proofs import Check
-from gradsym.render.messages import (
-    Catalogue,  # check statements in English (see tests/test_architecture.py)
-)
 from gradsym.spec import ConvOptions, parse_padding, parse_per_dim, parse_shape
 from gradsym.sympy_text import sympy_text
 
 DIMS = (1, 2, 3)
 MAX_INSTANCE_ROWS = 24
-_T = Catalogue("en")
 
 
 
@@ -658,7 +655,7 @@ def cross_check(gen: General, extra: Sequence[tuple[tuple[AxisConfig, ...], Deri
         lines = [("general.grid_sampled", {**params, "dims": gen.dims, "sampled": len(configs)})]
     return Check(
         "general_matches_concrete",
-        _T("check.general_matches_concrete"),
+        STATEMENTS["check.general_matches_concrete"],
         mismatch is None,
         mismatch,
         {"lines": lines},
@@ -711,7 +708,7 @@ def build(command: str, dims: int, bias: bool, instance: dict[str, Any] | None =
         sizes_text = Joined(("general.list", {}), tuple(
             (f"general.size.{k}", {"value": v}) for k, v in instance["text"].items()))
         instance_section = (("general.section.instance", {"sizes": sizes_text}), d_instance)
-    checks = [Check(idt.check, _T(idt.statement[0], **idt.statement[1]), idt.holds,
+    checks = [Check(idt.check, STATEMENTS[idt.statement[0]].format(**idt.statement[1]), idt.holds,
                     None if idt.holds else "the two normal forms differ") for idt in gen.identities]
     checks.append(cross_check(gen, extra_checks))
     forward = np.empty((), dtype=object)

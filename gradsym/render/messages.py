@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gradsym.layers.general_statements import STATEMENTS as GENERAL_STATEMENTS
+
 LANGUAGES = ("en", "zh")
 
 EN: dict[str, str] = {
@@ -557,25 +559,9 @@ EN: dict[str, str] = {
     "and padding p — the convolution's forward pass with g as its input.",
     "general.def.conv_upstream_input": "Right-hand side: C, the correlation of g zero-padded by p "
     "with x as the kernel, stride d and dilation s, cropped to 0 ≤ a ≤ k − 1.",
-    "general.check.full_conv": "for every size, ∂L/∂x[j] equals the full convolution of the "
-    "stride-zero-inserted g with the kernel rotated 180° and dilated, cropped by the padding",
-    "general.check.conv_kernel": "for every size, ∂L/∂w[a] equals the correlation of the "
-    "zero-padded input with g (stride d, dilation s)",
-    "general.check.bias": "for every size, ∂L/∂b equals the sum of g",
-    "general.check.deconv_full_conv": "for every size, the transposed convolution equals the full "
-    "convolution of the stride-zero-inserted input with the kernel rotated 180° and dilated, "
-    "cropped by the padding",
-    "general.check.deconv_conv_grad": "for every size, the transposed convolution equals the input "
-    "gradient of the convolution with the same kernel, stride, dilation and padding",
-    "general.check.deconv_grad_input": "for every size, ∂L/∂x equals the convolution of g with the "
-    "kernel (stride s, dilation d, padding p)",
-    "general.check.deconv_grad_kernel": "for every size, ∂L/∂w equals the correlation of the "
-    "zero-padded g with the input (stride d, dilation s)",
     "general.same": "This reduces to the closed form of {closed} derived above, term for term "
     "(the same normal form), so the identity holds for every size.",
     "general.differs": "This does NOT reduce to the closed form of {closed} (different normal forms).",
-    "check.general_matches_concrete": "substituting concrete sizes into every step of the general "
-    "derivation gives exactly the concrete engine's expressions",
     "general.grid": "Checked at {count} configurations ({ranges}): each of the {steps} steps "
     "written with indexed symbols, expanded at those sizes, equals the concrete engine's forward "
     "pass, Jacobian or gradient, element by element.",
@@ -589,6 +575,7 @@ EN: dict[str, str] = {
     "general.instance.chain": "{lhs}, from step {step}:",
     # -- robustness --
 }
+EN.update(GENERAL_STATEMENTS)  # the engine's own English statements of the --general proofs
 
 ZH: dict[str, str] = {
     "grid.columns": "{title} — 第 {first}–{last} 列（共 {count} 列）",
