@@ -20,16 +20,9 @@ from hypothesis import strategies as st
 import gradsym
 from gradsym.indexcalc import IsInteger, Term
 from gradsym.instantiate import Instantiator, binder
-from gradsym.layers.general import (
-    AxisConfig,
-    General,
-    compare_with_concrete,
-    concrete,
-    derive_conv_general,
-    derive_deconv_general,
-    general_conv,
-    general_deconv,
-)
+from gradsym.layers.general import General, derive_conv_general, derive_deconv_general
+from gradsym.layers.general_build import general_conv, general_deconv
+from gradsym.layers.general_check import AxisConfig, compare_with_concrete, concrete
 from gradsym.poly import evaluate
 from gradsym.render.document import Equations, Para
 from gradsym.render.layout import build_document

@@ -15,7 +15,7 @@ from gradsym.derivation import Derivation
 from gradsym.layers.conv import derive_conv
 from gradsym.layers.conventions import derive_conv_convention, with_framework
 from gradsym.layers.deconv import derive_deconv, transposed_config
-from gradsym.layers.general import general_derivation
+from gradsym.layers.general_build import general_derivation
 from gradsym.spec import ConvOptions, require
 
 
