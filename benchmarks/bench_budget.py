@@ -28,7 +28,7 @@ BASELINE = ["conv", "--input", "2x2", "--kernel", "1x1", "--format", "json"]
 LADDERS: dict[str, list[list[str]]] = {
     "conv": [["conv", "--input", f"{n}x{n}", "--kernel", "3x3"] for n in (32, 64, 128, 192)],
     "conv values": [["conv", "--input", f"{n}x{n}", "--kernel", "3x3", "--x", "arange", "--k", "ones"]
-                    for n in (12, 20, 28)],
+                    for n in (16, 64, 128)],
     "conv --full": [["conv", "--input", f"{n}x{n}", "--kernel", "3x3", "--full", "--format", "text"]
                     for n in (12, 24, 40)],
     "linear": [["linear", "--in-features", str(n), "--out-features", "100", "--batch", "10"]
