@@ -372,8 +372,13 @@ class Derivation:
                 f"{', '.join(f'--{option}' for option in values)}); give every value, or "
                 f"none for the symbolic result only"
             )
+        return self.attach_numeric(lambda: self.evaluate(seed=seed, **values))
+
+    def attach_numeric(self, evaluate: Callable[[], Any]) -> Any:
+        """Run ``evaluate`` (the numeric check at the given values) as the step the progress
+        bar names, and keep its result as :attr:`numeric`; returns this derivation."""
         with progress.step("numeric check at the given values"):
-            self.numeric = self.evaluate(seed=seed, **values)
+            self.numeric = evaluate()
         return self
 
     def _missing_values(self, values: dict[str, Any]) -> list[str]:

@@ -654,8 +654,7 @@ class ChainDerivation(Derivation):
     def with_values(self, seed: int | None = None, **given: Any) -> ChainDerivation:
         """Attach the evaluation when any value is given (as the CLI does)."""
         if any(v is not None for v in given.values()):
-            with progress.step("numeric check at the given values"):
-                self.numeric = self.evaluate(seed=seed, **{k: v for k, v in given.items() if v is not None})
+            self.attach_numeric(lambda: self.evaluate(seed=seed, **{k: v for k, v in given.items() if v is not None}))
         return self
 
 

@@ -483,8 +483,7 @@ class ExpressionDerivation(Derivation):
         """Attach a numeric evaluation when any value is given."""
         given = {k: v for k, v in given.items() if v is not None}
         if given:
-            with progress.step("numeric check at the given values"):
-                self.numeric = self.evaluate_at(given, seed=seed)
+            self.attach_numeric(lambda: self.evaluate_at(given, seed=seed))
         return self
 
     def _exact_evaluation(

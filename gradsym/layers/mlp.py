@@ -397,9 +397,7 @@ class MlpDerivation(Derivation):
                 f"numeric values need {self._missing_text(missing, also=True)}; give every "
                 f"value, or none for the symbolic result only"
             )
-        with progress.step("numeric check at the given values"):
-            self.numeric = self._evaluate_at(parsed)
-        return self
+        return self.attach_numeric(lambda: self._evaluate_at(parsed))
 
     def _parse_at(self, given: dict[str, Any], seed: int | None) -> tuple[dict[str, Values], list[str]]:
         """Validated values per tensor name, and the tensors that still lack some."""
