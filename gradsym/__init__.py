@@ -72,6 +72,11 @@ def __getattr__(name: str) -> Any:
 def _guarded(function: Any) -> Any:
     """The public function, raising only GradsymError for bad arguments (documented)."""
     import functools
+    import inspect
+
+    from gradsym.errors import api_message
+
+    parameters = frozenset(inspect.signature(function).parameters)
 
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
@@ -86,8 +91,11 @@ def _guarded(function: Any) -> Any:
             )
         try:
             return function(*args, **kwargs)
-        except GradsymError:
-            raise
+        except GradsymError as exc:
+            named = api_message(str(exc), parameters)
+            if named == str(exc):
+                raise
+            raise type(exc)(named) from None
         except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
             raise SpecError(
                 f"{function.__name__}(): an argument has the wrong type or value "

@@ -98,7 +98,7 @@ def test_chain_is_budgeted_as_a_whole(cli) -> None:
 
 
 def test_python_api_refuses_with_the_same_estimate() -> None:
-    with pytest.raises(SizeError, match=r"too large: it would take about .* raise it with --max-terms"):
+    with pytest.raises(SizeError, match=r"too large: it would take about .* raise it with max_terms="):
         gradsym.linear(in_features=1000, out_features=1000, batch=20)
     with pytest.raises(SizeError, match="this network is too large"):
         gradsym.mlp("80,80,80")

@@ -196,7 +196,7 @@ def test_partial_values_name_the_missing_option(capsys: pytest.CaptureFixture[st
 
 
 def test_python_errors_and_budget() -> None:
-    with pytest.raises(SpecError, match="--in-features must be a whole number"):
+    with pytest.raises(SpecError, match="in_features must be a whole number"):
         gradsym.linear(in_features=True, out_features=1)
-    with pytest.raises(SizeError, match="--max-terms 24"):
+    with pytest.raises(SizeError, match="max_terms=24"):
         gradsym.linear(in_features=4, out_features=3, batch=2, max_terms=10)

@@ -308,7 +308,7 @@ def test_bad_input_exits_2(capsys: pytest.CaptureFixture[str], args: list[str], 
 
 
 def test_budget() -> None:
-    with pytest.raises(SizeError, match="--max-terms"):
+    with pytest.raises(SizeError, match="max_terms="):
         gradsym.mlp("4,4,4,1", "tanh", max_terms=1000)
 
 

@@ -148,7 +148,7 @@ def test_python_evaluate_remembers_the_values_given_when_building():
     assert ev.grad_values["input"].tolist() == np.convolve([1, 2], [1, 1]).tolist()
     assert ev.grad_values["kernel"].tolist() == np.correlate([1, 2, 3], [1, 2], "valid").tolist()
     assert d.evaluate(k=[2, 0]).forward_values.tolist() == [2, 4]
-    with pytest.raises(GradsymError, match="numeric values need --k as well"):
+    with pytest.raises(GradsymError, match="numeric values need k as well"):
         gradsym.conv(input=(3,), kernel=(2,), x=[1, 2, 3])
 
 
@@ -264,14 +264,14 @@ def test_second_ctrl_c_while_cleaning_up_is_still_one_line(tmp_path: Path):
 # -- Python API: only GradsymError -----------------------------------------------------------
 @pytest.mark.parametrize(("call", "message"), [
     (lambda: gradsym.conv(input=(3, 3), kernel=(2, 2), padding=((None, 0), (0, 0))),
-     "--padding pairs must be (before, after) whole numbers (int)"),
+     "padding pairs must be (before, after) whole numbers (int)"),
     (lambda: gradsym.conv(input=(3, 3), kernel=(2, 2), padding=((1.7, 0), (0, 0))),
-     "--padding pairs must be (before, after) whole numbers (int)"),
+     "padding pairs must be (before, after) whole numbers (int)"),
     (lambda: gradsym.conv(input=(3, 3), kernel=(2, 2), max_terms="10"),
      "max_terms must be a whole number ≥ 1 (int), got str '10'"),
     (lambda: gradsym.conv(input=(3, 3), kernel=(2, 2), max_terms=0), "got int 0"),
     (lambda: gradsym.conv(input=(3, 3), kernel=(2, 2), max_terms=True), "got bool True"),
-    (lambda: gradsym.expr("sum(a)", shape=42), "--shape must be NAME=SHAPE text"),
+    (lambda: gradsym.expr("sum(a)", shape=42), "shape must be NAME=SHAPE text"),
     (lambda: gradsym.mlp("1,2,1", at=5), "at must be NAME=VALUES text, a list of them or a dict"),
     (lambda: gradsym.conv(input=True, kernel=(2,)), "got bool True"),
     (lambda: gradsym.conv(input=b"3x3", kernel=(2, 2)), "got bytes b'3x3'"),
@@ -400,3 +400,23 @@ def test_rich_at_narrow_widths_cuts_no_name_or_title(width):
 
 
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+@pytest.mark.parametrize(("call", "expected", "cli_args", "cli_expected"), [
+    (lambda: gradsym.conv(input=(3,), kernel=(2,), stride=0), "stride values must be ≥ 1, got 0",
+     ("conv", "--input", "3", "--kernel", "2", "--stride", "0"), "--stride values must be ≥ 1, got 0"),
+    (lambda: gradsym.conv(input=(3,), kernel=(2,), groups=2),
+     "groups=2 must divide both in_channels (1) and out_channels (1)",
+     ("conv", "--input", "3", "--kernel", "2", "--groups", "2"),
+     "--groups 2 must divide both --in-channels (1) and --out-channels (1)"),
+    (lambda: gradsym.pool(input=(4, 4), size=(2, 2), x="1,2"), "x has 2 values",
+     ("pool", "--input", "4x4", "--size", "2x2", "--x", "1,2"), "--x has 2 values"),
+    (lambda: gradsym.conv(input=(8, 8), kernel=(3, 3), max_terms=1), "raise it with max_terms=",
+     ("conv", "--input", "8x8", "--kernel", "3x3", "--max-terms", "1"), "raise it with --max-terms "),
+])
+def test_api_errors_name_parameters_and_cli_errors_name_options(cli, call, expected, cli_args, cli_expected):
+    with pytest.raises(GradsymError) as caught:
+        call()
+    assert expected in str(caught.value) and "--" not in str(caught.value)
+    result = cli(*cli_args)
+    assert result.code == 2 and cli_expected in result.err
