@@ -8,6 +8,7 @@ import typer
 
 from gradsym.cli.app import app
 from gradsym.cli.common import (
+    ExpressionCommand,
     Format,
     Full,
     Lang,
@@ -38,7 +39,7 @@ At = Annotated[
 ]
 
 
-@app.command()
+@app.command(cls=ExpressionCommand)
 def matrix(
     expression: Expression = None,
     shape: ShapeOpt = None,

@@ -667,10 +667,22 @@ def _local_derivatives(node: Any, free: Mapping[Any, bool]) -> list[tuple[Any, A
         if free[exponent]:
             out.append((exponent, node * sympy.log(base)))
         return out
+    if isinstance(node, sympy.Max | sympy.Min):
+        return [(a, w) for a, w in zip(args, extremum_shares(node), strict=True) if free[a]]
     if isinstance(node, sympy.core.function.Application) and hasattr(node, "fdiff"):
         return [(a, node.fdiff(i + 1)) for i, a in enumerate(args) if free[a]]
     # anything else: differentiate it directly with respect to each symbol it contains
     return [(sym, node.diff(sym)) for sym in node.free_symbols if free.get(sym, False)]
+
+
+def extremum_shares(node: Any) -> list[Any]:
+    """∂ Max(x₁…xₙ)/∂xᵢ (or Min): 1/m for each of the m arguments equal to the extremum, else
+    0 (PyTorch's full reductions and JAX), as Heaviside(±(xᵢ − M), 1) / Σⱼ Heaviside(±(xⱼ − M), 1)
+    — SymPy's own Max.fdiff would give each of the tied arguments 1/2."""
+    sign_ = 1 if isinstance(node, sympy.Max) else -1
+    hits = [sympy.Heaviside(sign_ * (a - node), 1) for a in node.args]
+    total = sympy.Add(*hits)
+    return [h / total for h in hits]
 
 
 def check_defined(outputs: np.ndarray, text: str) -> None:

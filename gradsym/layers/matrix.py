@@ -281,6 +281,8 @@ class MatrixEvaluator(TreeEvaluator):
         if left.ndim == 0:
             return obj(np.power(left, right))
         k = int(node.right.value) if isinstance(node.right, Num) else 0
+        if k == 0:  # X**0 is the identity (not X⁻¹)
+            return obj(np.eye(left.shape[0], dtype=int).astype(object))
         base = left if k > 0 else self.s.inv(left)
         out = base
         for _ in range(abs(k) - 1):
