@@ -675,6 +675,10 @@ def _local_derivatives(node: Any, free: Mapping[Any, bool]) -> list[tuple[Any, A
     return [(sym, node.diff(sym)) for sym in node.free_symbols if free.get(sym, False)]
 
 
+MATCALC_OPERATORS = {".*": lambda a, b: BinOp("*", a, b), "./": lambda a, b: BinOp("/", a, b)}
+"""MatrixCalculus.org's ``.*`` and ``./``: in ``expr`` ``*`` and ``/`` are element-wise already."""
+
+
 def extremum_shares(node: Any) -> list[Any]:
     """∂ Max(x₁…xₙ)/∂xᵢ (or Min): 1/m for each of the m arguments equal to the extremum, else
     0 (PyTorch's full reductions and JAX), as Heaviside(±(xᵢ − M), 1) / Σⱼ Heaviside(±(xⱼ − M), 1)
@@ -714,10 +718,8 @@ def common_setup(
 ) -> list[tuple[str, dict[str, Any]]]:
     lines: list[tuple[str, dict[str, Any]]] = []
     for name, x in declared.items():
-        if x.renamed and not x.shape:
+        if x.renamed and not x.shape:  # a matrix keeps its name (C, E, beta) everywhere
             lines.append(("expr.renamed_scalar", {"name": name, "bare": x.bare}))
-        elif x.renamed:
-            lines.append(("expr.renamed_matrix", {"name": name, "bare": x.bare}))
     unused = [n for n in declared if n not in used]
     if unused:
         lines.append(("expr.unused", {"names": ", ".join(unused)}))
@@ -761,7 +763,8 @@ def expr(
     if expression is None:
         raise SpecError('the expression is required, e.g. gradsym expr "sum(a**2)" --shape a=3')
     declared = declare(shape, functions=EXPR_FUNCTIONS)
-    tree = parse(expression, names=list(declared), functions=list(EXPR_FUNCTIONS))
+    tree = parse(expression, names=list(declared), functions=list(EXPR_FUNCTIONS),
+                 elementwise=MATCALC_OPERATORS)
     used = names_in(tree)
     info = infer(tree, {n: x.shape for n, x in declared.items()})
     wrt_names = parse_wrt(wrt, declared, used)
