@@ -76,5 +76,5 @@ def json_fields(d: Derivation) -> dict[str, Any]:
 
 
 def renamed_json(declared: Mapping[str, Declared]) -> dict[str, Any]:
-    renamed = {n: x.bare for n, x in declared.items() if x.renamed and not x.shape}
+    renamed = {n: x.bare for n, x in declared.items() if x.renamed}
     return {"renamed": renamed} if renamed else {}

@@ -207,5 +207,5 @@ def json_fields(d: Derivation) -> dict[str, Any]:
         "gradients": gradients,
         **({"notes": notes} if notes else {}),
         "assumptions": {name: {"real": True} for name in d.table.names},
-        **renamed_json(d.declared),
+        **renamed_json({n: x for n, x in d.declared.items() if not x.shape}),  # matrices keep theirs
     }
