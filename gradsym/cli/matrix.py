@@ -58,6 +58,8 @@ def matrix(
 
     Functions: trace (tr), det, inv (or X**-1), norm (Frobenius), hadamard, sum; exp log sqrt sin cos tanh sigmoid abs of a scalar (element-wise on a matrix, without a closed form).
 
+    MatrixCalculus.org's notation too: x' ^ .* ./ logdet eye(n) ones(m,n) vector(1) diag norm1 norm2. The expression may start with '-'.
+
     Example: gradsym matrix "(X*w - y).T*(X*w - y)" --shape X=3x2 --shape w=2x1 --shape y=3x1 --wrt X --wrt w --wrt y
     """
     return derive_and_emit("matrix", locals())

@@ -37,7 +37,19 @@ import sympy
 
 from gradsym import progress
 from gradsym.errors import ExpressionError, SpecError
-from gradsym.exprparse import BinOp, Call, Name, Neg, Node, Num, Transpose, names_in, parse, to_text
+from gradsym.exprparse import (
+    BinOp,
+    Call,
+    Name,
+    Neg,
+    Node,
+    Num,
+    Transpose,
+    matcalc_notation,
+    names_in,
+    parse,
+    to_text,
+)
 from gradsym.layers.arrays import TreeEvaluator, _total, axis_literal, check_arity
 from gradsym.layers.expr import (
     Declared,
@@ -786,6 +798,7 @@ def matrix(
         setup.append(("matrix.read_as", {"canonical": _sympy_style(explicit)}))
     setup += [
         ("matrix.semantics", {}),
+        *([("matrix.notation", {})] if _uses_notation(expression, used) else []),
         ("matrix.shapes_scalar", {"shapes": shapes_line(declared)}) if scalar else
         ("matrix.shapes", {"shapes": shapes_line(declared), "output": shape_text(out_shape)}),
     ]
@@ -801,6 +814,16 @@ def matrix(
         "output_letter": "J",
     })
     return d.with_values_at(given, seed=seed)  # type: ignore[return-value]
+
+
+def _uses_notation(expression: str, used: set[str]) -> bool:
+    """True when the text uses MatrixCalculus.org's notation (x', ^, .*, ./, logdet, …)."""
+    import re
+
+    if matcalc_notation(expression) != expression:
+        return True
+    return any(re.search(rf"\b{f}\s*\(", expression) for f in NOTATION_FUNCTIONS
+               if f not in used)
 
 
 def _small(e: Any) -> bool:

@@ -8,7 +8,7 @@ in, with its printer (:func:`lc_text`) and its expansion into element symbols.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -267,10 +267,11 @@ def _adjugates_to_inverses(t: Term) -> Term:
     mats = list(t.mats)
     for i, m in enumerate(mats):
         transposed = isinstance(m, Tr) and isinstance(m.arg, Adj)
-        adj = m.arg if transposed else m
+        adj = m.arg if isinstance(m, Tr) else m
         if not isinstance(adj, Adj):
             continue
-        det = ScalarOf("det", lc_atom(adj.arg))
+        inside = adj.arg.lc if isinstance(adj.arg, Group) else lc_atom(adj.arg)
+        det = ScalarOf("det", inside)
         if powers.get(det, 0) < 0:
             powers[det] += 1
             mats[i] = tp(Inv(adj.arg)) if transposed else Inv(adj.arg)
@@ -535,21 +536,27 @@ def _factors_text(t: Term) -> str:
     return text
 
 
-def lc_text(lc: LC) -> str:
-    """SymPy syntax: ``2*(X*w - y)*w.T``."""
-    if not lc.terms:
-        return "0" if lc.shape == () else f"ZeroMatrix({lc.shape[0]}, {lc.shape[1]})"
+def signed_sum(lc: LC, body: Callable[[Term], str]) -> str:
+    """The terms of ``lc`` joined with + and −, a positive term first; ``body`` prints a term
+    without its sign (shared by the code form and the typeset form)."""
     terms = list(lc.terms)
     first = next((i for i, t in enumerate(terms) if t.coef > 0), 0)
     terms = terms[first:] + terms[:first]
     out = ""
     for i, t in enumerate(terms):
-        body = _factors_text(t)
+        text = body(t)
         if i == 0:
-            out = body if t.coef > 0 else f"-{body}"
+            out = text if t.coef > 0 else f"-{text}"
         else:
-            out += f" + {body}" if t.coef > 0 else f" - {body}"
+            out += f" + {text}" if t.coef > 0 else f" - {text}"
     return out
+
+
+def lc_text(lc: LC) -> str:
+    """SymPy syntax: ``2*(X*w - y)*w.T``."""
+    if not lc.terms:
+        return "0" if lc.shape == () else f"ZeroMatrix({lc.shape[0]}, {lc.shape[1]})"
+    return signed_sum(lc, _factors_text)
 
 
 # -- evaluation of closed forms on element symbols ------------------------------------

@@ -133,17 +133,7 @@ def lc_tex(lc: Any) -> str:
     """A closed form as LaTeX maths (no ``$``)."""
     if not lc.terms:
         return "0" if lc.shape == () else rf"0_{{{lc.shape[0]} \times {lc.shape[1]}}}"
-    terms = list(lc.terms)
-    first = next((i for i, t in enumerate(terms) if t.coef > 0), 0)
-    terms = terms[first:] + terms[:first]
-    out = ""
-    for i, t in enumerate(terms):
-        body = _term_tex(t)
-        if i == 0:
-            out = body if t.coef > 0 else f"-{body}"
-        else:
-            out += f" + {body}" if t.coef > 0 else f" - {body}"
-    return out
+    return m.signed_sum(lc, _term_tex)
 
 
 def factors_tex(lc: Any) -> str | None:
