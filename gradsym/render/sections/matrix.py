@@ -60,7 +60,7 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
             rule = d.scalar_rules[name]
             rule_at = rule_shape(rule, shapes)
             blocks.append(Para(typeset(t, "matrix.scalar_rule", name=name,
-                                       expression=Formula(rule_text(rule), sympy_tex(rule)))))
+                                       expression=Formula(rule_text(rule), rule_tex(rule)))))
             blocks.append(Para(typeset(t, "matrix.factors",
                                        factors=_scalar_factors(rule, shapes, t),
                                        verdict=_verdict(t, rule_at, target, name))))
@@ -86,7 +86,14 @@ def setup(d: Derivation) -> list[Any]:
     assert isinstance(d, MatrixDerivation)
     names = {n: algebra_name(n, x) for n, x in d.declared.items()}
     out: list[Any] = []
-    for line in d.extra.get("setup", []):
+    lines = list(d.extra.get("setup", []))
+    verbatim = any(isinstance(x, tuple) and x[0] == "matrix.read_as" for x in lines)
+    for line in lines:
+        if isinstance(line, tuple) and line[0] == "matrix.setup" and not verbatim:
+            # the user's text is also the canonical form: typeset it (else it is shown as
+            # typed, and the "Read as" line below is typeset)
+            expression = line[1]["expression"]
+            line = (line[0], {"expression": Formula(expression, node_tex(d.explicit, names))})
         if isinstance(line, tuple) and line[0] == "matrix.read_as":
             canonical = line[1]["canonical"]
             line = (line[0], {"canonical": Formula(canonical, node_tex(d.explicit, names))})
@@ -137,6 +144,18 @@ def _shape(shape: Shape) -> Formula | str:
 
 def _closed(lc: LC) -> Formula:
     return Formula(lc_text(lc), lc_tex(lc))
+
+
+def rule_tex(rule: Any) -> str:
+    """:func:`rule_text` typeset: ``-2 \\left(X w - y\\right)``."""
+    coef, factors = rule_factors(rule)
+    if not factors:
+        return sympy_tex(coef)
+    parts = [rf"\left({sympy_tex(f)}\right)" if f.is_Add and (len(factors) > 1 or coef != 1)
+             else sympy_tex(f) for f in factors]
+    magnitude = abs(coef)
+    head = [] if magnitude == 1 else [sympy_tex(magnitude)]
+    return ("-" if coef < 0 else "") + " ".join(head + parts)
 
 
 def _scalar_factors(rule: Any, shapes: Mapping[str, Shape], t: Any) -> Formula | str:
