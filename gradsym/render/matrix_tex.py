@@ -50,7 +50,7 @@ def atom_tex(atom: Any) -> str:
     if isinstance(atom, m.Sym):
         return name_tex(atom.name)
     if isinstance(atom, m.Tr):
-        if isinstance(atom.arg, m.Sym | m.Group):
+        if isinstance(atom.arg, m.Sym | m.Group | m.Adj):
             return f"{atom_tex(atom.arg)}^{{T}}"
         return f"{_wrapped(atom.arg)}^{{T}}"
     if isinstance(atom, m.Ident):
