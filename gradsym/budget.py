@@ -250,3 +250,16 @@ def size_text(nbytes: float) -> str:
     if nbytes < 1e11:
         return f"{nbytes / 1e9:.1f} GB"
     return f"{nbytes / 1e9:,.0f} GB"
+
+
+def _budget_about() -> str:
+    return (f"about {duration_text(DEFAULT_MAX_TERMS * SECONDS_PER_TERM)} and "
+            f"{size_text(DEFAULT_MAX_TERMS * BYTES_PER_TERM)}")
+
+
+MAX_TERMS_HELP = (f"Work budget in expanded terms (default {DEFAULT_MAX_TERMS:,}, "
+                  f"{_budget_about()}); raise it to derive larger cases.")
+"""``--max-terms``'s help: the same default and estimate the over-budget message states."""
+MAX_TERMS_HELP_ZH = (f"以展开项计的工作量预算（默认 {DEFAULT_MAX_TERMS:,}，"
+                     f"约 {duration_text(DEFAULT_MAX_TERMS * SECONDS_PER_TERM)}、"
+                     f"{size_text(DEFAULT_MAX_TERMS * BYTES_PER_TERM)}）；提高它以推导更大的情形。")

@@ -43,6 +43,7 @@ __all__ = [
     "Node",
     "Num",
     "Transpose",
+    "matcalc_notation",
     "names_in",
     "parse",
     "to_sympy",
@@ -159,6 +160,9 @@ _FORBIDDEN_BINOPS: dict[type[ast.operator], str] = {
     ast.RShift: "'>>' (shift)",
 }
 
+_DOTTED_OPS: dict[type[ast.operator], str] = {ast.Mod: ".*", ast.FloorDiv: "./"}
+"""MatCalc's element-wise operators, as :func:`matcalc_notation` spells them for Python."""
+
 _FORBIDDEN_UNARY: dict[type[ast.unaryop], str] = {
     ast.Not: "'not'",
     ast.Invert: "'~' (bitwise not)",
@@ -208,7 +212,9 @@ class _Parser:
         col_shift: int,
         names: frozenset[str],
         functions: frozenset[str],
+        elementwise: Mapping[str, Callable[[Node, Node], Node]] | None = None,
     ) -> None:
+        self.elementwise = elementwise or {}
         self.source = source
         self.lines = _LINE_BREAK_RE.split(source)
         self.line_shift = line_shift
@@ -253,6 +259,11 @@ class _Parser:
             return self.name(node)
         if isinstance(node, ast.BinOp):
             op = _AST_BINOPS.get(type(node.op))
+            dotted = _DOTTED_OPS.get(type(node.op))
+            if dotted is not None and dotted in self.elementwise:
+                left = self.convert(node.left, depth + 1)
+                right = self.convert(node.right, depth + 1)
+                return self.elementwise[dotted](left, right)
             if op is None:
                 what = _FORBIDDEN_BINOPS.get(
                     type(node.op), f"the operator {type(node.op).__name__}"
@@ -410,11 +421,56 @@ def _position(lineno: int, column: int, line_shift: int, col_shift: int) -> str:
     return f" at line {lineno}, column {column}"
 
 
-def parse(text: str, *, names: Collection[str], functions: Collection[str]) -> Node:
+def matcalc_notation(source: str) -> str:
+    """MatrixCalculus.org's notation spelled in Python's syntax, token by token (no evaluation):
+    ``x'`` → ``x.T``, ``a^b`` → ``a**b``, ``a.*b`` → ``a %b`` and ``a./b`` → ``a//b`` (the
+    parser reads those two back as the element-wise product and quotient; :func:`parse` does
+    not rewrite a text with ``%`` or ``//`` of the user's own: those are refused, as before).
+
+    >>> print(matcalc_notation("x'*A'*x + (a.*b)./c^2"))
+    x.T*A.T*x + (a %b)//c**2
+    """
+    out: list[str] = []
+    i, n = 0, len(source)
+    while i < n:
+        ch = source[i]
+        nxt = source[i + 1] if i + 1 < n else ""
+        after = source[i + 2] if i + 2 < n else ""
+        if ch == "'" and out and (out[-1][-1:].isalnum() or out[-1][-1:] in ")]_"):
+            out.append(".T")
+        elif ch == "^":
+            out.append("**")
+        elif ch == "." and nxt == "*" and after != "*":
+            out.append(" %")
+            i += 1
+        elif ch == "." and nxt == "/" and after != "/":
+            out.append("//")
+            i += 1
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def parse(
+    text: str,
+    *,
+    names: Collection[str],
+    functions: Collection[str],
+    elementwise: Mapping[str, Callable[[Node, Node], Node]] | None = None,
+) -> Node:
     """Parse user text into a :class:`Node` tree, without ever executing it.
 
     ``names`` are the variables the expression may use, ``functions`` the functions it may
     call.  Anything else raises :class:`~gradsym.errors.ExpressionError`.
+
+    With ``elementwise`` (``{".*": build, "./": build}``) MatrixCalculus.org's notation is
+    read too (:func:`matcalc_notation`): ``x'``, ``^``, and ``.*``/``./`` built by those
+    functions from the two operands.
+
+    >>> parse("x'*x^2 .* y", names={"x", "y"}, functions=(),
+    ...       elementwise={".*": lambda a, b: Call("hadamard", (a, b))})  # doctest: +ELLIPSIS
+    Call(func='hadamard', args=(BinOp(op='*', left=Transpose(operand=Name(id='x')), ...
 
     >>> parse("softmax(a) @ b", names={"a", "b"}, functions={"softmax"})
     BinOp(op='@', left=Call(func='softmax', args=(Name(id='a'),)), right=Name(id='b'))
@@ -436,6 +492,10 @@ names starting with '__' are reserved (found 'a.__class__' at column 1)
     source = text.strip()
     if not source:
         raise ExpressionError("expression is empty")
+    if elementwise is not None and ("%" in source or "//" in source):
+        elementwise = None  # the user's own % or //: refused below, as always
+    if elementwise is not None:
+        source = matcalc_notation(source)
     # ast.parse rejects leading indentation: parse the stripped text, report original positions.
     lead = _LINE_BREAK_RE.split(text[: len(text) - len(text.lstrip())])
     line_shift, col_shift = len(lead) - 1, len(lead[-1])
@@ -460,7 +520,8 @@ names starting with '__' are reserved (found 'a.__class__' at column 1)
         raise ExpressionError(_NESTED_TOO_DEEPLY) from None
     except (ValueError, OverflowError) as exc:
         raise ExpressionError(f"cannot parse expression: {exc}") from None
-    parser = _Parser(source, line_shift, col_shift, frozenset(names), frozenset(functions))
+    parser = _Parser(source, line_shift, col_shift, frozenset(names), frozenset(functions),
+                     elementwise)
     try:
         result = parser.convert(tree.body, 1)
     except RecursionError:  # pragma: no cover - the depth check fires long before

@@ -135,6 +135,11 @@ class ExpressionReader:
                 and node.func.id in FUNCTIONS and not node.keywords):
             fn = getattr(sp, node.func.id)
             return fn(*[self._node(a) for a in node.args])
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "adjugate" and len(node.args) == 1 and not node.keywords):
+            # matrix closed forms: adj(M), read as SymPy's det(M)·M⁻¹ (equal where M⁻¹ exists)
+            m = self._node(node.args[0])
+            return sp.Determinant(m) * sp.Inverse(m)
         raise SpecError(f"the document's expressions contain {type(node).__name__}, which is not allowed")
 
 

@@ -57,11 +57,6 @@ def _div(a: Any, b: Any) -> Any:
     return a / b
 
 
-def heaviside(z: Any) -> Any:
-    """SymPy's Heaviside(z): ½ at 0 (the convention of the ``Max``/``Min`` derivatives)."""
-    return 1 if z > 0 else 0 if z < 0 else Fraction(1, 2)
-
-
 def sign(z: Any) -> int:
     """sign(z) with sign(0) = 0 (PyTorch's and SymPy's)."""
     return 1 if z > 0 else -1 if z < 0 else 0
@@ -214,20 +209,19 @@ RULES: dict[str, Rule] = {
 
 
 def extremum_weights(values: list[Any], sign_: int) -> list[Any]:
-    """∂ max(x₁…xₙ)/∂xᵢ (``sign_`` = 1) or ∂ min/∂xᵢ (−1), with SymPy's rule at ties:
-    Heaviside(±(xᵢ − extremum of the others)), so each of tied items gets ½.
+    """∂ max(x₁…xₙ)/∂xᵢ (``sign_`` = 1) or ∂ min/∂xᵢ (−1): the m tied extrema get 1/m each,
+    the others 0 (PyTorch's full reductions ``torch.max(a)``/``amax``, and JAX).
 
     >>> extremum_weights([1, 3, 3], 1)
     [0, Fraction(1, 2), Fraction(1, 2)]
+    >>> extremum_weights([2, 2, 2], -1)
+    [Fraction(1, 3), Fraction(1, 3), Fraction(1, 3)]
     """
     signed = [sign_ * v for v in values]
-    if len(signed) == 1:
-        return [1]
-    weights = []
-    for i, v in enumerate(signed):
-        others = max(w for j, w in enumerate(signed) if j != i)
-        weights.append(heaviside(v - others))
-    return weights
+    best = max(signed)
+    tied = [v == best for v in signed]
+    share = Fraction(1, sum(tied))
+    return [share if t else 0 for t in tied]
 
 
 def first_argmax(values: list[Any]) -> int:

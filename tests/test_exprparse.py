@@ -424,7 +424,12 @@ def _trees() -> st.SearchStrategy[Node]:
 @settings(max_examples=30, deadline=None)
 @given(_trees())
 def test_to_text_round_trips(tree: Node) -> None:
-    assert p(to_text(tree)) == tree
+    try:
+        parsed = p(to_text(tree))
+    except ExpressionError as exc:  # a constant too large to compute is refused, not misread
+        assert "digits" in str(exc)
+        return
+    assert parsed == tree
 
 
 # --------------------------------------------------------------------------------------------

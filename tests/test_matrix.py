@@ -137,7 +137,8 @@ def _explicit(declared: list[str]) -> dict[str, Any]:
 
 def _read_closed_form(text: str, declared: list[str], bare: dict[str, str]) -> Any:
     """Our own output, read back with SymPy's parser (a test oracle, never user text)."""
-    local: dict[str, Any] = {}
+    # adj(M) = det(M)·M⁻¹ where M is invertible (the test points keep square matrices so)
+    local: dict[str, Any] = {"adjugate": lambda m: sympy.Determinant(m) * sympy.Inverse(m)}
     for spec in declared:
         name, shape = spec.split("=")
         symbol_name = bare.get(name, name)
@@ -157,7 +158,7 @@ def test_closed_forms_match_hand_written_identities(
     assert d.holds, [c.mismatch for c in d.checks]
     closed = d.closed_forms[wrt]
     assert closed is not None
-    bare = {n: x.bare for n, x in d.declared.items()}
+    bare = {n: (n if x.shape else x.bare) for n, x in d.declared.items()}
     read = _read_closed_form(closed, shapes, bare)
     # both sides at one random exact point (square matrices kept invertible, det > 0)
     rng = random.Random(text + wrt)
@@ -196,7 +197,7 @@ def test_json_reads_back_with_gradsym_from_dict(text: str, shapes: list[str]) ->
     names = [spec.split("=")[0] for spec in shapes]
     d = matrix(text, shape=shapes, wrt=names)
     loaded = gradsym.from_dict(json.loads(json.dumps(d.to_dict())))
-    bare = {n: x.bare for n, x in d.declared.items()}
+    bare = {n: (n if x.shape else x.bare) for n, x in d.declared.items()}
     for name in names:
         closed = d.closed_forms[name]
         assert closed is not None
@@ -377,12 +378,14 @@ def test_column_vectors_declared_one_dimensional() -> None:
     assert d.to_dict()["shapes"]["w"] == [2, 1]
 
 
-def test_reserved_matrix_names_are_renamed_in_closed_forms() -> None:
+def test_reserved_matrix_names_are_kept_in_closed_forms() -> None:
+    """A matrix named E or N keeps its name (issue 15: a C must not come out as C_); JSON's
+    shapes list it, so from_dict reads it back as a matrix, not as Euler's E."""
     d = matrix("trace(E*N)", shape=["E=2x2", "N=2x2"])
-    assert d.closed_forms == {"E": "N_.T", "N": "E_.T"}
+    assert d.closed_forms == {"E": "N.T", "N": "E.T"}
     doc = d.to_dict()
-    assert doc["renamed"] == {"E": "E_", "N": "N_"}
-    assert doc["shapes"] == {"E_": [2, 2], "N_": [2, 2]}
+    assert "renamed" not in doc
+    assert doc["shapes"] == {"E": [2, 2], "N": [2, 2]}
     assert doc["symbols"]["E"][0] == ["E_1_1", "E_1_2"]
 
 

@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperCommand
+
+from gradsym.budget import MAX_TERMS_HELP
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
@@ -50,8 +53,7 @@ ANIMATED = ("conv", "deconv", "pool")  # the commands that take --animate
 Lang = Annotated[str, typer.Option("--lang", help="Language of the prose: en | zh.")]
 MaxTerms = Annotated[
     int | None,
-    typer.Option("--max-terms", help="Work budget in expanded terms (default 1,500,000, about 4 GB); "
-                 "raise it to derive larger cases.", min=1),
+    typer.Option("--max-terms", help=MAX_TERMS_HELP, min=1),
 ]
 Seed = Annotated[int | None, typer.Option("--seed", help="Seed for --x random etc. (reproducible).")]
 
@@ -219,6 +221,45 @@ def check_code_options(code: str, fmt: str | None, output: Path | None, show: st
     for given, name in ((fmt, "--format"), (show, "--show"), (plot, "--plot")):
         if given is not None:
             raise SpecError(f"{name} does not apply to --emit (it prints a Python module); drop {name}")
+
+
+class ExpressionCommand(TyperCommand):
+    """A command whose EXPRESSION argument is never read as an option: ``gradsym matrix
+    "-y.T*W*x + x.T*x" …`` works. Every argument that starts with ``-`` but is not one of
+    the command's options (nor the value of one) is taken as a positional argument."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, protect_positionals(self.get_params(ctx), args))
+
+
+def protect_positionals(params: list[Any], args: list[str]) -> list[str]:
+    """``args`` with the options first, then ``--`` and the positional arguments, so that a
+    positional argument starting with ``-`` (``-y.T*W*x``) is not read as an option; an
+    unknown ``--word`` stays an option (Click then names it).
+    """
+    takes_value: dict[str, bool] = {}
+    for p in params:
+        if getattr(p, "param_type_name", "") == "option":  # Typer bundles its own Click
+            for name in (*p.opts, *p.secondary_opts):
+                takes_value[name] = not (p.is_flag or p.count)
+    options: list[str] = []
+    positionals: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            positionals += args[i + 1:]
+            break
+        name = arg.split("=", 1)[0]
+        if name in takes_value or (arg.startswith("--") and arg[2:3].isalpha()):
+            options.append(arg)
+            if takes_value.get(name) and "=" not in arg and i + 1 < len(args):
+                options.append(args[i + 1])
+                i += 1
+        else:
+            positionals.append(arg)
+        i += 1
+    return [*options, "--", *positionals] if positionals else options
 
 
 def add_emit_option(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ import typer
 
 from gradsym.cli.app import app
 from gradsym.cli.common import (
+    ExpressionCommand,
     Format,
     Full,
     Lang,
@@ -41,7 +42,7 @@ At = Annotated[
 ]
 
 
-@app.command()
+@app.command(cls=ExpressionCommand)
 def expr(
     expression: Expression = None,
     shape: ShapeOpt = None,

@@ -8,6 +8,7 @@ import typer
 
 from gradsym.cli.app import app
 from gradsym.cli.common import (
+    ExpressionCommand,
     Format,
     Full,
     Lang,
@@ -38,7 +39,7 @@ At = Annotated[
 ]
 
 
-@app.command()
+@app.command(cls=ExpressionCommand)
 def matrix(
     expression: Expression = None,
     shape: ShapeOpt = None,
@@ -56,6 +57,8 @@ def matrix(
     """Matrix calculus: dJ/dX in closed matrix form (* and @ are matrix products), with the dimension-consistency steps, verified element by element.
 
     Functions: trace (tr), det, inv (or X**-1), norm (Frobenius), hadamard, sum; exp log sqrt sin cos tanh sigmoid abs of a scalar (element-wise on a matrix, without a closed form).
+
+    MatrixCalculus.org's notation too: x' ^ .* ./ logdet eye(n) ones(m,n) vector(1) diag norm1 norm2. The expression may start with '-'.
 
     Example: gradsym matrix "(X*w - y).T*(X*w - y)" --shape X=3x2 --shape w=2x1 --shape y=3x1 --wrt X --wrt w --wrt y
     """

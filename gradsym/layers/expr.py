@@ -666,10 +666,26 @@ def _local_derivatives(node: Any, free: Mapping[Any, bool]) -> list[tuple[Any, A
         if free[exponent]:
             out.append((exponent, node * sympy.log(base)))
         return out
+    if isinstance(node, sympy.Max | sympy.Min):
+        return [(a, w) for a, w in zip(args, extremum_shares(node), strict=True) if free[a]]
     if isinstance(node, sympy.core.function.Application) and hasattr(node, "fdiff"):
         return [(a, node.fdiff(i + 1)) for i, a in enumerate(args) if free[a]]
     # anything else: differentiate it directly with respect to each symbol it contains
     return [(sym, node.diff(sym)) for sym in node.free_symbols if free.get(sym, False)]
+
+
+MATCALC_OPERATORS = {".*": lambda a, b: BinOp("*", a, b), "./": lambda a, b: BinOp("/", a, b)}
+"""MatrixCalculus.org's ``.*`` and ``./``: in ``expr`` ``*`` and ``/`` are element-wise already."""
+
+
+def extremum_shares(node: Any) -> list[Any]:
+    """∂ Max(x₁…xₙ)/∂xᵢ (or Min): 1/m for each of the m arguments equal to the extremum, else
+    0 (PyTorch's full reductions and JAX), as Heaviside(±(xᵢ − M), 1) / Σⱼ Heaviside(±(xⱼ − M), 1)
+    — SymPy's own Max.fdiff would give each of the tied arguments 1/2."""
+    sign_ = 1 if isinstance(node, sympy.Max) else -1
+    hits = [sympy.Heaviside(sign_ * (a - node), 1) for a in node.args]
+    total = sympy.Add(*hits)
+    return [h / total for h in hits]
 
 
 def check_defined(outputs: np.ndarray, text: str) -> None:
@@ -701,10 +717,8 @@ def common_setup(
 ) -> list[tuple[str, dict[str, Any]]]:
     lines: list[tuple[str, dict[str, Any]]] = []
     for name, x in declared.items():
-        if x.renamed and not x.shape:
+        if x.renamed and not x.shape:  # a matrix keeps its name (C, E, beta) everywhere
             lines.append(("expr.renamed_scalar", {"name": name, "bare": x.bare}))
-        elif x.renamed:
-            lines.append(("expr.renamed_matrix", {"name": name, "bare": x.bare}))
     unused = [n for n in declared if n not in used]
     if unused:
         lines.append(("expr.unused", {"names": ", ".join(unused)}))
@@ -748,7 +762,8 @@ def expr(
     if expression is None:
         raise SpecError('the expression is required, e.g. gradsym expr "sum(a**2)" --shape a=3')
     declared = declare(shape, functions=EXPR_FUNCTIONS)
-    tree = parse(expression, names=list(declared), functions=list(EXPR_FUNCTIONS))
+    tree = parse(expression, names=list(declared), functions=list(EXPR_FUNCTIONS),
+                 elementwise=MATCALC_OPERATORS)
     used = names_in(tree)
     info = infer(tree, {n: x.shape for n, x in declared.items()})
     wrt_names = parse_wrt(wrt, declared, used)

@@ -37,7 +37,19 @@ import sympy
 
 from gradsym import progress
 from gradsym.errors import ExpressionError, SpecError
-from gradsym.exprparse import BinOp, Call, Name, Neg, Node, Num, Transpose, names_in, parse, to_text
+from gradsym.exprparse import (
+    BinOp,
+    Call,
+    Name,
+    Neg,
+    Node,
+    Num,
+    Transpose,
+    matcalc_notation,
+    names_in,
+    parse,
+    to_text,
+)
 from gradsym.layers.arrays import TreeEvaluator, _total, axis_literal, check_arity
 from gradsym.layers.expr import (
     Declared,
@@ -60,8 +72,8 @@ from gradsym.layers.expr import (
 )
 from gradsym.layers.matrix_algebra import (
     LC,
+    Adj,
     Atom,
-    Had,
     Ident,
     Inv,
     MatPow,
@@ -71,10 +83,13 @@ from gradsym.layers.matrix_algebra import (
     _scalar_symbol,
     atomize,
     inner,
+    inv_atom,
     lc_add,
     lc_atom,
     lc_const,
+    lc_det,
     lc_elements,
+    lc_hadamard,
     lc_identity,
     lc_mul,
     lc_pow,
@@ -92,6 +107,7 @@ from gradsym.layers.matrix_equivalence import (
     estimate,
     matrix_degree,
 )
+from gradsym.layers.matrix_notation import ELEMENTWISE, NOTATION_FUNCTIONS, lower
 from gradsym.proofs import Check
 
 MATRIX_FUNCTIONS: dict[str, tuple[int, int]] = {
@@ -115,6 +131,9 @@ MATRIX_FUNCTIONS: dict[str, tuple[int, int]] = {
     "sigmoid": (1, 1),
     "abs": (1, 1),
     "Abs": (1, 1),
+    "Identity": (1, 1),
+    "OneMatrix": (2, 2),
+    "ediv": (2, 2),
 }
 """Functions a ``matrix`` expression may call (SymPy's spellings are accepted too)."""
 
@@ -234,6 +253,19 @@ def elaborate(node: Node, shapes: Mapping[str, Shape]) -> tuple[Node, dict[Node,
         check_arity(n, MATRIX_FUNCTIONS)
         func = ALIASES.get(n.func, n.func)
         a, sa = walk(n.args[0])
+        if func in ("Identity", "OneMatrix"):  # constant matrices (MatCalc's eye, ones, …)
+            sizes = [axis_literal(walk(x)[0]) for x in n.args]
+            if any(k is None or k < 1 for k in sizes):
+                raise _fail(n, f"{func} needs whole-number sizes ≥ 1")
+            rows, cols = sizes[0], sizes[-1]
+            assert rows is not None and cols is not None
+            return done(Call(func, n.args), (rows, cols))
+        if func == "ediv":  # MatCalc's a ./ b, element by element
+            b, sb = walk(n.args[1])
+            if sa != sb:
+                raise _fail(n, f"an element-wise quotient needs equal shapes, got "
+                            f"{shape_text(sa)} and {shape_text(sb)}")
+            return done(Call("ediv", (a, b)), sa)
         if func == "hadamard":
             b, sb = walk(n.args[1])
             if sa == () or sb == ():
@@ -281,6 +313,8 @@ class MatrixEvaluator(TreeEvaluator):
         if left.ndim == 0:
             return obj(np.power(left, right))
         k = int(node.right.value) if isinstance(node.right, Num) else 0
+        if k == 0:  # X**0 is the identity (not X⁻¹)
+            return obj(np.eye(left.shape[0], dtype=int).astype(object))
         base = left if k > 0 else self.s.inv(left)
         out = base
         for _ in range(abs(k) - 1):
@@ -301,6 +335,15 @@ class MatrixEvaluator(TreeEvaluator):
             return obj(s.sqrt(_total(x * x)))
         if node.func == "hadamard":
             return obj(x * self._eval(node.args[1], env))
+        if node.func == "ediv":
+            return obj(x / self._eval(node.args[1], env))
+        if node.func in ("Identity", "OneMatrix"):
+            rows, cols = (int(a.value) for a in (node.args[0], node.args[-1])
+                          if isinstance(a, Num))
+            one = s.number(Fraction(1))
+            return obj(np.array([[one if node.func == "OneMatrix" or i == j else
+                                  s.number(Fraction(0)) for j in range(cols)]
+                                 for i in range(rows)], dtype=object))
         return obj(self._elementwise[node.func](x))
 
 
@@ -404,6 +447,13 @@ def closed_forms(
     return out
 
 
+def algebra_name(name: str, x: Declared) -> str:
+    """The name a declared tensor has in closed forms: the user's own for a matrix or vector
+    (``C``, ``E``, ``beta`` stay themselves: the JSON lists them under ``shapes``, so they are
+    read back as matrices); a scalar keeps its element symbol (``E_``, not Euler's ``E``)."""
+    return name if x.shape else x.bare
+
+
 def _algebra_shape(shape: Shape) -> Shape:
     return (shape[0], 1) if len(shape) == 1 else shape
 
@@ -428,7 +478,7 @@ def _value(
         return lc_const(n.value)
     if isinstance(n, Name):
         x = declared[n.id]
-        return lc_atom(Sym(x.bare, _algebra_shape(x.shape)))
+        return lc_atom(Sym(algebra_name(n.id, x), _algebra_shape(x.shape)))
     if isinstance(n, Neg):
         return lc_scale(v(n.operand), -1)
     if isinstance(n, Transpose):
@@ -450,18 +500,23 @@ def _value(
         base = atomize(v(n.left))
         if k == 0:
             return lc_atom(Ident(shapes[n][0]))
-        return lc_atom(MatPow(base if k > 0 else Inv(base), abs(k)))
+        return lc_atom(MatPow(base if k > 0 else inv_atom(base), abs(k)))
     assert isinstance(n, Call)
     a = n.args[0]
     if n.func in ("trace",):
         return lc_trace(v(a))
-    if n.func in ("det", "sum", "norm"):
+    if n.func == "det":
+        return lc_det(v(a))
+    if n.func in ("sum", "norm"):
         return lc_atom(ScalarOf(n.func, v(a)))
     if n.func == "inv":
-        return lc_atom(Inv(atomize(v(a))))
+        return lc_atom(inv_atom(atomize(v(a))))
     if n.func == "hadamard":
-        return lc_atom(Had(v(a), v(n.args[1])))
-    if shapes[n] != ():
+        return lc_hadamard(v(a), v(n.args[1]))
+    if n.func in ("Identity", "OneMatrix"):
+        rows, cols = shapes[n]
+        return lc_atom(Ident(rows) if n.func == "Identity" else Ones(rows, cols))
+    if shapes[n] != () or n.func == "ediv":
         raise Unsupported("matrix.reason_elementwise", func=n.func,
                           shape=shape_text(shapes[n]), arg=to_text(a))
     return lc_atom(ScalarOf(n.func, v(a)))
@@ -534,7 +589,7 @@ def _adjoint_rule(
         if k == 0:
             return []
         base = atomize(v(a))
-        c = base if k > 0 else Inv(base)
+        c = base if k > 0 else inv_atom(base)
         grad_c = _power_adjoint(c, abs(k), g)
         if k > 0:
             return [(a, grad_c)]
@@ -544,11 +599,13 @@ def _adjoint_rule(
     a = n.args[0]
     if n.func == "trace":
         return [(a, lc_mul(g, lc_identity(shapes[a])))]
-    if n.func == "det":
-        inv_t = lc_atom(tp(Inv(atomize(v(a)))))
-        return [(a, lc_mul(lc_mul(g, lc_atom(ScalarOf("det", v(a)))), inv_t))]
+    if n.func == "det":  # d det(A) = adj(A)ᵀ: valid also where A is singular (A = x·xᵀ)
+        m = atomize(v(a))
+        if isinstance(m, Inv):  # A = B⁻¹ is invertible: det(A)·A⁻ᵀ = Bᵀ/det(B)
+            return [(a, lc_mul(lc_mul(g, lc_det(v(a))), lc_atom(tp(inv_atom(m)))))]
+        return [(a, lc_mul(g, lc_atom(tp(_adjugate(m)))))]
     if n.func == "inv":
-        inv_t = lc_atom(tp(Inv(atomize(v(a)))))
+        inv_t = lc_atom(tp(inv_atom(atomize(v(a)))))
         return [(a, lc_scale(lc_mul(lc_mul(inv_t, g), inv_t), -1))]
     if n.func == "sum":
         rows, cols = shapes[a]
@@ -561,10 +618,17 @@ def _adjoint_rule(
     if n.func == "hadamard":
         b = n.args[1]
         return [(a, _hadamard(g, v(b))), (b, _hadamard(g, v(a)))]
-    if shapes[n] != ():
+    if n.func in ("Identity", "OneMatrix"):
+        return []
+    if shapes[n] != () or n.func == "ediv":
         raise Unsupported("matrix.reason_elementwise", func=n.func,
                           shape=shape_text(shapes[n]), arg=to_text(a))
     return [(a, lc_mul(g, _scalar_derivative(n.func, v(a))))]
+
+
+def _adjugate(a: Atom) -> Atom:
+    """adj(A); adj(A⁻¹) = det(A)⁻¹·A would need a scalar, so A⁻¹ keeps its adjugate."""
+    return Ident(a.shape[0]) if isinstance(a, Ident) else Adj(a)
 
 
 def _hadamard(a: LC, b: LC) -> LC:
@@ -572,7 +636,7 @@ def _hadamard(a: LC, b: LC) -> LC:
         return LC((), b.shape)
     if a.shape == (1, 1):
         return lc_mul(lc_trace(a), b)
-    return lc_atom(Had(a, b))
+    return lc_hadamard(a, b)
 
 
 def _power_adjoint(c: Atom, k: int, g: LC) -> LC:
@@ -640,9 +704,11 @@ def matrix(
         raise SpecError('the expression is required, e.g. gradsym matrix "trace(X.T*X)" '
                         "--shape X=3x2")
     declared = declare(shape, functions=MATRIX_FUNCTIONS, max_dims=2)
-    tree = parse(expression, names=list(declared), functions=list(MATRIX_FUNCTIONS))
-    used = names_in(tree)
     algebra = {n: _algebra_shape(x.shape) for n, x in declared.items()}
+    tree = lower(parse(expression, names=list(declared),
+                       functions=[*MATRIX_FUNCTIONS, *NOTATION_FUNCTIONS],
+                       elementwise=ELEMENTWISE), algebra)
+    used = names_in(tree)
     explicit, shapes = elaborate(tree, algebra)
     wrt_names = parse_wrt(wrt, declared, used)
     given = at_items(at)
@@ -669,13 +735,13 @@ def matrix(
     checks: list[Check] = []
     if scalar:
         forms = closed_forms(explicit, shapes, declared, wrt_names)
-        bare = {n: x.bare for n, x in declared.items()}
-        scalar_j = tree_scalar(explicit, bare)
-        symbol_env = {x.bare: (sympy.Matrix(env[n].tolist()) if env[n].ndim == 2
-                               else env[n][()]) for n, x in declared.items()}
+        names = {n: algebra_name(n, x) for n, x in declared.items()}
+        scalar_j = tree_scalar(explicit, names)
+        symbol_env = {names[n]: (sympy.Matrix(env[n].tolist()) if env[n].ndim == 2
+                                 else env[n][()]) for n in declared}
         field = RationalField(table.symbols())
         for name, form in forms.items():
-            rule = sympy.diff(scalar_j, _scalar_symbol(declared[name].bare))
+            rule = sympy.diff(scalar_j, _scalar_symbol(names[name]))
             rules[name] = sympy.factor_terms(rule) if _small(rule) else rule
             if form.lc is not None:
                 verified[name] = _verify(form.lc, jacobians[name], arrays[name], symbol_env,
@@ -732,6 +798,7 @@ def matrix(
         setup.append(("matrix.read_as", {"canonical": _sympy_style(explicit)}))
     setup += [
         ("matrix.semantics", {}),
+        *([("matrix.notation", {})] if _uses_notation(expression, used) else []),
         ("matrix.shapes_scalar", {"shapes": shapes_line(declared)}) if scalar else
         ("matrix.shapes", {"shapes": shapes_line(declared), "output": shape_text(out_shape)}),
     ]
@@ -747,6 +814,16 @@ def matrix(
         "output_letter": "J",
     })
     return d.with_values_at(given, seed=seed)  # type: ignore[return-value]
+
+
+def _uses_notation(expression: str, used: set[str]) -> bool:
+    """True when the text uses MatrixCalculus.org's notation (x', ^, .*, ./, logdet, …)."""
+    import re
+
+    if matcalc_notation(expression) != expression:
+        return True
+    return any(re.search(rf"\b{f}\s*\(", expression) for f in NOTATION_FUNCTIONS
+               if f not in used)
 
 
 def _small(e: Any) -> bool:

@@ -8,7 +8,7 @@ in, with its printer (:func:`lc_text`) and its expansion into element symbols.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -79,6 +79,17 @@ class Inv:
 
 
 @dataclass(frozen=True)
+class Adj:
+    """The adjugate adj(A) = det(A)·A⁻¹, defined (and continuous) also where A is singular."""
+
+    arg: Atom
+
+    @property
+    def shape(self) -> Shape:
+        return self.arg.shape
+
+
+@dataclass(frozen=True)
 class MatPow:
     arg: Atom
     k: int
@@ -122,7 +133,7 @@ class Group:
         return self.lc.shape
 
 
-Atom = Union[Sym, Tr, Ident, Ones, Inv, MatPow, Had, ScalarOf, Group]  # noqa: UP007
+Atom = Union[Sym, Tr, Ident, Ones, Inv, Adj, MatPow, Had, ScalarOf, Group]  # noqa: UP007
 
 
 @dataclass(frozen=True)
@@ -207,8 +218,82 @@ def _merge_scalars(
     powers: dict[Atom, Fraction] = {}
     for atom, e in [*a, *b]:
         powers[atom] = powers.get(atom, Fraction(0)) + e
+    _cancel_signs(powers)
     return tuple(sorted(((x, e) for x, e in powers.items() if e != 0),
                         key=lambda p: _atom_text(p[0])))
+
+
+def _cancel_signs(powers: dict[Atom, Fraction]) -> None:
+    """sign(u)/|u| = 1/u (|u| in a denominator means u ≠ 0): so d log|det X| = X⁻ᵀ, not
+    sign(det X)·det X·X⁻ᵀ/|det X|."""
+    for atom in list(powers):
+        if not (isinstance(atom, ScalarOf) and atom.func == "sign" and powers.get(atom) == 1):
+            continue
+        size = ScalarOf("abs", atom.arg)
+        if powers.get(size, 0) < 0:
+            u = atomize(atom.arg)
+            powers[atom] = Fraction(0)
+            powers[size] += 1
+            powers[u] = powers.get(u, Fraction(0)) - 1
+
+
+def inv_atom(atom: Atom) -> Atom:
+    """A⁻¹, simplified: (A⁻¹)⁻¹ = A, (A⁻ᵏ)⁻¹ = Aᵏ, I⁻¹ = I."""
+    if isinstance(atom, Inv):
+        return atom.arg
+    if isinstance(atom, Ident):
+        return atom
+    if isinstance(atom, MatPow) and isinstance(atom.arg, Inv):
+        return MatPow(atom.arg.arg, atom.k)
+    return Inv(atom)
+
+
+def lc_det(lc: LC) -> LC:
+    """det(·), simplified: det(A⁻¹) = 1/det(A), det(Aᵀ) = det(A), det(I) = 1."""
+    atom = atomize(lc)
+    if isinstance(atom, Ident):
+        return lc_const(1)
+    if isinstance(atom, Inv):
+        return lc_pow(lc_det(lc_atom(atom.arg)), Fraction(-1))
+    if isinstance(atom, Tr):
+        return lc_det(lc_atom(atom.arg))
+    return lc_atom(ScalarOf("det", lc))
+
+
+def _adjugates_to_inverses(t: Term) -> Term:
+    """adj(A)/det(A) = A⁻¹ (the division says det A ≠ 0): the adjugate form of d det, kept
+    only where it is needed (A possibly singular)."""
+    powers = dict(t.scalars)
+    mats = list(t.mats)
+    for i, m in enumerate(mats):
+        transposed = isinstance(m, Tr) and isinstance(m.arg, Adj)
+        adj = m.arg if isinstance(m, Tr) else m
+        if not isinstance(adj, Adj):
+            continue
+        inside = adj.arg.lc if isinstance(adj.arg, Group) else lc_atom(adj.arg)
+        det = ScalarOf("det", inside)
+        if powers.get(det, 0) < 0:
+            powers[det] += 1
+            mats[i] = tp(Inv(adj.arg)) if transposed else Inv(adj.arg)
+    if mats == list(t.mats):
+        return t
+    scalars = tuple(sorted(((x, e) for x, e in powers.items() if e != 0),
+                           key=lambda p: _atom_text(p[0])))
+    return Term(t.coef, scalars, _clean(mats))
+
+
+def _merge_ones(mats: tuple[Atom, ...]) -> tuple[int, tuple[Atom, ...]]:
+    """1ₘₖ·1ₖₙ = k·1ₘₙ: a product of neighbouring matrices of ones is one, scaled."""
+    factor, out = 1, list(mats)
+    i = 0
+    while i + 1 < len(out):
+        a, b = out[i], out[i + 1]
+        if isinstance(a, Ones) and isinstance(b, Ones):
+            factor *= a.cols
+            out[i:i + 2] = [Ones(a.rows, b.cols)]
+            continue
+        i += 1
+    return factor, tuple(out)
 
 
 def _base_power(atom: Atom) -> tuple[Atom, int]:
@@ -259,9 +344,9 @@ def lc_mul(a: LC, b: LC) -> LC:
     ta, tb = _as_term(a), _as_term(b)
     if ta is None or tb is None:
         return LC((), shape)
-    term = Term(ta.coef * tb.coef, _merge_scalars(ta.scalars, tb.scalars),
-                _clean(ta.mats + tb.mats))
-    return LC((term,), shape)
+    factor, mats = _merge_ones(_clean(ta.mats + tb.mats))
+    term = Term(ta.coef * tb.coef * factor, _merge_scalars(ta.scalars, tb.scalars), mats)
+    return LC((_adjugates_to_inverses(term),), shape)
 
 
 def lc_pow(lc: LC, e: Fraction) -> LC:
@@ -293,6 +378,8 @@ def tp(atom: Atom) -> Atom:
         return Ones(atom.cols, atom.rows)
     if isinstance(atom, Inv):
         return Inv(tp(atom.arg))
+    if isinstance(atom, Adj) and isinstance(atom.arg, Tr):
+        return Adj(atom.arg.arg)
     if isinstance(atom, MatPow):
         return MatPow(tp(atom.arg), atom.k)
     if isinstance(atom, Had):
@@ -331,6 +418,22 @@ def lc_trace(lc: LC) -> LC:
     return lc_add(*parts) if parts else lc_const(0)
 
 
+def _is_ones(lc: LC) -> bool:
+    return (len(lc.terms) == 1 and lc.terms[0].coef == 1 and not lc.terms[0].scalars
+            and len(lc.terms[0].mats) == 1 and isinstance(lc.terms[0].mats[0], Ones))
+
+
+def lc_hadamard(a: LC, b: LC) -> LC:
+    """a ⊙ b, simplified: a ⊙ 1 = a (a matrix of ones is the unit of ⊙), 0 ⊙ b = 0."""
+    if not a.terms or not b.terms:
+        return LC((), a.shape)
+    if _is_ones(a):
+        return b
+    if _is_ones(b):
+        return a
+    return lc_atom(Had(a, b))
+
+
 def inner(g: LC, r: LC) -> LC:
     """Σᵢⱼ Gᵢⱼ·Rᵢⱼ = tr(Gᵀ·R)."""
     return lc_trace(lc_mul(lc_transpose(g), r))
@@ -355,6 +458,9 @@ def _atom_text(atom: Atom) -> str:
         return f"OneMatrix({atom.rows}, {atom.cols})"
     if isinstance(atom, Inv):
         return f"{_base_text(atom.arg)}**(-1)"
+    if isinstance(atom, Adj):
+        inside = atom.arg.lc if isinstance(atom.arg, Group) else lc_atom(atom.arg)
+        return f"adjugate({lc_text(inside)})"
     if isinstance(atom, MatPow):
         if isinstance(atom.arg, Inv):
             return f"{_base_text(atom.arg.arg)}**(-{atom.k})"
@@ -370,7 +476,7 @@ def _atom_text(atom: Atom) -> str:
 def _base_text(atom: Atom) -> str:
     """An atom as the base of ``.T`` or ``**``: parenthesised unless it is a name."""
     text = _atom_text(atom)
-    if isinstance(atom, Sym | Group) or (isinstance(atom, Tr) and isinstance(atom.arg, Sym)):
+    if isinstance(atom, Sym | Group | Adj) or (isinstance(atom, Tr) and isinstance(atom.arg, Sym)):
         return text
     return f"({text})"
 
@@ -430,21 +536,27 @@ def _factors_text(t: Term) -> str:
     return text
 
 
-def lc_text(lc: LC) -> str:
-    """SymPy syntax: ``2*(X*w - y)*w.T``."""
-    if not lc.terms:
-        return "0" if lc.shape == () else f"ZeroMatrix({lc.shape[0]}, {lc.shape[1]})"
+def signed_sum(lc: LC, body: Callable[[Term], str]) -> str:
+    """The terms of ``lc`` joined with + and −, a positive term first; ``body`` prints a term
+    without its sign (shared by the code form and the typeset form)."""
     terms = list(lc.terms)
     first = next((i for i, t in enumerate(terms) if t.coef > 0), 0)
     terms = terms[first:] + terms[:first]
     out = ""
     for i, t in enumerate(terms):
-        body = _factors_text(t)
+        text = body(t)
         if i == 0:
-            out = body if t.coef > 0 else f"-{body}"
+            out = text if t.coef > 0 else f"-{text}"
         else:
-            out += f" + {body}" if t.coef > 0 else f" - {body}"
+            out += f" + {text}" if t.coef > 0 else f" - {text}"
     return out
+
+
+def lc_text(lc: LC) -> str:
+    """SymPy syntax: ``2*(X*w - y)*w.T``."""
+    if not lc.terms:
+        return "0" if lc.shape == () else f"ZeroMatrix({lc.shape[0]}, {lc.shape[1]})"
+    return signed_sum(lc, _factors_text)
 
 
 # -- evaluation of closed forms on element symbols ------------------------------------
@@ -486,6 +598,8 @@ def atom_elements(atom: Atom, env: Mapping[str, Any]) -> Any:
         rows = atom_elements(atom.arg, env).tolist()
         det = permutation_det(rows)
         return sympy.Matrix([[c / det for c in row] for row in adjugate(rows)])
+    if isinstance(atom, Adj):
+        return sympy.Matrix(adjugate(atom_elements(atom.arg, env).tolist()))
     if isinstance(atom, MatPow):
         return atom_elements(atom.arg, env) ** atom.k
     if isinstance(atom, Had):
@@ -537,6 +651,8 @@ def atom_scalar(atom: Atom) -> Any:
         return sympy.Integer(1)
     if isinstance(atom, Inv):
         return 1 / atom_scalar(atom.arg)
+    if isinstance(atom, Adj):
+        return sympy.Integer(1)
     if isinstance(atom, MatPow):
         return atom_scalar(atom.arg) ** atom.k
     if isinstance(atom, Had):
@@ -584,6 +700,10 @@ def tree_scalar(n: Node, bare: Mapping[str, str]) -> Any:
         return sympy.Abs(args[0])
     if n.func == "hadamard":
         return args[0] * args[1]
+    if n.func == "ediv":
+        return args[0] / args[1]
+    if n.func in ("Identity", "OneMatrix"):
+        return sympy.Integer(1)
     if n.func in RULES:
         return RULES[n.func].sympy_value(args[0])
     return getattr(sympy, n.func)(args[0])

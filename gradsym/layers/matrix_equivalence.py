@@ -245,4 +245,6 @@ def matrix_degree(n: Node, shapes: Mapping[Node, Shape]) -> int | None:
         return sum(d for d in degrees if d is not None)
     if n.func == "det":
         return shapes[n.args[0]][0] * first
+    if n.func in ("Identity", "OneMatrix"):
+        return 0
     return None

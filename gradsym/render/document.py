@@ -61,6 +61,62 @@ Cell = Expr | Num | Label | Text
 ELLIPSIS = Text("…")
 
 
+# -- prose with typeset formulas -------------------------------------------------------
+@dataclass(frozen=True)
+class Formula:
+    """A formula inside prose: ``text`` for the terminal (code form), ``tex`` (LaTeX maths,
+    no ``$``) for LaTeX, PDF and Markdown."""
+
+    text: str
+    tex: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __format__(self, spec: str) -> str:
+        return format(self.text, spec)
+
+
+class Typeset(str):
+    """A prose line whose formulas are typeset in LaTeX and Markdown: as a ``str`` it is the
+    terminal text; ``segments`` alternate prose (str) and :class:`Formula`."""
+
+    segments: tuple[str | Formula, ...]
+
+    def __new__(cls, segments: tuple[str | Formula, ...]) -> Typeset:
+        self = super().__new__(cls, "".join(str(x) for x in segments))
+        self.segments = segments
+        return self
+
+    def prefixed(self, head: str | Formula, glue: str) -> Typeset:
+        """``head`` + ``glue`` + this line."""
+        return Typeset((head, glue, *self.segments))
+
+
+_SLOT = "\x00{}\x00"
+
+
+def typeset(t: Any, key: str, **params: Any) -> Typeset:
+    """``t(key, **params)`` keeping every :class:`Formula` (or :class:`Typeset`) parameter as
+    a formula, so LaTeX and Markdown can typeset it."""
+    pieces: list[str | Formula] = []
+    plain: dict[str, Any] = {}
+    slots: list[tuple[str | Formula, ...]] = []
+    for name, value in params.items():
+        if isinstance(value, Formula | Typeset):
+            plain[name] = _SLOT.format(len(slots))
+            slots.append(value.segments if isinstance(value, Typeset) else (value,))
+        else:
+            plain[name] = value
+    for i, part in enumerate(str(t(key, **plain)).split("\x00")):
+        if i % 2 == 0:
+            if part:
+                pieces.append(part)
+        else:
+            pieces.extend(slots[int(part)])
+    return Typeset(tuple(pieces))
+
+
 # -- blocks ------------------------------------------------------------------------
 @dataclass
 class Para:
@@ -206,6 +262,8 @@ def _message(t: Catalogue, message: Any) -> str:
     if isinstance(message, str):
         return message
     key, params = message
+    if any(isinstance(v, Formula | Typeset) for v in params.values()):
+        return typeset(t, key, **params)
     return t(key, **params)
 
 

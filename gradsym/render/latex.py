@@ -35,6 +35,7 @@ from gradsym.render.document import (
     Document,
     Equations,
     Expr,
+    Formula,
     Grid,
     Label,
     Num,
@@ -42,6 +43,7 @@ from gradsym.render.document import (
     Row,
     Section,
     Text,
+    Typeset,
     group_checks,
 )
 from gradsym.render.latex_text import (
@@ -453,6 +455,9 @@ class LatexWriter:
         self.t = Catalogue(lang)
 
     def text(self, text: str) -> str:
+        if isinstance(text, Typeset):  # formulas typeset, the prose around them as usual
+            return "".join(f"${x.tex}$" if isinstance(x, Formula) else tex_text(x, self.lang)
+                           for x in text.segments)
         return tex_text(text, self.lang)
 
     def body(self) -> str:

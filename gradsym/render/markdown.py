@@ -25,11 +25,13 @@ from gradsym.render.document import (
     Document,
     Equations,
     Expr,
+    Formula,
     Grid,
     Num,
     Para,
     Row,
     Section,
+    Typeset,
     group_checks,
 )
 from gradsym.render.latex import (
@@ -97,7 +99,11 @@ class MarkdownWriter:
 
     def block(self, block: Block) -> list[str]:
         if isinstance(block, Para):
-            return [md_text(block.text), ""]
+            text = block.text
+            if isinstance(text, Typeset):  # formulas as $…$ maths, the prose escaped
+                return ["".join(f"${md_math(x.tex)}$" if isinstance(x, Formula) else md_text(x)
+                                for x in text.segments), ""]
+            return [md_text(text), ""]
         if isinstance(block, Grid):
             return self.grid(block)
         if isinstance(block, Row):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gradsym.budget import MAX_TERMS_HELP, MAX_TERMS_HELP_ZH
 from gradsym.layers.general_statements import STATEMENTS as GENERAL_STATEMENTS
 
 LANGUAGES = ("en", "zh")
@@ -316,8 +317,8 @@ EN: dict[str, str] = {
     "gradient, reduce it to a scalar, e.g. sum(...) or mean(...).",
     "expr.relu": "relu(z) = Max(0, z); relu′(z) = Heaviside(z, 0), so relu′(0) = 0 as in "
     "PyTorch.",
-    "expr.kinks": "At a kink SymPy's conventions hold: d|z|/dz = sign(z) (0 at 0); a max/min "
-    "gives each tied argument Heaviside(0) = 1/2.",
+    "expr.kinks": "At a kink: d|z|/dz = sign(z) (0 at 0); a max/min with m tied arguments "
+    "gives each of them 1/m, as PyTorch's full reductions (torch.max(a), amax) and JAX do.",
     "expr.values_hint": "Give values to evaluate everything exactly, e.g. {example}.",
     "section.expr_grad": "Gradient",
     "expr.grad_intro": "∂f/∂{name} has the shape of {name} ({shape}):",
@@ -804,7 +805,7 @@ ZH: dict[str, str] = {
     "expr.unused": "已声明但表达式中未使用：{names}（它们的梯度为 0）。",
     "expr.not_scalar": "f 的形状是 {shape}，不是标量：它有雅可比矩阵，但没有梯度。要得到梯度，请把它化为标量，例如 sum(...) 或 mean(...)。",
     "expr.relu": "relu(z) = Max(0, z);relu′(z) = Heaviside(z, 0)，因此与 PyTorch 一样 relu′(0) = 0。",
-    "expr.kinks": "在不可导点采用 SymPy 的约定：d|z|/dz = sign(z)（在 0 处为 0）；max/min 给每个并列的参数 Heaviside(0) = 1/2。",
+    "expr.kinks": "在不可导点：d|z|/dz = sign(z)（在 0 处为 0）；max/min 有 m 个并列的参数时，每个得到 1/m，与 PyTorch 的整体归约（torch.max(a)、amax）和 JAX 一致。",
     "expr.values_hint": "给出数值即可精确计算所有结果，例如 {example}。",
     "section.expr_grad": "梯度",
     "expr.grad_intro": "∂f/∂{name} 与 {name} 形状相同（{shape}）：",
@@ -1680,8 +1681,7 @@ HELP_ZH: dict[str, str] = {
     '同时把前向和反向传播画成动画 FILE.gif（需要：pip install "gradsym\\[plot]"）。',
     "Language of the prose: en | zh.":
     "文字的语言：en | zh。",
-    "Work budget in expanded terms (default 1,500,000, about 4 GB); raise it to derive larger cases.":
-    "以展开项计的工作量预算（默认 1,500,000，约 4 GB）；提高它以推导更大的情形。",
+    MAX_TERMS_HELP: MAX_TERMS_HELP_ZH,
     "Stacked convolutions + a loss: the chain rule layer by layer, every step proved.":
     "堆叠的卷积 + 损失：逐层的链式法则，每一步都有证明。",
     "Input size: L, HxW or DxHxW (e.g. 3x3).":

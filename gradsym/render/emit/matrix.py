@@ -13,11 +13,12 @@ from typing import Any
 
 from gradsym.errors import SpecError
 from gradsym.exprparse import BinOp, Call, Name, Neg, Node, Num, Transpose
+from gradsym.layers.matrix import algebra_name
 from gradsym.render.emit import writer
 from gradsym.render.emit.writer import literal
 
 HELPERS = {
-    "mul", "rank", "transpose", "trace", "det", "inverse", "power", "total", "norm", "identity", "ones",
+    "mul", "rank", "transpose", "trace", "det", "inverse", "adjugate", "power", "total", "norm", "identity", "ones",
     "sigmoid", "as_matrix", "value", "gradient", "np", "torch", "jax", "jnp", "lax", "F", "sys",
     "exp", "log", "sqrt", "sin", "cos", "tanh", "abs", "sign", "hessian", "tensors",
 }
@@ -58,6 +59,23 @@ def det(a):
 
 def inverse(a):
     return @XP@.linalg.inv(a)
+
+
+def adjugate(a):
+    """adj(A): the transposed cofactors (defined also where A is singular)."""
+    n = a.shape[0]
+    if n == 1:
+        return @XP@.ones((1, 1), dtype=a.dtype)
+    rows = []
+    for i in range(n):
+        row = []
+        for j in range(n):
+            keep_r = [k for k in range(n) if k != j]
+            keep_c = [k for k in range(n) if k != i]
+            minor = a[keep_r][:, keep_c]
+            row.append((-1) ** (i + j) * @XP@.linalg.det(minor))
+        rows.append(@XP@.stack(row))
+    return @XP@.stack(rows)
 
 
 def power(a, k):
@@ -137,6 +155,12 @@ class Printer:
             return f"{simple[func]}({args[0]})"
         if func == "hadamard":
             return f"({args[0]} * {args[1]})"
+        if func == "ediv":
+            return f"({args[0]} / {args[1]})"
+        if func == "Identity":
+            return f"identity({args[0]})"
+        if func == "OneMatrix":
+            return f"ones({args[0]}, {args[1]})"
         # the scalar functions (log exp sqrt sin cos tanh abs sign): the framework's own
         return f"{self.xp}.{func}({args[0]})"
 
@@ -178,6 +202,8 @@ class Printer:
             return f"ones({atom.rows}, {atom.cols})"
         if isinstance(atom, m.Inv):
             return f"inverse({self.atom(atom.arg)})"
+        if isinstance(atom, m.Adj):
+            return f"adjugate({self.atom(atom.arg)})"
         if isinstance(atom, m.MatPow):
             return f"power({self.atom(atom.arg)}, {atom.k})"
         if isinstance(atom, m.Had):
@@ -200,7 +226,7 @@ def emit_matrix(d: Any, framework: str, command_line: str) -> str:
     declared = d.declared
     reserved = HELPERS
     local = {name: (name + "_" if name in reserved else name) for name in declared}
-    by_bare = {x.bare: local[name] for name, x in declared.items()}
+    by_bare = {algebra_name(name, x): local[name] for name, x in declared.items()}
     tree_names = {name: local[name] for name in declared}
     xp = _FRAMEWORK[framework]["@XP@"]
     value_printer = Printer(tree_names, xp)

@@ -15,12 +15,14 @@ from gradsym.layers.matrix import (
     Reason,
     Shape,
     _algebra_shape,
+    algebra_name,
     lc_text,
 )
 from gradsym.layers.matrix_algebra import _factor_text, _power_text, chain_shape, scalar_shape
 from gradsym.numeric import json_number
-from gradsym.render.document import Equations, Expr, Label, Para
+from gradsym.render.document import Equations, Expr, Formula, Label, Para, typeset
 from gradsym.render.jsonvalues import expr_text, nested
+from gradsym.render.matrix_tex import factors_tex, lc_tex, node_tex, shape_tex, sympy_tex
 from gradsym.render.messages import Catalogue
 from gradsym.render.sections.expr import renamed_json, value_grids
 from gradsym.sympy_text import sympy_text
@@ -35,12 +37,12 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
     if not d.scalar:
         return []
     ev = d.numeric
-    shapes = {x.bare: _algebra_shape(x.shape) for x in d.declared.values()}
+    shapes = {algebra_name(n, x): _algebra_shape(x.shape) for n, x in d.declared.items()}
     blocks: list[Any] = []
     for name, form in d.forms.items():
         x = d.declared[name]
         target = _algebra_shape(x.shape)
-        blocks.append(Para(t("matrix.target", name=name, shape=shape_text(target))))
+        blocks.append(Para(typeset(t, "matrix.target", name=name, shape=_shape(target))))
         if form.lc is None:
             key, params = form.reason
             blocks.append(Para(t("matrix.no_closed_form", name=name, reason=t(key, **params))))
@@ -53,19 +55,21 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
             ]
             blocks.append(Equations(rows))
         elif not form.lc.terms:
-            blocks.append(Para(t("matrix.zero", name=name, expression=lc_text(form.lc))))
+            blocks.append(Para(typeset(t, "matrix.zero", name=name, expression=_closed(form.lc))))
         else:
             rule = d.scalar_rules[name]
             rule_at = rule_shape(rule, shapes)
-            blocks.append(Para(t("matrix.scalar_rule", name=name, expression=rule_text(rule))))
-            blocks.append(Para(t("matrix.factors", factors=_scalar_factors(rule, shapes, t),
-                                 verdict=_verdict(t, rule_at, target, name))))
-            blocks.append(Para(t("matrix.closed_form_already" if rule_at == target
-                                 else "matrix.closed_form", name=name,
-                                 expression=lc_text(form.lc))))
-            blocks.append(Para(t("matrix.factors", factors=_closed_factors(form.lc, t),
-                                 verdict=t("matrix.consistent", shape=shape_text(target),
-                                           name=name))))
+            blocks.append(Para(typeset(t, "matrix.scalar_rule", name=name,
+                                       expression=Formula(rule_text(rule), rule_tex(rule)))))
+            blocks.append(Para(typeset(t, "matrix.factors",
+                                       factors=_scalar_factors(rule, shapes, t),
+                                       verdict=_verdict(t, rule_at, target, name))))
+            blocks.append(Para(typeset(t, "matrix.closed_form_already" if rule_at == target
+                                       else "matrix.closed_form", name=name,
+                                       expression=_closed(form.lc))))
+            blocks.append(Para(typeset(t, "matrix.factors", factors=_closed_factors(form.lc, t),
+                                       verdict=typeset(t, "matrix.consistent",
+                                                       shape=_shape(target), name=name))))
             blocks.append(Para(t("matrix.same_factors" if d.same_factors.get(name)
                                  else "matrix.other_factors")))
             mismatch = d.verified.get(name)
@@ -75,6 +79,26 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
             blocks.extend(value_grids(f"∂J/∂{name} ({t('numeric.values')})",
                                       ev.gradient_values[name], ev.decimal, t, full))
     return [("grad", ("section.matrix_grad", {}), blocks)]
+
+
+def setup(d: Derivation) -> list[Any]:
+    """The set-up lines, with "Read as: J = …" typeset in LaTeX and Markdown."""
+    assert isinstance(d, MatrixDerivation)
+    names = {n: algebra_name(n, x) for n, x in d.declared.items()}
+    out: list[Any] = []
+    lines = list(d.extra.get("setup", []))
+    verbatim = any(isinstance(x, tuple) and x[0] == "matrix.read_as" for x in lines)
+    for line in lines:
+        if isinstance(line, tuple) and line[0] == "matrix.setup" and not verbatim:
+            # the user's text is also the canonical form: typeset it (else it is shown as
+            # typed, and the "Read as" line below is typeset)
+            expression = line[1]["expression"]
+            line = (line[0], {"expression": Formula(expression, node_tex(d.explicit, names))})
+        if isinstance(line, tuple) and line[0] == "matrix.read_as":
+            canonical = line[1]["canonical"]
+            line = (line[0], {"canonical": Formula(canonical, node_tex(d.explicit, names))})
+        out.append(line)
+    return out
 
 
 def reason_text(reason: Reason) -> str:
@@ -113,36 +137,64 @@ def rule_text(rule: Any) -> str:
     return ("-" if coef < 0 else "") + "*".join(head + parts)
 
 
-def _scalar_factors(rule: Any, shapes: Mapping[str, Shape], t: Any) -> str:
-    parts = []
+def _shape(shape: Shape) -> Formula | str:
+    """A shape in prose: ``2x3`` on the terminal, 2 × 3 typeset; ``scalar`` stays a word."""
+    return Formula(shape_text(shape), shape_tex(shape)) if shape else shape_text(shape)
+
+
+def _closed(lc: LC) -> Formula:
+    return Formula(lc_text(lc), lc_tex(lc))
+
+
+def rule_tex(rule: Any) -> str:
+    """:func:`rule_text` typeset: ``-2 \\left(X w - y\\right)``."""
+    coef, factors = rule_factors(rule)
+    if not factors:
+        return sympy_tex(coef)
+    parts = [rf"\left({sympy_tex(f)}\right)" if f.is_Add and (len(factors) > 1 or coef != 1)
+             else sympy_tex(f) for f in factors]
+    magnitude = abs(coef)
+    head = [] if magnitude == 1 else [sympy_tex(magnitude)]
+    return ("-" if coef < 0 else "") + " ".join(head + parts)
+
+
+def _scalar_factors(rule: Any, shapes: Mapping[str, Shape], t: Any) -> Formula | str:
+    texts, texes = [], []
     for f in rule_factors(rule)[1]:
         s = scalar_shape(f, shapes)
         text = _sympy_str(f)
+        tex = sympy_tex(f)
         if f.is_Add:
-            text = f"({text})"
-        parts.append(f"{text} {'?' if s is None else shape_text(s)}")
-    return ", ".join(parts) if parts else str(t("matrix.a_number"))
+            text, tex = f"({text})", rf"\left({tex}\right)"
+        texts.append(f"{text} {'?' if s is None else shape_text(s)}")
+        texes.append(rf"\underbrace{{{tex}}}_{{{'?' if s is None else shape_tex(s)}}}")
+    if not texts:
+        return str(t("matrix.a_number"))
+    return Formula(", ".join(texts), r",\ ".join(texes))
 
 
 def rule_shape(rule: Any, shapes: Mapping[str, Shape]) -> Shape | None:
     return chain_shape([scalar_shape(f, shapes) for f in rule_factors(rule)[1]])
 
 
-def _verdict(t: Any, shape: Shape | None, target: Shape, name: str) -> str:
+def _verdict(t: Any, shape: Shape | None, target: Shape, name: str) -> Any:
     if shape is None:
         return str(t("matrix.not_conformable"))
     if shape == target or (shape == () and target == ()):
-        return str(t("matrix.consistent", shape=shape_text(shape), name=name))
-    return f"{shape_text(shape)}, " + str(t("matrix.inconsistent", name=name))
+        return typeset(t, "matrix.consistent", shape=_shape(shape), name=name)
+    return typeset(t, "matrix.inconsistent", name=name).prefixed(_shape(shape), ", ")
 
 
-def _closed_factors(lc: LC, t: Any) -> str:
+def _closed_factors(lc: LC, t: Any) -> Any:
     if len(lc.terms) != 1:
-        return str(t("matrix.sum_of_terms", count=len(lc.terms), shape=shape_text(lc.shape)))
+        return typeset(t, "matrix.sum_of_terms", count=len(lc.terms), shape=_shape(lc.shape))
     term = lc.terms[0]
     parts = [f"{_power_text(a, e)} {shape_text(())}" for a, e in term.scalars]
     parts += [f"{_factor_text(m)} {shape_text(m.shape)}" for m in term.mats]
-    return ", ".join(parts) if parts else str(t("matrix.a_number"))
+    tex = factors_tex(lc)
+    if not parts or tex is None:
+        return str(t("matrix.a_number"))
+    return Formula(", ".join(parts), tex)
 
 
 def json_fields(d: Derivation) -> dict[str, Any]:
@@ -170,9 +222,9 @@ def json_fields(d: Derivation) -> dict[str, Any]:
         f"gradient, only the element-wise Jacobian; make J a scalar (trace, sum, norm) for one"
     ]
     return {
-        "shapes": {x.bare: list(_algebra_shape(x.shape)) for x in d.declared.values() if x.shape},
+        "shapes": {n: list(_algebra_shape(x.shape)) for n, x in d.declared.items() if x.shape},
         "gradients": gradients,
         **({"notes": notes} if notes else {}),
         "assumptions": {name: {"real": True} for name in d.table.names},
-        **renamed_json(d.declared),
+        **renamed_json({n: x for n, x in d.declared.items() if not x.shape}),  # matrices keep theirs
     }
