@@ -41,7 +41,7 @@ import numpy as np
 from gradsym import progress
 from gradsym.budget import Cost, admit, given, render_cost
 from gradsym.calculus import SparseJacobian
-from gradsym.derivation import Derivation, Evaluation, NumericModel, _number_to_sympy
+from gradsym.derivation import Derivation, Evaluation, NumericModel, _map, _number_to_sympy
 from gradsym.errors import SpecError
 from gradsym.numeric import Dual, exact_array, simplify_number
 from gradsym.poly import VarTable
@@ -197,16 +197,10 @@ class SoftmaxDerivation(Derivation):
     def _evaluate(self, parsed: dict[str, Values]) -> Evaluation:
         import sympy
 
-        values: dict[str, np.ndarray] = {}
-        point: dict[Any, Any] = {}
         symbols = self.table.symbols()
-        decimal = False
-        for role, val in parsed.items():
-            tensor = self.symbols[role]
-            values[role] = exact_array(val.flat, tensor.shape)
-            decimal = decimal or val.decimal
-            for i, v in enumerate(val.flat):
-                point[symbols[tensor.first + i]] = _number_to_sympy(v)
+        values = {role: exact_array(val.flat, self.symbols[role].shape) for role, val in parsed.items()}
+        point = {symbols[self.symbols[role].first + i]: _number_to_sympy(v)
+                 for role, arr in values.items() for i, v in enumerate(arr.reshape(-1).tolist())}
 
         # exp(x/T) at rationals stays exact: a rational function of e_k = exp(x_k/T) is put
         # in lowest terms in the symbols e (so that, e.g., the gradient of ones is 0), then
@@ -228,19 +222,14 @@ class SoftmaxDerivation(Derivation):
                 raise SpecError("numeric evaluation needs every value (--x, --g)")
             return simplify_number(out)
 
-        def each(arr: np.ndarray) -> np.ndarray:
-            out = np.empty(arr.shape, dtype=object)
-            for index in np.ndindex(arr.shape):
-                out[index] = value(arr[index])
-            return out
-
+        jac = self.jacobians["input"]
         evaluation = Evaluation(
-            values,
-            each(self.forward_elems),
-            {role: {key: value(e) for key, e in jac.entries.items()} for role, jac in self.jacobians.items()},
-            {role: each(arr) for role, arr in self.grad_elems.items()},
-            {r: (j.out_shape, j.wrt_shape) for r, j in self.jacobians.items()},
-            decimal,
+            values=values,
+            forward_values=_map(self.forward_elems, value),
+            jacobian_values={"input": {key: value(e) for key, e in jac.entries.items()}},
+            grad_values={"input": _map(self.grad_elems["input"], value)},
+            jacobian_shapes={"input": (jac.out_shape, jac.wrt_shape)},
+            decimal=any(val.decimal for val in parsed.values()),
         )
         evaluation.checks.append(self._autodiff_check(values, evaluation.jacobian_values))
         return evaluation
