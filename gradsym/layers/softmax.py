@@ -160,22 +160,36 @@ class RowIdentity:
             self.powers.append(self.powers[-1] * self.sum)
         return self.powers[k]
 
-    def differ(self, lhs: Any, rhs: Any) -> bool:
-        """True when lhs and rhs differ (or cannot be decided: not proved)."""
-        diff = (lhs - rhs).xreplace({self.total: 1 / self.w})
+    def reduce(self, expr: Any) -> tuple[Any, int] | None:
+        """``expr`` as (numerator polynomial in e and g, d) with expr = numerator/S^d, or
+        None when it is not a polynomial in e, g and 1/S."""
         try:
-            poly = self.ring(diff)
-        except Exception:  # noqa: BLE001 — not a polynomial in (e, g, 1/S): the general way
-            return self._field_differ(lhs, rhs)
-        if not poly:
-            return False
+            poly = self.ring(expr.xreplace({self.total: 1 / self.w}))
+        except Exception:  # noqa: BLE001 — not a polynomial in (e, g, 1/S)
+            return None
         parts: dict[int, Any] = {}
         for monom, coeff in poly.terms():
             j = monom[-1]
             parts[j] = parts.get(j, self.ring.zero) + self.ring({(*monom[:-1], 0): coeff})
-        top = max(parts)
-        reduced = sum((p * self._power(top - j) for j, p in parts.items()), self.ring.zero)
-        return bool(reduced)
+        top = max(parts, default=0)
+        return sum((p * self._power(top - j) for j, p in parts.items()), self.ring.zero), top
+
+    def differ(self, lhs: Any, rhs: Any) -> bool:
+        """True when lhs and rhs differ (or cannot be decided: not proved)."""
+        reduced = self.reduce(lhs - rhs)
+        if reduced is None:
+            return self._field_differ(lhs, rhs)
+        return bool(reduced[0])
+
+    def value(self, expr: Any) -> Any:
+        """``expr`` as numerator/S^d (0 when the numerator vanishes), for exact values."""
+        import sympy
+
+        reduced = self.reduce(expr)
+        if reduced is None:
+            return sympy.cancel(expr)
+        numerator, top = reduced
+        return numerator.as_expr() / self.total**top if numerator else sympy.Integer(0)
 
     def _field_differ(self, lhs: Any, rhs: Any) -> bool:
         from sympy.polys.domains import QQ
@@ -202,22 +216,27 @@ class SoftmaxDerivation(Derivation):
         point = {symbols[self.symbols[role].first + i]: _number_to_sympy(v)
                  for role, arr in values.items() for i, v in enumerate(arr.reshape(-1).tolist())}
 
-        # exp(x/T) at rationals stays exact: a rational function of e_k = exp(x_k/T) is put
-        # in lowest terms in the symbols e (so that, e.g., the gradient of ones is 0), then
-        # e_k = exp(value/T) is put in.
+        # exp(x/T) at rationals stays exact: a rational function of e_k = exp(x_k/T) is
+        # written as numerator/S^d in the row's symbols e (so that, e.g., the gradient of
+        # ones is 0), then e_k = exp(value/T) is put in.
         inv_t = 1 / sympy.Rational(Fraction(self.sm.temperature))
-        xs = [symbols[self.symbols["input"].first + i] for i in range(self.symbols["input"].size)]
+        n_rows, n_classes = self.sm.shape
+        xs = [symbols[self.symbols["input"].first + i] for i in range(n_rows * n_classes)]
         es = [sympy.Dummy(f"e{i + 1}", positive=True) for i in range(len(xs))]
         zs = [v * inv_t for v in xs]
+        row_of = {v: i // n_classes for i, v in enumerate(xs)}
+        rows = [RowIdentity(es[n * n_classes:(n + 1) * n_classes], []) for n in range(n_rows)]
         e_point = {e: sympy.exp(point[v] * inv_t) for e, v in zip(es, xs)}
-        other = {k: v for k, v in point.items() if k not in set(xs)}
+        other = {k: v for k, v in point.items() if k not in row_of}
 
         def value(elem: Any) -> Any:
             elem = sympy.sympify(elem)
-            if elem.has(sympy.log):
+            row = {row_of[v] for v in elem.free_symbols if v in row_of}
+            if elem.has(sympy.log) or len(row) != 1:
                 out = elem.xreplace(point)
             else:
-                out = sympy.cancel(exp_to_e(elem, zs, es).xreplace(other)).xreplace(e_point)
+                rational = rows[row.pop()].value(exp_to_e(elem, zs, es).xreplace(other))
+                out = rational.xreplace(e_point)
             if out.free_symbols:
                 raise SpecError("numeric evaluation needs every value (--x, --g)")
             return simplify_number(out)
