@@ -7,6 +7,8 @@ The numbers must agree to float64 accuracy, and every check must hold.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from fractions import Fraction
 
@@ -21,7 +23,7 @@ from gradsym.errors import SizeError, SpecError
 from gradsym.layers.softmax import closed_forms, derive_softmax, shift_invariance, softmax_config
 from tests.conftest import require
 
-CASES = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+CASES = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 numbers = st.one_of(
     st.integers(-4, 4),
@@ -304,9 +306,65 @@ def test_cli_errors_are_one_line_and_exit_2(cli, args, message) -> None:
     assert result.err.count("\n") == 1 and "Traceback" not in result.err
 
 
-def test_emit_and_animate_are_refused_cleanly(cli) -> None:
-    result = cli("softmax", "--classes", "3", "--emit", "torch")
-    assert result.code == 2 and result.err.startswith("error: --emit") and result.err.count("\n") == 1
+def test_animate_is_refused_cleanly(cli) -> None:
+    result = cli("softmax", "--classes", "3", "--animate", "a.gif")
+    assert result.code == 2 and result.err.startswith("error: --animate") and result.err.count("\n") == 1
+
+
+def _run_module(code: str, tmp_path) -> subprocess.CompletedProcess:
+    path = tmp_path / "emitted.py"
+    path.write_text(code, encoding="utf-8")
+    return subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120)
+
+
+def _load(code: str, tmp_path):
+    import importlib.util
+
+    path = tmp_path / "loaded.py"
+    path.write_text(code, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(f"emitted_{abs(hash(code))}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# One subprocess run (the module alone, as a user runs it); the rest in-process.
+def test_emitted_module_runs_alone(tmp_path) -> None:
+    code = gradsym.softmax(3, 2, loss="ce", target="2,0", smoothing="0.1", temperature=2).to_code("numpy")
+    assert "gradsym" not in code.split('"""', 2)[2]  # imports only the framework
+    result = _run_module(code, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK" in result.stdout
+
+
+@pytest.mark.parametrize(("framework", "options"), [
+    ("numpy", {"log": True, "temperature": "1/2"}),
+    ("torch", {"batch": 2}),
+    ("torch", {"batch": 2, "loss": "ce", "target": "1,0", "smoothing": "0.2"}),
+    ("jax", {"loss": "ce", "target": "2", "temperature": "0.5"}),
+])
+def test_emitted_module_passes_its_self_test(framework, options, tmp_path, capsys) -> None:
+    require(framework)
+    module = _load(gradsym.softmax(3, **options).to_code(framework), tmp_path)
+    assert module._self_test() == 0, capsys.readouterr().out
+
+
+def test_broken_emitted_backward_fails_its_self_test(tmp_path) -> None:
+    code = gradsym.softmax(3, loss="ce", target="1").to_code("numpy")
+    broken = code.replace("/ (BATCH * TEMPERATURE)", "/ (2 * BATCH * TEMPERATURE)")
+    assert broken != code
+    result = _run_module(broken, tmp_path)
+    assert result.returncode == 1 and "FAILED" in result.stdout
+
+
+def test_emit_matches_the_exact_values(tmp_path) -> None:
+    d = gradsym.softmax(3, 2, log=True, temperature="0.5", x="1,2,3,0,-1,1/2", g="1,0,2,1,1,-1")
+    module = _load(d.to_code("numpy"), tmp_path)
+    x = np.array([[1, 2, 3], [0, -1, 0.5]])
+    g = np.array([[1, 0, 2], [1, 1, -1.0]])
+    np.testing.assert_allclose(module.forward(x).reshape(-1), as_float(d.numeric.forward_values), rtol=1e-12)
+    np.testing.assert_allclose(module.backward(g, x).reshape(-1), as_float(d.numeric.grad_values["input"]),
+                               rtol=1e-12, atol=1e-14)
 
 
 def test_latex_compiles(tmp_path, cli) -> None:
