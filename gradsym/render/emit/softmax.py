@@ -38,7 +38,7 @@ def emit_softmax(config: dict[str, Any], framework: str, command_line: str) -> s
         f"Layouts: x (batch, classes) = ({batch}, {classes}); "
         + ("the loss is a scalar." if loss else "the output has the layout of x.")
     )
-    constants = [("TEMPERATURE", temperature, "T: every row uses z = x/T"),
+    constants: list[tuple[str, Any, str]] = [("TEMPERATURE", temperature, "T: every row uses z = x/T"),
                  ("BATCH", batch, "N: rows of x")]
     if loss:
         eps = Fraction(str(config.get("smoothing", 0)))
