@@ -152,8 +152,10 @@ def test_symbolic_forms_and_names() -> None:
     assert sympy.simplify(d.jacobian["input"][0, 0, 0, 1] - sympy.diff(s1, x2)) == 0
     assert d.symbols["input"].names() == [["x_1_1", "x_1_2"]]
     assert d.symbols["upstream"].names() == [["g_1_1", "g_1_2"]]
+    assert d.symbols["probabilities"].names() == [["s_1_1", "s_1_2"]]  # names only, shown in the closed forms
+    assert not any(e.has(sympy.Symbol("s_1_1")) for e in d.jacobians["input"].entries.values())
     d = gradsym.softmax(3, 2, loss="ce", target="0,2")
-    assert set(d.symbols) == {"input"} and d.forward_elems.shape == ()
+    assert set(d.symbols) == {"input", "probabilities"} and d.forward_elems.shape == ()
     assert sympy.simplify(sympy.diff(d.forward, sympy.Symbol("x_2_3")) - d.grad["input"][1, 2]) == 0
 
 

@@ -341,6 +341,9 @@ def derive_softmax(cfg: SoftmaxConfig, forms: Forms = closed_forms) -> SoftmaxDe
     n_rows, n_classes = cfg.shape
     x = Tensor.create(table, "x", cfg.shape)
     g = Tensor.create(table, "g", cfg.shape) if cfg.loss is None else None
+    # s_n_k: names of the probabilities s = softmax(x/T), the abbreviation the closed forms
+    # are shown in (the stored expressions are written out in x).
+    probabilities = Tensor.create(table, "s", cfg.shape)
     sym = table.symbols()
     xs = [[sym[x.first + n * n_classes + k] for k in range(n_classes)] for n in range(n_rows)]
     gs = None if g is None else [[sym[g.first + n * n_classes + k] for k in range(n_classes)]
@@ -447,6 +450,7 @@ def derive_softmax(cfg: SoftmaxConfig, forms: Forms = closed_forms) -> SoftmaxDe
     out_shape: tuple[int, ...] = () if q is not None else shape
     jacobians = {"input": SparseJacobian(out_shape, shape, dict(sorted(jac.items())))}
     symbols = {"input": x} if g is None else {"input": x, "upstream": g}
+    symbols["probabilities"] = probabilities
     options = {"x": "input"} if g is None else {"x": "input", "g": "upstream"}
     model = NumericModel(
         options,

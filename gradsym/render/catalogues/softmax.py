@@ -16,6 +16,7 @@ EN = {
     "F.cross_entropy(x/T, target, label_smoothing=ε), reduction 'mean'.",
     "softmax.stable": "Numerically stable form (proved): softmax(z) = softmax(z − max z) and "
     "log softmax(z) = z − max z − log Σ exp(z − max z).",
+    "tensor.probabilities": "probabilities s = softmax(x/T)",
     "softmax.section": "Closed forms (s = softmax(x/T) per row as an abbreviation)",
     "softmax.jacobian.plain": "Per row, SymPy's derivatives reduce to the Jacobian (diag(s) − s·sᵀ)/T:",
     "softmax.jacobian.log": "Per row, SymPy's derivatives reduce to the Jacobian (I − 1·sᵀ)/T:",
@@ -42,6 +43,7 @@ ZH = {
     "F.cross_entropy(x/T, target, label_smoothing=ε)，取平均。",
     "softmax.stable": "数值稳定形式（已证明）:softmax(z) = softmax(z − max z)，且 "
     "log softmax(z) = z − max z − log Σ exp(z − max z)。",
+    "tensor.probabilities": "概率 s = softmax(x/T)",
     "softmax.section": "闭式（s = 每行的 softmax(x/T)，作为缩写）",
     "softmax.jacobian.plain": "对每一行,SymPy 的导数化为雅可比矩阵 (diag(s) − s·sᵀ)/T：",
     "softmax.jacobian.log": "对每一行,SymPy 的导数化为雅可比矩阵 (I − 1·sᵀ)/T：",

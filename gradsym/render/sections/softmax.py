@@ -23,7 +23,9 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
     cfg = d.sm
     n_rows, n_classes = cfg.shape
     inv_t = 1 / sympy.Rational(str(cfg.temperature))
-    s = [[sympy.Symbol(f"s_{n + 1}_{k + 1}") for k in range(n_classes)] for n in range(n_rows)]
+    names = d.table.symbols()
+    first = d.symbols["probabilities"].first
+    s = [[names[first + n * n_classes + k] for k in range(n_classes)] for n in range(n_rows)]
     kind = "loss" if cfg.loss else ("log" if cfg.log else "plain")
     jac_rows: list[tuple[Any, Any]] = []
     grad_rows: list[tuple[Any, Any]] = []
