@@ -14,7 +14,12 @@ import numpy as np
 
 from gradsym.numeric import json_number
 from gradsym.render.jsonvalues import expr_text, nested
-from gradsym.render.sections import command_json, command_json_large, command_numeric_json
+from gradsym.render.sections import (
+    command_json,
+    command_json_large,
+    command_numeric_extra,
+    command_numeric_json,
+)
 
 if TYPE_CHECKING:
     from gradsym.calculus import SparseJacobian
@@ -73,6 +78,7 @@ def to_dict(d: Derivation) -> dict[str, Any]:
     if d.numeric is not None:
         own = command_numeric_json(d)
         doc["numeric"] = own if own is not None else numeric_dict(d, d.numeric, index)
+        doc["numeric"].update(command_numeric_extra(d))
     return doc
 
 

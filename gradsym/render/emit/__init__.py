@@ -47,6 +47,10 @@ def to_code(d: Derivation, framework: str, command_line: str | None = None) -> s
         from gradsym.render.emit.batchnorm import emit_batchnorm
 
         return emit_batchnorm(d.config, framework, line)
+    if d.command == "softmax":
+        from gradsym.render.emit.softmax import emit_softmax
+
+        return emit_softmax(d.config, framework, line)
     if d.command == "mlp":
         from gradsym.render.emit.mlp import emit_mlp
 

@@ -21,6 +21,7 @@ from gradsym.render.sections import (
     mlp,
     pool,
     sizes,
+    softmax,
 )
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ SECTIONS: dict[str, Callable[[Derivation, Catalogue, bool], SectionList]] = {
     "matrix": matrix.sections,
     "mlp": mlp.sections,
     "pool": pool.sections,
+    "softmax": softmax.sections,
 }
 JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
     "chain": chain.json_fields,
@@ -54,6 +56,8 @@ SETUP: dict[str, Callable[[Derivation], Iterable[Any]]] = {"chain": chain.setup,
                                                            "matrix": matrix.setup}
 NUMERIC_JSON: dict[str, Callable[[Derivation], dict[str, Any]]] = {"chain": chain.numeric_json}
 LARGE_JSON: dict[str, Callable[[Derivation], bool]] = {"chain": chain.large}
+# Fields a command adds to the common ``numeric`` object (e.g. softmax's ``loss``).
+NUMERIC_EXTRA: dict[str, Callable[[Derivation], dict[str, Any]]] = {"softmax": softmax.numeric_extra}
 
 
 def _family(d: Derivation) -> str:
@@ -82,6 +86,12 @@ def command_numeric_json(d: Derivation) -> dict[str, Any] | None:
     """The command's own ``numeric`` object, or None for the common one."""
     make = NUMERIC_JSON.get(_family(d))
     return make(d) if make else None
+
+
+def command_numeric_extra(d: Derivation) -> dict[str, Any]:
+    """Fields added to the common ``numeric`` object."""
+    make = NUMERIC_EXTRA.get(_family(d))
+    return make(d) if make else {}
 
 
 def command_json_large(d: Derivation) -> bool | None:
