@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         deconv,  # noqa: F401
     )
     from gradsym.layers.expr import expr  # noqa: F401
+    from gradsym.layers.layernorm import layernorm  # noqa: F401
     from gradsym.layers.linear import linear  # noqa: F401
     from gradsym.layers.matrix import matrix  # noqa: F401
     from gradsym.layers.mlp import mlp  # noqa: F401
@@ -51,6 +52,7 @@ _LAZY = {
     "chain": "gradsym.layers.chain",
     "pool": "gradsym.layers.pool",
     "batchnorm": "gradsym.layers.batchnorm",
+    "layernorm": "gradsym.layers.layernorm",
 }
 
 __all__ = ["__version__", "GradsymError", *_LAZY]

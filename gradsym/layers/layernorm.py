@@ -1,0 +1,154 @@
+"""Layer normalisation (torch.nn.functional.layer_norm), derived and proved.
+
+Input of any shape with 2–4 dimensions; the trailing K (``normalized``) dimensions of every
+sample are normalised with that sample's statistics (biased variance), then scaled and
+shifted element-wise by γ and β of the normalised shape:
+
+    μ = (1/M)·Σ_m x_m,   σ = sqrt((1/M)·Σ_m (x_m − μ)² + ε),   y_m = γ_m·(x_m − μ)/σ + β_m.
+
+The same core as batch norm (:mod:`gradsym.layers.normalise`), with the groups running
+over the normalised dimensions and a γ, β per position. The proof
+``grad_input_equals_compact_form`` shows, with ĝ = g∘γ (γ multiplies before the
+reduction), that dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂), that every
+∂y_n/∂x_m = γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ), and that dL/dγ = Σ g∘x̂ and dL/dβ = Σ g
+over the samples.
+
+>>> d = layernorm(shape=(1, 2))
+>>> d.grad["beta"].tolist()
+[g_1_1, g_1_2]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gradsym.budget import admit, batchnorm_cost, given
+from gradsym.derivation import Derivation, NumericModel
+from gradsym.errors import SpecError
+from gradsym.layers.normalise import (
+    NormDerivation,
+    NormSetup,
+    assemble,
+    derive_template,
+    eps_symbol,
+    normalise_values,
+    trailing_groups,
+)
+from gradsym.poly import VarTable
+from gradsym.proofs import Check
+from gradsym.spec.layernorm import LayerNormConfig, layernorm_config
+from gradsym.symbols import Tensor
+
+__all__ = ["LayerNormConfig", "LayerNormDerivation", "layernorm", "layernorm_config"]
+
+
+class LayerNormDerivation(NormDerivation):
+    """Layer norm: see :class:`gradsym.layers.normalise.NormDerivation`."""
+
+    ln: LayerNormConfig
+
+
+def derive_layernorm(cfg: LayerNormConfig) -> LayerNormDerivation:
+    """Forward, Jacobians, gradients and the compact-form proof, sample by sample."""
+    table = VarTable()
+    x = Tensor.create(table, "x", cfg.shape)
+    gamma = Tensor.create(table, "gamma", cfg.normalized_shape)
+    beta = Tensor.create(table, "beta", cfg.normalized_shape)
+    g = Tensor.create(table, "g", cfg.shape)
+    eps_tensor = Tensor.create(table, "eps", ()) if cfg.eps is None else None
+    sym = table.symbols()
+    eps = eps_symbol(cfg.eps, sym[eps_tensor.first] if eps_tensor is not None else None)
+    groups = trailing_groups(cfg.shape, cfg.normalized)
+    template = derive_template(cfg.per_group, eps, shared=False)
+    built = assemble(template, groups, x, g, gamma, beta, sym)
+    mismatch = template.mismatch
+    check = Check(
+        "grad_input_equals_compact_form",
+        "dL/dx from SymPy's derivatives (chain rule through c = x − μ and v = σ²) equals "
+        "(1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂) with ĝ = g∘γ; every ∂y_n/∂x_m equals "
+        "γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ); dL/dγ = Σ g∘x̂ and dL/dβ = Σ g over the samples "
+        f"(exact polynomial arithmetic for a generic sample of M = {cfg.per_group} values; every "
+        "sample is a renaming of it)",
+        mismatch is None,
+        mismatch,
+        {"identity": "grad_input_equals_compact_form_layernorm"},
+    )
+    symbols = {"input": x, "gamma": gamma, "beta": beta, "upstream": g}
+    if eps_tensor is not None:
+        symbols["eps"] = eps_tensor
+    model = None
+    setup = NormSetup(groups, cfg.eps, "layer-norm", "--x, --gamma, --beta, --g")
+    if cfg.eps is not None:
+        eps_value = cfg.eps
+
+        def numeric_forward(pt: dict[str, np.ndarray]) -> np.ndarray:
+            return normalise_values(pt["input"], pt["gamma"], pt["beta"], groups, eps_value)
+
+        model = NumericModel({"x": "input", "gamma": "gamma", "beta": "beta", "g": "upstream"},
+                             numeric_forward, defaults={"upstream": "ones", "gamma": "ones", "beta": "zeros"})
+    shape_text = "×".join(str(s) for s in cfg.shape)
+    norm_text = "×".join(str(s) for s in cfg.normalized_shape)
+    d = LayerNormDerivation(
+        command="layernorm",
+        config=cfg.to_json(),
+        table=table,
+        symbols=symbols,
+        forward=built.forward,
+        jacobians=built.jacobians,  # type: ignore[arg-type]
+        grads=built.grads,
+        checks=[check],
+        model=model,
+        extra={
+            "title": ("title.layernorm", {"shape": shape_text, "normalized": norm_text}),
+            "setup": [
+                ("layernorm.setup", {"shape": shape_text, "normalized": norm_text, "count": cfg.per_group,
+                                     "groups": cfg.groups, "eps": cfg.eps_text}),
+                ("layernorm.definitions", {}),
+                ("layernorm.defaults", {}),
+                ("setup.upstream", {}),
+            ],
+        },
+    )
+    d.norm = setup
+    d.ln = cfg
+    d.extra["chain"] = template.chain
+    d.extra["groups"] = groups
+    return d
+
+
+def layernorm(
+    shape: Any = None,
+    normalized: int = 1,
+    *,
+    eps: Any = None,
+    x: Any = None,
+    gamma: Any = None,
+    beta: Any = None,
+    g: Any = None,
+    seed: int | None = None,
+    max_terms: int | None = None,
+) -> Derivation:
+    """Derive layer normalisation over the trailing ``normalized`` dimensions of ``shape``
+    (``"2x4"``, ``(2, 3, 4)``; 2–4 dimensions) and prove its compact backward formula.
+
+    γ and β have the normalised shape (values default to ones and zeros, PyTorch's initial
+    values); ``eps`` is a positive number (default 1e-5, kept exact) or ``"eps"``.
+
+    >>> d = layernorm(shape="1x2", x="1,3")
+    >>> d.numeric.grad["beta"].tolist()
+    [1, 1]
+    """
+    cfg = layernorm_config(shape, normalized, eps)
+    m_count = cfg.per_group
+    work = cfg.groups * m_count**2 * (m_count * (m_count + 1) // 2)  # groups·M²·M(M+1)/2
+    values = given(x, gamma, beta, g)
+    admit(batchnorm_cost(work, m_count * cfg.groups, values=values), max_terms, "this layer norm")
+    if cfg.eps is None and values:
+        raise SpecError(
+            "--eps eps keeps ε symbolic, so there is nothing to evaluate at numbers; give "
+            "--eps a number (e.g. 1e-5) with --x/--gamma/--beta/--g"
+        )
+    d = derive_layernorm(cfg)
+    return d.with_values(seed=seed, x=x, gamma=gamma, beta=beta, g=g)
