@@ -18,7 +18,7 @@ from gradsym.errors import SizeError, SpecError
 from gradsym.layers.normalise import derive_template, weighted_forms
 from tests.conftest import require
 
-CASES = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+CASES = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 numbers = st.one_of(st.integers(-4, 4), st.fractions(min_value=-3, max_value=3, max_denominator=4),
                     st.sampled_from(["0.5", "-1.25", "2.75"]))
 shapes = st.sampled_from([((2, 3), 1), ((1, 4), 1), ((3, 2), 1), ((2, 2, 2), 1), ((2, 2, 2), 2),
@@ -175,3 +175,52 @@ def test_budget_refuses_at_once_and_reading_sizes_are_fast() -> None:
     assert time.perf_counter() - start < 30
     with pytest.raises(SpecError):
         gradsym.layernorm("2x3", normalized=True)
+
+
+# -- groupnorm: the same core, groups of C/G channels ------------------------------------------
+gn_shapes = st.sampled_from([((1, 4), 2), ((2, 4, 2), 2), ((1, 2, 2, 2), 1), ((2, 3, 2), 3), ((1, 4, 3), 4),
+                             ((1, 6, 1, 2), 3)])
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(gn_shapes, st.data())
+def test_groupnorm_matches_torch(case, data) -> None:
+    torch = require("torch")
+    shape, groups = case
+    size, channels = int(np.prod(shape)), shape[1]
+    x = data.draw(st.lists(numbers, min_size=size, max_size=size))
+    g = data.draw(st.lists(numbers, min_size=size, max_size=size))
+    gamma = data.draw(st.lists(numbers, min_size=channels, max_size=channels))
+    beta = data.draw(st.lists(numbers, min_size=channels, max_size=channels))
+    d = gradsym.groupnorm("x".join(map(str, shape)), groups, x=text_of(x), gamma=text_of(gamma),
+                          beta=text_of(beta), g=text_of(g))
+    assert all(c.holds for c in d.all_checks()) and len(d.all_checks()) == 2
+    xt = torch.tensor(floats(x, shape), requires_grad=True)
+    gt = torch.tensor(floats(gamma, (channels,)), requires_grad=True)
+    bt = torch.tensor(floats(beta, (channels,)), requires_grad=True)
+    y = torch.nn.functional.group_norm(xt, groups, gt, bt, eps=1e-5)
+    y.backward(torch.tensor(floats(g, shape)))
+    ev = d.numeric
+    np.testing.assert_allclose(as_float(ev.forward_values), y.detach().numpy().reshape(-1), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(as_float(ev.grad_values["input"]), xt.grad.numpy().reshape(-1), rtol=1e-7, atol=1e-7)
+    np.testing.assert_allclose(as_float(ev.grad_values["gamma"]), gt.grad.numpy(), rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(as_float(ev.grad_values["beta"]), bt.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_groupnorm_cli_json_round_trip_and_errors(cli) -> None:
+    for fmt in ("text", "latex", "markdown", "html", "rich"):
+        r = cli("groupnorm", "--shape", "1x4x2", "--groups", "2", "--x", "arange", "--format", fmt)
+        assert r.code == 0, (fmt, r.err)
+    r = cli("groupnorm", "--shape", "1x4x2", "--groups", "2", "--x", "arange", "--format", "json")
+    doc = json.loads(r.out)
+    assert doc["config"]["groups"] == 2 and doc["symbols"]["gamma"] == ["gamma_1", "gamma_2", "gamma_3", "gamma_4"]
+    assert set(doc["grad"]) == {"input", "gamma", "beta"}
+    assert gradsym.from_dict(doc).to_dict() == doc
+    r = cli("groupnorm", "--shape", "1x4x2", "--groups", "3")
+    assert r.code == 2 and r.err.startswith("error: --groups must be") and r.err.count("\n") == 1
+    r = cli("groupnorm", "--shape", "1x4x2", "--groups", "3", "--lang", "zh")
+    assert r.code == 2 and "整除" in r.err
+    r = cli("groupnorm", "--shape", "1x2", "--groups", "2")
+    assert r.code == 2 and "single value" in r.err
+    r = cli("groupnorm", "--shape", "4x8x8x8", "--groups", "1")
+    assert r.code == 2 and "--max-terms" in r.err

@@ -20,6 +20,7 @@ over the samples.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from gradsym.budget import admit, batchnorm_cost, given
 from gradsym.derivation import Derivation, NumericModel
 from gradsym.errors import SpecError
 from gradsym.layers.normalise import (
+    Group,
     NormDerivation,
     NormSetup,
     assemble,
@@ -41,58 +43,57 @@ from gradsym.proofs import Check
 from gradsym.spec.layernorm import LayerNormConfig, layernorm_config
 from gradsym.symbols import Tensor
 
-__all__ = ["LayerNormConfig", "LayerNormDerivation", "layernorm", "layernorm_config"]
+__all__ = ["LayerNormConfig", "LayerNormDerivation", "build_norm_derivation", "layernorm", "layernorm_config"]
 
 
 class LayerNormDerivation(NormDerivation):
-    """Layer norm: see :class:`gradsym.layers.normalise.NormDerivation`."""
-
-    ln: LayerNormConfig
+    """Layer norm (and group norm): see :class:`gradsym.layers.normalise.NormDerivation`."""
 
 
-def derive_layernorm(cfg: LayerNormConfig) -> LayerNormDerivation:
-    """Forward, Jacobians, gradients and the compact-form proof, sample by sample."""
+STATEMENT = (
+    "dL/dx from SymPy's derivatives (chain rule through c = x − μ and v = σ²) equals "
+    "(1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂) with ĝ = g∘γ; every ∂y_n/∂x_m equals "
+    "γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ); dL/dγ = Σ g∘x̂ and dL/dβ = Σ g over the groups "
+    "(exact polynomial arithmetic for a generic group of M = {count} values; every group is a "
+    "renaming of it)"
+)
+
+
+def build_norm_derivation(command: str, shape: tuple[int, ...], param_shape: tuple[int, ...],
+                          groups: list[Group], eps_value: Fraction | int | None, config: dict[str, Any],
+                          what: str, *, title: tuple[str, dict[str, Any]], setup: list[Any], identity: str,
+                          stats: str) -> LayerNormDerivation:
+    """A normalisation with a γ, β per sample of each group (layer norm, group norm): one
+    generic group derived and proved, every group a renaming of it."""
     table = VarTable()
-    x = Tensor.create(table, "x", cfg.shape)
-    gamma = Tensor.create(table, "gamma", cfg.normalized_shape)
-    beta = Tensor.create(table, "beta", cfg.normalized_shape)
-    g = Tensor.create(table, "g", cfg.shape)
-    eps_tensor = Tensor.create(table, "eps", ()) if cfg.eps is None else None
+    x = Tensor.create(table, "x", shape)
+    gamma = Tensor.create(table, "gamma", param_shape)
+    beta = Tensor.create(table, "beta", param_shape)
+    g = Tensor.create(table, "g", shape)
+    eps_tensor = Tensor.create(table, "eps", ()) if eps_value is None else None
     sym = table.symbols()
-    eps = eps_symbol(cfg.eps, sym[eps_tensor.first] if eps_tensor is not None else None)
-    groups = trailing_groups(cfg.shape, cfg.normalized)
-    template = derive_template(cfg.per_group, eps, shared=False)
+    eps = eps_symbol(eps_value, sym[eps_tensor.first] if eps_tensor is not None else None)
+    count = len(groups[0].samples)
+    template = derive_template(count, eps, shared=False)
     built = assemble(template, groups, x, g, gamma, beta, sym)
     mismatch = template.mismatch
-    check = Check(
-        "grad_input_equals_compact_form",
-        "dL/dx from SymPy's derivatives (chain rule through c = x − μ and v = σ²) equals "
-        "(1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂) with ĝ = g∘γ; every ∂y_n/∂x_m equals "
-        "γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ); dL/dγ = Σ g∘x̂ and dL/dβ = Σ g over the samples "
-        f"(exact polynomial arithmetic for a generic sample of M = {cfg.per_group} values; every "
-        "sample is a renaming of it)",
-        mismatch is None,
-        mismatch,
-        {"identity": "grad_input_equals_compact_form_layernorm"},
-    )
+    check = Check("grad_input_equals_compact_form", STATEMENT.format(count=count), mismatch is None, mismatch,
+                  {"identity": identity})
     symbols = {"input": x, "gamma": gamma, "beta": beta, "upstream": g}
     if eps_tensor is not None:
         symbols["eps"] = eps_tensor
     model = None
-    setup = NormSetup(groups, cfg.eps, "layer-norm", "--x, --gamma, --beta, --g")
-    if cfg.eps is not None:
-        eps_value = cfg.eps
+    if eps_value is not None:
+        number = eps_value
 
         def numeric_forward(pt: dict[str, np.ndarray]) -> np.ndarray:
-            return normalise_values(pt["input"], pt["gamma"], pt["beta"], groups, eps_value)
+            return normalise_values(pt["input"], pt["gamma"], pt["beta"], groups, number)
 
         model = NumericModel({"x": "input", "gamma": "gamma", "beta": "beta", "g": "upstream"},
                              numeric_forward, defaults={"upstream": "ones", "gamma": "ones", "beta": "zeros"})
-    shape_text = "×".join(str(s) for s in cfg.shape)
-    norm_text = "×".join(str(s) for s in cfg.normalized_shape)
     d = LayerNormDerivation(
-        command="layernorm",
-        config=cfg.to_json(),
+        command=command,
+        config=config,
         table=table,
         symbols=symbols,
         forward=built.forward,
@@ -100,22 +101,28 @@ def derive_layernorm(cfg: LayerNormConfig) -> LayerNormDerivation:
         grads=built.grads,
         checks=[check],
         model=model,
-        extra={
-            "title": ("title.layernorm", {"shape": shape_text, "normalized": norm_text}),
-            "setup": [
-                ("layernorm.setup", {"shape": shape_text, "normalized": norm_text, "count": cfg.per_group,
-                                     "groups": cfg.groups, "eps": cfg.eps_text}),
-                ("layernorm.definitions", {}),
-                ("layernorm.defaults", {}),
-                ("setup.upstream", {}),
-            ],
-        },
+        extra={"title": title, "setup": setup},
     )
-    d.norm = setup
-    d.ln = cfg
+    d.norm = NormSetup(groups, eps_value, what, "--x, --gamma, --beta, --g")
     d.extra["chain"] = template.chain
     d.extra["groups"] = groups
+    d.extra["stats"] = stats
     return d
+
+
+def derive_layernorm(cfg: LayerNormConfig) -> LayerNormDerivation:
+    """Forward, Jacobians, gradients and the compact-form proof, sample by sample."""
+    shape_text = "×".join(str(s) for s in cfg.shape)
+    norm_text = "×".join(str(s) for s in cfg.normalized_shape)
+    return build_norm_derivation(
+        "layernorm", cfg.shape, cfg.normalized_shape, trailing_groups(cfg.shape, cfg.normalized), cfg.eps,
+        cfg.to_json(), "layer-norm",
+        title=("title.layernorm", {"shape": shape_text, "normalized": norm_text}),
+        setup=[("layernorm.setup", {"shape": shape_text, "normalized": norm_text, "count": cfg.per_group,
+                                    "groups": cfg.groups, "eps": cfg.eps_text}),
+               ("layernorm.definitions", {}), ("layernorm.defaults", {}), ("setup.upstream", {})],
+        identity="grad_input_equals_compact_form_layernorm", stats="layernorm",
+    )
 
 
 def layernorm(

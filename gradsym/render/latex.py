@@ -292,6 +292,9 @@ IDENTITIES: dict[str, Identity] = {
         "grad", "input", r"\frac{\partial L}{\partial <X>}",
         r"\frac{1}{M\sqrt{\sigma^{2} + \varepsilon}}\Bigl(M \hat{<G>} - \sum_{m} \hat{<G>}"
         r" - \hat{<X>} \sum_{m} \hat{<G>} \odot \hat{<X>}\Bigr),\; \hat{<G>} = <G> \odot \gamma"),
+}
+IDENTITIES["grad_input_equals_compact_form_groupnorm"] = IDENTITIES["grad_input_equals_compact_form_layernorm"]
+IDENTITIES |= {
     "closed_form_matches_elementwise": Identity(
         "plain", "", r"\Bigl[\frac{\partial J}{\partial X}\Bigr]_{ij}", r"\frac{\partial J}{\partial X_{ij}}"),
     "general_matches_concrete": Identity(

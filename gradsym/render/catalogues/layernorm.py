@@ -80,3 +80,66 @@ HELP_ZH = {
     "符号:x_n_d（每个下标都写出）、gamma_d 和 beta_d（归一化维度的下标）、上游梯度 g_n_d，以及在 --eps eps "
     "时的符号 eps。对每个样本证明（ĝ = g∘γ）dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂)(M 个值一起归一化）。",
 }
+
+# -- groupnorm (the same core and sections) --
+EN |= {
+    "title.groupnorm": "group normalisation (input {shape}, G = {groups} groups)",
+    "groupnorm.setup": "input (N, C, *spatial) = {shape}, ε = {eps}; the channels form G = {groups} groups "
+    "of {per}, and each (sample, group) is normalised over its M = {count} values; γ and β per channel.",
+    "groupnorm.definitions": "Per sample and group, over its M values x_m: μ = (1/M)·Σ x_m; σ² = "
+    "(1/M)·Σ (x_m − μ)² (biased, as PyTorch); σ = sqrt(σ² + ε); x̂_m = (x_m − μ)/σ; "
+    "y_m = γ_c·x̂_m + β_c (c the channel of x_m). The forward pass below is written out in x.",
+    "groupnorm.values": "Per-(sample, group) statistics at the given values:",
+    "groupnorm.mean": "μ (group mean)",
+    "groupnorm.variance": "σ² (biased variance)",
+    "groupnorm.sigma": "σ = sqrt(σ² + ε)",
+    "groupnorm.xhat": "x̂ (normalised input)",
+    "check.grad_input_equals_compact_form_groupnorm": "dL/dx from SymPy's derivatives equals "
+    "(1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂) per (sample, group), ĝ = g∘γ; every ∂y_n/∂x_m equals "
+    "γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ); dL/dγ_c = Σ g∘x̂ and dL/dβ_c = Σ g over channel c (exact "
+    "polynomial arithmetic, no sampling)",
+}
+
+ZH |= {
+    "title.groupnorm": "组归一化（输入 {shape},G = {groups} 组）",
+    "groupnorm.setup": "输入 (N, C, *spatial) = {shape},ε = {eps}；通道分成 G = {groups} 组，每组 {per} 个，"
+    "每个（样本，组）在它的 M = {count} 个值上归一化;γ 和 β 每个通道一个。",
+    "groupnorm.definitions": "对每个样本和组，在它的 M 个值 x_m 上：μ = (1/M)·Σ x_m；σ² = (1/M)·Σ (x_m − μ)²"
+    "（有偏，与 PyTorch 相同）；σ = sqrt(σ² + ε)；x̂_m = (x_m − μ)/σ；y_m = γ_c·x̂_m + β_c(c 为 x_m 所在通道）。"
+    "下面的前向传播用 x 完全写出。",
+    "groupnorm.values": "给定数值处每个（样本，组）的统计量：",
+    "groupnorm.mean": "μ（组均值）",
+    "groupnorm.variance": "σ²（有偏方差）",
+    "groupnorm.sigma": "σ = sqrt(σ² + ε)",
+    "groupnorm.xhat": "x̂（归一化后的输入）",
+    "check.grad_input_equals_compact_form_groupnorm": "由 SymPy 求导得到的 dL/dx 在每个（样本，组）上等于 "
+    "(1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂)，其中 ĝ = g∘γ；每个 ∂y_n/∂x_m 等于 γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ)；"
+    "dL/dγ_c = Σ g∘x̂,dL/dβ_c = Σ g 对通道 c 求和（精确的多项式运算，不抽样）",
+}
+
+ERRORS_ZH |= {
+    "--shape is required (e.g. --shape 1x4x2x2: N × C × H × W)":
+    "必须给出 --shape（例如 --shape 1x4x2x2:N × C × H × W）",
+    "--shape needs 2 to 5 dimensions N×C×(spatial), got {shape}":
+    "--shape 需要 2 到 5 个维度 N×C×(spatial)，实际为 {shape}",
+    "--groups must be a whole number ≥ 1 that divides the channels C = {channels}, got {groups}":
+    "--groups 必须是 ≥ 1 且整除通道数 C = {channels} 的整数，实际为 {groups}",
+    "--groups {groups} on --shape {shape} normalises a single value per group (x − μ = 0, so y = β); "
+    "use fewer groups or a larger shape":
+    "--groups {groups} 在 --shape {shape} 上每组只归一化一个值（x − μ = 0，因此 y = β）；请减少组数或使用更大的形状",
+}
+
+HELP_ZH |= {
+    "Input shape N×C×(spatial), e.g. 1x4x2x2.": "输入形状 N×C×(spatial)，例如 1x4x2x2。",
+    "Groups G (divides C); each (sample, group of C/G channels) is normalised on its own. Default 1.":
+    "组数 G（整除 C）；每个（样本，C/G 个通道组成的组）单独归一化。默认 1。",
+    "Scale γ, one per channel (default ones).": "缩放 γ，每个通道一个（默认全为 1）。",
+    "Shift β, one per channel (default zeros).": "平移 β，每个通道一个（默认全为 0）。",
+    "Group norm: forward, Jacobians, gradients, and the compact backward formula.":
+    "组归一化：前向传播、雅可比矩阵、梯度，以及紧凑的反向公式。",
+    "Symbols: x_n_c_h_w (every index), gamma_c, beta_c, upstream g_n_c_h_w, and, with --eps eps, the "
+    "symbol eps. Proves, per (sample, group), with ĝ = g∘γ, dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂), "
+    "M = (C/G)·prod(spatial).":
+    "符号:x_n_c_h_w（每个下标都写出）、gamma_c、beta_c、上游梯度 g_n_c_h_w，以及在 --eps eps 时的符号 eps。"
+    "对每个（样本，组）证明（ĝ = g∘γ）dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂),M = (C/G)·prod(spatial)。",
+}

@@ -36,6 +36,7 @@ SECTIONS: dict[str, Callable[[Derivation, Catalogue, bool], SectionList]] = {
     "expr": expr.sections,
     "general": general.sections,
     "layernorm": layernorm.sections,
+    "groupnorm": layernorm.sections,
     "linear": linear.sections,
     "matrix": matrix.sections,
     "mlp": mlp.sections,

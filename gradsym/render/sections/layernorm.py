@@ -1,4 +1,4 @@
-"""``layernorm``: the chain-rule pieces and the compact forms in μ, σ, x̂ and ĝ = g∘γ."""
+"""``layernorm`` and ``groupnorm``: the chain-rule pieces and the compact forms in μ, σ, x̂ and ĝ = g∘γ."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
     """As batch norm's, with statistics per sample and γ per position (ĝ = g∘γ)."""
     assert isinstance(d, LayerNormDerivation)
     groups = d.extra["groups"]
+    prefix = d.extra["stats"]  # layernorm | groupnorm
     blocks = chain_blocks(d, t, "layernorm.chain", "γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ)")
     rows, hidden = compact_rows(d, groups, False, full)
     blocks += [Para(t("layernorm.compact")),
                Equations(rows, t("batchnorm.more", count=hidden) if hidden else "")]
     ev = d.numeric
-    if ev is not None and d.ln.eps is not None:
-        blocks += statistics_blocks(d, t, full, groups, d.ln.eps, d.norm.stats_of(ev.values), "layernorm")
+    if ev is not None and d.norm.eps is not None:
+        blocks += statistics_blocks(d, t, full, groups, d.norm.eps, d.norm.stats_of(ev.values), prefix)
     return [("grad", ("batchnorm.section", {}), blocks)]
