@@ -269,8 +269,9 @@ def _setup(cfg: BatchNormConfig) -> list[tuple[str, dict[str, Any]]]:
             ("setup.upstream", {}),
         ]
     shape = "×".join(str(s) for s in cfg.shape)
-    out = [("batchnorm.setup_spatial", {"shape": shape, "batch": cfg.batch, "features": cfg.features,
-                                        "count": cfg.per_channel, "eps": cfg.eps_text})]
+    key = "batchnorm.setup_eval" if cfg.eval else "batchnorm.setup_spatial"
+    out = [(key, {"shape": shape, "batch": cfg.batch, "features": cfg.features, "count": cfg.per_channel,
+                  "eps": cfg.eps_text})]
     if cfg.eval:
         out += [("batchnorm.eval_definitions", {}), ("batchnorm.eval_defaults", {})]
     else:

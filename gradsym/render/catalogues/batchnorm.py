@@ -8,6 +8,8 @@ EN = {
     "title.batchnorm_eval": "batch normalisation, eval mode (input {shape}: N = {batch}, C = {features})",
     "batchnorm.setup_spatial": "input (N, C, *spatial) = {shape}, ε = {eps}; each channel is "
     "normalised over its M = {count} values (the batch and every position).",
+    "batchnorm.setup_eval": "input {shape} (N = {batch}, C = {features}), ε = {eps}; eval mode: every "
+    "value is normalised with its channel's running statistics, so no value depends on another.",
     "batchnorm.spatial_definitions": "Per channel c, over its M values x_n (every sample and position): "
     "μ_c = (1/M)·Σ x_n; σ²_c = (1/M)·Σ (x_n − μ_c)² (biased, as PyTorch in training mode); "
     "σ_c = sqrt(σ²_c + ε); x̂_n = (x_n − μ_c)/σ_c; y_n = γ_c·x̂_n + β_c. The forward pass below is "
@@ -40,6 +42,8 @@ ZH = {
     "title.batchnorm_eval": "批归一化，推理模式（输入 {shape}:N = {batch},C = {features}）",
     "batchnorm.setup_spatial": "输入 (N, C, *spatial) = {shape},ε = {eps}；每个通道在它的 M = {count} "
     "个值（整个批量和所有位置）上归一化。",
+    "batchnorm.setup_eval": "输入 {shape}(N = {batch},C = {features}),ε = {eps}；推理模式：每个值用它所在通道的"
+    "滑动统计量归一化，因此各值互不依赖。",
     "batchnorm.spatial_definitions": "对每个通道 c，在它的 M 个值 x_n（所有样本和位置）上：μ_c = (1/M)·Σ x_n；"
     "σ²_c = (1/M)·Σ (x_n − μ_c)²（有偏，与 PyTorch 训练模式相同）；σ_c = sqrt(σ²_c + ε)；"
     "x̂_n = (x_n − μ_c)/σ_c；y_n = γ_c·x̂_n + β_c。下面的前向传播用 x 完全写出。",
