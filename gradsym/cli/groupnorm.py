@@ -19,7 +19,7 @@ from gradsym.cli.common import (
     derive_and_emit,
     value_option,
 )
-from gradsym.cli.layernorm import Eps
+from gradsym.cli.layernorm import Eps, GValues, XValues
 
 Shape = Annotated[str | None, typer.Option("--shape", help="Input shape N×C×(spatial), e.g. 1x4x2x2.")]
 Groups = Annotated[int, typer.Option("--groups", help="Groups G (divides C); each (sample, group of C/G "
@@ -31,10 +31,10 @@ def groupnorm(
     shape: Shape = None,
     groups: Groups = 1,
     eps: Eps = None,
-    x: Annotated[str | None, value_option("Input values, of --shape.")] = None,
+    x: XValues = None,
     gamma: Annotated[str | None, value_option("Scale γ, one per channel (default ones).")] = None,
     beta: Annotated[str | None, value_option("Shift β, one per channel (default zeros).")] = None,
-    g: Annotated[str | None, value_option("Upstream gradient dL/dy, of --shape (default ones).")] = None,
+    g: GValues = None,
     seed: Seed = None,
     format: Format = None,
     output: Output = None,

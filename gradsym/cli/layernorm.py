@@ -26,6 +26,8 @@ Normalized = Annotated[int, typer.Option("--normalized", help="How many trailing
                                          "normalise (PyTorch's normalized_shape); default 1.")]
 Eps = Annotated[str | None, typer.Option("--eps", help="ε > 0 (default 1e-5, kept exact as 1/100000), "
                                          "or the word eps for a symbol.")]
+XValues = Annotated[str | None, value_option("Input values, of --shape.")]
+GValues = Annotated[str | None, value_option("Upstream gradient dL/dy, of --shape (default ones).")]
 
 
 @app.command()
@@ -33,10 +35,10 @@ def layernorm(
     shape: Shape = None,
     normalized: Normalized = 1,
     eps: Eps = None,
-    x: Annotated[str | None, value_option("Input values, of --shape.")] = None,
+    x: XValues = None,
     gamma: Annotated[str | None, value_option("Scale γ, of the normalised shape (default ones).")] = None,
     beta: Annotated[str | None, value_option("Shift β, of the normalised shape (default zeros).")] = None,
-    g: Annotated[str | None, value_option("Upstream gradient dL/dy, of --shape (default ones).")] = None,
+    g: GValues = None,
     seed: Seed = None,
     format: Format = None,
     output: Output = None,

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from gradsym import progress
-from gradsym.budget import admit, batchnorm_cost, given
+from gradsym.budget import given
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, NumericModel
 from gradsym.errors import SpecError
@@ -42,6 +42,7 @@ from gradsym.layers.normalise import (
     NormDerivation,
     NormSetup,
     _array,
+    admit_normalisation,
     assemble,
     channel_groups,
     compact_forms,
@@ -317,18 +318,10 @@ def batchnorm(
     if not cfg.eval and (running_mean is not None or running_var is not None):
         raise SpecError("--running-mean and --running-var are the statistics of eval mode; add --eval "
                         "(training mode uses the batch's own statistics)")
-    if cfg.eval:
-        work = cfg.features * m_count * 4
-    else:
-        work = cfg.features * m_count**2 * (m_count * (m_count + 1) // 2)  # C·M²·M(M+1)/2
-    values = given(x, gamma, beta, g, running_mean, running_var)
-    elements = m_count * cfg.features
-    admit(batchnorm_cost(work, elements if not cfg.eval else 1, values=values), max_terms, "this batch norm")
-    if cfg.eps is None and values:
-        raise SpecError(
-            "--eps eps keeps ε symbolic, so there is nothing to evaluate at numbers; give "
-            "--eps a number (e.g. 1e-5) with --x/--gamma/--beta/--g"
-        )
+    # Training: C·M²·M(M+1)/2 (the default); eval: a few terms per value.
+    admit_normalisation(cfg.features, m_count, given(x, gamma, beta, g, running_mean, running_var),
+                        cfg.eps is None, max_terms, "this batch norm",
+                        work=cfg.features * m_count * 4 if cfg.eval else None, checked=1 if cfg.eval else None)
     d = derive_batchnorm(cfg)
     extra = {"running_mean": running_mean, "running_var": running_var} if cfg.eval else {}
     return d.with_values(seed=seed, x=x, gamma=gamma, beta=beta, g=g, **extra)

@@ -18,11 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from gradsym.budget import admit, batchnorm_cost, given
+from gradsym.budget import given
 from gradsym.derivation import Derivation
-from gradsym.errors import SpecError
 from gradsym.layers.layernorm import build_norm_derivation
-from gradsym.layers.normalise import Group
+from gradsym.layers.normalise import Group, admit_normalisation
 from gradsym.spec.groupnorm import GroupNormConfig, groupnorm_config
 
 __all__ = ["GroupNormConfig", "channel_block_groups", "groupnorm", "groupnorm_config"]
@@ -64,15 +63,8 @@ def groupnorm(
     """
     cfg: GroupNormConfig = groupnorm_config(shape, groups, eps)
     m_count = cfg.per_group
-    n_groups = cfg.shape[0] * cfg.groups
-    work = n_groups * m_count**2 * (m_count * (m_count + 1) // 2)
-    values = given(x, gamma, beta, g)
-    admit(batchnorm_cost(work, m_count * n_groups, values=values), max_terms, "this group norm")
-    if cfg.eps is None and values:
-        raise SpecError(
-            "--eps eps keeps ε symbolic, so there is nothing to evaluate at numbers; give "
-            "--eps a number (e.g. 1e-5) with --x/--gamma/--beta/--g"
-        )
+    admit_normalisation(cfg.shape[0] * cfg.groups, m_count, given(x, gamma, beta, g), cfg.eps is None,
+                        max_terms, "this group norm")
     shape_text = "×".join(str(s) for s in cfg.shape)
     d = build_norm_derivation(
         "groupnorm", cfg.shape, (cfg.channels,), channel_block_groups(cfg.shape, cfg.groups), cfg.eps,

@@ -25,13 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from gradsym.budget import admit, batchnorm_cost, given
+from gradsym.budget import given
 from gradsym.derivation import Derivation, NumericModel
-from gradsym.errors import SpecError
 from gradsym.layers.normalise import (
     Group,
     NormDerivation,
     NormSetup,
+    admit_normalisation,
     assemble,
     derive_template,
     eps_symbol,
@@ -148,14 +148,7 @@ def layernorm(
     [1, 1]
     """
     cfg = layernorm_config(shape, normalized, eps)
-    m_count = cfg.per_group
-    work = cfg.groups * m_count**2 * (m_count * (m_count + 1) // 2)  # groups·M²·M(M+1)/2
-    values = given(x, gamma, beta, g)
-    admit(batchnorm_cost(work, m_count * cfg.groups, values=values), max_terms, "this layer norm")
-    if cfg.eps is None and values:
-        raise SpecError(
-            "--eps eps keeps ε symbolic, so there is nothing to evaluate at numbers; give "
-            "--eps a number (e.g. 1e-5) with --x/--gamma/--beta/--g"
-        )
+    admit_normalisation(cfg.groups, cfg.per_group, given(x, gamma, beta, g), cfg.eps is None, max_terms,
+                        "this layer norm")
     d = derive_layernorm(cfg)
     return d.with_values(seed=seed, x=x, gamma=gamma, beta=beta, g=g)

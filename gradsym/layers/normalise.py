@@ -33,6 +33,7 @@ from typing import Any, cast
 import numpy as np
 
 from gradsym import progress
+from gradsym.budget import admit, batchnorm_cost
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation
 from gradsym.errors import SpecError
@@ -43,6 +44,25 @@ from gradsym.spec import Values
 
 PRECISION = 60  # digits of the dual-number check (Decimal); the tolerance is 1e-12 relative
 TOLERANCE = Decimal("1e-12")
+
+
+# ---------------------------------------------------------------------------
+# Before any work: the budget, and values need a numeric ε
+
+
+def admit_normalisation(n_groups: int, count: int, values: bool, eps_symbolic: bool, max_terms: int | None,
+                        what: str, work: int | None = None, checked: int | None = None) -> None:
+    """Refuse at once what is too large (``work`` defaults to groups·M²·M(M+1)/2, the
+    Jacobian entries times the size of each), and values with a symbolic ε."""
+    if work is None:
+        work = n_groups * count**2 * (count * (count + 1) // 2)
+    checked = count * n_groups if checked is None else checked  # the check's cost grows as its square
+    admit(batchnorm_cost(work, checked, values=values), max_terms, what)
+    if eps_symbolic and values:
+        raise SpecError(
+            "--eps eps keeps ε symbolic, so there is nothing to evaluate at numbers; give "
+            "--eps a number (e.g. 1e-5) with --x/--gamma/--beta/--g"
+        )
 
 
 # ---------------------------------------------------------------------------

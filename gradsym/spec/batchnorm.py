@@ -38,23 +38,32 @@ class BatchNormConfig:
 
     @property
     def eps_text(self) -> str:
-        if self.eps is None:
-            return "eps"
-        from gradsym.numeric import number_text
-
-        return number_text(self.eps, self.eps_decimal)
+        return eps_text(self.eps, self.eps_decimal)
 
     def to_json(self) -> dict[str, Any]:
-        eps: Any = "eps"
-        if self.eps is not None:
-            eps = self.eps if isinstance(self.eps, int) else f"{self.eps.numerator}/{self.eps.denominator}"
         out: dict[str, Any] = {"batch": self.batch, "features": self.features}
         if self.spatial:
             out["spatial"] = list(self.spatial)
-        out["eps"] = eps
+        out["eps"] = eps_json(self.eps)
         out["mode"] = "eval" if self.eval else "training"
         out["variance"] = "running" if self.eval else "biased"
         return out
+
+
+def eps_text(eps: Fraction | int | None, decimal: bool) -> str:
+    """ε for display: ``eps`` for the symbol, else the number as the user wrote it."""
+    if eps is None:
+        return "eps"
+    from gradsym.numeric import number_text
+
+    return number_text(eps, decimal)
+
+
+def eps_json(eps: Fraction | int | None) -> Any:
+    """ε in the JSON config: ``"eps"``, an integer, or an exact ``"p/q"`` string."""
+    if eps is None:
+        return "eps"
+    return eps if isinstance(eps, int) else f"{eps.numerator}/{eps.denominator}"
 
 
 def parse_eps(eps: Any) -> tuple[Fraction | int | None, bool]:

@@ -8,7 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from gradsym.errors import SpecError
-from gradsym.spec.batchnorm import parse_eps
+from gradsym.spec.batchnorm import eps_json, eps_text, parse_eps
 from gradsym.spec.values import parse_shape
 
 
@@ -32,17 +32,10 @@ class GroupNormConfig:
 
     @property
     def eps_text(self) -> str:
-        if self.eps is None:
-            return "eps"
-        from gradsym.numeric import number_text
-
-        return number_text(self.eps, self.eps_decimal)
+        return eps_text(self.eps, self.eps_decimal)
 
     def to_json(self) -> dict[str, Any]:
-        eps: Any = "eps"
-        if self.eps is not None:
-            eps = self.eps if isinstance(self.eps, int) else f"{self.eps.numerator}/{self.eps.denominator}"
-        return {"shape": list(self.shape), "groups": self.groups, "eps": eps, "affine": True,
+        return {"shape": list(self.shape), "groups": self.groups, "eps": eps_json(self.eps), "affine": True,
                 "variance": "biased"}
 
 

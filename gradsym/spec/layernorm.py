@@ -8,7 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from gradsym.errors import SpecError
-from gradsym.spec.batchnorm import parse_eps
+from gradsym.spec.batchnorm import eps_json, eps_text, parse_eps
 from gradsym.spec.values import parse_shape
 
 
@@ -36,18 +36,11 @@ class LayerNormConfig:
 
     @property
     def eps_text(self) -> str:
-        if self.eps is None:
-            return "eps"
-        from gradsym.numeric import number_text
-
-        return number_text(self.eps, self.eps_decimal)
+        return eps_text(self.eps, self.eps_decimal)
 
     def to_json(self) -> dict[str, Any]:
-        eps: Any = "eps"
-        if self.eps is not None:
-            eps = self.eps if isinstance(self.eps, int) else f"{self.eps.numerator}/{self.eps.denominator}"
         return {"shape": list(self.shape), "normalized": self.normalized,
-                "normalized_shape": list(self.normalized_shape), "eps": eps,
+                "normalized_shape": list(self.normalized_shape), "eps": eps_json(self.eps),
                 "elementwise_affine": True, "variance": "biased"}
 
 
