@@ -224,3 +224,13 @@ def test_groupnorm_cli_json_round_trip_and_errors(cli) -> None:
     assert r.code == 2 and "single value" in r.err
     r = cli("groupnorm", "--shape", "4x8x8x8", "--groups", "1")
     assert r.code == 2 and "--max-terms" in r.err
+
+
+def test_progress_reports_groups() -> None:
+    from gradsym import progress
+
+    seen: list[tuple[str, int, int]] = []
+    with progress.listening(lambda stage, done, total: seen.append((stage, done, total))):
+        gradsym.layernorm("3x2", x="arange")
+    assert {"deriving groups", "evaluating"} <= {s for s, _, _ in seen}
+    assert all(0 <= done <= total for _, done, total in seen)

@@ -153,7 +153,7 @@ def derive_eval(t: BatchNormTensors, cfg: BatchNormConfig, eps: Any, groups: lis
     jac_gamma: dict[tuple[int, int], Any] = {}
     jac_beta: dict[tuple[int, int], Any] = {}
     for c, group in enumerate(groups):
-        progress.report("deriving channels", c, len(groups))
+        progress.report("deriving features", c, len(groups))
         gam, bet = sym[t.gamma.first + c], sym[t.beta.first + c]
         mean, var = sym[t.running_mean.first + c], sym[t.running_var.first + c]
         root = sympy.sqrt(var + eps)
@@ -201,7 +201,7 @@ def derive_batchnorm(cfg: BatchNormConfig) -> BatchNormDerivation:
                      "(exact polynomial arithmetic for a generic channel; every channel is a renaming of it)")
     else:
         template_ = derive_template(m_count, eps)
-        built = assemble(template_, groups, t.input, t.upstream, t.gamma, t.beta, sym)
+        built = assemble(template_, groups, t.input, t.upstream, t.gamma, t.beta, sym, "deriving features")
         forward, jacobians, grads = built.forward, built.jacobians, built.grads
         mismatch, chain = template_.mismatch, template_.chain
         count = "N" if not cfg.spatial else "M"

@@ -309,7 +309,7 @@ class Assembled:
 
 
 def assemble(template: GroupTemplate, groups: list[Group], x: Any, g: Any, gamma: Any, beta: Any,
-             symbols: list[Any]) -> Assembled:
+             symbols: list[Any], stage: str = "deriving groups") -> Assembled:
     """Every group as a renaming of ``template``; γ/β gradient parts summed over the groups
     that share a parameter (layer norm's γ_n is used by every sample)."""
     import sympy
@@ -325,7 +325,7 @@ def assemble(template: GroupTemplate, groups: list[Group], x: Any, g: Any, gamma
     jac_beta: dict[tuple[int, int], Any] = {}
     shared = len(template.gammas) == 1
     for k, group in enumerate(groups):
-        progress.report("deriving groups", k, len(groups))
+        progress.report(stage, k, len(groups))
         params = sorted(set(group.params)) if shared else list(group.params)
         result = template.instantiate(
             [symbols[x.first + i] for i in group.samples], [symbols[g.first + i] for i in group.samples],
