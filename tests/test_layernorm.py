@@ -234,3 +234,20 @@ def test_progress_reports_groups() -> None:
         gradsym.layernorm("3x2", x="arange")
     assert {"deriving groups", "evaluating"} <= {s for s, _, _ in seen}
     assert all(0 <= done <= total for _, done, total in seen)
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch", "jax"])
+def test_emitted_layernorm_module_runs(tmp_path, framework) -> None:
+    require("torch" if framework != "jax" else "jax")
+    import subprocess
+    import sys
+
+    path = tmp_path / f"ln_{framework}.py"
+    path.write_text(gradsym.layernorm("2x3x2", 2).to_code(framework))
+    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "OK" in out.stdout, out.stdout + out.stderr
+
+
+def test_groupnorm_emit_refuses_cleanly(cli) -> None:
+    r = cli("groupnorm", "--shape", "1x4x2", "--groups", "2", "--emit", "numpy")
+    assert r.code == 2 and r.err.startswith("error: --emit is not available for groupnorm") and r.err.count("\n") == 1

@@ -118,6 +118,8 @@ ZH |= {
 }
 
 ERRORS_ZH |= {
+    "--emit is not available for groupnorm yet; batchnorm and layernorm emit code":
+    "groupnorm 暂不支持 --emit;batchnorm 和 layernorm 可以生成代码",
     "--shape is required (e.g. --shape 1x4x2x2: N × C × H × W)":
     "必须给出 --shape（例如 --shape 1x4x2x2:N × C × H × W）",
     "--shape needs 2 to 5 dimensions N×C×(spatial), got {shape}":
