@@ -47,8 +47,8 @@ def groupnorm(
     """Group norm: forward, Jacobians, gradients, and the compact backward formula.
 
     Symbols: x_n_c_h_w (every index), gamma_c, beta_c, upstream g_n_c_h_w, and, with --eps eps,
-    the symbol eps. Proves, per (sample, group), with ĝ = g∘γ,
-    dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂), M = (C/G)·prod(spatial).
+    the symbol eps. Proves, per (sample, group), with ĝ = g∘γ,
+    dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂), M = (C/G)·prod(spatial).
 
     Example: gradsym groupnorm --shape 1x4x2 --groups 2 --x arange
     """

@@ -51,8 +51,8 @@ def layernorm(
     """Layer norm: forward, Jacobians, gradients, and the compact backward formula.
 
     Symbols: x_n_d (every index), gamma_d and beta_d (indices of the normalised dimensions),
-    upstream g_n_d, and, with --eps eps, the symbol eps. Proves, per sample, with ĝ = g∘γ,
-    dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂) (M values normalised together).
+    upstream g_n_d, and, with --eps eps, the symbol eps. Proves, per sample, with ĝ = g∘γ,
+    dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂) (M values normalised together).
 
     Example: gradsym layernorm --shape 2x3 --x arange
     """

@@ -3,8 +3,8 @@
 Input (N, C, *spatial); the C channels form G groups of C/G, and every (sample, group) is
 normalised over its M = (C/G)·prod(spatial) values; γ, β per channel. The same core as
 layer norm (:mod:`gradsym.layers.normalise`, a γ per sample of the group), so the proof
-``grad_input_equals_compact_form`` is layer norm's: with ĝ = g∘γ,
-dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂). ``--groups 1`` is layer norm over (C, *spatial)
+``grad_input_equals_compact_form`` is layer norm's: with ĝ = g∘γ,
+dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂). ``--groups 1`` is layer norm over (C, *spatial)
 with per-channel γ; ``--groups C`` is instance norm.
 
 >>> d = groupnorm(shape=(1, 2), groups=1)

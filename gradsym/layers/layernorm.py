@@ -8,8 +8,8 @@ shifted element-wise by γ and β of the normalised shape:
 
 The same core as batch norm (:mod:`gradsym.layers.normalise`), with the groups running
 over the normalised dimensions and a γ, β per position. The proof
-``grad_input_equals_compact_form`` shows, with ĝ = g∘γ (γ multiplies before the
-reduction), that dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂), that every
+``grad_input_equals_compact_form`` shows, with ĝ = g∘γ (γ multiplies before the
+reduction), that dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂), that every
 ∂y_n/∂x_m = γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ), and that dL/dγ = Σ g∘x̂ and dL/dβ = Σ g
 over the samples.
 
@@ -52,7 +52,7 @@ class LayerNormDerivation(NormDerivation):
 
 STATEMENT = (
     "dL/dx from SymPy's derivatives (chain rule through c = x − μ and v = σ²) equals "
-    "(1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂) with ĝ = g∘γ; every ∂y_n/∂x_m equals "
+    "(1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂) with ĝ = g∘γ; every ∂y_n/∂x_m equals "
     "γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ); dL/dγ = Σ g∘x̂ and dL/dβ = Σ g over the groups "
     "(exact polynomial arithmetic for a generic group of M = {count} values; every group is a "
     "renaming of it)"

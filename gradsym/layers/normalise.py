@@ -13,10 +13,10 @@ group (γ_n, β_n). One generic group is derived and proved once (:func:`derive_
 and every group is a renaming of it, so the work grows like M² + groups·M² substitutions.
 
 The proof shows, by exact polynomial arithmetic in independent symbols (c_n, g_n, γ_n and
-t = 1/σ), that SymPy's chain rule equals the compact form (ĝ = g∘γ)
+t = 1/σ), that SymPy's chain rule equals the compact form (ĝ = g∘γ)
 
     ∂y_n/∂x_m = γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ),
-    dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂),
+    dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂),
 
 which is γ/(M·σ)·(M·g − Σg − x̂·Σ g·x̂) when γ is shared, after proving the polynomial
 identities ∂c_n/∂x_m = δ_nm − 1/M and ∂v/∂x_m = 2·c_m/M. An identity in independent symbols
@@ -171,8 +171,8 @@ def compact_forms(cs: list[Any], gs: list[Any], gamma: Any, sigma: Any) -> dict[
 
 
 def weighted_forms(cs: list[Any], gs: list[Any], gammas: list[Any], sigma: Any) -> dict[str, Any]:
-    """Layer norm's compact forms (γ_n per position), ĝ = g∘γ:
-    ∂y_n/∂x_m = γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ), dL/dx_m = (1/(M·σ))·(M·ĝ_m − Σĝ − x̂_m·Σ ĝ∘x̂);
+    """Layer norm's compact forms (γ_n per position), ĝ = g∘γ:
+    ∂y_n/∂x_m = γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ), dL/dx_m = (1/(M·σ))·(M·ĝ_m − Σĝ − x̂_m·Σ ĝ∘x̂);
     this group's part of dL/dγ_n is g_n·x̂_n and of dL/dβ_n is g_n."""
     import sympy
 

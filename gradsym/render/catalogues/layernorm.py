@@ -14,7 +14,7 @@ EN = {
     "layernorm.chain": "SymPy differentiates y_n = γ_n·c_n/sqrt(v + ε) + β_n in c_n = x_n − μ and "
     "v = σ², and the chain rule adds ∂c_n/∂x_m = δ_nm − 1/M and ∂v/∂x_m = 2·(x_m − μ)/M (both from "
     "SymPy's derivatives of the expanded polynomials in x). Simplified:",
-    "layernorm.compact": "The gradients reduce to the compact forms, with ĝ = g∘γ (γ multiplies before "
+    "layernorm.compact": "The gradients reduce to the compact forms, with ĝ = g∘γ (γ multiplies before "
     "the sums over the sample's values); dL/dγ and dL/dβ sum over the samples:",
     "layernorm.values": "Per-sample statistics at the given values:",
     "layernorm.mean": "μ (sample mean)",
@@ -22,7 +22,7 @@ EN = {
     "layernorm.sigma": "σ = sqrt(σ² + ε)",
     "layernorm.xhat": "x̂ (normalised input)",
     "check.grad_input_equals_compact_form_layernorm": "dL/dx from SymPy's derivatives equals "
-    "(1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂) per sample, ĝ = g∘γ; every ∂y_n/∂x_m equals "
+    "(1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂) per sample, ĝ = g∘γ; every ∂y_n/∂x_m equals "
     "γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ); dL/dγ = Σ g∘x̂, dL/dβ = Σ g over the samples (exact "
     "polynomial arithmetic, no sampling)",
 }
@@ -37,7 +37,7 @@ ZH = {
     "layernorm.defaults": "数值:γ 默认为 1,β 默认为 0(PyTorch 的初始值);g 默认为 1。",
     "layernorm.chain": "SymPy 对 y_n = γ_n·c_n/sqrt(v + ε) + β_n 关于 c_n = x_n − μ 和 v = σ² 求导，链式法则再加上 "
     "∂c_n/∂x_m = δ_nm − 1/M 和 ∂v/∂x_m = 2·(x_m − μ)/M（两者都由对 x 的展开多项式求导得到）。化简后：",
-    "layernorm.compact": "梯度化为紧凑形式，其中 ĝ = g∘γ(γ 在对样本内各值求和之前相乘);dL/dγ 和 dL/dβ "
+    "layernorm.compact": "梯度化为紧凑形式，其中 ĝ = g∘γ(γ 在对样本内各值求和之前相乘);dL/dγ 和 dL/dβ "
     "对所有样本求和：",
     "layernorm.values": "给定数值处每个样本的统计量：",
     "layernorm.mean": "μ（样本均值）",
@@ -45,7 +45,7 @@ ZH = {
     "layernorm.sigma": "σ = sqrt(σ² + ε)",
     "layernorm.xhat": "x̂（归一化后的输入）",
     "check.grad_input_equals_compact_form_layernorm": "由 SymPy 求导得到的 dL/dx 在每个样本上等于 "
-    "(1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂)，其中 ĝ = g∘γ；每个 ∂y_n/∂x_m 等于 γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ)；"
+    "(1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂)，其中 ĝ = g∘γ；每个 ∂y_n/∂x_m 等于 γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ)；"
     "dL/dγ = Σ g∘x̂,dL/dβ = Σ g 对所有样本求和（精确的多项式运算，不抽样）",
 }
 
@@ -75,10 +75,10 @@ HELP_ZH = {
     "Layer norm: forward, Jacobians, gradients, and the compact backward formula.":
     "层归一化：前向传播、雅可比矩阵、梯度，以及紧凑的反向公式。",
     "Symbols: x_n_d (every index), gamma_d and beta_d (indices of the normalised dimensions), upstream "
-    "g_n_d, and, with --eps eps, the symbol eps. Proves, per sample, with ĝ = g∘γ, dL/dx = "
-    "(1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂) (M values normalised together).":
+    "g_n_d, and, with --eps eps, the symbol eps. Proves, per sample, with ĝ = g∘γ, dL/dx = "
+    "(1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂) (M values normalised together).":
     "符号:x_n_d（每个下标都写出）、gamma_d 和 beta_d（归一化维度的下标）、上游梯度 g_n_d，以及在 --eps eps "
-    "时的符号 eps。对每个样本证明（ĝ = g∘γ）dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂)(M 个值一起归一化）。",
+    "时的符号 eps。对每个样本证明（ĝ = g∘γ）dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂)(M 个值一起归一化）。",
 }
 
 # -- groupnorm (the same core and sections) --
@@ -95,7 +95,7 @@ EN |= {
     "groupnorm.sigma": "σ = sqrt(σ² + ε)",
     "groupnorm.xhat": "x̂ (normalised input)",
     "check.grad_input_equals_compact_form_groupnorm": "dL/dx from SymPy's derivatives equals "
-    "(1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂) per (sample, group), ĝ = g∘γ; every ∂y_n/∂x_m equals "
+    "(1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂) per (sample, group), ĝ = g∘γ; every ∂y_n/∂x_m equals "
     "γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ); dL/dγ_c = Σ g∘x̂ and dL/dβ_c = Σ g over channel c (exact "
     "polynomial arithmetic, no sampling)",
 }
@@ -113,7 +113,7 @@ ZH |= {
     "groupnorm.sigma": "σ = sqrt(σ² + ε)",
     "groupnorm.xhat": "x̂（归一化后的输入）",
     "check.grad_input_equals_compact_form_groupnorm": "由 SymPy 求导得到的 dL/dx 在每个（样本，组）上等于 "
-    "(1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂)，其中 ĝ = g∘γ；每个 ∂y_n/∂x_m 等于 γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ)；"
+    "(1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂)，其中 ĝ = g∘γ；每个 ∂y_n/∂x_m 等于 γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ)；"
     "dL/dγ_c = Σ g∘x̂,dL/dβ_c = Σ g 对通道 c 求和（精确的多项式运算，不抽样）",
 }
 
@@ -140,8 +140,8 @@ HELP_ZH |= {
     "Group norm: forward, Jacobians, gradients, and the compact backward formula.":
     "组归一化：前向传播、雅可比矩阵、梯度，以及紧凑的反向公式。",
     "Symbols: x_n_c_h_w (every index), gamma_c, beta_c, upstream g_n_c_h_w, and, with --eps eps, the "
-    "symbol eps. Proves, per (sample, group), with ĝ = g∘γ, dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂), "
+    "symbol eps. Proves, per (sample, group), with ĝ = g∘γ, dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂), "
     "M = (C/G)·prod(spatial).":
     "符号:x_n_c_h_w（每个下标都写出）、gamma_c、beta_c、上游梯度 g_n_c_h_w，以及在 --eps eps 时的符号 eps。"
-    "对每个（样本，组）证明（ĝ = g∘γ）dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂),M = (C/G)·prod(spatial)。",
+    "对每个（样本，组）证明（ĝ = g∘γ）dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂),M = (C/G)·prod(spatial)。",
 }

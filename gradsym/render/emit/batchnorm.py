@@ -194,7 +194,7 @@ def backward(grad_output, x, gamma, beta):
 
 
 def emit_layernorm(config: dict[str, Any], framework: str, command_line: str) -> str:
-    """Layer norm over the trailing dimensions: dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂), ĝ = g∘γ."""
+    """Layer norm over the trailing dimensions: dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂), ĝ = g∘γ."""
     shape = tuple(int(s) for s in config["shape"])
     normalized = int(config["normalized"])
     ndim = len(shape)
@@ -243,7 +243,7 @@ def backward(grad_output, x, gamma, beta):
     g_hat = g * gamma  # γ multiplies before the reductions
     sum_g_hat = g_hat.sum({keep})
     sum_g_hat_x_hat = (g_hat * x_hat).sum({keep})
-    # grad_input_equals_compact_form: dL/dx = (M·ĝ − Σĝ − x̂·Σ ĝ∘x̂) / (M·σ)
+    # grad_input_equals_compact_form: dL/dx = (M·ĝ − Σĝ − x̂·Σ ĝ∘x̂) / (M·σ)
     grad_input = (COUNT * g_hat - sum_g_hat - x_hat * sum_g_hat_x_hat) / (COUNT * sigma)
     # dL/dγ = Σ g∘x̂, dL/dβ = Σ g over the leading dimensions
     return (grad_input, *({reduce_lead}))

@@ -1,4 +1,4 @@
-"""``layernorm`` and ``groupnorm``: the chain-rule pieces and the compact forms in μ, σ, x̂ and ĝ = g∘γ."""
+"""``layernorm`` and ``groupnorm``: the chain-rule pieces and the compact forms in μ, σ, x̂ and ĝ = g∘γ."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, list[Any]]]:
-    """As batch norm's, with statistics per sample and γ per position (ĝ = g∘γ)."""
+    """As batch norm's, with statistics per sample and γ per position (ĝ = g∘γ)."""
     assert isinstance(d, LayerNormDerivation)
     groups = d.extra["groups"]
     prefix = d.extra["stats"]  # layernorm | groupnorm
