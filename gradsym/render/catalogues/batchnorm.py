@@ -71,6 +71,8 @@ ZH = {
 }
 
 ERRORS_ZH = {
+    "--emit supports batch norm in training mode (batch statistics, biased variance) and --eval":
+    "--emit 支持训练模式（批统计量、有偏方差）和 --eval 的批归一化",
     "--batch 1 with --spatial of size 1: batch norm in training mode needs more than one value per "
     "channel (PyTorch raises 'Expected more than 1 value per channel when training'); use a larger "
     "--batch or --spatial, or --eval":
