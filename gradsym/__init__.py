@@ -30,6 +30,8 @@ if TYPE_CHECKING:
         deconv,  # noqa: F401
     )
     from gradsym.layers.expr import expr  # noqa: F401
+    from gradsym.layers.groupnorm import groupnorm  # noqa: F401
+    from gradsym.layers.layernorm import layernorm  # noqa: F401
     from gradsym.layers.linear import linear  # noqa: F401
     from gradsym.layers.matrix import matrix  # noqa: F401
     from gradsym.layers.mlp import mlp  # noqa: F401
@@ -53,6 +55,8 @@ _LAZY = {
     "pool": "gradsym.layers.pool",
     "batchnorm": "gradsym.layers.batchnorm",
     "softmax": "gradsym.layers.softmax",
+    "layernorm": "gradsym.layers.layernorm",
+    "groupnorm": "gradsym.layers.groupnorm",
 }
 
 __all__ = ["__version__", "GradsymError", *_LAZY]

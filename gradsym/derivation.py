@@ -280,7 +280,7 @@ class Derivation:
                 text = model.defaults.get(role)
             if text is None or role not in self.symbols:
                 continue
-            parsed[role] = parse_values(text, self.symbols[role].shape, f"--{option}", seed=seed)
+            parsed[role] = parse_values(text, self.symbols[role].shape, f"--{option.replace('_', '-')}", seed=seed)
         missing = self._missing_values({k: v for k, v in given.items() if v is not None})
         if missing:
             raise SpecError(f"numeric evaluation needs {', '.join(missing)}")
@@ -366,7 +366,7 @@ class Derivation:
             for option, text in values.items():  # still report malformed values
                 role = self.model.options.get(option)
                 if role in self.symbols:
-                    parse_values(text, self.symbols[role].shape, f"--{option}", seed=seed)
+                    parse_values(text, self.symbols[role].shape, f"--{option.replace('_', '-')}", seed=seed)
             raise SpecError(
                 f"numeric values need {', '.join(missing)} as well (given: "
                 f"{', '.join(f'--{option}' for option in values)}); give every value, or "
@@ -385,7 +385,7 @@ class Derivation:
         if self.model is None:
             return []
         return [
-            f"--{option}" for option, role in self.model.options.items()
+            f"--{option.replace('_', '-')}" for option, role in self.model.options.items()
             if role in self.symbols and option not in values and role not in self.model.defaults
         ]
 

@@ -13,6 +13,8 @@ from gradsym.cli import chain as _chain  # noqa: F401
 from gradsym.cli import conv as _conv  # noqa: F401
 from gradsym.cli import deconv as _deconv  # noqa: F401
 from gradsym.cli import expr as _expr  # noqa: F401
+from gradsym.cli import groupnorm as _groupnorm  # noqa: F401
+from gradsym.cli import layernorm as _layernorm  # noqa: F401
 from gradsym.cli import linear as _linear  # noqa: F401
 from gradsym.cli import matrix as _matrix  # noqa: F401
 from gradsym.cli import mlp as _mlp  # noqa: F401

@@ -410,7 +410,7 @@ class HtmlWriter:
         if check is None:
             check = next((c for c in self.d.all_checks() if c.name == line.name), None)
         if check is not None:
-            rows = self.proof_rows(check.name, line.holds)
+            rows = self.proof_rows(check.detail.get("identity", check.name), line.holds)
             if rows:
                 parts.append('<table class="eqs proof">' + "".join(
                     f'<tr><td class="lhs">{math(lhs) if lhs else ""}</td><td>{math(rhs)}</td>'

@@ -282,6 +282,21 @@ IDENTITIES: dict[str, Identity] = {
         "grad", "input", r"\frac{\partial L}{\partial <X>}",
         r"\frac{\gamma}{N\sqrt{\sigma^{2} + \varepsilon}}\Bigl(N <G> - \sum_{n} <G>"
         r" - \hat{<X>} \sum_{n} <G> \odot \hat{<X>}\Bigr)"),
+    # The same check name, other layers' compact forms (Check.detail["identity"] names these).
+    "grad_input_equals_compact_form_spatial": Identity(
+        "grad", "input", r"\frac{\partial L}{\partial <X>}",
+        r"\frac{\gamma}{M\sqrt{\sigma^{2} + \varepsilon}}\Bigl(M <G> - \sum_{m} <G>"
+        r" - \hat{<X>} \sum_{m} <G> \odot \hat{<X>}\Bigr)"),
+    "grad_input_equals_compact_form_eval": Identity(
+        "grad", "input", r"\frac{\partial L}{\partial <X>}",
+        r"\frac{\gamma}{\sqrt{\mathrm{running\_var} + \varepsilon}}\, <G>"),
+    "grad_input_equals_compact_form_layernorm": Identity(
+        "grad", "input", r"\frac{\partial L}{\partial <X>}",
+        r"\frac{1}{M\sqrt{\sigma^{2} + \varepsilon}}\Bigl(M \hat{<G>} - \sum_{m} \hat{<G>}"
+        r" - \hat{<X>} \sum_{m} \hat{<G>} \odot \hat{<X>}\Bigr),\; \hat{<G>} = <G> \odot \gamma"),
+}
+IDENTITIES["grad_input_equals_compact_form_groupnorm"] = IDENTITIES["grad_input_equals_compact_form_layernorm"]
+IDENTITIES |= {
     "closed_form_matches_elementwise": Identity(
         "plain", "", r"\Bigl[\frac{\partial J}{\partial X}\Bigr]_{ij}", r"\frac{\partial J}{\partial X_{ij}}"),
     "general_matches_concrete": Identity(
@@ -329,7 +344,7 @@ def proof_lines(
     (differentiation) = [rhs]_i (built independently, equal in every entry), hence
     the identity for the whole tensor.
     """
-    identity = IDENTITIES.get(check.name)
+    identity = IDENTITIES.get(check.detail.get("identity", check.name))
     if identity is None:
         return []
     lhs_tensor = fill_identity(identity.lhs, d)

@@ -141,7 +141,7 @@ def build_document(
     if "proof" in show:
         sec = Section("proof", t("section.proof"))
         for check in d.all_checks():
-            statement = t.get(f"check.{check.name}", check.statement)
+            statement = t.get(f"check.{check.detail.get('identity', check.name)}", check.statement)
             sec.blocks.append(CheckLine(check.name, statement, check.holds))
             detail = check.detail
             cell = lambda v, _i: _var_cell_from(d, int(v))  # noqa: E731

@@ -7,39 +7,63 @@ from fractions import Fraction
 from typing import Any
 
 from gradsym.errors import SpecError
-from gradsym.spec.values import parse_number
+from gradsym.spec.values import parse_number, parse_shape
 
 DEFAULT_EPS = Fraction(1, 100_000)  # PyTorch's default 1e-5, exact
 
 
 @dataclass(frozen=True)
 class BatchNormConfig:
-    """N samples, F features and ε (None: the symbol ``eps``)."""
+    """N samples, F features (channels C), spatial sizes (none for the 2-D (N, F) input), ε
+    (None: the symbol ``eps``) and the mode (training: batch statistics; eval: running ones)."""
 
     batch: int
     features: int
     eps: Fraction | int | None
     eps_decimal: bool = False
+    spatial: tuple[int, ...] = ()
+    eval: bool = False
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.batch, self.features, *self.spatial)
+
+    @property
+    def per_channel(self) -> int:
+        """M: the values each channel's statistics run over (N·prod(spatial))."""
+        out = self.batch
+        for s in self.spatial:
+            out *= s
+        return out
 
     @property
     def eps_text(self) -> str:
-        if self.eps is None:
-            return "eps"
-        from gradsym.numeric import number_text
-
-        return number_text(self.eps, self.eps_decimal)
+        return eps_text(self.eps, self.eps_decimal)
 
     def to_json(self) -> dict[str, Any]:
-        eps: Any = "eps"
-        if self.eps is not None:
-            eps = self.eps if isinstance(self.eps, int) else f"{self.eps.numerator}/{self.eps.denominator}"
-        return {
-            "batch": self.batch,
-            "features": self.features,
-            "eps": eps,
-            "mode": "training",
-            "variance": "biased",
-        }
+        out: dict[str, Any] = {"batch": self.batch, "features": self.features}
+        if self.spatial:
+            out["spatial"] = list(self.spatial)
+        out["eps"] = eps_json(self.eps)
+        out["mode"] = "eval" if self.eval else "training"
+        out["variance"] = "running" if self.eval else "biased"
+        return out
+
+
+def eps_text(eps: Fraction | int | None, decimal: bool) -> str:
+    """ε for display: ``eps`` for the symbol, else the number as the user wrote it."""
+    if eps is None:
+        return "eps"
+    from gradsym.numeric import number_text
+
+    return number_text(eps, decimal)
+
+
+def eps_json(eps: Fraction | int | None) -> Any:
+    """ε in the JSON config: ``"eps"``, an integer, or an exact ``"p/q"`` string."""
+    if eps is None:
+        return "eps"
+    return eps if isinstance(eps, int) else f"{eps.numerator}/{eps.denominator}"
 
 
 def parse_eps(eps: Any) -> tuple[Fraction | int | None, bool]:
@@ -71,18 +95,41 @@ def parse_eps(eps: Any) -> tuple[Fraction | int | None, bool]:
     return value, decimal
 
 
-def batchnorm_config(batch: Any, features: Any = 1, eps: Any = None) -> BatchNormConfig:
-    """Validate the options (PyTorch's training-mode rules)."""
+def parse_spatial(spatial: Any) -> tuple[int, ...]:
+    """``--spatial``: ``L``, ``HxW`` or ``DxHxW`` (BatchNorm1d on 3-D input, 2d, 3d)."""
+    if spatial is None:
+        return ()
+    if isinstance(spatial, int) and not isinstance(spatial, bool):
+        spatial = str(spatial)
+    elif isinstance(spatial, (tuple, list)):
+        spatial = "x".join(str(s) for s in spatial)
+    return parse_shape(spatial, "--spatial")
+
+
+def batchnorm_config(batch: Any, features: Any = 1, eps: Any = None, spatial: Any = None,
+                     eval: bool = False) -> BatchNormConfig:
+    """Validate the options (PyTorch's rules: training mode needs more than one value per
+    channel)."""
     if batch is None:
         raise SpecError("--batch is required (e.g. --batch 4)")
     for value, option in ((batch, "--batch"), (features, "--features")):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise SpecError(f"{option} must be a whole number ≥ 1, got {value}")
-    if batch == 1:
+    dims = parse_spatial(spatial)
+    count = batch
+    for s in dims:
+        count *= s
+    if dims and count == 1 and not eval:
+        raise SpecError(
+            "--batch 1 with --spatial of size 1: batch norm in training mode needs more than one "
+            "value per channel (PyTorch raises 'Expected more than 1 value per channel when "
+            "training'); use a larger --batch or --spatial, or --eval"
+        )
+    if batch == 1 and not dims and not eval:
         raise SpecError(
             "--batch 1: batch norm in training mode needs at least 2 samples per feature (with "
             "one, x − μ = 0 and PyTorch raises 'Expected more than 1 value per channel when "
             "training'); use --batch 2 or more"
         )
     value, decimal = parse_eps(eps)
-    return BatchNormConfig(batch, features, value, decimal)
+    return BatchNormConfig(batch, features, value, decimal, dims, bool(eval))

@@ -51,6 +51,12 @@ def to_code(d: Derivation, framework: str, command_line: str | None = None) -> s
         from gradsym.render.emit.softmax import emit_softmax
 
         return emit_softmax(d.config, framework, line)
+    if d.command == "layernorm":
+        from gradsym.render.emit.batchnorm import emit_layernorm
+
+        return emit_layernorm(d.config, framework, line)
+    if d.command == "groupnorm":
+        raise SpecError("--emit is not available for groupnorm yet; batchnorm and layernorm emit code")
     if d.command == "mlp":
         from gradsym.render.emit.mlp import emit_mlp
 

@@ -21,10 +21,16 @@ def _eps(text: Any) -> tuple[float, str]:
         return 1e-5, f"ε was the symbol {text}; PyTorch's default 1e-5 is used"
 
 
+_ASARRAY = {"numpy": "np.asarray({v}, dtype=float)", "torch": "torch.tensor({v}, dtype=x.dtype)",
+            "jax": "jnp.asarray({v}, dtype=x.dtype)"}
+
+
 def emit_batchnorm(config: dict[str, Any], framework: str, command_line: str) -> str:
+    if config.get("mode", "training") == "eval":
+        return emit_batchnorm_eval(config, framework, command_line)
     if config.get("mode", "training") != "training" or config.get("variance", "biased") != "biased":
         raise SpecError("--emit supports batch norm in training mode (batch statistics, biased "
-                        "variance); drop --eval")
+                        "variance) and --eval")
     batch, features = int(config["batch"]), int(config["features"])
     spatial = tuple(config.get("spatial") or ())
     shape = (batch, features, *spatial)
@@ -116,6 +122,180 @@ def forward(x, gamma, beta):
         writer.layer_self_test(framework, name="batchnorm",
                                reference="reference_forward" if framework == "torch" else None),
     )
+
+
+def emit_batchnorm_eval(config: dict[str, Any], framework: str, command_line: str) -> str:
+    """Eval mode: the running statistics are module constants (PyTorch's initial buffers,
+    zeros and ones; edit RUNNING_MEAN/RUNNING_VAR for yours)."""
+    batch, features = int(config["batch"]), int(config["features"])
+    spatial = tuple(config.get("spatial") or ())
+    shape = (batch, features, *spatial)
+    axes = (0, *range(2, 2 + len(spatial)))
+    eps, eps_note = _eps(config.get("eps", "1/100000"))
+    keyword = "dim" if framework == "torch" else "axis"
+    sqrt = {"numpy": "np.sqrt", "torch": "torch.sqrt", "jax": "jnp.sqrt"}[framework]
+    api = (
+        "forward(x, gamma, beta) -> y\n"
+        "backward(grad_output, x, gamma, beta) -> (grad_input, grad_gamma, grad_beta)\n"
+        f"Layouts: x (batch, features{', *spatial' if spatial else ''}), gamma and beta (features,).\n"
+        "Eval mode: RUNNING_MEAN and RUNNING_VAR are PyTorch's initial buffers (zeros, ones); "
+        "set them to yours."
+    )
+    layer = f'''
+# -- configuration --
+EPS = {eps!r}  # {eps_note}
+RUNNING_MEAN = {literal((0.0,) * features)}  # PyTorch's initial running_mean: set yours here
+RUNNING_VAR = {literal((1.0,) * features)}  # PyTorch's initial running_var: set yours here
+AXES = {literal(axes)}  # the sums of dL/dγ and dL/dβ run over the batch{" and the positions" if spatial else ""}
+PER_FEATURE = {literal((1, -1) + (1,) * len(spatial))}  # per-feature values broadcast along axis 1
+
+
+# -- the layer and its derived backward --
+def normalize(x):
+    """(x̂, σ): x̂ = (x − running_mean) / σ, σ = √(running_var + ε) — constants in eval mode."""
+    mean = {_ASARRAY[framework].format(v="RUNNING_MEAN")}.reshape(PER_FEATURE)
+    sigma = {sqrt}({_ASARRAY[framework].format(v="RUNNING_VAR")}.reshape(PER_FEATURE) + EPS)
+    return (x - mean) / sigma, sigma
+
+
+def forward_plain(x, gamma, beta):
+    """y = γ·x̂ + β."""
+    x_hat, _ = normalize(x)
+    return gamma.reshape(PER_FEATURE) * x_hat + beta.reshape(PER_FEATURE)
+
+
+def backward(grad_output, x, gamma, beta):
+    """(grad_input, grad_gamma, grad_beta) for the upstream gradient g = dL/dy."""
+    x_hat, sigma = normalize(x)
+    g = grad_output
+    # grad_input_equals_compact_form (eval): a diagonal Jacobian, dL/dx = γ·g/√(running_var + ε)
+    grad_input = gamma.reshape(PER_FEATURE) / sigma * g
+    # dL/dγ = Σ g·x̂, dL/dβ = Σ g
+    return grad_input, (g * x_hat).sum({keyword}=AXES), g.sum({keyword}=AXES)
+'''
+    if framework == "torch":
+        layer += _TORCH_FUNCTION.replace("REFERENCE_BODY", "F.batch_norm(x, torch.tensor(RUNNING_MEAN, dtype=x.dtype), "
+                                         "torch.tensor(RUNNING_VAR, dtype=x.dtype), gamma, beta, training=False, eps=EPS)")
+    else:
+        layer += _PLAIN_FORWARD
+    arguments = writer.arguments([
+        ("x", shape, True), ("gamma", (features,), True), ("beta", (features,), True),
+    ])
+    return writer.module(
+        writer.header(title="Batch normalization (batchnorm, eval mode)", framework=framework,
+                      command_line=command_line, config=config, api=api),
+        writer.imports(framework),
+        layer,
+        "# -- self-test --\n" + arguments,
+        writer.draw_function(framework),
+        writer.layer_self_test(framework, name="batchnorm",
+                               reference="reference_forward" if framework == "torch" else None),
+    )
+
+
+def emit_layernorm(config: dict[str, Any], framework: str, command_line: str) -> str:
+    """Layer norm over the trailing dimensions: dL/dx = (1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂), ĝ = g∘γ."""
+    shape = tuple(int(s) for s in config["shape"])
+    normalized = int(config["normalized"])
+    ndim = len(shape)
+    axes = tuple(range(ndim - normalized, ndim))
+    lead = tuple(range(ndim - normalized))
+    norm_shape = shape[ndim - normalized:]
+    eps, eps_note = _eps(config.get("eps", "1/100000"))
+    keyword = "dim" if framework == "torch" else "axis"
+    keep = f"{keyword}=AXES, keepdim=True" if framework == "torch" else f"{keyword}=AXES, keepdims=True"
+    sqrt = {"numpy": "np.sqrt", "torch": "torch.sqrt", "jax": "jnp.sqrt"}[framework]
+    reduce_lead = (f"(g * x_hat).sum({keyword}=LEAD), g.sum({keyword}=LEAD)" if lead
+                   else "g * x_hat, g")
+    api = (
+        "forward(x, gamma, beta) -> y\n"
+        "backward(grad_output, x, gamma, beta) -> (grad_input, grad_gamma, grad_beta)\n"
+        f"Layouts: x {literal(shape)}, gamma and beta {literal(norm_shape)} (the normalised shape)."
+    )
+    layer = f'''
+# -- configuration --
+EPS = {eps!r}  # {eps_note}
+NORMALIZED_SHAPE = {literal(norm_shape)}
+AXES = {literal(axes)}  # the statistics run over the normalised (trailing) dimensions
+LEAD = {literal(lead)}  # dL/dγ and dL/dβ sum over the leading dimensions
+COUNT = {_prod(norm_shape)}  # M: values per sample
+
+
+# -- the layer and its derived backward --
+def normalize(x):
+    """(x̂, σ) per sample: x̂ = (x − mean) / σ, σ = √(var + ε), biased variance."""
+    mean = x.mean({keep})
+    var = ((x - mean) ** 2).mean({keep})
+    sigma = {sqrt}(var + EPS)
+    return (x - mean) / sigma, sigma
+
+
+def forward_plain(x, gamma, beta):
+    """y = γ∘x̂ + β (γ, β broadcast over the leading dimensions)."""
+    x_hat, _ = normalize(x)
+    return gamma * x_hat + beta
+
+
+def backward(grad_output, x, gamma, beta):
+    """(grad_input, grad_gamma, grad_beta) for the upstream gradient g = dL/dy."""
+    x_hat, sigma = normalize(x)
+    g = grad_output
+    g_hat = g * gamma  # γ multiplies before the reductions
+    sum_g_hat = g_hat.sum({keep})
+    sum_g_hat_x_hat = (g_hat * x_hat).sum({keep})
+    # grad_input_equals_compact_form: dL/dx = (M·ĝ − Σĝ − x̂·Σ ĝ∘x̂) / (M·σ)
+    grad_input = (COUNT * g_hat - sum_g_hat - x_hat * sum_g_hat_x_hat) / (COUNT * sigma)
+    # dL/dγ = Σ g∘x̂, dL/dβ = Σ g over the leading dimensions
+    return (grad_input, *({reduce_lead}))
+'''
+    if framework == "torch":
+        layer += _TORCH_FUNCTION.replace("REFERENCE_BODY", "F.layer_norm(x, NORMALIZED_SHAPE, gamma, beta, eps=EPS)")
+    else:
+        layer += _PLAIN_FORWARD
+    arguments = writer.arguments([
+        ("x", shape, True), ("gamma", norm_shape, True), ("beta", norm_shape, True),
+    ])
+    return writer.module(
+        writer.header(title="Layer normalization (layernorm)", framework=framework,
+                      command_line=command_line, config=config, api=api),
+        writer.imports(framework),
+        layer,
+        "# -- self-test --\n" + arguments,
+        writer.draw_function(framework),
+        writer.layer_self_test(framework, name="layernorm",
+                               reference="reference_forward" if framework == "torch" else None),
+    )
+
+
+_TORCH_FUNCTION = '''
+
+class NormFunction(torch.autograd.Function):
+    """The layer as a torch.autograd.Function whose backward is the derived one."""
+
+    @staticmethod
+    def forward(ctx, x, gamma, beta):
+        ctx.save_for_backward(x, gamma, beta)
+        return forward_plain(x, gamma, beta)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return backward(grad_output, *ctx.saved_tensors)
+
+
+def forward(x, gamma, beta):
+    return NormFunction.apply(x, gamma, beta)
+
+
+def reference_forward(x, gamma, beta):
+    """PyTorch's own implementation."""
+    return REFERENCE_BODY
+'''
+
+_PLAIN_FORWARD = '''
+
+def forward(x, gamma, beta):
+    return forward_plain(x, gamma, beta)
+'''
 
 
 def _prod(values: tuple[int, ...]) -> int:
