@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from gradsym.layers.linear import linear  # noqa: F401
     from gradsym.layers.matrix import matrix  # noqa: F401
     from gradsym.layers.mlp import mlp  # noqa: F401
+    from gradsym.layers.net import net  # noqa: F401
     from gradsym.layers.pool import pool  # noqa: F401
     from gradsym.layers.sizes import sizes  # noqa: F401
     from gradsym.reader import from_dict  # noqa: F401
@@ -51,6 +52,7 @@ _LAZY = {
     "chain": "gradsym.layers.chain",
     "pool": "gradsym.layers.pool",
     "batchnorm": "gradsym.layers.batchnorm",
+    "net": "gradsym.layers.net",
 }
 
 __all__ = ["__version__", "GradsymError", *_LAZY]

@@ -19,6 +19,7 @@ from gradsym.render.sections import (
     linear,
     matrix,
     mlp,
+    net,
     pool,
     sizes,
 )
@@ -37,6 +38,7 @@ SECTIONS: dict[str, Callable[[Derivation, Catalogue, bool], SectionList]] = {
     "linear": linear.sections,
     "matrix": matrix.sections,
     "mlp": mlp.sections,
+    "net": net.sections,
     "pool": pool.sections,
 }
 JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
@@ -45,14 +47,17 @@ JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
     "general": general.json_fields,
     "matrix": matrix.json_fields,
     "mlp": mlp.json_fields,
+    "net": net.json_fields,
     "sizes": sizes.json_fields,
 }
 
 # A command's own set-up lines (default: ``extra["setup"]``), numeric JSON (default: the
 # common ``numeric`` object) and compact-JSON rule (default: by Jacobian size).
 SETUP: dict[str, Callable[[Derivation], Iterable[Any]]] = {"chain": chain.setup}
-NUMERIC_JSON: dict[str, Callable[[Derivation], dict[str, Any]]] = {"chain": chain.numeric_json}
-LARGE_JSON: dict[str, Callable[[Derivation], bool]] = {"chain": chain.large}
+NUMERIC_JSON: dict[str, Callable[[Derivation], dict[str, Any]]] = {
+    "chain": chain.numeric_json, "net": net.numeric_json,
+}
+LARGE_JSON: dict[str, Callable[[Derivation], bool]] = {"chain": chain.large, "net": net.large}
 
 
 def _family(d: Derivation) -> str:
