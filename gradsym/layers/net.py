@@ -327,7 +327,7 @@ def _describe(layer: NetLayer, target_classes: list[int] | None) -> None:
         count = math.prod(layer.in_shape)
         term = (z - t) ** 2 if kind == "mse" else sympy.Abs(z - t)
         slope = 2 * (z - t) if kind == "mse" else sympy.sign(z - t)
-        layer.formula = [("ℓ", term / count), ("∂L/∂z", g * slope / count)]
+        layer.formula = [("ℓ", term / count), ("∂ℓ/∂z", slope / count)]
         layer.rule = [(f"net.rule.{kind}", {"count": count})]
 
 
@@ -344,7 +344,7 @@ def _rule_check(layer: NetLayer) -> Check | None:
         var = sympy.Symbol(label.removeprefix("∂ℓ/∂"), real=True)
         derived, stated = sympy.diff(ell, var), slope
     elif layer.kind == "mse":
-        derived, stated = g * sympy.diff(formula["ℓ"], z), formula["∂L/∂z"]
+        derived, stated = sympy.diff(formula["ℓ"], z), formula["∂ℓ/∂z"]
     else:
         derived, stated = g * sympy.diff(formula["y"], z), formula["∂L/∂z"]
     holds = sympy.simplify((derived - stated).rewrite(sympy.exp)) == 0
@@ -505,6 +505,7 @@ def layer_backward(
     if kind == "batchnorm":
         xhat, sigmas, count = _batchnorm_stats(a)
         axes = _channel_axes(a.shape)
+        g = _map(g, _mp)  # σ is irrational in general: mpmath from here (Fraction − mpf fails)
         sum_g = g.sum(axis=axes)
         sum_gx = (g * xhat).sum(axis=axes)
         gamma = p["gamma"]
