@@ -27,9 +27,9 @@ Input = Annotated[
 Layers = Annotated[
     str | None,
     typer.Option("--layers", help="The layers, comma-separated, ending in a loss: conv "
-                 "COUTxKHxKW [stride S] [pad P] [bias]; deconv (likewise); relu; sigmoid; tanh; "
-                 "maxpool K [stride S]; avgpool K [stride S]; batchnorm; flatten; linear OUT "
-                 "[nobias]; softmax_ce | mse | l1."),
+                 "COUTxKHxKW, optionally followed by stride S, pad P, bias; deconv likewise; relu; "
+                 "sigmoid; tanh; maxpool K or avgpool K, optionally stride S; batchnorm; flatten; "
+                 "linear OUT, optionally nobias; softmax_ce | mse | l1."),
 ]
 At = Annotated[
     list[str] | None,

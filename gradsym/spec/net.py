@@ -124,8 +124,8 @@ def _parse_one(text: str, position: int) -> LayerSpec:
 def parse_net_layers(text: Any) -> list[LayerSpec]:
     """Parse ``--layers``; the loss must be the last layer and appear once."""
     if text is None:
-        raise SpecError('--layers is required, e.g. --layers "conv 2x3x3 pad 1, relu, maxpool 2, '
-                        'flatten, linear 3, softmax_ce"')
+        raise SpecError("--layers is required, e.g. --layers 'conv 2x3x3 pad 1, relu, maxpool 2, "
+                        "flatten, linear 3, softmax_ce'")
     if isinstance(text, (list, tuple)):
         text = ", ".join(str(t) for t in text)
     if not isinstance(text, str):

@@ -101,8 +101,8 @@ ERRORS_ZH = {
     "linear needs its output size OUT (e.g. linear 3)": "linear 需要输出尺寸 OUT（例如 linear 3）",
     "{kind} takes no options, got {' '.join(rest)}": "{kind} 不带选项，实际给了 {' '.join(rest)}",
     "{what} must be a whole number ≥ 1, got {word}": "{what} 必须是 ≥ 1 的整数，实际为 {word}",
-    "--layers is required, e.g. --layers \"conv 2x3x3 pad 1, relu, maxpool 2, flatten, linear 3, softmax_ce\"":
-    "必须给出 --layers，例如 --layers \"conv 2x3x3 pad 1, relu, maxpool 2, flatten, linear 3, softmax_ce\"",
+    "--layers is required, e.g. --layers 'conv 2x3x3 pad 1, relu, maxpool 2, flatten, linear 3, softmax_ce'":
+    "必须给出 --layers，例如 --layers 'conv 2x3x3 pad 1, relu, maxpool 2, flatten, linear 3, softmax_ce'",
     "--layers must be a string such as \"linear 3, mse\", got {type(text).__name__}":
     "--layers 必须是字符串，例如 \"linear 3, mse\"，实际为 {type(text).__name__}",
     "--layers has {len(parts)} layers; at most {MAX_LAYERS} are supported":
@@ -111,8 +111,8 @@ ERRORS_ZH = {
     "the network must end with a loss (softmax_ce, mse or l1)": "网络必须以损失结尾（softmax_ce、mse 或 l1）",
     "--input is required: the input shape NxCxHxW (or NxCxL, NxF), e.g. 1x1x6x6":
     "必须给出 --input：输入形状 NxCxHxW（或 NxCxL、NxF），例如 1x1x6x6",
-    "--input '{text}' has one size; give NxF, NxCxL, NxCxHxW or NxCxDxHxW (N samples first, e.g. 1x1x6x6)":
-    "--input '{text}' 只有一个尺寸；请给出 NxF、NxCxL、NxCxHxW 或 NxCxDxHxW（样本数 N 在前，例如 1x1x6x6）",
+    "--input {text} has one size; give NxF, NxCxL, NxCxHxW or NxCxDxHxW (N samples first, e.g. 1x1x6x6)":
+    "--input {text} 只有一个尺寸；请给出 NxF、NxCxL、NxCxHxW 或 NxCxDxHxW（样本数 N 在前，例如 1x1x6x6）",
     "--layers: layer {spec.position + 1} ({spec.text}) reads a tensor of shape {_shape_text(shape)}: {why}":
     "--layers：第 {spec.position + 1} 层（{spec.text}）读入形状为 {_shape_text(shape)} 的张量：{why}",
     "{spec.kind} needs (N, C, *spatial) with 1 to 3 spatial sizes; put it before flatten, or give --input NxCxHxW":
@@ -135,12 +135,12 @@ ERRORS_ZH = {
 HELP_ZH = {
     "Input shape, samples first: NxCxHxW (or NxCxL, NxCxDxHxW, NxF).":
     "输入形状，样本数在前：NxCxHxW（或 NxCxL、NxCxDxHxW、NxF）。",
-    "The layers, comma-separated, ending in a loss: conv COUTxKHxKW [stride S] [pad P] [bias]; deconv "
-    "(likewise); relu; sigmoid; tanh; maxpool K [stride S]; avgpool K [stride S]; batchnorm; flatten; "
-    "linear OUT [nobias]; softmax_ce | mse | l1.":
-    "各层，以逗号分隔，以损失结尾：conv COUTxKHxKW [stride S] [pad P] [bias]；deconv（同上）；relu；"
-    "sigmoid；tanh；maxpool K [stride S]；avgpool K [stride S]；batchnorm；flatten；linear OUT [nobias]；"
-    "softmax_ce | mse | l1。",
+    "The layers, comma-separated, ending in a loss: conv COUTxKHxKW, optionally followed by stride S, "
+    "pad P, bias; deconv likewise; relu; sigmoid; tanh; maxpool K or avgpool K, optionally stride S; "
+    "batchnorm; flatten; linear OUT, optionally nobias; softmax_ce | mse | l1.":
+    "各层，以逗号分隔，以损失结尾：`conv COUTxKHxKW`，其后可加 `stride S`、`pad P`、bias；deconv 同上；"
+    "relu；sigmoid；tanh；`maxpool K` 或 `avgpool K`，可加 `stride S`；batchnorm；flatten；"
+    "`linear OUT`，可加 nobias；softmax_ce | mse | l1。",
     "A parameter's values by its PyTorch state_dict name, NAME=VALUES, repeatable: --at "
     "0.weight=[[...]] --at 4.bias=0,1,2 (the number is the layer's 0-based position). Parameters not "
     "given are drawn with --seed.":
@@ -151,10 +151,6 @@ HELP_ZH = {
     "(default: random, with --seed).":
     "目标：softmax_ce 为类别下标（每个样本一个），mse 和 l1 为与输出同形状的值（默认：随机，配合 --seed）。",
     "A small network: every layer's formula and backward rule, the numbers forward and backward, and "
-    "the chain rule checked against an independent differentiation of the whole network.\n\nExample: "
-    "gradsym net --input 1x1x6x6 --layers \"conv 2x3x3 pad 1, relu, maxpool 2, flatten, linear 3, "
-    "softmax_ce\"":
-    "小型网络：每层的公式和反向规则、前向与反向的数值，并将链式法则的结果与对整个网络的独立求导相比较。\n\n"
-    "示例：gradsym net --input 1x1x6x6 --layers \"conv 2x3x3 pad 1, relu, maxpool 2, flatten, linear 3, "
-    "softmax_ce\"",
+    "the chain rule checked against an independent differentiation of the whole network.":
+    "小型网络：每层的公式和反向规则、前向与反向的数值，并将链式法则的结果与对整个网络的独立求导相比较。",
 }
