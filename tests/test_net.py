@@ -362,9 +362,10 @@ def test_emit_and_animate_refuse_cleanly(cli):
         assert result.code == 2 and result.err.startswith("error: ") and result.err.count("\n") == 1
 
 
-def test_plot(cli, tmp_path):
+@pytest.mark.parametrize("args", [EXAMPLE[1:], ["--input", "2x3", "--layers", "linear 2, tanh, mse"]])
+def test_plot(cli, tmp_path, args):
     png = tmp_path / "net.png"
-    result = cli(*EXAMPLE, "--plot", str(png))
+    result = cli("net", *args, "--plot", str(png))
     assert result.code == 0, result.err
     assert png.read_bytes().startswith(b"\x89PNG")
 

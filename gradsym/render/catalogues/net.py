@@ -44,6 +44,10 @@ EN = {
     "net.check_dual": "Here: the gradients of the loss wrt the input and every parameter, found layer "
     "by layer, equal the tangent of the loss from one forward pass of the whole network on dual "
     "numbers seeded with every input and parameter element.",
+    "plot.net.title": "gradsym {command}: activations (top) and gradients of the loss (bottom), "
+    "layer by layer; maps show sample 1, channel 1",
+    "plot.net.activation": "a_{layer} {shape}\ninput of '{text}'",
+    "plot.net.gradient": "∂L/∂a_{layer}",
     "check.local_rule_equals_derivative": "the layer's backward rule equals SymPy's derivative of "
     "its formula",
 }
@@ -82,6 +86,9 @@ ZH = {
     "net.check_layer": "（第 {layer} 层，{kind}：使用该层自己的符号）",
     "net.check_dual": "此处：逐层求得的损失对输入和每个参数的梯度，等于整个网络在对偶数上做一次前向传播"
     "（每个输入与参数元素各为一个种子）所得损失的切向量。",
+    "plot.net.title": "gradsym {command}：逐层的激活（上）与损失的梯度（下）；特征图显示样本 1、通道 1",
+    "plot.net.activation": "a_{layer} {shape}\n'{text}' 的输入",
+    "plot.net.gradient": "∂L/∂a_{layer}",
     "check.local_rule_equals_derivative": "该层的反向规则等于 SymPy 对其公式求得的导数",
 }
 
