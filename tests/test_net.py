@@ -384,3 +384,22 @@ def test_latex_compiles(tmp_path, cli):
     assert result.code == 0, result.err
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-") and b"%%EOF" in data[-64:]
+
+
+def test_python_api_layers_in_their_own_symbols():
+    import sympy
+
+    d = gradsym.net(input="1x1x3x3", layers="conv 1x2x2 bias, relu, flatten, linear 2, softmax_ce",
+                    x="arange", at={"0.weight": [[[[1, 0], [0, 1]]]], "0.bias": [0], "3.bias": "0,0"},
+                    target=[1])
+    conv, relu = d.net_layers[0], d.net_layers[1]
+    sym = sympy.Symbol
+    taps = [(1, 1), (1, 2), (2, 1), (2, 2)]
+    assert conv.forward[0, 0, 0, 0] == sum(sym(f"a_1_1_1_{i}_{j}") * sym(f"k_1_1_1_{i}_{j}") for i, j in taps) + sym(
+        "b_1_1")
+    assert conv.grad["bias"][0] == sum(sym(f"d_1_1_1_{i}_{j}") for i, j in taps)
+    z = sympy.Symbol("z", real=True)
+    assert relu.forward == sympy.Max(0, z)
+    # conv of arange with the identity 2x2 kernel: x[i,j] + x[i+1,j+1]
+    assert d.numeric.layers[0].forward_values.reshape(-1).tolist() == [6, 8, 12, 14]
+    assert set(d.gradients) == {"input", "0.weight", "0.bias", "3.weight", "3.bias"}

@@ -26,7 +26,7 @@ Parameters are named as in the state_dict of the same ``torch.nn.Sequential``:
 >>> d = net(input="1x4", layers="linear 2, mse", x="1,2,3,4", at={"0.weight": "ones", "0.bias": "0,1"},
 ...         target="0,0")
 >>> d.numeric.forward_values[()], d.holds
-(Fraction(101, 2), True)
+(Fraction(221, 2), True)
 """
 
 from __future__ import annotations
@@ -97,6 +97,31 @@ class NetLayer:
     grad_elems: dict[str, np.ndarray] = field(default_factory=dict)
     formula: list[tuple[str, Any]] = field(default_factory=list)
     rule: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    owner: Derivation | None = field(default=None, repr=False)
+
+    @property
+    def forward(self) -> Any:
+        """conv/deconv/linear: the output as a SymPy array in this layer's symbols; the other
+        layers: their element formula (SymPy)."""
+        from gradsym.derivation import _sympy_array
+
+        if self.forward_elems is None:
+            return dict(self.formula).get("y", dict(self.formula).get("ℓ"))
+        assert self.owner is not None
+        return _sympy_array(self.forward_elems, self.owner.to_sympy)
+
+    @property
+    def grad(self) -> dict[str, Any]:
+        """conv/deconv/linear: ∂L/∂(input, kernel or weight, bias) as SymPy arrays in the layer's
+        symbols (d_l the incoming gradient); the other layers: their rule, when it is a formula."""
+        from gradsym.derivation import _sympy_array
+
+        if self.forward_elems is None:
+            rules = [e for label, e in self.formula if label.startswith(("∂L/∂", "∂ℓ/∂"))]
+            return {"input": rules[0]} if rules else {}
+        owner = self.owner
+        assert owner is not None
+        return {role: _sympy_array(arr, owner.to_sympy) for role, arr in self.grad_elems.items()}
 
     @property
     def kind(self) -> str:
@@ -719,6 +744,8 @@ def derive_net(layers: list[NetLayer], values: dict[str, Values], target: Any, d
                "output_letter": "L"},
     )
     d.net_layers = layers
+    for layer in layers:
+        layer.owner = d
     d.forward_elems[()] = _loss_expression(loss_layer, target)
     d.extra["setup"] = _setup(layers, values)
     d.numeric = _evaluate(layers, named, target, decimal, len(table))

@@ -13,7 +13,7 @@ Grammar, layers separated by commas (case-insensitive words, sizes in the shape 
 
 >>> [s.kind for s in parse_net_layers("conv 2x3x3 pad 1, relu, maxpool 2, flatten, linear 3, softmax_ce")]
 ['conv', 'relu', 'maxpool', 'flatten', 'linear', 'softmax_ce']
->>> parse_net_layers("conv 2x3x3 pad 1")[0].options["padding"]
+>>> parse_net_layers("conv 2x3x3 pad 1, mse")[0].options["padding"]
 1
 """
 
