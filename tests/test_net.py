@@ -188,7 +188,7 @@ def test_every_check_is_named_and_holds():
     names = {c.name for c in d.all_checks()}
     assert {"grad_input_equals_full_conv_rot180_kernel", "grad_kernel_equals_conv_input_upstream",
             "grad_bias_equals_upstream_sum", "grad_input_equals_upstream_weight",
-            "grad_weight_equals_upstream_t_input", "local_rule_equals_derivative",
+            "grad_weight_equals_upstream_t_input", "local_rule_equals_derivative", "grad_routes_to_argmax",
             "jacobian_matches_autodiff_numeric"} <= names
     assert d.holds
 

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from gradsym import progress
-from gradsym.budget import CHECK_ENTRY, Cost, admit, conv_cost, linear_cost
+from gradsym.budget import CHECK_ENTRY, Cost, admit, conv_cost, linear_cost, pool_cost
 from gradsym.calculus import jacobian, vjp
 from gradsym.derivation import Derivation, Evaluation
 from gradsym.errors import SpecError
@@ -53,7 +53,14 @@ from gradsym.layers.deconv import (
     numeric_conv_transpose,
 )
 from gradsym.layers.linear import linear_checks, linear_forward, numeric_linear
-from gradsym.layers.pool import _padded_windows, first_max, numeric_avg, numeric_pool
+from gradsym.layers.pool import (
+    _padded_windows,
+    derive_pool,
+    first_max,
+    numeric_avg,
+    numeric_pool,
+    pool_work,
+)
 from gradsym.numeric import Dual, apply_rule, exact_array
 from gradsym.numeric import seed as seed_point
 from gradsym.poly import VarTable, evaluate
@@ -354,6 +361,20 @@ def _describe(layer: NetLayer, target_classes: list[int] | None) -> None:
         slope = 2 * (z - t) if kind == "mse" else sympy.sign(z - t)
         layer.formula = [("ℓ", term / count), ("∂ℓ/∂z", slope / count)]
         layer.rule = [(f"net.rule.{kind}", {"count": count})]
+
+
+def _pool_checks(layer: NetLayer) -> list[Check]:
+    """The pool engine's proof for this layer's configuration: max pooling sends each g to its
+    window's first maximum (decided on every region of the inputs), average pooling spreads it
+    evenly — for every input, so also at the numbers below."""
+    assert layer.pool is not None
+    checks = []
+    for check in derive_pool(layer.pool).checks:
+        lines = [line for line in check.detail.get("lines", []) if isinstance(line, tuple)]
+        lines.append(("net.check_layer", {"layer": layer.number, "kind": layer.kind}))
+        checks.append(Check(check.name, f"layer {layer.number} ({layer.kind}): {check.statement}",
+                            check.holds, check.mismatch, detail={"lines": lines}))
+    return checks
 
 
 def _rule_check(layer: NetLayer) -> Check | None:
@@ -702,6 +723,7 @@ def _cost(layers: list[NetLayer]) -> Cost:
             cost = cost + linear_cost(layer.in_shape[0], layer.in_shape[1], layer.out_shape[1], values=True)
             width = min(seeded, layer.in_shape[1] * (width + 1) + 1)
         elif layer.pool is not None:
+            cost = cost + pool_cost(pool_work(layer.pool), layer.kind == "maxpool", 0, 0)
             width = min(seeded, math.prod(layer.pool.size) * width)
         elif layer.kind == "batchnorm" or layer.kind in LOSSES:
             width = min(seeded, math.prod(layer.in_shape) * width + 2)
@@ -720,6 +742,8 @@ def derive_net(layers: list[NetLayer], values: dict[str, Values], target: Any, d
             checks.extend(_derive_poly_layer(table, layer))
         else:
             _describe(layer, classes)
+            if layer.pool is not None:
+                checks.extend(_pool_checks(layer))
             rule = _rule_check(layer)
             if rule is not None:
                 checks.append(rule)
