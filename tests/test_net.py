@@ -317,7 +317,7 @@ def test_json_layout_and_round_trip(cli):
     assert numeric["values"]["0.weight"] == [[[[_json(v) for v in row] for row in ch] for ch in out]
                                              for out in d.numeric.named["0.weight"].tolist()]
     loaded = gradsym.from_dict(doc)
-    assert loaded.to_dict()["command"] == "net"
+    assert loaded.to_dict() == doc and loaded.holds
 
 
 def _json(v):
