@@ -403,3 +403,9 @@ def test_python_api_layers_in_their_own_symbols():
     # conv of arange with the identity 2x2 kernel: x[i,j] + x[i+1,j+1]
     assert d.numeric.layers[0].forward_values.reshape(-1).tolist() == [6, 8, 12, 14]
     assert set(d.gradients) == {"input", "0.weight", "0.bias", "3.weight", "3.bias"}
+
+
+def test_small_batchnorm_layers_carry_the_compact_form_proof():
+    d = net(input="4x3", layers="linear 2, batchnorm, mse")
+    proof = [c for c in d.checks if c.name == "grad_input_equals_compact_form"]
+    assert len(proof) == 1 and proof[0].holds and "layer 2" in proof[0].statement

@@ -41,7 +41,15 @@ from typing import Any
 import numpy as np
 
 from gradsym import progress
-from gradsym.budget import CHECK_ENTRY, Cost, admit, conv_cost, linear_cost, pool_cost
+from gradsym.budget import (
+    CHECK_ENTRY,
+    Cost,
+    admit,
+    batchnorm_cost,
+    conv_cost,
+    linear_cost,
+    pool_cost,
+)
 from gradsym.calculus import jacobian, vjp
 from gradsym.derivation import Derivation, Evaluation
 from gradsym.errors import SpecError
@@ -374,6 +382,34 @@ def _pool_checks(layer: NetLayer) -> list[Check]:
         lines.append(("net.check_layer", {"layer": layer.number, "kind": layer.kind}))
         checks.append(Check(check.name, f"layer {layer.number} ({layer.kind}): {check.statement}",
                             check.holds, check.mismatch, detail={"lines": lines}))
+    return checks
+
+
+BATCHNORM_PROOF_WORK = 20_000  # the batchnorm engine's F·M²·M(M+1)/2 units: about a second
+
+
+def _batchnorm_work(layer: NetLayer) -> tuple[int, int, int]:
+    """Values per channel M, channels C and the engine's work units for the proof."""
+    m = layer.in_shape[0] * math.prod(layer.in_shape[2:])
+    c = layer.in_shape[1]
+    return m, c, c * m * m * (m * (m + 1) // 2)
+
+
+def _batchnorm_checks(layer: NetLayer) -> list[Check]:
+    """The batchnorm engine's proof of the compact rule, for this layer's channels as features
+    and each channel's M values as samples (batch norm over (N, C, *spatial) is batch norm
+    over (N·spatial, C)); only where the proof is small — the dual check covers every case."""
+    from gradsym.layers.batchnorm import derive_batchnorm
+    from gradsym.spec import batchnorm_config
+
+    m, c, work = _batchnorm_work(layer)
+    if work > BATCHNORM_PROOF_WORK:
+        return []
+    checks = []
+    for check in derive_batchnorm(batchnorm_config(m, c)).checks:
+        checks.append(Check(check.name, f"layer {layer.number} (batchnorm, {m} values per channel): "
+                            f"{check.statement}", check.holds, check.mismatch,
+                            detail={"lines": [("net.check_layer", {"layer": layer.number, "kind": layer.kind})]}))
     return checks
 
 
@@ -726,6 +762,8 @@ def _cost(layers: list[NetLayer]) -> Cost:
             cost = cost + pool_cost(pool_work(layer.pool), layer.kind == "maxpool", 0, 0)
             width = min(seeded, math.prod(layer.pool.size) * width)
         elif layer.kind == "batchnorm" or layer.kind in LOSSES:
+            if layer.kind == "batchnorm" and _batchnorm_work(layer)[2] <= BATCHNORM_PROOF_WORK:
+                cost = cost + batchnorm_cost(_batchnorm_work(layer)[2], math.prod(layer.in_shape))
             width = min(seeded, math.prod(layer.in_shape) * width + 2)
         entries += max(1, math.prod(layer.out_shape)) * width * 4
     return cost + CHECK_ENTRY * entries
@@ -744,6 +782,8 @@ def derive_net(layers: list[NetLayer], values: dict[str, Values], target: Any, d
             _describe(layer, classes)
             if layer.pool is not None:
                 checks.extend(_pool_checks(layer))
+            if layer.kind == "batchnorm":
+                checks.extend(_batchnorm_checks(layer))
             rule = _rule_check(layer)
             if rule is not None:
                 checks.append(rule)
