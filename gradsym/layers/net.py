@@ -471,7 +471,6 @@ def _channel_axes(shape: tuple[int, ...]) -> tuple[int, ...]:
 
 def _batchnorm_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """Per channel: x̂ = (x − μ)/σ and σ = sqrt(var + ε) (biased variance), and the count M."""
-    axes = _channel_axes(x.shape)
     count = x.size // x.shape[1]
     moved = np.moveaxis(x, 1, 0).reshape(x.shape[1], -1)
     xhat = np.empty_like(moved)
@@ -483,7 +482,6 @@ def _batchnorm_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         sigma = apply_rule("sqrt", _mp(var + EPS))
         sigmas[c] = sigma
         xhat[c] = [_mp(v - mu) / sigma for v in values]
-    del axes
     shaped = np.moveaxis(xhat.reshape(x.shape[1], x.shape[0], *x.shape[2:]), 0, 1)
     return shaped, sigmas, count
 

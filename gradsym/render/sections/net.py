@@ -74,13 +74,11 @@ def numeric_json(d: Derivation) -> dict[str, Any]:
     target = ev.target if isinstance(ev.target, list) else nested(ev.target, num)
     values = {name: nested(arr, num) for name, arr in ev.named.items()}
     values["target"] = target
-    layers = []
-    for layer, lv in zip(d.net_layers, ev.layers):
-        layers.append({
-            "forward": nested(lv.forward_values, num),
-            "grad": {role: nested(arr, num) for role, arr in lv.grad_values.items()},
-        })
-        del layer
+    layers = [
+        {"forward": nested(lv.forward_values, num),
+         "grad": {role: nested(arr, num) for role, arr in lv.grad_values.items()}}
+        for lv in ev.layers
+    ]
     return {
         "values": values,
         "forward": num(ev.forward_values[()]),
