@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from gradsym.layers.linear import linear  # noqa: F401
     from gradsym.layers.matrix import matrix  # noqa: F401
     from gradsym.layers.mlp import mlp  # noqa: F401
+    from gradsym.layers.net import net  # noqa: F401
     from gradsym.layers.pool import pool  # noqa: F401
     from gradsym.layers.sizes import sizes  # noqa: F401
     from gradsym.layers.softmax import softmax  # noqa: F401
@@ -57,6 +58,7 @@ _LAZY = {
     "softmax": "gradsym.layers.softmax",
     "layernorm": "gradsym.layers.layernorm",
     "groupnorm": "gradsym.layers.groupnorm",
+    "net": "gradsym.layers.net",
 }
 
 __all__ = ["__version__", "GradsymError", *_LAZY]

@@ -619,6 +619,9 @@ def plot_figure(d: Derivation, lang: str = "en", *, dpi: int = 110) -> Any:
             key = "plot.sizes.title_transposed" if d.extra["conv"].transposed else "plot.sizes.title"
             fig.suptitle(t(key), fontsize=11)
         return fig
+    if d.command == "net" and d.numeric is not None:
+        with mpl.rc_context(style):  # type: ignore[arg-type]
+            return _net_figure(plt, d, t)
     roles = list(d.jacobians)[:MAX_PANELS]
     flips = chain_flips(d, t) if d.command == "chain" else []
     flip = flip_picture(d, t) if not flips else None
@@ -647,6 +650,46 @@ def plot_figure(d: Derivation, lang: str = "en", *, dpi: int = 110) -> Any:
             row += 1
         key = "plot.title_kernel" if not roles else "plot.title_flip" if flips else "plot.title"
         fig.suptitle(t(key, command=d.command), fontsize=11)
+    return fig
+
+
+def _plane(arr: np.ndarray) -> np.ndarray:
+    """A 2-D view of an activation: (N, F) as it is; (N, C, *spatial) sample 1, channel 1 (and
+    the first depth slice of 3-D maps); a 1-D map as one row."""
+    if arr.ndim <= 2:
+        return arr.reshape(-1, arr.shape[-1]) if arr.ndim else arr.reshape(1, 1)
+    plane = arr[0, 0]
+    while plane.ndim > 2:
+        plane = plane[0]
+    return plane.reshape(1, -1) if plane.ndim == 1 else plane
+
+
+def _net_figure(plt: Any, d: Derivation, t: Catalogue) -> Any:
+    """``net``: per layer, its input activation (top) and the gradient of the loss there (bottom)."""
+    from gradsym.layers.net import NetDerivation
+
+    assert isinstance(d, NetDerivation) and d.numeric is not None
+    layers, ev = d.net_layers, d.numeric
+    count = min(len(layers), 8)
+    fig, axes = plt.subplots(2, count, figsize=(2.6 * count + 0.6, 5.6), layout="constrained", squeeze=False)
+    for col in range(count):
+        layer, lv = layers[col], ev.layers[col]
+        for row, (arr, key) in enumerate([(lv.input, "plot.net.activation"), (lv.grad_values["input"], "plot.net.gradient")]):
+            ax = axes[row][col]
+            plane = _plane(arr)
+            data = np.array([[float(v) for v in line] for line in plane.tolist()], dtype=float)
+            limit = float(np.abs(data).max()) or 1.0
+            wide = data.shape[1] > 4 * data.shape[0]
+            ax.imshow(data, cmap="RdBu_r", vmin=-limit, vmax=limit, extent=_extent(data.shape),
+                      aspect="auto" if wide else "equal")
+            if data.size <= 36 and data.shape[1] <= 8:
+                for (i, j), v in np.ndenumerate(data):
+                    ax.text(j + 1, i + 1, _short_number(plane[i, j]), ha="center", va="center", fontsize=6,
+                            color=_ink(ax, v))
+            shape = "x".join(map(str, arr.shape))
+            ax.set_title(t(key, layer=layer.number, text=layer.spec.text, shape=shape), fontsize=8)
+            _integer_ticks(ax)
+    fig.suptitle(t("plot.net.title", command=d.command), fontsize=11)
     return fig
 
 

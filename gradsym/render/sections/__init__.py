@@ -20,6 +20,7 @@ from gradsym.render.sections import (
     linear,
     matrix,
     mlp,
+    net,
     pool,
     sizes,
     softmax,
@@ -41,6 +42,7 @@ SECTIONS: dict[str, Callable[[Derivation, Catalogue, bool], SectionList]] = {
     "linear": linear.sections,
     "matrix": matrix.sections,
     "mlp": mlp.sections,
+    "net": net.sections,
     "pool": pool.sections,
     "softmax": softmax.sections,
 }
@@ -50,6 +52,7 @@ JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
     "general": general.json_fields,
     "matrix": matrix.json_fields,
     "mlp": mlp.json_fields,
+    "net": net.json_fields,
     "sizes": sizes.json_fields,
 }
 
@@ -57,8 +60,10 @@ JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
 # common ``numeric`` object) and compact-JSON rule (default: by Jacobian size).
 SETUP: dict[str, Callable[[Derivation], Iterable[Any]]] = {"chain": chain.setup,
                                                            "matrix": matrix.setup}
-NUMERIC_JSON: dict[str, Callable[[Derivation], dict[str, Any]]] = {"chain": chain.numeric_json}
-LARGE_JSON: dict[str, Callable[[Derivation], bool]] = {"chain": chain.large}
+NUMERIC_JSON: dict[str, Callable[[Derivation], dict[str, Any]]] = {
+    "chain": chain.numeric_json, "net": net.numeric_json,
+}
+LARGE_JSON: dict[str, Callable[[Derivation], bool]] = {"chain": chain.large, "net": net.large}
 # Fields a command adds to the common ``numeric`` object (e.g. softmax's ``loss``).
 NUMERIC_EXTRA: dict[str, Callable[[Derivation], dict[str, Any]]] = {"softmax": softmax.numeric_extra}
 
