@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from gradsym.layers.mlp import mlp  # noqa: F401
     from gradsym.layers.pool import pool  # noqa: F401
     from gradsym.layers.sizes import sizes  # noqa: F401
+    from gradsym.layers.upsample import upsample  # noqa: F401
     from gradsym.reader import from_dict  # noqa: F401
 
 # Public name → module that defines it (one module per command, imported on first use).
@@ -51,6 +52,7 @@ _LAZY = {
     "chain": "gradsym.layers.chain",
     "pool": "gradsym.layers.pool",
     "batchnorm": "gradsym.layers.batchnorm",
+    "upsample": "gradsym.layers.upsample",
 }
 
 __all__ = ["__version__", "GradsymError", *_LAZY]

@@ -21,6 +21,7 @@ from gradsym.render.sections import (
     mlp,
     pool,
     sizes,
+    upsample,
 )
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ SECTIONS: dict[str, Callable[[Derivation, Catalogue, bool], SectionList]] = {
     "matrix": matrix.sections,
     "mlp": mlp.sections,
     "pool": pool.sections,
+    "upsample": upsample.sections,
 }
 JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
     "chain": chain.json_fields,
