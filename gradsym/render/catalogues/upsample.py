@@ -11,11 +11,11 @@ EN: dict[str, str] = {
     "with scale_factor S).",
     "upsample.rule_half_pixel": "Along each axis, output d samples the input at src = (d + 1/2)/S − "
     "1/2, clamped at 0 (align_corners=False). With i₀ = ⌊src⌋, i₁ = i₀ + 1 (i₀ itself at the "
-    "last input) and λ = src − i₀: y = (1 − λ)·x[i₀] + λ·x[i₁]; the weights of the axes multiply. "
+    "last input) and t = src − i₀: y = (1 − t)·x[i₀] + t·x[i₁]; the weights of the axes multiply. "
     "Every weight is an exact fraction.",
     "upsample.rule_corners": "Along each axis, output d samples the input at src = d·(n − 1)/(n·S − "
     "1) (align_corners=True: the corner cells of input and output line up). With i₀ = ⌊src⌋, i₁ = "
-    "i₀ + 1 (i₀ itself at the last input) and λ = src − i₀: y = (1 − λ)·x[i₀] + λ·x[i₁]; the "
+    "i₀ + 1 (i₀ itself at the last input) and t = src − i₀: y = (1 − t)·x[i₀] + t·x[i₁]; the "
     "weights of the axes multiply. Every weight is an exact fraction.",
     "upsample.proof_nearest": "The kernel is all ones ({kernel}) at stride {stride}: the transposed "
     "convolution copies every input cell to its block of the output.",
@@ -51,11 +51,11 @@ ZH: dict[str, str] = {
     "→ 输出 {output}",
     "upsample.rule_nearest": "沿每个轴，输出 d 复制 x[⌊d/S⌋]（PyTorch 的 nearest 模式，scale_factor 为 S）。",
     "upsample.rule_half_pixel": "沿每个轴，输出 d 在 src = (d + 1/2)/S − 1/2 处采样输入，小于 0 时取 0"
-    "（align_corners=False）。令 i₀ = ⌊src⌋，i₁ = i₀ + 1（在最后一个输入处取 i₀ 本身），λ = src − i₀，"
-    "则 y = (1 − λ)·x[i₀] + λ·x[i₁]；各轴的权重相乘。所有权重都是精确分数。",
+    "（align_corners=False）。令 i₀ = ⌊src⌋，i₁ = i₀ + 1（在最后一个输入处取 i₀ 本身），t = src − i₀，"
+    "则 y = (1 − t)·x[i₀] + t·x[i₁]；各轴的权重相乘。所有权重都是精确分数。",
     "upsample.rule_corners": "沿每个轴，输出 d 在 src = d·(n − 1)/(n·S − 1) 处采样输入"
     "（align_corners=True：输入与输出的角点对齐）。令 i₀ = ⌊src⌋，i₁ = i₀ + 1（在最后一个输入处取 i₀ 本身），"
-    "λ = src − i₀，则 y = (1 − λ)·x[i₀] + λ·x[i₁]；各轴的权重相乘。所有权重都是精确分数。",
+    "t = src − i₀，则 y = (1 − t)·x[i₀] + t·x[i₁]；各轴的权重相乘。所有权重都是精确分数。",
     "upsample.proof_nearest": "卷积核全为 1（{kernel}），步幅 {stride}：转置卷积把每个输入格复制到输出中它的那一块。",
     "upsample.proof_tent": "三角形（帐篷）卷积核（{kernel} 个抽头，步幅 {stride}，填充 {padding}）作用在两侧各复制一份"
     "边界格的输入上（复制填充）。这些副本就是 PyTorch 的截断：src 被截到 0 处，或在最后一个输入处 i₁ = i₀ 时，"
