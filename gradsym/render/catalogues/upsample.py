@@ -93,6 +93,11 @@ ERRORS_ZH: dict[str, str] = {
 }
 
 HELP_ZH: dict[str, str] = {
+    "Upsampling (PyTorch's interpolate with scale_factor): forward, Jacobian, gradient.":
+    "上采样（PyTorch 的 interpolate，给定 scale_factor）：前向传播、雅可比矩阵、梯度。",
+    "Proves the output a transposed convolution with a fixed kernel (ones for nearest, a tent for "
+    "linear modes) and the gradient a strided convolution with it.":
+    "证明输出是与一个固定卷积核的转置卷积（最近邻为全 1 核，线性插值为帐篷核），梯度是与它的带步幅卷积。",
     "Input size: L, HxW or DxHxW (e.g. 2x2).": "输入尺寸：L、HxW 或 DxHxW（例如 2x2）。",
     "Integer scale factor ≥ 1: one for every dimension, or one per dimension (e.g. 2 or 2x3).":
     "整数放大倍数 ≥ 1：所有维度一个，或每个维度一个（例如 2 或 2x3）。",
