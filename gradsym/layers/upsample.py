@@ -278,7 +278,7 @@ def proof_checks(cfg: UpsampleConfig, table: VarTable, x: Tensor, g: Tensor, for
         + (", g zero-inserted by " + params["keep"] if kind == "corners" else "")
         + (", the replicate border folded onto the first/last input" if kind == "tent" else ""),
         grads, conv_grad_rhs(cfg, g, free, kernel),
-        detail={"lines": [("upsample.proof_adjoint", params)]},
+        detail={"lines": [(f"upsample.proof_adjoint_{kind}", params)]},
     )
     return [forward_check, grad_check]
 

@@ -30,8 +30,13 @@ EN: dict[str, str] = {
     "not 1/S, so no kernel at stride S gives this map. What holds: keep every ({keep})-th output of "
     "the transposed convolution with the tent of {kernel} taps at stride T = {stride} (T = n·S − 1), "
     "padding {padding}; the samples lie on its grid of step 1/T.",
-    "upsample.proof_adjoint": "The gradient is the adjoint: g (zero-inserted where outputs were "
-    "skipped) correlated with the same kernel at stride {stride}, entry by entry.",
+    "upsample.proof_adjoint_nearest": "The gradient is the adjoint: g correlated with the same "
+    "kernel at stride {stride}, so each input receives the sum of g over its block.",
+    "upsample.proof_adjoint_tent": "The gradient is the adjoint: g padded and correlated with the "
+    "same kernel at stride {stride}; the two copies of the border cells fold back onto the first "
+    "and last input of each axis.",
+    "upsample.proof_adjoint_corners": "The gradient is the adjoint: g zero-inserted (every "
+    "({keep})-th cell of the fine grid) and correlated with the same kernel at stride {stride}.",
     "check.forward_equals_transposed_conv_fixed_kernel": "y equals a transposed convolution of x "
     "with a fixed kernel (ones for nearest, a tent for the linear modes)",
     "check.grad_input_equals_strided_conv_upstream_kernel": "dL/dx equals a strided convolution "
@@ -65,7 +70,12 @@ ZH: dict[str, str] = {
     "upsample.proof_corners": "align_corners=True 的采样步长是 (n − 1)/(n·S − 1)，不是 1/S，因此步幅为 S 的任何卷积核"
     "都给不出这个映射。成立的是：取步幅 T = {stride}（T = n·S − 1）、填充 {padding}、{kernel} 个抽头的帐篷核的转置卷积，"
     "每隔 ({keep}) 个输出取一个；采样点落在它步长为 1/T 的网格上。",
-    "upsample.proof_adjoint": "梯度是伴随：g（在跳过的输出处插入零）与同一个卷积核以步幅 {stride} 做互相关，逐项成立。",
+    "upsample.proof_adjoint_nearest": "梯度是伴随：g 与同一个卷积核以步幅 {stride} 做互相关，"
+    "因此每个输入得到它那一块上 g 的和。",
+    "upsample.proof_adjoint_tent": "梯度是伴随：g 填充后与同一个卷积核以步幅 {stride} 做互相关；"
+    "两份边界格副本折回到每个轴的第一个和最后一个输入上。",
+    "upsample.proof_adjoint_corners": "梯度是伴随：g 插入零（落在细网格每隔 ({keep}) 格的位置），"
+    "再与同一个卷积核以步幅 {stride} 做互相关。",
     "check.forward_equals_transposed_conv_fixed_kernel": "y 等于 x 与一个固定卷积核的转置卷积（最近邻为全 1 核，"
     "线性插值为帐篷核）",
     "check.grad_input_equals_strided_conv_upstream_kernel": "dL/dx 等于 g 与同一个卷积核的带步幅卷积",
