@@ -8,6 +8,7 @@ check must hold. A corrupted kernel must make both proofs fail.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shutil
@@ -209,13 +210,31 @@ def test_errors_exit_2_with_one_line(cli, args, option):
     assert len(lines) == 1 and lines[0].startswith("error: ") and option in lines[0], result.err
 
 
-def test_animate_and_emit_refuse_cleanly(cli, tmp_path):
+def test_animate_refuses_cleanly(cli, tmp_path):
     gif = tmp_path / "a.gif"
     result = cli(*ARGS, "--animate", str(gif))
     assert result.code == 2 and result.err.startswith("error: --animate") and not gif.exists()
-    result = cli(*ARGS, "--emit", "numpy")
-    assert result.code == 2 and result.err.startswith("error: --emit")
     assert len(result.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("framework", "args"), [
+    ("numpy", ["--input", "3x2", "--scale", "2x3", "--mode", "bilinear"]),
+    ("torch", ["--input", "3", "--scale", "3", "--mode", "linear", "--align-corners"]),
+    ("jax", ["--input", "2x1x2", "--scale", "2", "--mode", "nearest"]),
+])
+def test_emitted_module_passes_its_self_test(cli, tmp_path, capsys, framework, args):
+    require("torch" if framework == "numpy" else framework)
+    result = cli("upsample", *args, "--emit", framework)
+    assert result.code == 0, result.err
+    assert "import gradsym" not in result.out
+    path = tmp_path / f"emitted_{framework}.py"
+    path.write_text(result.out, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    capsys.readouterr()
+    assert module._self_test() == 0
+    assert capsys.readouterr().out.strip().endswith("OK")
 
 
 def test_plot(cli, tmp_path):
