@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import re
 import shutil
 from fractions import Fraction
 
@@ -146,15 +145,16 @@ def test_large_work_is_refused_at_once():
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
-    (dict(input=(4,), scale=0), "--scale"),
-    (dict(input=(4,), mode="bilinear"), "--mode linear"),
-    (dict(input=(4, 4), mode="cubic"), "--mode must be nearest or bilinear"),
-    (dict(input=(4,), mode="nearest", align_corners=True), "--align-corners"),
-    (dict(input=(4, 4), scale="2x2x2"), "--scale"),
-    (dict(), "--input"),
+    (dict(input=(4,), scale=0), r"scale\b.*≥ 1"),
+    (dict(input=(4,), mode="bilinear"), r"mode linear"),
+    (dict(input=(4, 4), mode="cubic"), r"mode must be nearest or bilinear"),
+    (dict(input=(4,), mode="nearest", align_corners=True), r"align.corners applies"),
+    (dict(input=(4, 4), scale="2x2x2"), r"scale\b.*3 values"),
+    (dict(), r"input\b.*required"),
 ])
 def test_bad_arguments(kwargs, match):
-    with pytest.raises(SpecError, match=re.escape(match)):
+    # The messages name the options (--scale) or, through the Python API, the parameters.
+    with pytest.raises(SpecError, match=match):
         gradsym.upsample(**kwargs)
 
 
