@@ -43,8 +43,8 @@ EN: dict[str, str] = {
     "of g with the same kernel",
     "upsample.section": "Sampling and the fixed kernel",
     "upsample.sampling_intro": "Each output of an axis reads these inputs, with these exact weights:",
-    "upsample.axis_nearest": "axis {axis}: the input each output copies",
-    "upsample.axis_linear": "axis {axis}: source position (1-based) and weights of each output",
+    "upsample.axis_nearest": "axis {axis}: the input each output (row) copies",
+    "upsample.axis_linear": "axis {axis}: source position (1-based) and weights of each output (row)",
     "upsample.kernel_intro": "The fixed kernel of the proofs (the outer product of the axes' kernels):",
     "upsample.kernel": "kernel",
 }
@@ -81,8 +81,8 @@ ZH: dict[str, str] = {
     "check.grad_input_equals_strided_conv_upstream_kernel": "dL/dx 等于 g 与同一个卷积核的带步幅卷积",
     "upsample.section": "采样与固定卷积核",
     "upsample.sampling_intro": "每个轴上的每个输出读取这些输入，权重精确如下：",
-    "upsample.axis_nearest": "第 {axis} 轴：每个输出复制的输入",
-    "upsample.axis_linear": "第 {axis} 轴：每个输出的采样位置（从 1 起）与权重",
+    "upsample.axis_nearest": "第 {axis} 轴：每个输出（行）复制的输入",
+    "upsample.axis_linear": "第 {axis} 轴：每个输出（行）的采样位置（从 1 起）与权重",
     "upsample.kernel_intro": "证明所用的固定卷积核（各轴卷积核的外积）：",
     "upsample.kernel": "卷积核",
 }

@@ -33,16 +33,19 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
     """The sampling of every axis (source position and weights) and the kernel grid."""
     cfg = config_of(d)
     blocks: list[Any] = [Para(t("upsample.sampling_intro"))]
-    for axis, (n, s) in enumerate(zip(cfg.spatial, cfg.scale)):
+    axes: dict[tuple[int, int], list[int]] = {}  # axes with the same size and scale share a table
+    for axis, size_scale in enumerate(zip(cfg.spatial, cfg.scale)):
+        axes.setdefault(size_scale, []).append(axis + 1)
+    for (n, s), numbers in axes.items():
         weights = axis_weights(n, s, cfg.mode, cfg.align_corners)
-        cells = np.empty(len(weights), dtype=object)
+        cells = np.empty((len(weights), 1), dtype=object)
         if cfg.mode == "nearest":
-            cells[:] = [Text(_taps(w)) for w in weights]
+            cells[:, 0] = [Text(_taps(w)) for w in weights]
         else:
-            cells[:] = [Text(f"{_fraction(source_index(o, n, s, cfg.align_corners) + 1)}: {_taps(w)}")
-                        for o, w in enumerate(weights)]
-        key = "upsample.axis_nearest" if cfg.mode == "nearest" else "upsample.axis_linear"
-        blocks += grids_of(t(key, axis=axis + 1), cells, lambda c, _i: c, full, t)
+            cells[:, 0] = [Text(f"{_fraction(source_index(o, n, s, cfg.align_corners) + 1)}: {_taps(w)}")
+                           for o, w in enumerate(weights)]
+        title = "upsample.axis_nearest" if cfg.mode == "nearest" else "upsample.axis_linear"
+        blocks += grids_of(t(title, axis=", ".join(map(str, numbers))), cells, lambda c, _i: c, full, t)
     kernel = kernel_grid(plans(cfg))
     cells = np.empty(kernel.shape, dtype=object)
     for index in np.ndindex(kernel.shape):
