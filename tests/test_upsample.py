@@ -210,11 +210,21 @@ def test_errors_exit_2_with_one_line(cli, args, option):
     assert len(lines) == 1 and lines[0].startswith("error: ") and option in lines[0], result.err
 
 
-def test_animate_refuses_cleanly(cli, tmp_path):
-    gif = tmp_path / "a.gif"
-    result = cli(*ARGS, "--animate", str(gif))
-    assert result.code == 2 and result.err.startswith("error: --animate") and not gif.exists()
-    assert len(result.err.strip().splitlines()) == 1
+def test_animation_has_a_frame_per_output_then_per_input(cli, tmp_path):
+    pytest.importorskip("matplotlib")
+    from gradsym.render.animate import plan_animation
+
+    d = gradsym.upsample(input=(2, 3), scale=(2, 1), mode="bilinear", x="arange")
+    plan = plan_animation(d)
+    assert plan.forward_frames == 4 * 3 and len(plan.frames) == 4 * 3 + 2 * 3
+    first = plan.frames[0].marks["input"].taps
+    assert first == [(0, 0)]  # y_1_1 samples x_1_1 only (clamped at the border)
+    gif = tmp_path / "u.gif"
+    result = cli("upsample", "--input", "3", "--mode", "linear", "--animate", str(gif), "--lang", "zh")
+    assert result.code == 0, result.err
+    assert gif.read_bytes().startswith(b"GIF8")
+    too_many = cli("upsample", "--input", "16x16", "--animate", str(tmp_path / "big.gif"))
+    assert too_many.code == 2 and "frames" in too_many.err and not (tmp_path / "big.gif").exists()
 
 
 @pytest.mark.parametrize(("framework", "args"), [

@@ -47,6 +47,10 @@ EN: dict[str, str] = {
     "upsample.axis_linear": "axis {axis}: source position (1-based) and weights of each output (row)",
     "upsample.kernel_intro": "The fixed kernel of the proofs (the outer product of the axes' kernels):",
     "upsample.kernel": "kernel",
+    "error.animate.command": "--animate draws conv, deconv, pool and upsample only, not {command}; "
+    "drop --animate",
+    "anim.caption_upsample": "{name} = weighted sum of the inputs it samples",
+    "anim.caption_upsample_backward": "{name} gathers the weighted g of every output that samples it",
 }
 
 ZH: dict[str, str] = {
@@ -85,6 +89,9 @@ ZH: dict[str, str] = {
     "upsample.axis_linear": "第 {axis} 轴：每个输出（行）的采样位置（从 1 起）与权重",
     "upsample.kernel_intro": "证明所用的固定卷积核（各轴卷积核的外积）：",
     "upsample.kernel": "卷积核",
+    "error.animate.command": "--animate 只能用于 conv、deconv、pool 和 upsample，不能用于 {command}；请去掉 --animate",
+    "anim.caption_upsample": "{name} = 它所采样的输入的加权和",
+    "anim.caption_upsample_backward": "{name} 汇集所有采样它的输出的加权 g",
 }
 
 ERRORS_ZH: dict[str, str] = {
