@@ -83,29 +83,16 @@ def backward(grad_output, x):
 '''
     if framework == "torch":
         extra = "" if mode == "nearest" else f", align_corners={align}"
+        call_args = f'x[None, None], scale_factor={literal(tuple(float(s) for s in scale))}, mode="{mode}"{extra}'
+        call = f"F.interpolate({call_args})"
+        if len(call) > 92:  # ruff's layout at 100 columns
+            call = f"F.interpolate(\n        {call_args}\n    )"
+        layer += writer.one_input_function("UpsampleFunction", "upsampling")
         layer += f'''
-
-class UpsampleFunction(torch.autograd.Function):
-    """The upsampling as a torch.autograd.Function whose backward is the derived one."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return forward_plain(x)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
-        return backward(grad_output, x)
-
-
-def forward(x):
-    return UpsampleFunction.apply(x)
-
 
 def reference_forward(x):
     """PyTorch's own F.interpolate."""
-    y = F.interpolate(x[None, None], scale_factor={literal(tuple(float(s) for s in scale))}, mode="{mode}"{extra})
+    y = {call}
     return y[0, 0]
 '''
     else:
