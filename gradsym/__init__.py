@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from gradsym.layers.pool import pool  # noqa: F401
     from gradsym.layers.sizes import sizes  # noqa: F401
     from gradsym.layers.softmax import softmax  # noqa: F401
+    from gradsym.layers.upsample import upsample  # noqa: F401
     from gradsym.reader import from_dict  # noqa: F401
 
 # Public name → module that defines it (one module per command, imported on first use).
@@ -59,6 +60,7 @@ _LAZY = {
     "layernorm": "gradsym.layers.layernorm",
     "groupnorm": "gradsym.layers.groupnorm",
     "net": "gradsym.layers.net",
+    "upsample": "gradsym.layers.upsample",
 }
 
 __all__ = ["__version__", "GradsymError", *_LAZY]

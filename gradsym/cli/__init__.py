@@ -22,6 +22,7 @@ from gradsym.cli import net as _net  # noqa: F401
 from gradsym.cli import pool as _pool  # noqa: F401
 from gradsym.cli import sizes as _sizes  # noqa: F401
 from gradsym.cli import softmax as _softmax  # noqa: F401
+from gradsym.cli import upsample as _upsample  # noqa: F401
 from gradsym.cli.app import app
 from gradsym.cli.common import add_emit_option
 

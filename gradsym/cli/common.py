@@ -49,7 +49,7 @@ Animate = Annotated[
     Path | None, typer.Option("--animate", help="Also animate the forward and backward passes to FILE.gif "
                               "(needs: pip install \"gradsym\\[plot]\").", dir_okay=False),
 ]
-ANIMATED = ("conv", "deconv", "pool")  # the commands that take --animate
+ANIMATED = ("conv", "deconv", "pool", "upsample")  # the commands that take --animate
 Lang = Annotated[str, typer.Option("--lang", help="Language of the prose: en | zh.")]
 MaxTerms = Annotated[
     int | None,

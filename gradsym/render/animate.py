@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 MAX_FRAMES = 400  # about 0.1 s of drawing each; beyond this a GIF is too long to watch anyway
 MAX_CELLS = 40  # cells along one side of a drawn map
-COMMANDS = ("conv", "deconv", "pool")
+COMMANDS = ("conv", "deconv", "pool", "upsample")
 
 
 @dataclass
@@ -123,7 +123,7 @@ def plan_animation(d: Derivation, lang: str = "en", *, check: bool = True) -> Pl
     config = d.config
     if config.get("general"):
         raise SpecError(Catalogue("en")("error.animate.general"))
-    if config.get("layout") != "plain":
+    if config.get("layout", "plain") != "plain":
         raise SpecError(Catalogue("en")("error.animate.channels"))
     if d.command == "deconv" and config.get("convention", "torch") == "jax":
         raise SpecError(Catalogue("en")("error.animate.jax"))
@@ -132,6 +132,8 @@ def plan_animation(d: Derivation, lang: str = "en", *, check: bool = True) -> Pl
         plan = _plan_conv(d, cells, t)
     elif d.command == "deconv":
         plan = _plan_deconv(d, cells, t)
+    elif d.command == "upsample":
+        plan = _plan_upsample(d, cells, t)
     else:
         plan = _plan_pool(d, cells, t)
     if check:
@@ -467,6 +469,44 @@ def _plan_pool(d: Derivation, cells: _Cells, t: Catalogue) -> Plan:
             name = _as3(cells.named(d.symbols["upstream"].letter, out, None))[o]
             backward.append(Frame("backward", t(key, name=str(name)), marks))
         routed_so_far.extend(routed)
+    return _finish(d, t, forward_maps, backward_maps, forward, backward)
+
+
+def _plan_upsample(d: Derivation, cells: _Cells, t: Catalogue) -> Plan:
+    """Forward: each output and the inputs it samples (row o of ∂y/∂x); backward: each
+    ∂L/∂x_i and the g of every output that samples x_i (column i)."""
+    spatial, out = tuple(d.config["input"]), tuple(d.config["output"])
+    x = d.symbols["input"].ids.reshape(spatial)
+    g = d.symbols["upstream"].ids.reshape(out)
+    forward_maps = [_id_map(cells, "input", t("anim.input"), x),
+                    _map("output", t("anim.output"), _output_names(cells, d))]
+    backward_maps = [_id_map(cells, "upstream", t("anim.upstream"), g),
+                     _map("grad_input", t("anim.grad_input"), _grad_names(cells, d, d.symbols["input"].letter))]
+    reads: dict[int, list[int]] = {}
+    readers: dict[int, list[int]] = {}
+    for o, w in d.jacobians["input"].entries:
+        reads.setdefault(o, []).append(w)
+        readers.setdefault(w, []).append(o)
+    in3, out3 = _pad3(spatial, 1), _pad3(out, 1)
+
+    def frames(phase: str, source: str, target: str, order_shape: tuple[int, ...], cells_shape: tuple[int, ...],
+               links: dict[int, list[int]], key: str, names: np.ndarray) -> list[Frame]:
+        order = list(np.ndindex(*order_shape))
+        made = []
+        for n, p in enumerate(order):
+            linked = [tuple(int(i) for i in np.unravel_index(w, cells_shape)) for w in sorted(links.get(n, []))]
+            for depth in sorted({z for z, _, _ in linked}):
+                marks = {
+                    source: Marks(depth, taps=[(r, c) for z, r, c in linked if z == depth]),
+                    target: Marks(p[0], target=(p[1], p[2]), done=[(r, c) for (z, r, c) in order[:n] if z == p[0]]),
+                }
+                made.append(Frame(phase, t(key, name=str(names[p])), marks))
+        return made
+
+    forward = frames("forward", "input", "output", out3, in3, reads, "anim.caption_upsample",
+                     _caption_names(d, "output"))
+    backward = frames("backward", "upstream", "grad_input", in3, out3, readers, "anim.caption_upsample_backward",
+                      _caption_names(d, "grad"))
     return _finish(d, t, forward_maps, backward_maps, forward, backward)
 
 

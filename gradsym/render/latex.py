@@ -297,6 +297,11 @@ IDENTITIES: dict[str, Identity] = {
 }
 IDENTITIES["grad_input_equals_compact_form_groupnorm"] = IDENTITIES["grad_input_equals_compact_form_layernorm"]
 IDENTITIES |= {
+    "forward_equals_transposed_conv_fixed_kernel": Identity(
+        "forward", "", "<Y>", r"\operatorname{conv\_transpose}(<X>, K_{\mathrm{fixed}})"),
+    "grad_input_equals_strided_conv_upstream_kernel": Identity(
+        "grad", "input", r"\frac{\partial L}{\partial <X>}",
+        r"\operatorname{conv}(<G>, K_{\mathrm{fixed}};\ \mathrm{stride}\ S)"),
     "closed_form_matches_elementwise": Identity(
         "plain", "", r"\Bigl[\frac{\partial J}{\partial X}\Bigr]_{ij}", r"\frac{\partial J}{\partial X_{ij}}"),
     "general_matches_concrete": Identity(

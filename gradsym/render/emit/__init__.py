@@ -43,6 +43,10 @@ def to_code(d: Derivation, framework: str, command_line: str | None = None) -> s
         from gradsym.render.emit.pool import emit_pool
 
         return emit_pool(d.config, framework, line)
+    if d.command == "upsample":
+        from gradsym.render.emit.upsample import emit_upsample
+
+        return emit_upsample(d.config, framework, line)
     if d.command == "batchnorm":
         from gradsym.render.emit.batchnorm import emit_batchnorm
 

@@ -224,25 +224,8 @@ def backward(grad_output, x):
         func = "max_pool" if mode == "max" else "avg_pool"
         extra = ("dilation=DILATION,\n        ceil_mode=CEIL_MODE" if mode == "max"
                  else "ceil_mode=CEIL_MODE,\n        count_include_pad=COUNT_INCLUDE_PAD")
+        layer += writer.one_input_function("PoolFunction", "pooling")
         layer += f'''
-
-class PoolFunction(torch.autograd.Function):
-    """The pooling as a torch.autograd.Function whose backward is the derived one."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return forward_plain(x)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
-        return backward(grad_output, x)
-
-
-def forward(x):
-    return PoolFunction.apply(x)
-
 
 CEIL_MODE = {bool(config.get("ceil_mode"))}
 

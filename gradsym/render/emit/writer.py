@@ -85,6 +85,30 @@ def constants(pairs: Sequence[tuple[str, Any, str]]) -> str:
     return "\n".join(out) + "\n"
 
 
+def one_input_function(class_name: str, what: str) -> str:
+    """A ``torch.autograd.Function`` around ``forward_plain(x)`` whose backward is the derived
+    ``backward(grad_output, x)``, and ``forward(x)`` applying it (layers with one input)."""
+    return f'''
+
+class {class_name}(torch.autograd.Function):
+    """The {what} as a torch.autograd.Function whose backward is the derived one."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return forward_plain(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return backward(grad_output, x)
+
+
+def forward(x):
+    return {class_name}.apply(x)
+'''
+
+
 # ---------------------------------------------------------------------------
 # Self-tests of layer modules: forward(*args), backward(grad_output, *args)
 

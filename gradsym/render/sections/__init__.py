@@ -24,6 +24,7 @@ from gradsym.render.sections import (
     pool,
     sizes,
     softmax,
+    upsample,
 )
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ SECTIONS: dict[str, Callable[[Derivation, Catalogue, bool], SectionList]] = {
     "net": net.sections,
     "pool": pool.sections,
     "softmax": softmax.sections,
+    "upsample": upsample.sections,
 }
 JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
     "chain": chain.json_fields,
