@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from gradsym.layers.matrix import matrix  # noqa: F401
     from gradsym.layers.mlp import mlp  # noqa: F401
     from gradsym.layers.pool import pool  # noqa: F401
+    from gradsym.layers.rnn import rnn  # noqa: F401
     from gradsym.layers.sizes import sizes  # noqa: F401
     from gradsym.reader import from_dict  # noqa: F401
 
@@ -51,6 +52,7 @@ _LAZY = {
     "chain": "gradsym.layers.chain",
     "pool": "gradsym.layers.pool",
     "batchnorm": "gradsym.layers.batchnorm",
+    "rnn": "gradsym.layers.rnn",
 }
 
 __all__ = ["__version__", "GradsymError", *_LAZY]

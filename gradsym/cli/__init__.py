@@ -17,6 +17,7 @@ from gradsym.cli import linear as _linear  # noqa: F401
 from gradsym.cli import matrix as _matrix  # noqa: F401
 from gradsym.cli import mlp as _mlp  # noqa: F401
 from gradsym.cli import pool as _pool  # noqa: F401
+from gradsym.cli import rnn as _rnn  # noqa: F401
 from gradsym.cli import sizes as _sizes  # noqa: F401
 from gradsym.cli.app import app
 from gradsym.cli.common import add_emit_option

@@ -20,6 +20,7 @@ from gradsym.render.sections import (
     matrix,
     mlp,
     pool,
+    rnn,
     sizes,
 )
 
@@ -38,6 +39,7 @@ SECTIONS: dict[str, Callable[[Derivation, Catalogue, bool], SectionList]] = {
     "matrix": matrix.sections,
     "mlp": mlp.sections,
     "pool": pool.sections,
+    "rnn": rnn.sections,
 }
 JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
     "chain": chain.json_fields,
@@ -45,6 +47,7 @@ JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
     "general": general.json_fields,
     "matrix": matrix.json_fields,
     "mlp": mlp.json_fields,
+    "rnn": rnn.json_fields,
     "sizes": sizes.json_fields,
 }
 
