@@ -339,7 +339,7 @@ def rnn_numbers(values: dict[str, np.ndarray], make: Callable[[Any, str, int], A
     return out
 
 
-def _mp(value: Any, cache: dict[Any, Any] | None = None) -> Any:
+def mp_value(value: Any, cache: dict[Any, Any] | None = None) -> Any:
     """An exact number (int, Fraction or SymPy expression of rationals, +, ·, powers and tanh)
     as an mpmath number at the working precision; shared subexpressions (the nested states)
     are evaluated once."""
@@ -357,13 +357,13 @@ def _mp(value: Any, cache: dict[Any, Any] | None = None) -> Any:
     if value.is_Rational:
         out = mpmath.mpf(int(value.p)) / int(value.q)
     elif value.is_Add:
-        out = mpmath.fsum(_mp(a, cache) for a in value.args)
+        out = mpmath.fsum(mp_value(a, cache) for a in value.args)
     elif value.is_Mul:
-        out = mpmath.fprod(_mp(a, cache) for a in value.args)
+        out = mpmath.fprod(mp_value(a, cache) for a in value.args)
     elif value.is_Pow:
-        out = _mp(value.base, cache) ** _mp(value.exp, cache)
+        out = mp_value(value.base, cache) ** mp_value(value.exp, cache)
     elif value.func.__name__ == "tanh":
-        out = mpmath.tanh(_mp(value.args[0], cache))
+        out = mpmath.tanh(mp_value(value.args[0], cache))
     else:
         import sympy
 
@@ -372,11 +372,64 @@ def _mp(value: Any, cache: dict[Any, Any] | None = None) -> Any:
     return out
 
 
+def exact_value(expr: Any, point: dict[Any, Any], cache: dict[Any, Any]) -> Any:
+    """``expr`` with every symbol replaced by its exact value from ``point``, the rational
+    parts folded and the rest kept unevaluated: tanh of a non-rational argument stays
+    ``tanh(…)``. (SymPy's own substitution would ask the sign of every nested tanh, which
+    costs a numeric evaluation each time.) Shared subexpressions are built once."""
+    import sympy
+
+    from sympy.core.mul import _keep_coeff
+
+    found = cache.get(expr)
+    if found is not None:
+        return found
+    out: Any
+    if expr.is_Symbol:
+        out = point[expr]
+    elif expr.is_Number:
+        out = expr
+    elif expr.is_Add or expr.is_Mul:
+        args = [exact_value(a, point, cache) for a in expr.args]
+        rational = [a for a in args if a.is_Rational]
+        other = [a for a in args if not a.is_Rational]
+        if expr.is_Add:
+            c = sympy.Add(*rational)
+            parts = other + ([c] if c != 0 else [])
+            out = c if not other else sympy.Add(*parts)
+        else:
+            c = sympy.Mul(*rational)
+            if c == 0 or not other:
+                out = c
+            elif len(other) == 1:
+                out = _keep_coeff(c, other[0])
+            else:
+                out = _keep_coeff(c, sympy.Mul(*other, evaluate=False))
+    elif expr.is_Pow:
+        base, exp = exact_value(expr.base, point, cache), exact_value(expr.exp, point, cache)
+        rational = base.is_Rational and exp.is_Integer and (base != 0 or exp >= 0)
+        out = base**exp if rational else sympy.Pow(base, exp)
+    elif expr.func == sympy.tanh:
+        arg = exact_value(expr.args[0], point, cache)
+        out = sympy.tanh(arg) if arg.is_Rational else sympy.tanh(arg, evaluate=False)
+    else:
+        out = expr.xreplace(point)
+    cache[expr] = out
+    return out
+
+
 @dataclass
 class RnnEvaluation(Evaluation):
     """Also the exact values of every symbol (the hidden states included) as ``point``."""
 
     point: dict[Any, Any] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+    def exact(self, elem: Any) -> Any:
+        """The exact value of a symbolic element at the point (int, Fraction or SymPy)."""
+        import sympy
+
+        return simplify_number(exact_value(sympy.sympify(elem), self.point, self.cache))
 
 
 class RnnDerivation(Derivation):
@@ -441,12 +494,11 @@ class RnnDerivation(Derivation):
             for k, v in enumerate(val.flat):
                 point[symbols[tensor.first + k]] = _number_to_sympy(v)
         # The hidden states, exactly: tanh of exact numbers stays symbolic (tanh(1)).
+        ev = RnnEvaluation(values, np.empty(0), {}, {}, {}, any(v.decimal for v in parsed.values()), point=point)
         hidden = self.symbols["hidden"]
         for k, elem in enumerate(self.forward_elems.reshape(-1)):
-            point[symbols[hidden.first + k]] = elem.xreplace(point)
-
-        def value(elem: Any) -> Any:
-            return simplify_number(sympy.sympify(elem).xreplace(point))
+            point[symbols[hidden.first + k]] = exact_value(elem, point, ev.cache)
+        value = ev.exact
 
         def each(arr: np.ndarray) -> np.ndarray:
             out = np.empty(arr.shape, dtype=object)
@@ -454,15 +506,11 @@ class RnnDerivation(Derivation):
                 out[index] = value(arr[index])
             return out
 
-        ev = RnnEvaluation(
-            values,
-            each(self.forward_elems),
-            {role: {key: value(e) for key, e in jac.entries.items()} for role, jac in self.jacobians.items()},
-            {role: each(arr) for role, arr in self.grad_elems.items()},
-            {r: (j.out_shape, j.wrt_shape) for r, j in self.jacobians.items()},
-            any(v.decimal for v in parsed.values()),
-            point=point,
-        )
+        ev.forward_values = each(self.forward_elems)
+        ev.jacobian_values = {role: {key: value(e) for key, e in jac.entries.items()}
+                              for role, jac in self.jacobians.items()}
+        ev.grad_values = {role: each(arr) for role, arr in self.grad_elems.items()}
+        ev.jacobian_shapes = {r: (j.out_shape, j.wrt_shape) for r, j in self.jacobians.items()}
         ev.checks.append(self._dual_check(ev))
         return ev
 
@@ -476,12 +524,12 @@ class RnnDerivation(Derivation):
         cache: dict[Any, Any] = {}
         with mpmath.workdps(DUAL_DIGITS):
             def close(symbolic: Any, numeric: Any) -> bool:
-                a, b = _mp(symbolic, cache), mpmath.mpf(numeric)
+                a, b = mp_value(symbolic, cache), mpmath.mpf(numeric)
                 return bool(abs(a - b) <= TOLERANCE * max(abs(a), abs(b)) + mpmath.mpf(10) ** (-DUAL_DIGITS // 2))
 
-            states = rnn_numbers(ev.values, lambda v, role, k: Dual(_mp(v), {(role, k): 1}))
+            states = rnn_numbers(ev.values, lambda v, role, k: Dual(mp_value(v), {(role, k): 1}))
             flat = [Dual.lift(h) for row in states for h in row]
-            upstream = [_mp(v) for v in ev.values["upstream"].reshape(-1)]
+            upstream = [mp_value(v) for v in ev.values["upstream"].reshape(-1)]
             forward = ev.forward_values.reshape(-1)
             if any(not close(forward[o], d.value) for o, d in enumerate(flat)):
                 mismatch = "the hidden states differ from the numeric forward pass"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gradsym.layers.rnn import PARAMETERS, RnnDerivation, unrolled
+from gradsym.layers.rnn import PARAMETERS, RnnDerivation, RnnEvaluation, unrolled
 from gradsym.render.document import Equations, Expr, Label, Num, Para, Row, grids_of
 from gradsym.render.jsonvalues import expr_text, nested
 
@@ -91,14 +91,12 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
 
 def _step_values(d: RnnDerivation) -> dict[str, list[np.ndarray]]:
     """δ_t and d_t = δ̃_t at the given values (exact)."""
-    from gradsym.numeric import simplify_number
-
     ev = d.numeric
-    point = getattr(ev, "point", {})
+    assert isinstance(ev, RnnEvaluation)
 
     def row(items: list[Any]) -> np.ndarray:
         arr = np.empty(len(items), dtype=object)
-        arr[:] = [simplify_number(e.xreplace(point)) for e in items]
+        arr[:] = [ev.exact(e) for e in items]
         return arr
 
     return {"delta": [row(r) for r in d.bptt.delta], "tilde": [row(r) for r in d.bptt.delta_tilde]}
