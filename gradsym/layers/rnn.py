@@ -378,7 +378,6 @@ def exact_value(expr: Any, point: dict[Any, Any], cache: dict[Any, Any]) -> Any:
     ``tanh(…)``. (SymPy's own substitution would ask the sign of every nested tanh, which
     costs a numeric evaluation each time.) Shared subexpressions are built once."""
     import sympy
-
     from sympy.core.mul import _keep_coeff
 
     found = cache.get(expr)
@@ -481,7 +480,6 @@ class RnnDerivation(Derivation):
         return self
 
     def _evaluate(self, parsed: dict[str, Values]) -> RnnEvaluation:
-        import sympy
 
         from gradsym.derivation import _number_to_sympy
 
