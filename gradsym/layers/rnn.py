@@ -362,6 +362,8 @@ def mp_value(value: Any, cache: dict[Any, Any] | None = None) -> Any:
         out = mpmath.fprod(mp_value(a, cache) for a in value.args)
     elif value.is_Pow:
         out = mp_value(value.base, cache) ** mp_value(value.exp, cache)
+    elif isinstance(value, exact_tanh()):
+        out = value.mp(mpmath.mp.prec)
     elif value.func.__name__ == "tanh":
         out = mpmath.tanh(mp_value(value.args[0], cache))
     else:
@@ -370,6 +372,38 @@ def mp_value(value: Any, cache: dict[Any, Any] | None = None) -> Any:
         out = mpmath.mpf(sympy.N(value, DUAL_DIGITS + 5))
     cache[value] = out
     return out
+
+
+_EXACT_TANH: list[Any] = []
+
+
+def exact_tanh() -> Any:
+    """SymPy's tanh for exact non-rational arguments (the nested states), with its numeric
+    value remembered: printing sorts terms by their numeric values, and SymPy's evalf would
+    otherwise evaluate every nested state again at every level. Prints as ``tanh``."""
+    if not _EXACT_TANH:
+        import mpmath
+        import sympy
+
+        remembered: dict[tuple[Any, int], Any] = {}
+
+        class tanh(sympy.tanh):  # noqa: N801  (the printed name)
+            def mp(self, prec: int) -> Any:
+                key = (self, prec)
+                found = remembered.get(key)
+                if found is None:
+                    if len(remembered) > 100_000:
+                        remembered.clear()
+                    with mpmath.workprec(prec + 20):
+                        found = mpmath.tanh(mp_value(self.args[0]))
+                    remembered[key] = found
+                return found
+
+            def _eval_evalf(self, prec: int) -> Any:
+                return sympy.Float(self.mp(prec), precision=prec)
+
+        _EXACT_TANH.append(tanh)
+    return _EXACT_TANH[0]
 
 
 def exact_value(expr: Any, point: dict[Any, Any], cache: dict[Any, Any]) -> Any:
@@ -410,7 +444,7 @@ def exact_value(expr: Any, point: dict[Any, Any], cache: dict[Any, Any]) -> Any:
         out = base**exp if rational else sympy.Pow(base, exp)
     elif expr.func == sympy.tanh:
         arg = exact_value(expr.args[0], point, cache)
-        out = sympy.tanh(arg) if arg.is_Rational else sympy.tanh(arg, evaluate=False)
+        out = sympy.tanh(arg) if arg.is_Rational else exact_tanh()(arg, evaluate=False)
     else:
         out = expr.xreplace(point)
     cache[expr] = out

@@ -54,7 +54,8 @@ JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
 # A command's own set-up lines (default: ``extra["setup"]``), numeric JSON (default: the
 # common ``numeric`` object) and compact-JSON rule (default: by Jacobian size).
 SETUP: dict[str, Callable[[Derivation], Iterable[Any]]] = {"chain": chain.setup}
-NUMERIC_JSON: dict[str, Callable[[Derivation], dict[str, Any]]] = {"chain": chain.numeric_json}
+NUMERIC_JSON: dict[str, Callable[[Derivation], dict[str, Any]]] = {"chain": chain.numeric_json,
+                                                                   "rnn": rnn.numeric_json}
 LARGE_JSON: dict[str, Callable[[Derivation], bool]] = {"chain": chain.large}
 
 

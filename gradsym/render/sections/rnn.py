@@ -114,3 +114,27 @@ def json_fields(d: Derivation) -> dict[str, Any]:
                  "delta_tilde": nested(as_array(d.bptt.delta_tilde), text)},
         "parameters": list(PARAMETERS),
     }
+
+
+def numeric_json(d: Derivation) -> dict[str, Any]:
+    """The common ``numeric`` object, with exact irrational values printed in SymPy syntax
+    without sorting their terms (sorting nested tanh values evaluates them again and again)."""
+    import sympy
+
+    from gradsym.numeric import json_number
+    from gradsym.render.json import jacobian_doc
+
+    ev = d.numeric
+    assert ev is not None
+
+    def num(value: Any) -> Any:
+        if isinstance(value, sympy.Basic) and not value.is_Rational:
+            return sympy.sstr(value, order="none")
+        return json_number(value, ev.decimal)
+
+    return {
+        "values": {role: nested(arr, num) for role, arr in ev.values.items()},
+        "forward": nested(ev.forward_values, num),
+        "jacobian": {role: jacobian_doc(d.jacobians[role], vals, num) for role, vals in ev.jacobian_values.items()},
+        "grad": {role: nested(arr, num) for role, arr in ev.grad_values.items()},
+    }
