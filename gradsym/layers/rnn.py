@@ -49,6 +49,7 @@ from gradsym.budget import CHECK_ENTRY, MLP_TERM, Cost, admit, given, render_cos
 from gradsym.calculus import SparseJacobian, jacobian
 from gradsym.derivation import Derivation, Evaluation, NumericModel
 from gradsym.errors import SpecError
+from gradsym.layers.mlp import PolyAlgebra
 from gradsym.numeric import Dual, apply_rule, exact_array, simplify_number
 from gradsym.poly import Poly, VarTable, multiply, to_sympy
 from gradsym.proofs import Check
@@ -127,24 +128,12 @@ class Ops(Protocol):
     def slope(self, t: int, i: int) -> Any: ...
 
 
-class PolyOps:
-    """Polynomials in independent symbols; tanh′(a_t_i) is the symbol s_t_i."""
+class PolyOps(PolyAlgebra):
+    """Polynomials in independent symbols (mlp's algebra); tanh′(a_t_i) is the symbol s_t_i."""
 
     def __init__(self, tensors: RnnTensors) -> None:
         assert tensors.s is not None
         self.s = tensors.s
-
-    def var(self, v: int) -> Poly:
-        return Poly({(v,): 1})
-
-    def add(self, terms: Sequence[Poly]) -> Poly:
-        out = Poly()
-        for term in terms:
-            out.add(term)
-        return out
-
-    def mul(self, a: Poly, b: Poly) -> Poly:
-        return multiply(a, b)
 
     def slope(self, t: int, i: int) -> Poly:
         return self.var(self.s.first + t * self.s.shape[1] + i)
@@ -514,7 +503,6 @@ class RnnDerivation(Derivation):
         return self
 
     def _evaluate(self, parsed: dict[str, Values]) -> RnnEvaluation:
-
         from gradsym.derivation import _number_to_sympy
 
         symbols = self.table.symbols()

@@ -122,7 +122,6 @@ def numeric_json(d: Derivation) -> dict[str, Any]:
     import sympy
 
     from gradsym.numeric import json_number
-    from gradsym.render.json import jacobian_doc
 
     ev = d.numeric
     assert ev is not None
@@ -135,6 +134,14 @@ def numeric_json(d: Derivation) -> dict[str, Any]:
     return {
         "values": {role: nested(arr, num) for role, arr in ev.values.items()},
         "forward": nested(ev.forward_values, num),
-        "jacobian": {role: jacobian_doc(d.jacobians[role], vals, num) for role, vals in ev.jacobian_values.items()},
+        "jacobian": {role: _jacobian_doc(d.jacobians[role], vals, num) for role, vals in ev.jacobian_values.items()},
         "grad": {role: nested(arr, num) for role, arr in ev.grad_values.items()},
     }
+
+
+def _jacobian_doc(jac: Any, values: dict[tuple[int, int], Any], num: Any) -> dict[str, Any]:
+    """``{"shape", "nonzeros": [[output index, wrt index, value], …]}`` (0-based), as the
+    common JSON writes it."""
+    rows = [[list(map(int, np.unravel_index(o, jac.out_shape))), list(map(int, np.unravel_index(w, jac.wrt_shape))),
+             num(v)] for (o, w), v in values.items()]
+    return {"shape": list(jac.shape), "nonzeros": rows}
