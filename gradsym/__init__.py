@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from gradsym.layers.mlp import mlp  # noqa: F401
     from gradsym.layers.net import net  # noqa: F401
     from gradsym.layers.pool import pool  # noqa: F401
+    from gradsym.layers.rnn import rnn  # noqa: F401
     from gradsym.layers.sizes import sizes  # noqa: F401
     from gradsym.layers.softmax import softmax  # noqa: F401
     from gradsym.layers.upsample import upsample  # noqa: F401
@@ -61,6 +62,7 @@ _LAZY = {
     "groupnorm": "gradsym.layers.groupnorm",
     "net": "gradsym.layers.net",
     "upsample": "gradsym.layers.upsample",
+    "rnn": "gradsym.layers.rnn",
 }
 
 __all__ = ["__version__", "GradsymError", *_LAZY]

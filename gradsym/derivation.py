@@ -22,7 +22,7 @@ import numpy as np
 
 from gradsym import progress
 from gradsym.calculus import SparseJacobian
-from gradsym.errors import SpecError
+from gradsym.errors import GradsymError, SpecError, api_message
 from gradsym.numeric import difference_jacobian, exact_array, first_mismatch, sparse_jacobians
 from gradsym.poly import Poly, VarTable, evaluate, to_sympy
 from gradsym.proofs import Check
@@ -179,6 +179,9 @@ class Derivation:
     ``forward``, ``jacobian[role]``, ``grad[role]``, ``checks``, ``numeric``.
     """
 
+    # value keywords of :meth:`evaluate` besides the numeric model's (named in its errors)
+    value_options: tuple[str, ...] = ()
+
     def __init__(
         self,
         *,
@@ -258,8 +261,21 @@ class Derivation:
         Every tensor the forward pass needs must be given; the upstream gradient
         defaults to ones. Values given when the derivation was built (``conv(x=…)``)
         are used unless given again here. Also checks the symbolic Jacobians against an
-        independent numeric differentiation of the forward pass.
+        independent numeric differentiation of the forward pass. Errors name the keyword
+        arguments (``needs b``), as every function of the Python API does.
         """
+        try:
+            return self.evaluate_given(seed, **given)
+        except GradsymError as exc:
+            parameters = {"seed", *given, *self.value_options,
+                          *(self.model.options if self.model else ())}
+            named = api_message(str(exc), parameters)
+            if named == str(exc):
+                raise
+            raise type(exc)(named) from None
+
+    def evaluate_given(self, seed: int | None = None, **given: Any) -> Evaluation:
+        """:meth:`evaluate` for the engine and the command line: errors name ``--options``."""
         if self.model is None:
             raise SpecError(f"{self.command} cannot be evaluated at numbers")
         model = self.model
@@ -372,7 +388,7 @@ class Derivation:
                 f"{', '.join(f'--{option}' for option in values)}); give every value, or "
                 f"none for the symbolic result only"
             )
-        return self.attach_numeric(lambda: self.evaluate(seed=seed, **values))
+        return self.attach_numeric(lambda: self.evaluate_given(seed=seed, **values))
 
     def attach_numeric(self, evaluate: Callable[[], Any]) -> Any:
         """Run ``evaluate`` (the numeric check at the given values) as the step the progress

@@ -20,6 +20,7 @@ from gradsym.cli import matrix as _matrix  # noqa: F401
 from gradsym.cli import mlp as _mlp  # noqa: F401
 from gradsym.cli import net as _net  # noqa: F401
 from gradsym.cli import pool as _pool  # noqa: F401
+from gradsym.cli import rnn as _rnn  # noqa: F401
 from gradsym.cli import sizes as _sizes  # noqa: F401
 from gradsym.cli import softmax as _softmax  # noqa: F401
 from gradsym.cli import upsample as _upsample  # noqa: F401

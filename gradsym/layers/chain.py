@@ -546,6 +546,7 @@ class ChainDerivation(Derivation):
     """
 
     layers: list[ChainLayer]
+    value_options = ("x", "k", "b", "target")
     loss: str
     target: Tensor
     output: Tensor
@@ -562,7 +563,7 @@ class ChainDerivation(Derivation):
         """∂L/∂a_{D+1} (= d_D, the last layer's incoming gradient) as a SymPy array."""
         return _sympy_array(self.loss_grad_elems, self.to_sympy)
 
-    def evaluate(self, seed: int | None = None, **given: Any) -> ChainEvaluation:
+    def evaluate_given(self, seed: int | None = None, **given: Any) -> ChainEvaluation:
         """Evaluate every layer exactly: ``x`` (network input), ``k`` and ``b`` (once for every
         layer, or one per layer), ``target`` (default zeros)."""
         options = ["x", "k", "b", "target"]
@@ -654,7 +655,7 @@ class ChainDerivation(Derivation):
     def with_values(self, seed: int | None = None, **given: Any) -> ChainDerivation:
         """Attach the evaluation when any value is given (as the CLI does)."""
         if any(v is not None for v in given.values()):
-            self.attach_numeric(lambda: self.evaluate(seed=seed, **{k: v for k, v in given.items() if v is not None}))
+            self.attach_numeric(lambda: self.evaluate_given(seed=seed, **{k: v for k, v in given.items() if v is not None}))
         return self
 
 

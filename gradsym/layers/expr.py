@@ -442,7 +442,7 @@ class ExpressionDerivation(Derivation):
         return LazyMapping(list(elems), lambda n: _sympy_array(elems[n], self.to_sympy))
 
     # -- numbers -------------------------------------------------------------------
-    def evaluate(self, seed: int | None = None, **given: Any) -> ExpressionEvaluation:
+    def evaluate_given(self, seed: int | None = None, **given: Any) -> ExpressionEvaluation:
         """Evaluate exactly at values given by name (``a=[2, 3]``, ``X="arange"``).
 
         Every name the expression uses needs a value. Also checks the symbolic Jacobians

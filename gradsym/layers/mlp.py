@@ -374,7 +374,7 @@ class MlpDerivation(Derivation):
                 out[self.table.names[v]] = (name, i)
         return out
 
-    def evaluate(self, seed: int | None = None, **given: Any) -> MlpEvaluation:
+    def evaluate_given(self, seed: int | None = None, **given: Any) -> MlpEvaluation:
         """Evaluate exactly at ``--at`` values: whole tensors (``x``, ``w_1``, ``b_2``) or
         elements (``w_1_1_2``); an element's value overrides its tensor's. Every
         element needs a value."""

@@ -22,6 +22,7 @@ from gradsym.render.sections import (
     mlp,
     net,
     pool,
+    rnn,
     sizes,
     softmax,
     upsample,
@@ -47,6 +48,7 @@ SECTIONS: dict[str, Callable[[Derivation, Catalogue, bool], SectionList]] = {
     "pool": pool.sections,
     "softmax": softmax.sections,
     "upsample": upsample.sections,
+    "rnn": rnn.sections,
 }
 JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
     "chain": chain.json_fields,
@@ -55,6 +57,7 @@ JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
     "matrix": matrix.json_fields,
     "mlp": mlp.json_fields,
     "net": net.json_fields,
+    "rnn": rnn.json_fields,
     "sizes": sizes.json_fields,
 }
 
@@ -63,7 +66,7 @@ JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
 SETUP: dict[str, Callable[[Derivation], Iterable[Any]]] = {"chain": chain.setup,
                                                            "matrix": matrix.setup}
 NUMERIC_JSON: dict[str, Callable[[Derivation], dict[str, Any]]] = {
-    "chain": chain.numeric_json, "net": net.numeric_json,
+    "chain": chain.numeric_json, "net": net.numeric_json, "rnn": rnn.numeric_json,
 }
 LARGE_JSON: dict[str, Callable[[Derivation], bool]] = {"chain": chain.large, "net": net.large}
 # Fields a command adds to the common ``numeric`` object (e.g. softmax's ``loss``).
