@@ -106,4 +106,8 @@ HELP_ZH = {
     "Upstream gradient dL/dO, (L, D) (default ones).": "上游梯度 dL/dO，形状 (L, D)（默认全为 1）。",
     "Scaled dot-product attention O = softmax(Q·Kᵀ/√D)·V: forward, Jacobians, gradients, proofs.":
     "缩放点积注意力 O = softmax(Q·Kᵀ/√D)·V：前向传播、雅可比矩阵、梯度与证明。",
+    "Symbols: q_i_j, k_i_j, v_i_j (row i, column j), upstream g_i_j, output o_i_j. Proves dV = Pᵀ·G, "
+    "dS = P ∘ (dP − rowsum(dP ∘ P)·1ᵀ) with dP = G·Vᵀ, dQ = dS·K/√D, dK = dSᵀ·Q/√D.":
+    "符号：q_i_j、k_i_j、v_i_j（第 i 行第 j 列）、上游梯度 g_i_j、输出 o_i_j。证明 dV = Pᵀ·G、"
+    "dS = P ∘ (dP − rowsum(dP ∘ P)·1ᵀ)（其中 dP = G·Vᵀ）、dQ = dS·K/√D、dK = dSᵀ·Q/√D。",
 }
