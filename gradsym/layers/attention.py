@@ -540,7 +540,7 @@ def derive_attention(cfg: AttentionConfig) -> AttentionDerivation:
                       {"seq": cfg.seq, "dim": cfg.dim}),
             "setup": [("attention.setup", {"seq": cfg.seq, "dim": cfg.dim}),
                       *([("attention.causal", {})] if cfg.causal else []),
-                      ("attention.values", {}), ("setup.upstream", {})],
+                      ("attention.values", {}), ("attention.upstream", {})],
             "output_letter": "o",
             "elementwise_hidden": cfg.seq * cfg.dim > SMALL,
         },

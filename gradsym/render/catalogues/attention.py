@@ -12,6 +12,7 @@ EN = {
                         "there and nothing flows back through them (is_causal=True).",
     "attention.values": "Values: --q, --k and --v are needed together; --g defaults to ones. exp stays "
                         "exact (exp(3*sqrt(2)/2)); only the summaries marked ≈ are decimals.",
+    "attention.upstream": "g is the upstream gradient: g_i_j = dL/do_i_j, one symbol per output element.",
     "tensor.q": "queries Q",
     "tensor.k": "keys K",
     "tensor.v": "values V",
@@ -56,6 +57,7 @@ ZH = {
                         "梯度也不会经由它们回传（is_causal=True）。",
     "attention.values": "数值：--q、--k、--v 需要一起给出；--g 默认为 1。exp 保持精确"
                         "（exp(3*sqrt(2)/2)）；只有标 ≈ 的摘要是小数。",
+    "attention.upstream": "g 是上游梯度：g_i_j = dL/do_i_j，每个输出元素一个符号。",
     "tensor.q": "查询 Q",
     "tensor.k": "键 K",
     "tensor.v": "值 V",
