@@ -41,7 +41,7 @@ from gradsym import progress
 from gradsym.budget import Cost, admit, given, rendered
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation, NumericModel
-from gradsym.numeric import Dual, apply_rule, exact_array
+from gradsym.numeric import Dual, apply_rule, exact_array, simplify_number
 from gradsym.poly import VarTable
 from gradsym.proofs import Check
 from gradsym.spec import Values
@@ -400,23 +400,13 @@ def _rows(arr: np.ndarray) -> list[list[Any]]:
             for row in arr.tolist()]
 
 
-def _array(rows: list[list[Any]]) -> np.ndarray:
+def object_array(rows: list[list[Any]]) -> np.ndarray:
+    """A list of rows as a 2-D object array (entries kept as they are)."""
     out = np.empty((len(rows), len(rows[0]) if rows else 0), dtype=object)
     for i, row in enumerate(rows):
         for j, x in enumerate(row):
             out[i, j] = x
     return out
-
-
-def _exact(value: Any) -> Any:
-    """A SymPy number as int/Fraction when rational (else the exact SymPy number)."""
-    if isinstance(value, (int, Fraction)):
-        return value
-    if value.is_Integer:
-        return int(value)
-    if value.is_Rational:
-        return Fraction(int(value.p), int(value.q))
-    return value
 
 
 class AttentionDerivation(Derivation):
@@ -439,9 +429,9 @@ class AttentionDerivation(Derivation):
         shape = (cfg.seq, cfg.dim)
         evaluation = Evaluation(
             values,
-            _array([[_exact(x) for x in row] for row in exact.forward]),
-            {role: {key: _exact(x) for key, x in entries.items()} for role, entries in exact.jacobians.items()},
-            {role: _array([[_exact(x) for x in row] for row in arr]) for role, arr in exact.grads.items()},
+            object_array([[simplify_number(x) for x in row] for row in exact.forward]),
+            {role: {key: simplify_number(x) for key, x in entries.items()} for role, entries in exact.jacobians.items()},
+            {role: object_array([[simplify_number(x) for x in row] for row in arr]) for role, arr in exact.grads.items()},
             {role: (shape, shape) for role in exact.jacobians},
             decimal,
         )
@@ -496,7 +486,7 @@ def numeric_forward(cfg: AttentionConfig, point: dict[str, np.ndarray]) -> np.nd
     q, k, v = (_rows(point[role]) for role in ("q", "k", "v"))
     zeros = [[0] * cfg.dim for _ in range(cfg.seq)]
     pieces = build(cfg, q, k, v, zeros, 1 / sympy.sqrt(cfg.dim), sympy.exp, jacobians=False)
-    return _array(pieces.forward)
+    return object_array(pieces.forward)
 
 
 # ---------------------------------------------------------------------------
@@ -529,9 +519,9 @@ def derive_attention(cfg: AttentionConfig) -> AttentionDerivation:
         config=cfg.to_json(),
         table=table,
         symbols=tensors,
-        forward=_array(pieces.forward),
+        forward=object_array(pieces.forward),
         jacobians=jacobians,  # type: ignore[arg-type]
-        grads={role: _array(arr) for role, arr in pieces.grads.items()},
+        grads={role: object_array(arr) for role, arr in pieces.grads.items()},
         checks=checks,
         model=NumericModel({"q": "q", "k": "k", "v": "v", "g": "upstream"},
                            lambda pt: numeric_forward(cfg, pt), degree=None),

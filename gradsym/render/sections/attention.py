@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gradsym.layers.attention import AttentionDerivation, build
+from gradsym.layers.attention import AttentionDerivation, build, object_array
 from gradsym.render.document import Equations, Expr, Para, Row, Text, grids_of
 
 if TYPE_CHECKING:
@@ -14,14 +14,6 @@ if TYPE_CHECKING:
     from gradsym.render.messages import Catalogue
 
 MINUS_INFINITY = Text("−∞")
-
-
-def _array(rows: list[list[Any]]) -> np.ndarray:
-    out = np.empty((len(rows), len(rows[0])), dtype=object)
-    for i, row in enumerate(rows):
-        for j, x in enumerate(row):
-            out[i, j] = x
-    return out
 
 
 def _approx(value: Any) -> Text:
@@ -76,16 +68,16 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
                           for x in row] for row in ev.values[role].tolist()] for role in ev.values}
             num = build(cfg, mp["q"], mp["k"], mp["v"], mp["upstream"], 1 / mpmath.sqrt(cfg.dim), mpmath.exp,
                         jacobians=False)
-            forward.append(Row(grids_of(t("attention.weights"), _array(num.p), lambda e, _i: _approx(e), full, t)))
+            forward.append(Row(grids_of(t("attention.weights"), object_array(num.p), lambda e, _i: _approx(e), full, t)))
             cell = lambda e, _i: _approx(e)  # noqa: E731
             if d.extra.get("elementwise_hidden") and not full:  # the exact values are in the JSON
-                forward.append(Row(grids_of(t("attention.output"), _array(num.forward), cell, full, t)))
+                forward.append(Row(grids_of(t("attention.output"), object_array(num.forward), cell, full, t)))
             grad.append(Para(("attention.at_values", {})))
-            grad.append(Row([*grids_of(t("attention.dp"), _array(num.backward["dp"]), cell, full, t),
-                             *grids_of(t("attention.ds"), _array(num.backward["ds"]), cell, full, t)]))
+            grad.append(Row([*grids_of(t("attention.dp"), object_array(num.backward["dp"]), cell, full, t),
+                             *grids_of(t("attention.ds"), object_array(num.backward["ds"]), cell, full, t)]))
             if d.extra.get("elementwise_hidden") and not full:
                 grad.append(Row([grid for role in ("q", "k", "v")
-                                 for grid in grids_of(f"dL/d{role.upper()} ≈", _array(num.grads[role]), cell,
+                                 for grid in grids_of(f"dL/d{role.upper()} ≈", object_array(num.grads[role]), cell,
                                                       full, t)]))
     return [("forward", ("attention.forward_section", {}), forward),
             ("grad", ("attention.grad_section", {}), grad)]
