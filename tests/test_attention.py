@@ -297,7 +297,6 @@ def test_cli_chinese(cli) -> None:
     (["--seq", "2", "--dim", "2", "--v", "1,a,2,3", "--q", "ones", "--k", "ones"], "--v contains 'a'"),
     (["--seq", "64", "--dim", "64"], "too large"),
     (["--seq", "8", "--dim", "8", "--format", "json"], "--max-terms"),
-    (["--seq", "2", "--dim", "2", "--emit", "numpy"], "--emit"),
     (["--seq", "2", "--dim", "2", "--animate", "x.gif"], "--animate"),
 ])
 def test_bad_input_exits_2_with_one_line(cli, args: list[str], message: str, tmp_path, monkeypatch) -> None:
@@ -307,6 +306,38 @@ def test_bad_input_exits_2_with_one_line(cli, args: list[str], message: str, tmp
     assert r.err.startswith("error: ") and message in r.err, r.err
     assert r.err.count("\n") == 1 and "Traceback" not in r.err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch", "jax"])
+@pytest.mark.parametrize("causal", [False, True])
+def test_emitted_module_matches_torch_and_passes_its_self_test(framework: str, causal: bool, tmp_path) -> None:
+    import importlib.util
+    import subprocess
+    import sys
+
+    torch = require("torch")
+    if framework == "jax":
+        require("jax")
+    code = gradsym.attention(seq=3, dim=2, causal=causal).to_code(framework)
+    assert "import gradsym" not in code
+    path = tmp_path / f"attention_{framework}.py"
+    path.write_text(code, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr
+    spec = importlib.util.spec_from_file_location(f"attention_{framework}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rng = np.random.default_rng(1)
+    q, k, v, g = (rng.standard_normal((3, 2)) for _ in range(4))
+    if framework == "jax":
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+    convert = {"numpy": np.asarray, "torch": torch.tensor, "jax": lambda a: __import__("jax.numpy").numpy.asarray(a)}
+    grads = module.backward(*(convert[framework](a) for a in (g, q, k, v)))
+    _, gq, gk, gv = torch_attention(torch, q, k, v, g, causal)
+    for got, expected in zip(grads, (gq, gk, gv)):
+        np.testing.assert_allclose(np.asarray(got), expected, rtol=1e-9, atol=1e-12)
 
 
 def test_latex_compiles(tmp_path, cli) -> None:
