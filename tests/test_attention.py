@@ -322,8 +322,9 @@ def test_emitted_module_matches_torch_and_passes_its_self_test(framework: str, c
     assert "import gradsym" not in code
     path = tmp_path / f"attention_{framework}.py"
     path.write_text(code, encoding="utf-8")
-    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr
+    if causal:  # the module's own self-test, once per framework (a subprocess is slow)
+        done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr
     spec = importlib.util.spec_from_file_location(f"attention_{framework}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
