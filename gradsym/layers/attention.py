@@ -583,8 +583,8 @@ def attention(
     Values: ``q``, ``k`` and ``v`` (each L×D) are needed together; ``g`` defaults to ones.
 
     >>> d = attention(seq=2, dim=1, q="1,0", k="0,1", v="1,2")
-    >>> d.numeric.grad["v"].tolist()
-    [[1], [1]]
+    >>> d.numeric.grad["v"].tolist()  # dV = Pᵀ·G: row 1 of P is (1, e)/(1 + e), row 2 (1, 1)/2
+    [[1/(1 + E) + 1/2], [1/2 + E/(1 + E)]]
     """
     cfg = attention_config(seq, dim, causal)
     admit(attention_cost(cfg, values=given(q, k, v, g)), max_terms, "this attention")
