@@ -27,6 +27,7 @@ EN = {
     "attention.masked": "Masked entries (j > i): P_ij = 0 and dS_ij = 0, so they add nothing to dQ and dK, "
                         "and v_j reaches o_i only for j ≤ i.",
     "attention.at_values": "At the given values:",
+    "attention.mask_rule": "(S_ij = −∞ for j > i)",
     "attention.scores": "S = Q·Kᵀ/√D",
     "attention.weights": "P ≈ (softmax)",
     "attention.dp": "dP = G·Vᵀ ≈",
@@ -71,6 +72,7 @@ ZH = {
     "attention.masked": "被掩码的元素（j > i）：P_ij = 0 且 dS_ij = 0，因此它们对 dQ 和 dK 没有贡献，"
                         "并且 v_j 只在 j ≤ i 时影响 o_i。",
     "attention.at_values": "在给定数值处：",
+    "attention.mask_rule": "（j > i 时 S_ij = −∞）",
     "attention.scores": "S = Q·Kᵀ/√D",
     "attention.weights": "P ≈（softmax）",
     "attention.dp": "dP = G·Vᵀ ≈",

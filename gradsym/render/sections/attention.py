@@ -28,7 +28,7 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
     pieces = d.extra["pieces"]
     masked = lambda i, c: c >= cfg.allowed(i)  # noqa: E731
     forward: list[Any] = [Para(("attention.definition", {})), Equations([
-        (Text("S"), Text("Q·Kᵀ/√D" + (" (S_ij = −∞ for j > i)" if cfg.causal else ""))),
+        (Text("S"), Text("Q·Kᵀ/√D" + (" " + t("attention.mask_rule") if cfg.causal else ""))),
         (Text("P_ij"), Text("exp(S_ij) / Σ_l exp(S_il)")),
         (Text("O"), Text("P·V")),
     ])]
