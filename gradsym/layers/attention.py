@@ -53,11 +53,11 @@ DUAL_DIGITS = 50  # mpmath digits of the dual-number check; the tolerance is 1e-
 TOLERANCE = Fraction(1, 10**12)
 SMALL = 2  # L·D up to this: element-wise expressions and exact values are shown without --full
 
-# Budget rates (measured: L = D = 8 derives in about 3 s on one loaded core).
-ATTENTION_TERM = Cost(1.2e-4, 3_000)
+# Budget rates (benchmarks/bench_budget.py: L = D = 8 derives in about 2.5 s of CPU).
+ATTENTION_TERM = Cost(5e-5, 400)
 """One unit of work: an entry of ∂O/∂K (L²·D²), times L + D (the chain rule, and the
 polynomial proofs whose terms grow with L and D)."""
-TEXT_CHAR = Cost(1.2e-5, 60)
+TEXT_CHAR = Cost(4e-6, 10)
 """One character of element-wise text (JSON, or --full in a human format)."""
 
 
