@@ -23,6 +23,7 @@ from gradsym.errors import GradsymError
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation  # noqa: F401
+    from gradsym.layers.attention import attention  # noqa: F401
     from gradsym.layers.batchnorm import batchnorm  # noqa: F401
     from gradsym.layers.chain import chain  # noqa: F401
     from gradsym.layers.convolution import (
@@ -63,6 +64,7 @@ _LAZY = {
     "net": "gradsym.layers.net",
     "upsample": "gradsym.layers.upsample",
     "rnn": "gradsym.layers.rnn",
+    "attention": "gradsym.layers.attention",
 }
 
 __all__ = ["__version__", "GradsymError", *_LAZY]

@@ -98,7 +98,8 @@ def sympy_cost(work: float) -> Cost:
 
 
 # -- what is rendered --------------------------------------------------------------------
-_rendering: ContextVar[tuple[str, bool]] = ContextVar("rendering", default=("json", False))
+# ("api", False) outside the CLI: the Python API prints nothing until asked.
+_rendering: ContextVar[tuple[str, bool]] = ContextVar("rendering", default=("api", False))
 
 
 @contextmanager
@@ -114,6 +115,11 @@ def rendering(fmt: str, full: bool) -> Iterator[None]:
 def request_rendering(fmt: str, full: bool) -> None:
     """Set what will be rendered (the CLI does, inside a :func:`rendering` block)."""
     _rendering.set((fmt, full))
+
+
+def rendered() -> tuple[str, bool]:
+    """The requested format and ``--full`` (``("api", False)`` outside the CLI)."""
+    return _rendering.get()
 
 
 def render_cost(printed_terms: float) -> Cost:

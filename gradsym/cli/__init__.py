@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 
-from gradsym.cli import batchnorm as _batchnorm  # noqa: F401  (registers the command)
+from gradsym.cli import attention as _attention  # noqa: F401  (registers the command)
+from gradsym.cli import batchnorm as _batchnorm  # noqa: F401
 from gradsym.cli import chain as _chain  # noqa: F401
 from gradsym.cli import conv as _conv  # noqa: F401
 from gradsym.cli import deconv as _deconv  # noqa: F401

@@ -69,16 +69,20 @@ def build_document(
 
     out_letter = d.extra.get("output_letter", "y")
     out_shape = d.forward_elems.shape
+    # A command whose element-wise expressions are long may print them only with --full.
+    elementwise = full or not d.extra.get("elementwise_hidden", False)
+    hidden = Para(t("summary.elementwise_hidden"))
     if "forward" in show:
         sec = Section("forward", t("section.forward"))
         rows: list[tuple[Cell, Cell]] = []
         total = math.prod(out_shape) if out_shape else 1
-        limit = total if full else min(total, MAX_EQUATIONS)
+        limit = (total if full else min(total, MAX_EQUATIONS)) if elementwise else 0
         flat = d.forward_elems.reshape(-1)
         for o in range(limit):
             rows.append((Label(out_letter, index1(o, out_shape)), Expr(flat[o])))
-        sec.blocks.append(Equations(rows, t("summary.more", count=total - limit) if limit < total else ""))
-        if ev is not None:
+        sec.blocks.append(Equations(rows, t("summary.more", count=total - limit) if limit < total else "")
+                          if elementwise else hidden)
+        if ev is not None and elementwise:
             sec.blocks.extend(
                 grids_of(f"{out_letter} ({t('numeric.values')})", ev.forward_values,
                          lambda v, _i: Num(v, dec), full, t,
@@ -94,7 +98,7 @@ def build_document(
             total = math.prod(jac.shape) if jac.shape else 1
             sec.blocks.append(Para(t("jacobian.intro", wrt=wrt, nonzeros=len(jac.entries), total=total)))
             n_out = math.prod(jac.out_shape) if jac.out_shape else 1
-            shown = n_out if full else min(n_out, MAX_TABLES)
+            shown = (n_out if full else min(n_out, MAX_TABLES)) if elementwise else 0
             numeric = ev.jacobian_values.get(role) if ev else None
             by_out: dict[int, dict[int, Any]] = {}
             for (o, w), p in jac.entries.items():
@@ -114,9 +118,12 @@ def build_document(
                         f"{title} ({t('numeric.values')})", dense,
                         lambda w, _i, o=o, values=numeric: Num(values.get((o, int(w)), 0), dec),
                         full, t, symbol=wrt_name))
-            sec.blocks.append(Row(tables))
-            if shown < n_out:
+            if elementwise:
+                sec.blocks.append(Row(tables))
+            if elementwise and shown < n_out:
                 sec.blocks.append(Para(t("summary.more", count=n_out - shown)))
+        if not elementwise:
+            sec.blocks.append(hidden)
         sections.append(sec)
 
     if "grad" in show and d.grad_elems:
@@ -126,16 +133,19 @@ def build_document(
             sec.blocks.append(Para(t("grad.intro", wrt=tensor.letter)))
             flat = arr.reshape(-1)
             total = len(flat)
-            limit = total if full else min(total, MAX_EQUATIONS)
+            limit = (total if full else min(total, MAX_EQUATIONS)) if elementwise else 0
             rows = [
                 (Label(tensor.letter, index1(i, arr.shape), prefix="∂L/∂"), Expr(flat[i]))
                 for i in range(limit)
             ]
-            sec.blocks.append(Equations(rows, t("summary.more", count=total - limit) if limit < total else ""))
-            if ev is not None and role in ev.grad_values:
+            if elementwise:
+                sec.blocks.append(Equations(rows, t("summary.more", count=total - limit) if limit < total else ""))
+            if ev is not None and role in ev.grad_values and elementwise:
                 sec.blocks.extend(grids_of(f"∂L/∂{tensor.letter} ({t('numeric.values')})",
                                            ev.grad_values[role], lambda v, _i: Num(v, dec), full, t,
                                            symbol=lambda _v, i, tensor=tensor: tensor_name(tensor, i)))
+        if not elementwise:
+            sec.blocks.append(hidden)
         sections.append(sec)
 
     if "proof" in show:

@@ -73,4 +73,8 @@ def to_code(d: Derivation, framework: str, command_line: str | None = None) -> s
         from gradsym.render.emit.matrix import emit_matrix
 
         return emit_matrix(d, framework, line)
+    if d.command == "attention":
+        from gradsym.render.emit.attention import emit_attention
+
+        return emit_attention(d.config, framework, line)
     raise SpecError(f"--emit is not available for {d.command}: it has no backward pass to emit")

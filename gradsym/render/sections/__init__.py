@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from gradsym.render.sections import (
+    attention,
     batchnorm,
     chain,
     expr,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 SectionList = list[tuple[str, Any, list[Any]]]
 
 SECTIONS: dict[str, Callable[[Derivation, Catalogue, bool], SectionList]] = {
+    "attention": attention.sections,
     "batchnorm": batchnorm.sections,
     "chain": chain.sections,
     "expr": expr.sections,
