@@ -61,6 +61,7 @@ from gradsym.layers.expr import (
 from gradsym.layers.matrix_algebra import (
     LC,
     Atom,
+    Elem,
     Had,
     Ident,
     Inv,
@@ -68,6 +69,7 @@ from gradsym.layers.matrix_algebra import (
     Ones,
     ScalarOf,
     Sym,
+    Term,
     _scalar_symbol,
     atomize,
     inner,
@@ -75,6 +77,7 @@ from gradsym.layers.matrix_algebra import (
     lc_atom,
     lc_const,
     lc_elements,
+    lc_factor_left,
     lc_identity,
     lc_mul,
     lc_pow,
@@ -187,6 +190,9 @@ def elaborate(node: Node, shapes: Mapping[str, Shape]) -> tuple[Node, dict[Node,
         a, sa = walk(n.left)
         b, sb = walk(n.right)
         if n.op in ("+", "-"):
+            if sa != sb and () in (sa, sb) and (1, 1) not in (sa, sb):
+                # a number plus a matrix: the number on every entry (1 + exp(A*x))
+                return done(BinOp(n.op, a, b), sa or sb)
             if sa != sb:
                 ca, cb = _coerce(a, sa), _coerce(b, sb)
                 if ca is None or cb is None or (sa != () and sb != ()):
@@ -400,7 +406,7 @@ def closed_forms(
         if node in unknown:
             out[name] = ClosedForm(name, None, unknown[node])
         else:
-            out[name] = ClosedForm(name, adj.get(node, LC((), shape)))
+            out[name] = ClosedForm(name, lc_factor_left(adj.get(node, LC((), shape))))
     return out
 
 
@@ -434,10 +440,9 @@ def _value(
     if isinstance(n, Transpose):
         return lc_transpose(v(n.operand))
     if isinstance(n, BinOp):
-        if n.op == "+":
-            return lc_add(v(n.left), v(n.right))
-        if n.op == "-":
-            return lc_add(v(n.left), lc_scale(v(n.right), -1))
+        if n.op in ("+", "-"):
+            left, right = (_broadcast(v(x), shapes[n]) for x in (n.left, n.right))
+            return lc_add(left, right if n.op == "+" else lc_scale(right, -1))
         if n.op == "*":
             return lc_mul(v(n.left), v(n.right))
         if n.op == "/":
@@ -461,32 +466,64 @@ def _value(
         return lc_atom(Inv(atomize(v(a))))
     if n.func == "hadamard":
         return lc_atom(Had(v(a), v(n.args[1])))
-    if shapes[n] != ():
-        raise Unsupported("matrix.reason_elementwise", func=n.func,
-                          shape=shape_text(shapes[n]), arg=to_text(a))
-    return lc_atom(ScalarOf(n.func, v(a)))
+    return _apply(n.func, v(a))
 
 
-def _scalar_derivative(func: str, arg: LC) -> LC:
-    """f′(arg) for the scalar functions."""
-    value = lc_atom(ScalarOf(func, arg))
+def _apply(func: str, arg: LC) -> LC:
+    """f(arg): of a number, or entry by entry of a matrix."""
+    return lc_atom(ScalarOf(func, arg) if arg.shape == () else Elem(func, arg))
+
+
+def _broadcast(lc: LC, shape: Shape) -> LC:
+    """A number used where a matrix of ``shape`` is: the number on every entry."""
+    if lc.shape == () and shape != ():
+        return lc_mul(lc, lc_atom(Ones(*shape)))
+    return lc
+
+
+def _times(a: LC, b: LC) -> LC:
+    """The product of numbers, or the Hadamard product of matrices."""
+    return lc_mul(a, b) if a.shape == () else _hadamard(a, b)
+
+
+def _reciprocal(lc: LC) -> LC:
+    return lc_pow(lc, Fraction(-1)) if lc.shape == () else _apply("recip", lc)
+
+
+def slope(func: str, arg: LC) -> LC:
+    """f′(arg) for the element-wise functions, entry by entry (products are Hadamard
+    products for a matrix); the same f′ as :data:`gradsym.rules.RULES` (a test compares)."""
+    value = _apply(func, arg)
+    one = _broadcast(lc_const(1), arg.shape)
     if func == "exp":
         return value
     if func == "log":
-        return lc_pow(arg, Fraction(-1))
+        return _reciprocal(arg)
     if func == "sqrt":
-        return lc_scale(lc_pow(value, Fraction(-1)), Fraction(1, 2))
+        return lc_scale(_reciprocal(value), Fraction(1, 2))
     if func == "sin":
-        return lc_atom(ScalarOf("cos", arg))
+        return _apply("cos", arg)
     if func == "cos":
-        return lc_scale(lc_atom(ScalarOf("sin", arg)), -1)
+        return lc_scale(_apply("sin", arg), -1)
     if func == "tanh":
-        return lc_add(lc_const(1), lc_scale(lc_pow(value, Fraction(2)), -1))
+        return lc_add(one, lc_scale(_times(value, value), -1))
     if func == "sigmoid":
-        return lc_mul(value, lc_add(lc_const(1), lc_scale(value, -1)))
+        return _times(value, lc_add(one, lc_scale(value, -1)))
     if func == "abs":
-        return lc_atom(ScalarOf("sign", arg))
+        return _apply("sign", arg)
     raise Unsupported("matrix.reason_none", expression=func)  # pragma: no cover
+
+
+def _softplus_argument(n: Call) -> Node | None:
+    """Z when ``n`` is log(1 + exp(Z)) (either order): its derivative is σ(Z)."""
+    a = n.args[0]
+    if n.func != "log" or not isinstance(a, BinOp) or a.op != "+":
+        return None
+    for one, other in ((a.left, a.right), (a.right, a.left)):
+        if (isinstance(one, Num) and one.value == 1 and isinstance(other, Call)
+                and other.func == "exp"):
+            return other.args[0]
+    return None
 
 
 def _adjoint_rule(
@@ -505,10 +542,9 @@ def _adjoint_rule(
         return [(n.operand, lc_transpose(g))]
     if isinstance(n, BinOp):
         a, b = n.left, n.right
-        if n.op == "+":
-            return [(a, g), (b, g)]
-        if n.op == "-":
-            return [(a, g), (b, lc_scale(g, -1))]
+        if n.op in ("+", "-"):
+            gb = g if n.op == "+" else lc_scale(g, -1)
+            return [(a, _unbroadcast(g, shapes[a])), (b, _unbroadcast(gb, shapes[b]))]
         if n.op == "*":
             sa, sb = shapes[a], shapes[b]
             if sa == () and sb == ():
@@ -561,18 +597,39 @@ def _adjoint_rule(
     if n.func == "hadamard":
         b = n.args[1]
         return [(a, _hadamard(g, v(b))), (b, _hadamard(g, v(a)))]
-    if shapes[n] != ():
-        raise Unsupported("matrix.reason_elementwise", func=n.func,
-                          shape=shape_text(shapes[n]), arg=to_text(a))
-    return [(a, lc_mul(g, _scalar_derivative(n.func, v(a))))]
+    z = _softplus_argument(n)
+    if z is not None:  # d log(1 + exp(Z)) = σ(Z) ∘ dZ
+        return [(z, _times(g, _apply("sigmoid", v(z))))]
+    return [(a, _times(g, slope(n.func, v(a))))]
+
+
+def _unbroadcast(g: LC, shape: Shape) -> LC:
+    """The adjoint of a number that was broadcast over a matrix: the sum of the entries."""
+    if shape == () and g.shape != ():
+        return inner(g, lc_atom(Ones(*g.shape)))
+    return g
+
+
+def _split_scalar(lc: LC) -> tuple[LC, LC]:
+    """A one-term matrix as (its coefficient and scalar factors, its matrix product)."""
+    if len(lc.terms) != 1:
+        return lc_const(1), lc
+    t = lc.terms[0]
+    return LC((Term(t.coef, t.scalars, ()),), ()), LC((Term(Fraction(1), (), t.mats),), lc.shape)
 
 
 def _hadamard(a: LC, b: LC) -> LC:
+    """a ∘ b, with the numbers pulled out and ones matrices dropped."""
     if not a.terms or not b.terms:
         return LC((), b.shape)
     if a.shape == (1, 1):
         return lc_mul(lc_trace(a), b)
-    return lc_atom(Had(a, b))
+    (ca, ma), (cb, mb) = _split_scalar(a), _split_scalar(b)
+    scale = lc_mul(ca, cb)
+    for one, other in ((ma, mb), (mb, ma)):
+        if len(one.terms) == 1 and one.terms[0].mats == (Ones(*one.shape),):
+            return lc_mul(scale, other)
+    return lc_mul(scale, lc_atom(Had(ma, mb)))
 
 
 def _power_adjoint(c: Atom, k: int, g: LC) -> LC:
