@@ -187,3 +187,66 @@ def test_fraction_values_stay_exact() -> None:
     assert d.numeric is not None
     assert d.numeric.gradient_values["x"].tolist() == [2]
     assert Fraction(2) == d.numeric.gradient_values["x"][0]
+
+
+# --------------------------------------------------------------------------------------------
+# Large determinants and inverses: checked exactly at random rational points, nothing expanded
+
+
+def _spd_like(n: int, seed: int) -> list[list[int]]:
+    rng = np.random.default_rng(seed)
+    m = rng.integers(-3, 4, size=(n, n)) + 12 * np.eye(n, dtype=int)
+    return [[int(v) for v in row] for row in m]
+
+
+@pytest.mark.parametrize(("text", "cookbook"), [
+    ("log(det(X))", lambda X: np.linalg.inv(X).T),
+    ("det(X)", lambda X: np.linalg.det(X) * np.linalg.inv(X).T),
+    ("trace(inv(X))", lambda X: -np.linalg.matrix_power(np.linalg.inv(X), 2).T),
+])
+def test_8x8_closed_forms_are_checked_at_random_exact_points(text: str, cookbook: Any) -> None:
+    X = _spd_like(8, 3)
+    d = matrix(text, shape=["X=8x8"], wrt=["X"], at=[f"X={X}"])
+    assert d.points == 3
+    assert all(c.holds for c in d.checks)
+    assert "3 random exact rational points" in d.checks[0].statement
+    assert d.numeric is not None
+    got = np.array(d.numeric.gradient_values["X"].tolist(), dtype=float)
+    np.testing.assert_allclose(got, cookbook(np.array(X, dtype=float)), rtol=1e-9)
+
+
+def test_the_point_check_refutes_a_wrong_closed_form(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gradsym.layers import matrix_points
+
+    real = matrix_points.closed_value
+
+    def off_by_one(lc: LC, env: Any, size: int) -> list[Any]:
+        values = real(lc, env, size)
+        return [values[0] + 1, *values[1:]]
+
+    monkeypatch.setattr(matrix_points, "closed_value", off_by_one)
+    d = matrix("det(X)", shape=["X=5x5"], wrt=["X"])
+    assert d.points == 3 and not d.checks[0].holds
+
+
+def test_8x8_log_det_cli_json_and_round_trip(cli: Any) -> None:
+    import gradsym
+
+    X = _spd_like(8, 5)
+    result = cli("matrix", "log(det(X))", "--shape", "X=8x8", "--wrt", "X", "--at", f"X={X}",
+                 "--format", "json")
+    assert result.code == 0, result.err
+    doc = json.loads(result.out)
+    entry = doc["gradients"]["X"]
+    assert entry["expression"] == "X.T**(-1)"
+    assert entry["check"] == "exact at 3 random rational points"
+    assert doc["forward"] == "log(Determinant(X))"
+    assert gradsym.from_dict(doc).to_dict() == doc
+    text = cli("matrix", "log(det(X))", "--shape", "X=6x6", "--wrt", "X", "--format", "text").out
+    assert "Checked exactly at 3 random rational points" in text
+
+
+def test_small_determinants_stay_symbolic() -> None:
+    d = matrix("log(det(X))", shape=["X=3x3"], wrt=["X"])
+    assert d.points == 0
+    assert "expanded into element symbols" in d.checks[0].statement

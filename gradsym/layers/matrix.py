@@ -43,6 +43,7 @@ from gradsym.layers.expr import (
     Declared,
     DualScalars,
     ExpressionDerivation,
+    ExpressionEvaluation,
     SympyScalars,
     _map,
     at_items,
@@ -51,6 +52,7 @@ from gradsym.layers.expr import (
     common_setup,
     declare,
     differentiate,
+    exact_value,
     make_tensors,
     obj,
     parse_wrt,
@@ -94,6 +96,17 @@ from gradsym.layers.matrix_equivalence import (
     equivalent,
     estimate,
     matrix_degree,
+)
+from gradsym.layers.matrix_points import (
+    ExactScalars,
+    NoCompactForm,
+    check_at_points,
+    closed_form_entries,
+    closed_value,
+    compact_forward,
+    needs_points,
+    numeric_env,
+    point_work,
 )
 from gradsym.proofs import Check
 
@@ -657,13 +670,44 @@ class MatrixDerivation(ExpressionDerivation):
 
     def __init__(self, *, forms: dict[str, ClosedForm], explicit: Node,
                  scalar_rules: dict[str, Any], verified: dict[str, str | None],
-                 same_factors: dict[str, bool], **kwargs: Any) -> None:
+                 same_factors: dict[str, bool], points: int = 0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.points = points  # 0: checked symbolically; else at this many random points
         self.same_factors = same_factors
         self.forms = forms
         self.explicit = explicit
         self.scalar_rules = scalar_rules
         self.verified = verified
+
+    def _exact_evaluation(
+        self, exact: dict[str, np.ndarray], values: Mapping[str, Any]
+    ) -> ExpressionEvaluation:
+        if not self.points:
+            return super()._exact_evaluation(exact, values)
+        # nothing was expanded: the objective by exact elimination, the gradients by the
+        # closed forms at these numbers (the dual-number check then compares them)
+        env = numeric_env(exact, self.declared)
+        shaped = {n: obj(np.array(env[x.bare].tolist(), dtype=object)) if x.shape else
+                  obj(env[x.bare]) for n, x in self.declared.items() if n in exact}
+        out = MatrixEvaluator(ExactScalars()).run(self.explicit, shaped)
+        forward = obj(exact_value(out.reshape(-1)[0], {}))
+        gradient_values = {}
+        jac_values: dict[str, dict[tuple[int, int], Any]] = {}
+        for name in self.wrt:
+            lc = self.forms[name].lc
+            assert lc is not None  # the point path needs every closed form
+            flat = closed_value(lc, env, math.prod(self.declared[name].shape))
+            gradient_values[name] = np.array(flat, dtype=object).reshape(self.declared[name].shape)
+            jac_values[name] = {(0, w): v for w, v in enumerate(flat)}
+        return ExpressionEvaluation(
+            values=dict(exact),
+            forward_values=forward,
+            jacobian_values=jac_values,
+            grad_values={},
+            jacobian_shapes={r: (j.out_shape, j.wrt_shape) for r, j in self.jacobians.items()},
+            decimal=any(v.decimal for v in values.values()),
+            gradient_values=gradient_values,
+        )
 
     @property
     def closed_forms(self) -> dict[str, str | None]:
@@ -707,25 +751,47 @@ def matrix(
     scalar = out_shape in ((), (1, 1))
     outputs = 1 if scalar else math.prod(out_shape)
     differentiated = sum(declared[n].size for n in wrt_names)
-    budget_check(estimate(explicit, shapes) * outputs * (1 + differentiated), max_terms,
+    points = scalar and needs_points(explicit, shapes)
+    budget_check(point_work(explicit, shapes, differentiated) if points else
+                 estimate(explicit, shapes) * outputs * (1 + differentiated), max_terms,
                  "this expression", values=bool(given))
 
     table, tensors = make_tensors(declared)
     arrays = symbol_arrays(table, tensors)
     env = {n: (a.reshape(algebra[n]) if a.ndim else a) for n, a in arrays.items()}
-    raw = MatrixEvaluator(SympyScalars()).run(explicit, env)
-    if scalar and raw.ndim == 2:
-        raw = obj(raw[0, 0])
-    check_defined(raw, expression)
-    jacobians = differentiate(raw, arrays, wrt_names)
+    dual_evaluator = MatrixEvaluator(DualScalars())
+
+    def dual_forward(values: dict[str, np.ndarray]) -> np.ndarray:
+        shaped = {n: (a.reshape(algebra[n]) if a.ndim else a) for n, a in values.items()}
+        out = dual_evaluator.run(explicit, shaped)
+        return obj(out[0, 0]) if scalar and out.ndim == 2 else out
 
     forms: dict[str, ClosedForm] = {}
+    if points:  # too large to expand: compact forms, checked at exact random points
+        forms = closed_forms(explicit, shapes, declared, wrt_names)
+        try:
+            if any(f.lc is None for f in forms.values()):
+                raise NoCompactForm("no closed form")
+            raw = obj(compact_forward(explicit, declared))
+            jacobians = closed_form_entries(forms, declared, arrays)
+        except NoCompactForm:
+            points = False
+            budget_check(estimate(explicit, shapes) * (1 + differentiated), max_terms,
+                         "this expression", values=bool(given))
+    if not points:
+        raw = MatrixEvaluator(SympyScalars()).run(explicit, env)
+        if scalar and raw.ndim == 2:
+            raw = obj(raw[0, 0])
+        check_defined(raw, expression)
+        jacobians = differentiate(raw, arrays, wrt_names)
+
     rules: dict[str, Any] = {}
     verified: dict[str, str | None] = {}
     same: dict[str, bool] = {}
     checks: list[Check] = []
+    points_used = 0
     if scalar:
-        forms = closed_forms(explicit, shapes, declared, wrt_names)
+        forms = forms or closed_forms(explicit, shapes, declared, wrt_names)
         bare = {n: x.bare for n, x in declared.items()}
         scalar_j = tree_scalar(explicit, bare)
         symbol_env = {x.bare: (sympy.Matrix(env[n].tolist()) if env[n].ndim == 2
@@ -735,26 +801,26 @@ def matrix(
             rule = sympy.diff(scalar_j, _scalar_symbol(declared[name].bare))
             rules[name] = sympy.factor_terms(rule) if _small(rule) else rule
             if form.lc is not None:
-                verified[name] = _verify(form.lc, jacobians[name], arrays[name], symbol_env,
-                                         field)
+                if not points:
+                    verified[name] = _verify(form.lc, jacobians[name], arrays[name],
+                                             symbol_env, field)
                 same[name] = equivalent(lc_scalar(form.lc), rules[name])
+        if points:
+            names = [n for n in declared if n in used or n in wrt_names]
+            verified, points_used = check_at_points(forms, declared, names, dual_forward, seed)
         checked = [n for n, f in forms.items() if f.lc is not None]
         if checked:
             failed = [n for n in checked if verified[n] is not None]
+            how = (f"the derivative of J computed by dual numbers (no expansion) at "
+                   f"{points_used} random exact rational points" if points else
+                   "the derivative of J expanded into element symbols")
             checks.append(Check(
                 "closed_form_matches_elementwise",
                 "each closed matrix form (" + ", ".join(f"∂J/∂{n}" for n in checked) + ") "
-                "equals, entry by entry, the derivative of J expanded into element symbols",
+                f"equals, entry by entry, {how}",
                 not failed,
                 f"∂J/∂{failed[0]}: {verified[failed[0]]}" if failed else None,
             ))
-
-    dual_evaluator = MatrixEvaluator(DualScalars())
-
-    def dual_forward(values: dict[str, np.ndarray]) -> np.ndarray:
-        shaped = {n: (a.reshape(algebra[n]) if a.ndim else a) for n, a in values.items()}
-        out = dual_evaluator.run(explicit, shaped)
-        return obj(out[0, 0]) if scalar and out.ndim == 2 else out
 
     d = MatrixDerivation(
         forms=forms,
@@ -782,6 +848,7 @@ def matrix(
         jacobians=jacobians,
         grads={},
         checks=checks,
+        points=points_used if points else 0,
     )
     canonical = to_text(explicit)
     setup: list[Any] = [("matrix.setup", {"expression": expression})]

@@ -515,7 +515,12 @@ def atom_elements(atom: Atom, env: Mapping[str, Any]) -> Any:
     if isinstance(atom, Ones):
         return sympy.ones(atom.rows, atom.cols)
     if isinstance(atom, Inv):
-        rows = atom_elements(atom.arg, env).tolist()
+        m = atom_elements(atom.arg, env)
+        if not m.free_symbols:  # numbers: exact LU, nothing expanded
+            if m.det(method="bareiss") == 0:
+                raise ZeroDivisionError("the matrix is singular")
+            return m.inv(method="LU")
+        rows = m.tolist()
         det = permutation_det(rows)
         return sympy.Matrix([[c / det for c in row] for row in adjugate(rows)])
     if isinstance(atom, MatPow):
@@ -531,7 +536,7 @@ def atom_elements(atom: Atom, env: Mapping[str, Any]) -> Any:
     if atom.func == "trace":
         return v.trace() if isinstance(v, sympy.MatrixBase) else v
     if atom.func == "det":
-        return permutation_det(v.tolist())
+        return v.det(method="bareiss") if not v.free_symbols else permutation_det(v.tolist())
     if atom.func == "sum":
         return sum(v, sympy.Integer(0))
     if atom.func == "norm":

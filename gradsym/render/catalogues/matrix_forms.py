@@ -10,6 +10,14 @@ EN = {
     "element by element on a matrix (closed forms then use Hadamard products ∘, written "
     "HadamardProduct, and HadamardPower(U, -1) for 1/U entry by entry); a number added to a "
     "matrix goes on every entry. Every symbol is real.",
+    "matrix.verified_points": "   Checked exactly at {points} random rational points, without "
+    "expanding J into element symbols (too large): there the closed form, computed by exact "
+    "elimination, equals the derivative of J by dual numbers through Gaussian elimination, entry "
+    "by entry. Strong evidence, not a proof for every value of {name}.",
+    "check.closed_form_matches_elementwise": "each closed matrix form equals, entry by entry, "
+    "the element-wise derivative of the expression (symbolically for all values, or — for "
+    "large determinants and inverses — exactly at random rational points; the gradient "
+    "section says which)",
 }
 
 ZH = {
@@ -17,6 +25,11 @@ ZH = {
     "inv、norm(Frobenius)、hadamard 和 sum 是矩阵函数；其他函数作用于标量（1x1 矩阵算作标量），或逐元素"
     "作用于矩阵（此时闭式用 Hadamard 积 ∘，写作 HadamardProduct；HadamardPower(U, -1) 表示逐元素取 1/U）；"
     "数加到矩阵上即加到每个元素上。所有符号都是实数。",
+    "matrix.verified_points": "   在 {points} 个随机有理数点上精确检验，未把 J 展开成元素符号（规模太大）："
+    "在这些点上，用精确消元计算的闭式逐元素等于用对偶数经高斯消元求得的 J 的导数。这是有力的证据，"
+    "但不是对 {name} 所有取值的证明。",
+    "check.closed_form_matches_elementwise": "每个闭式矩阵形式都逐元素等于表达式的逐元素导数（对所有取值"
+    "符号地检验；或者对大的行列式和逆矩阵，在随机有理数点上精确检验；梯度一节写明是哪一种）",
 }
 
 HELP_ZH = {
