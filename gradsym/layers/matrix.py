@@ -771,7 +771,7 @@ def matrix(
         forms = closed_forms(explicit, shapes, declared, wrt_names)
         try:
             if any(f.lc is None for f in forms.values()):
-                raise NoCompactForm("no closed form")
+                raise NoCompactForm(expression)
             raw = obj(compact_forward(explicit, declared))
             jacobians = closed_form_entries(forms, declared, arrays)
         except NoCompactForm:

@@ -83,24 +83,28 @@ def needs_points(root: Node, shapes: Mapping[Node, Shape]) -> bool:
 
 
 def point_work(root: Node, shapes: Mapping[Node, Shape], differentiated: int) -> float:
-    """Terms of work of the point check: each elimination (n³ steps) carries a tangent of
-    up to ``differentiated`` entries, at every point, twice (dual numbers, closed form)."""
+    """Terms of work of the point check, at every point: each entry of every sub-expression,
+    and for each det / inverse of a k×k matrix an elimination of k³ steps whose dual numbers
+    carry up to ``differentiated`` tangents (measured: about k⁴ terms when all k² entries are
+    differentiated; benchmarks/bench_values.py times 8x8)."""
     total = 0.0
     stack = [root]
     while stack:
         n = stack.pop()
-        size = shapes[n][0] if shapes.get(n) else 1
-        total += size**2 * (1 + differentiated)
+        size = math.prod(shapes[n]) if shapes.get(n) else 1
+        total += size
         if isinstance(n, Call):
-            if n.func in ("det", "inv"):
+            if n.func in ("det", "inv") and shapes[n.args[0]]:
                 k = shapes[n.args[0]][0]
-                total += k**3 * (1 + differentiated)
+                total += k**3 * max(k, differentiated / k)
             stack.extend(n.args)
         elif isinstance(n, BinOp):
             stack.extend((n.left, n.right))
         elif isinstance(n, Neg | Transpose):
             stack.append(n.operand)
-    return 2 * POINTS * total
+    # exact Fraction steps in plain Python are cheaper than the SymPy terms the budget's
+    # rate is fitted to: about one budget term per point for every POINTS elimination steps
+    return total
 
 
 # -- compact SymPy forms (matrix symbols, nothing expanded) -----------------------------------
