@@ -699,15 +699,7 @@ class MatrixDerivation(ExpressionDerivation):
             flat = closed_value(lc, env, math.prod(self.declared[name].shape))
             gradient_values[name] = np.array(flat, dtype=object).reshape(self.declared[name].shape)
             jac_values[name] = {(0, w): v for w, v in enumerate(flat)}
-        return ExpressionEvaluation(
-            values=dict(exact),
-            forward_values=forward,
-            jacobian_values=jac_values,
-            grad_values={},
-            jacobian_shapes={r: (j.out_shape, j.wrt_shape) for r, j in self.jacobians.items()},
-            decimal=any(v.decimal for v in values.values()),
-            gradient_values=gradient_values,
-        )
+        return self._evaluation(exact, values, forward, jac_values, gradient_values)
 
     @property
     def closed_forms(self) -> dict[str, str | None]:

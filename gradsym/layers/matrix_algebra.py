@@ -600,6 +600,19 @@ def atom_scalar(atom: Atom) -> Any:
     return getattr(sympy, atom.func)(v)
 
 
+def arithmetic(op: str, a: Any, b: Any) -> Any:
+    """``a op b`` for SymPy operands (``*`` is SymPy's product: matrix or scalar)."""
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "/":
+        return a / b
+    return a**b
+
+
 def tree_scalar(n: Node, bare: Mapping[str, str]) -> Any:
     """The user's expression read as if every matrix were a number (the seed's step 1)."""
     if isinstance(n, Num):
@@ -611,16 +624,7 @@ def tree_scalar(n: Node, bare: Mapping[str, str]) -> Any:
     if isinstance(n, Transpose):
         return tree_scalar(n.operand, bare)
     if isinstance(n, BinOp):
-        a, b = tree_scalar(n.left, bare), tree_scalar(n.right, bare)
-        if n.op == "+":
-            return a + b
-        if n.op == "-":
-            return a - b
-        if n.op == "*":
-            return a * b
-        if n.op == "/":
-            return a / b
-        return a**b
+        return arithmetic(n.op, tree_scalar(n.left, bare), tree_scalar(n.right, bare))
     assert isinstance(n, Call)
     args = [tree_scalar(x, bare) for x in n.args]
     if n.func in ("trace", "det", "sum"):

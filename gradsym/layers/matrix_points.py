@@ -45,6 +45,7 @@ from gradsym.layers.matrix_algebra import (
     ScalarOf,
     Sym,
     Tr,
+    arithmetic,
     lc_elements,
 )
 from gradsym.numeric import sparse_jacobians
@@ -139,16 +140,7 @@ def compact_forward(root: Node, declared: Mapping[str, Declared]) -> Any:
         if isinstance(n, Transpose):
             return walk(n.operand).T
         if isinstance(n, BinOp):
-            a, b = walk(n.left), walk(n.right)
-            if n.op == "+":
-                return a + b
-            if n.op == "-":
-                return a - b
-            if n.op == "*":
-                return a * b
-            if n.op == "/":
-                return a / b
-            return a**b
+            return arithmetic(n.op, walk(n.left), walk(n.right))
         assert isinstance(n, Call)
         a = walk(n.args[0])
         matrix = getattr(a, "is_Matrix", False)
