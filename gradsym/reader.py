@@ -129,6 +129,16 @@ class ExpressionReader:
             index = node.slice
             parts = index.elts if isinstance(index, ast.Tuple) else [index]
             return self.name(node.value.id)[tuple(self._node(p) for p in parts)]
+        if isinstance(node, ast.Subscript):  # an entry of a matrix expression: (X.T**(-1))[0, 1]
+            matrix = self._node(node.value)
+            index = node.slice
+            parts = [self._node(p) for p in (index.elts if isinstance(index, ast.Tuple) else [index])]
+            if getattr(matrix, "is_Matrix", False) and len(parts) == 2 \
+                    and all(p.is_Integer for p in parts):
+                from sympy.matrices.expressions.matexpr import MatrixElement
+
+                # unevaluated: indexing would work out the whole inverse
+                return MatrixElement(matrix, int(parts[0]), int(parts[1]))
         if isinstance(node, ast.Attribute) and node.attr == "T":
             return self._node(node.value).T
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)

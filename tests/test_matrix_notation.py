@@ -385,6 +385,6 @@ def test_budget_default_is_one_constant(cli: Any) -> None:
     default = f"{DEFAULT_MAX_TERMS:,}"
     help_text = cli("matrix", "--help").out
     assert default in " ".join(help_text.split())
-    r = cli("matrix", "det(X)", "--shape", "X=9x9")
+    r = cli("matrix", "det(X)", "--shape", "X=40x40")
     assert r.code == 2 and f"over the budget of {default} terms" in r.err
     assert "3,000,000" not in help_text + r.err

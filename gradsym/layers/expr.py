@@ -507,6 +507,13 @@ class ExpressionDerivation(Derivation):
                 for (_o, w), v in jac_values[name].items():
                     arr[w] = v
                 gradient_values[name] = arr.reshape(shape)
+        return self._evaluation(exact, values, forward, jac_values, gradient_values)
+
+    def _evaluation(
+        self, exact: dict[str, np.ndarray], values: Mapping[str, Any], forward: np.ndarray,
+        jac_values: dict[str, dict[tuple[int, int], Any]], gradient_values: dict[str, np.ndarray],
+    ) -> ExpressionEvaluation:
+        """The evaluation record of exact values, forward and Jacobian values."""
         return ExpressionEvaluation(
             values=dict(exact),
             forward_values=forward,

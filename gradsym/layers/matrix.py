@@ -55,6 +55,7 @@ from gradsym.layers.expr import (
     Declared,
     DualScalars,
     ExpressionDerivation,
+    ExpressionEvaluation,
     SympyScalars,
     _map,
     at_items,
@@ -63,6 +64,7 @@ from gradsym.layers.expr import (
     common_setup,
     declare,
     differentiate,
+    exact_value,
     make_tensors,
     obj,
     parse_wrt,
@@ -74,12 +76,14 @@ from gradsym.layers.matrix_algebra import (
     LC,
     Adj,
     Atom,
+    Elem,
     Ident,
     Inv,
     MatPow,
     Ones,
     ScalarOf,
     Sym,
+    Term,
     _scalar_symbol,
     atomize,
     inner,
@@ -89,6 +93,7 @@ from gradsym.layers.matrix_algebra import (
     lc_const,
     lc_det,
     lc_elements,
+    lc_factor_left,
     lc_hadamard,
     lc_identity,
     lc_mul,
@@ -108,6 +113,18 @@ from gradsym.layers.matrix_equivalence import (
     matrix_degree,
 )
 from gradsym.layers.matrix_notation import ELEMENTWISE, NOTATION_FUNCTIONS, lower
+from gradsym.layers.matrix_points import (
+    ExactScalars,
+    NoCompactForm,
+    algebra_name,
+    check_at_points,
+    closed_form_entries,
+    closed_value,
+    compact_forward,
+    needs_points,
+    numeric_env,
+    point_work,
+)
 from gradsym.proofs import Check
 
 MATRIX_FUNCTIONS: dict[str, tuple[int, int]] = {
@@ -206,6 +223,9 @@ def elaborate(node: Node, shapes: Mapping[str, Shape]) -> tuple[Node, dict[Node,
         a, sa = walk(n.left)
         b, sb = walk(n.right)
         if n.op in ("+", "-"):
+            if sa != sb and () in (sa, sb) and (1, 1) not in (sa, sb):
+                # a number plus a matrix: the number on every entry (1 + exp(A*x))
+                return done(BinOp(n.op, a, b), sa or sb)
             if sa != sb:
                 ca, cb = _coerce(a, sa), _coerce(b, sb)
                 if ca is None or cb is None or (sa != () and sb != ()):
@@ -443,15 +463,8 @@ def closed_forms(
         if node in unknown:
             out[name] = ClosedForm(name, None, unknown[node])
         else:
-            out[name] = ClosedForm(name, adj.get(node, LC((), shape)))
+            out[name] = ClosedForm(name, lc_factor_left(adj.get(node, LC((), shape))))
     return out
-
-
-def algebra_name(name: str, x: Declared) -> str:
-    """The name a declared tensor has in closed forms: the user's own for a matrix or vector
-    (``C``, ``E``, ``beta`` stay themselves: the JSON lists them under ``shapes``, so they are
-    read back as matrices); a scalar keeps its element symbol (``E_``, not Euler's ``E``)."""
-    return name if x.shape else x.bare
 
 
 def _algebra_shape(shape: Shape) -> Shape:
@@ -484,10 +497,9 @@ def _value(
     if isinstance(n, Transpose):
         return lc_transpose(v(n.operand))
     if isinstance(n, BinOp):
-        if n.op == "+":
-            return lc_add(v(n.left), v(n.right))
-        if n.op == "-":
-            return lc_add(v(n.left), lc_scale(v(n.right), -1))
+        if n.op in ("+", "-"):
+            left, right = (_broadcast(v(x), shapes[n]) for x in (n.left, n.right))
+            return lc_add(left, right if n.op == "+" else lc_scale(right, -1))
         if n.op == "*":
             return lc_mul(v(n.left), v(n.right))
         if n.op == "/":
@@ -513,35 +525,69 @@ def _value(
         return lc_atom(inv_atom(atomize(v(a))))
     if n.func == "hadamard":
         return lc_hadamard(v(a), v(n.args[1]))
+    if n.func == "ediv":  # A ./ B = A ∘ B^(∘−1)
+        return _times(v(a), _reciprocal(v(n.args[1])))
     if n.func in ("Identity", "OneMatrix"):
         rows, cols = shapes[n]
         return lc_atom(Ident(rows) if n.func == "Identity" else Ones(rows, cols))
-    if shapes[n] != () or n.func == "ediv":
-        raise Unsupported("matrix.reason_elementwise", func=n.func,
-                          shape=shape_text(shapes[n]), arg=to_text(a))
-    return lc_atom(ScalarOf(n.func, v(a)))
+    return _apply(n.func, v(a))
 
 
-def _scalar_derivative(func: str, arg: LC) -> LC:
-    """f′(arg) for the scalar functions."""
-    value = lc_atom(ScalarOf(func, arg))
+def _apply(func: str, arg: LC) -> LC:
+    """f(arg): of a number, or entry by entry of a matrix."""
+    return lc_atom(ScalarOf(func, arg) if arg.shape == () else Elem(func, arg))
+
+
+def _broadcast(lc: LC, shape: Shape) -> LC:
+    """A number used where a matrix of ``shape`` is: the number on every entry."""
+    if lc.shape == () and shape != ():
+        return lc_mul(lc, lc_atom(Ones(*shape)))
+    return lc
+
+
+def _times(a: LC, b: LC) -> LC:
+    """The product of numbers, or the Hadamard product of matrices."""
+    return lc_mul(a, b) if a.shape == () else _hadamard(a, b)
+
+
+def _reciprocal(lc: LC) -> LC:
+    return lc_pow(lc, Fraction(-1)) if lc.shape == () else _apply("recip", lc)
+
+
+def slope(func: str, arg: LC) -> LC:
+    """f′(arg) for the element-wise functions, entry by entry (products are Hadamard
+    products for a matrix); the same f′ as :data:`gradsym.rules.RULES` (a test compares)."""
+    value = _apply(func, arg)
+    one = _broadcast(lc_const(1), arg.shape)
     if func == "exp":
         return value
     if func == "log":
-        return lc_pow(arg, Fraction(-1))
+        return _reciprocal(arg)
     if func == "sqrt":
-        return lc_scale(lc_pow(value, Fraction(-1)), Fraction(1, 2))
+        return lc_scale(_reciprocal(value), Fraction(1, 2))
     if func == "sin":
-        return lc_atom(ScalarOf("cos", arg))
+        return _apply("cos", arg)
     if func == "cos":
-        return lc_scale(lc_atom(ScalarOf("sin", arg)), -1)
+        return lc_scale(_apply("sin", arg), -1)
     if func == "tanh":
-        return lc_add(lc_const(1), lc_scale(lc_pow(value, Fraction(2)), -1))
+        return lc_add(one, lc_scale(_times(value, value), -1))
     if func == "sigmoid":
-        return lc_mul(value, lc_add(lc_const(1), lc_scale(value, -1)))
+        return _times(value, lc_add(one, lc_scale(value, -1)))
     if func == "abs":
-        return lc_atom(ScalarOf("sign", arg))
+        return _apply("sign", arg)
     raise Unsupported("matrix.reason_none", expression=func)  # pragma: no cover
+
+
+def _softplus_argument(n: Call) -> Node | None:
+    """Z when ``n`` is log(1 + exp(Z)) (either order): its derivative is σ(Z)."""
+    a = n.args[0]
+    if n.func != "log" or not isinstance(a, BinOp) or a.op != "+":
+        return None
+    for one, other in ((a.left, a.right), (a.right, a.left)):
+        if (isinstance(one, Num) and one.value == 1 and isinstance(other, Call)
+                and other.func == "exp"):
+            return other.args[0]
+    return None
 
 
 def _adjoint_rule(
@@ -560,10 +606,9 @@ def _adjoint_rule(
         return [(n.operand, lc_transpose(g))]
     if isinstance(n, BinOp):
         a, b = n.left, n.right
-        if n.op == "+":
-            return [(a, g), (b, g)]
-        if n.op == "-":
-            return [(a, g), (b, lc_scale(g, -1))]
+        if n.op in ("+", "-"):
+            gb = g if n.op == "+" else lc_scale(g, -1)
+            return [(a, _unbroadcast(g, shapes[a])), (b, _unbroadcast(gb, shapes[b]))]
         if n.op == "*":
             sa, sb = shapes[a], shapes[b]
             if sa == () and sb == ():
@@ -620,10 +665,30 @@ def _adjoint_rule(
         return [(a, _hadamard(g, v(b))), (b, _hadamard(g, v(a)))]
     if n.func in ("Identity", "OneMatrix"):
         return []
-    if shapes[n] != () or n.func == "ediv":
-        raise Unsupported("matrix.reason_elementwise", func=n.func,
-                          shape=shape_text(shapes[n]), arg=to_text(a))
-    return [(a, lc_mul(g, _scalar_derivative(n.func, v(a))))]
+    if n.func == "ediv":  # d(A ./ B) = dA ./ B − A ∘ dB ./ (B ∘ B)
+        b = n.args[1]
+        over_b = _reciprocal(v(b))
+        return [(a, _times(g, over_b)),
+                (b, lc_scale(_times(g, _times(v(a), _times(over_b, over_b))), -1))]
+    z = _softplus_argument(n)
+    if z is not None:  # d log(1 + exp(Z)) = σ(Z) ∘ dZ
+        return [(z, _times(g, _apply("sigmoid", v(z))))]
+    return [(a, _times(g, slope(n.func, v(a))))]
+
+
+def _unbroadcast(g: LC, shape: Shape) -> LC:
+    """The adjoint of a number that was broadcast over a matrix: the sum of the entries."""
+    if shape == () and g.shape != ():
+        return inner(g, lc_atom(Ones(*g.shape)))
+    return g
+
+
+def _split_scalar(lc: LC) -> tuple[LC, LC]:
+    """A one-term matrix as (its coefficient and scalar factors, its matrix product)."""
+    if len(lc.terms) != 1:
+        return lc_const(1), lc
+    t = lc.terms[0]
+    return LC((Term(t.coef, t.scalars, ()),), ()), LC((Term(Fraction(1), (), t.mats),), lc.shape)
 
 
 def _adjugate(a: Atom) -> Atom:
@@ -632,11 +697,13 @@ def _adjugate(a: Atom) -> Atom:
 
 
 def _hadamard(a: LC, b: LC) -> LC:
+    """a ∘ b, with the numbers pulled out and ones matrices dropped."""
     if not a.terms or not b.terms:
         return LC((), b.shape)
     if a.shape == (1, 1):
         return lc_mul(lc_trace(a), b)
-    return lc_hadamard(a, b)
+    (ca, ma), (cb, mb) = _split_scalar(a), _split_scalar(b)
+    return lc_mul(lc_mul(ca, cb), lc_hadamard(ma, mb))
 
 
 def _power_adjoint(c: Atom, k: int, g: LC) -> LC:
@@ -664,13 +731,36 @@ class MatrixDerivation(ExpressionDerivation):
 
     def __init__(self, *, forms: dict[str, ClosedForm], explicit: Node,
                  scalar_rules: dict[str, Any], verified: dict[str, str | None],
-                 same_factors: dict[str, bool], **kwargs: Any) -> None:
+                 same_factors: dict[str, bool], points: int = 0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.points = points  # 0: checked symbolically; else at this many random points
         self.same_factors = same_factors
         self.forms = forms
         self.explicit = explicit
         self.scalar_rules = scalar_rules
         self.verified = verified
+
+    def _exact_evaluation(
+        self, exact: dict[str, np.ndarray], values: Mapping[str, Any]
+    ) -> ExpressionEvaluation:
+        if not self.points:
+            return super()._exact_evaluation(exact, values)
+        # nothing was expanded: the objective by exact elimination, the gradients by the
+        # closed forms at these numbers (the dual-number check then compares them)
+        env = numeric_env(exact, self.declared)
+        shaped = {n: obj(np.array(env[algebra_name(n, x)].tolist(), dtype=object)) if x.shape
+                  else obj(env[algebra_name(n, x)]) for n, x in self.declared.items() if n in exact}
+        out = MatrixEvaluator(ExactScalars()).run(self.explicit, shaped)
+        forward = obj(exact_value(out.reshape(-1)[0], {}))
+        gradient_values = {}
+        jac_values: dict[str, dict[tuple[int, int], Any]] = {}
+        for name in self.wrt:
+            lc = self.forms[name].lc
+            assert lc is not None  # the point path needs every closed form
+            flat = closed_value(lc, env, math.prod(self.declared[name].shape))
+            gradient_values[name] = np.array(flat, dtype=object).reshape(self.declared[name].shape)
+            jac_values[name] = {(0, w): v for w, v in enumerate(flat)}
+        return self._evaluation(exact, values, forward, jac_values, gradient_values)
 
     @property
     def closed_forms(self) -> dict[str, str | None]:
@@ -716,25 +806,47 @@ def matrix(
     scalar = out_shape in ((), (1, 1))
     outputs = 1 if scalar else math.prod(out_shape)
     differentiated = sum(declared[n].size for n in wrt_names)
-    budget_check(estimate(explicit, shapes) * outputs * (1 + differentiated), max_terms,
+    points = scalar and needs_points(explicit, shapes)
+    budget_check(point_work(explicit, shapes, differentiated) if points else
+                 estimate(explicit, shapes) * outputs * (1 + differentiated), max_terms,
                  "this expression", values=bool(given))
 
     table, tensors = make_tensors(declared)
     arrays = symbol_arrays(table, tensors)
     env = {n: (a.reshape(algebra[n]) if a.ndim else a) for n, a in arrays.items()}
-    raw = MatrixEvaluator(SympyScalars()).run(explicit, env)
-    if scalar and raw.ndim == 2:
-        raw = obj(raw[0, 0])
-    check_defined(raw, expression)
-    jacobians = differentiate(raw, arrays, wrt_names)
+    dual_evaluator = MatrixEvaluator(DualScalars())
+
+    def dual_forward(values: dict[str, np.ndarray]) -> np.ndarray:
+        shaped = {n: (a.reshape(algebra[n]) if a.ndim else a) for n, a in values.items()}
+        out = dual_evaluator.run(explicit, shaped)
+        return obj(out[0, 0]) if scalar and out.ndim == 2 else out
 
     forms: dict[str, ClosedForm] = {}
+    if points:  # too large to expand: compact forms, checked at exact random points
+        forms = closed_forms(explicit, shapes, declared, wrt_names)
+        try:
+            if any(f.lc is None for f in forms.values()):
+                raise NoCompactForm(expression)
+            raw = obj(compact_forward(explicit, declared))
+            jacobians = closed_form_entries(forms, declared, arrays)
+        except NoCompactForm:
+            points = False
+            budget_check(estimate(explicit, shapes) * (1 + differentiated), max_terms,
+                         "this expression", values=bool(given))
+    if not points:
+        raw = MatrixEvaluator(SympyScalars()).run(explicit, env)
+        if scalar and raw.ndim == 2:
+            raw = obj(raw[0, 0])
+        check_defined(raw, expression)
+        jacobians = differentiate(raw, arrays, wrt_names)
+
     rules: dict[str, Any] = {}
     verified: dict[str, str | None] = {}
     same: dict[str, bool] = {}
     checks: list[Check] = []
+    points_used = 0
     if scalar:
-        forms = closed_forms(explicit, shapes, declared, wrt_names)
+        forms = forms or closed_forms(explicit, shapes, declared, wrt_names)
         names = {n: algebra_name(n, x) for n, x in declared.items()}
         scalar_j = tree_scalar(explicit, names)
         symbol_env = {names[n]: (sympy.Matrix(env[n].tolist()) if env[n].ndim == 2
@@ -744,26 +856,26 @@ def matrix(
             rule = sympy.diff(scalar_j, _scalar_symbol(names[name]))
             rules[name] = sympy.factor_terms(rule) if _small(rule) else rule
             if form.lc is not None:
-                verified[name] = _verify(form.lc, jacobians[name], arrays[name], symbol_env,
-                                         field)
+                if not points:
+                    verified[name] = _verify(form.lc, jacobians[name], arrays[name],
+                                             symbol_env, field)
                 same[name] = equivalent(lc_scalar(form.lc), rules[name])
+        if points:
+            at = [n for n in declared if n in used or n in wrt_names]
+            verified, points_used = check_at_points(forms, declared, at, dual_forward, seed)
         checked = [n for n, f in forms.items() if f.lc is not None]
         if checked:
             failed = [n for n in checked if verified[n] is not None]
+            how = (f"the derivative of J computed by dual numbers (no expansion) at "
+                   f"{points_used} random exact rational points" if points else
+                   "the derivative of J expanded into element symbols")
             checks.append(Check(
                 "closed_form_matches_elementwise",
                 "each closed matrix form (" + ", ".join(f"∂J/∂{n}" for n in checked) + ") "
-                "equals, entry by entry, the derivative of J expanded into element symbols",
+                f"equals, entry by entry, {how}",
                 not failed,
                 f"∂J/∂{failed[0]}: {verified[failed[0]]}" if failed else None,
             ))
-
-    dual_evaluator = MatrixEvaluator(DualScalars())
-
-    def dual_forward(values: dict[str, np.ndarray]) -> np.ndarray:
-        shaped = {n: (a.reshape(algebra[n]) if a.ndim else a) for n, a in values.items()}
-        out = dual_evaluator.run(explicit, shaped)
-        return obj(out[0, 0]) if scalar and out.ndim == 2 else out
 
     d = MatrixDerivation(
         forms=forms,
@@ -791,6 +903,7 @@ def matrix(
         jacobians=jacobians,
         grads={},
         checks=checks,
+        points=points_used if points else 0,
     )
     canonical = to_text(explicit)
     setup: list[Any] = [("matrix.setup", {"expression": expression})]

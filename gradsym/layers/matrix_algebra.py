@@ -123,6 +123,19 @@ class ScalarOf:
 
 
 @dataclass(frozen=True)
+class Elem:
+    """An element-wise function of a matrix: ``exp(A*x)`` applies exp to every entry
+    (also ``sign`` and ``recip``, 1/u entry by entry, for derivatives)."""
+
+    func: str
+    arg: LC
+
+    @property
+    def shape(self) -> Shape:
+        return self.arg.shape
+
+
+@dataclass(frozen=True)
 class Group:
     """A linear combination used as one factor: printed in parentheses."""
 
@@ -133,7 +146,7 @@ class Group:
         return self.lc.shape
 
 
-Atom = Union[Sym, Tr, Ident, Ones, Inv, Adj, MatPow, Had, ScalarOf, Group]  # noqa: UP007
+Atom = Union[Sym, Tr, Ident, Ones, Inv, Adj, MatPow, Had, Elem, ScalarOf, Group]  # noqa: UP007
 
 
 @dataclass(frozen=True)
@@ -384,6 +397,8 @@ def tp(atom: Atom) -> Atom:
         return MatPow(tp(atom.arg), atom.k)
     if isinstance(atom, Had):
         return Had(lc_transpose(atom.left), lc_transpose(atom.right))
+    if isinstance(atom, Elem):
+        return Elem(atom.func, lc_transpose(atom.arg))
     if isinstance(atom, Group) and len(atom.lc.terms) == 1:
         return atomize(lc_transpose(atom.lc))
     return Tr(atom)
@@ -439,6 +454,19 @@ def inner(g: LC, r: LC) -> LC:
     return lc_trace(lc_mul(lc_transpose(g), r))
 
 
+def lc_factor_left(lc: LC) -> LC:
+    """Take a matrix factor common to the left of every term outside: Aᵀu − Aᵀt → Aᵀ(u − t)."""
+    terms = lc.terms
+    if len(terms) < 2 or any(len(t.mats) < 2 for t in terms):
+        return lc
+    first = terms[0].mats[0]
+    if any(t.mats[0] != first for t in terms):
+        return lc
+    rest_shape = (first.shape[1], lc.shape[1])
+    rest = LC(_sorted_terms([Term(t.coef, t.scalars, t.mats[1:]) for t in terms]), rest_shape)
+    return LC((Term(Fraction(1), (), (first, Group(lc_factor_left(rest)))),), lc.shape)
+
+
 def lc_identity(shape: Shape) -> LC:
     return lc_const(1) if shape == () else lc_atom(Ident(shape[0]))
 
@@ -469,6 +497,10 @@ def _atom_text(atom: Atom) -> str:
         return f"HadamardProduct({lc_text(atom.left)}, {lc_text(atom.right)})"
     if isinstance(atom, Group):
         return f"({lc_text(atom.lc)})"
+    if isinstance(atom, Elem):
+        if atom.func == "recip":
+            return f"HadamardPower({lc_text(atom.arg)}, -1)"
+        return f"{atom.func}({lc_text(atom.arg)})"
     assert isinstance(atom, ScalarOf)
     return _scalar_text(atom)
 
@@ -595,31 +627,48 @@ def atom_elements(atom: Atom, env: Mapping[str, Any]) -> Any:
     if isinstance(atom, Ones):
         return sympy.ones(atom.rows, atom.cols)
     if isinstance(atom, Inv):
-        rows = atom_elements(atom.arg, env).tolist()
+        m = atom_elements(atom.arg, env)
+        if not m.free_symbols:  # numbers: exact LU, nothing expanded
+            if m.det(method="bareiss") == 0:
+                raise ZeroDivisionError("the matrix is singular")
+            return m.inv(method="LU")
+        rows = m.tolist()
         det = permutation_det(rows)
         return sympy.Matrix([[c / det for c in row] for row in adjugate(rows)])
     if isinstance(atom, Adj):
-        return sympy.Matrix(adjugate(atom_elements(atom.arg, env).tolist()))
+        m = atom_elements(atom.arg, env)
+        if not m.free_symbols:  # numbers: adj(M) = det(M)·M⁻¹ by exact elimination
+            det = m.det(method="bareiss")
+            return det * m.inv(method="LU") if det != 0 else m.adjugate(method="bareiss")
+        return sympy.Matrix(adjugate(m.tolist()))
     if isinstance(atom, MatPow):
         return atom_elements(atom.arg, env) ** atom.k
     if isinstance(atom, Had):
         return lc_elements(atom.left, env).multiply_elementwise(lc_elements(atom.right, env))
     if isinstance(atom, Group):
         return lc_elements(atom.lc, env)
+    if isinstance(atom, Elem):
+        return lc_elements(atom.arg, env).applyfunc(lambda e: element_value(atom.func, e))
     assert isinstance(atom, ScalarOf)
     v = lc_elements(atom.arg, env)
     if atom.func == "trace":
         return v.trace() if isinstance(v, sympy.MatrixBase) else v
     if atom.func == "det":
-        return permutation_det(v.tolist())
+        return v.det(method="bareiss") if not v.free_symbols else permutation_det(v.tolist())
     if atom.func == "sum":
         return sum(v, sympy.Integer(0))
     if atom.func == "norm":
         return sympy.sqrt(sum((e**2 for e in v), sympy.Integer(0)))
-    v = _scalar_value(v)
-    if atom.func == "sign":
+    return element_value(atom.func, _scalar_value(v))
+
+
+def element_value(func: str, v: Any) -> Any:
+    """One entry of an element-wise function (SymPy): the rule table's f, or sign, or 1/v."""
+    if func == "sign":
         return sympy.sign(v)
-    return RULES[atom.func].sympy_value(v)
+    if func == "recip":
+        return 1 / v
+    return RULES[func].sympy_value(v)
 
 
 # -- the commutative "scalar rule" reading ----------------------------------------------
@@ -660,6 +709,8 @@ def atom_scalar(atom: Atom) -> Any:
     if isinstance(atom, Group):
         return lc_scalar(atom.lc)
     v = lc_scalar(atom.arg)
+    if isinstance(atom, Elem) and atom.func in ("sign", "recip"):
+        return element_value(atom.func, v)
     if atom.func in ("trace", "det", "sum"):
         return v
     if atom.func in ("norm", "abs"):
@@ -667,6 +718,19 @@ def atom_scalar(atom: Atom) -> Any:
     if atom.func in RULES:
         return RULES[atom.func].sympy_value(v)
     return getattr(sympy, atom.func)(v)
+
+
+def arithmetic(op: str, a: Any, b: Any) -> Any:
+    """``a op b`` for SymPy operands (``*`` is SymPy's product: matrix or scalar)."""
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "/":
+        return a / b
+    return a**b
 
 
 def tree_scalar(n: Node, bare: Mapping[str, str]) -> Any:
@@ -680,16 +744,7 @@ def tree_scalar(n: Node, bare: Mapping[str, str]) -> Any:
     if isinstance(n, Transpose):
         return tree_scalar(n.operand, bare)
     if isinstance(n, BinOp):
-        a, b = tree_scalar(n.left, bare), tree_scalar(n.right, bare)
-        if n.op == "+":
-            return a + b
-        if n.op == "-":
-            return a - b
-        if n.op == "*":
-            return a * b
-        if n.op == "/":
-            return a / b
-        return a**b
+        return arithmetic(n.op, tree_scalar(n.left, bare), tree_scalar(n.right, bare))
     assert isinstance(n, Call)
     args = [tree_scalar(x, bare) for x in n.args]
     if n.func in ("trace", "det", "sum"):

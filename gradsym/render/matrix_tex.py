@@ -71,6 +71,10 @@ def atom_tex(atom: Any) -> str:
         return rf"{_operand(atom.left)} \odot {_operand(atom.right)}"
     if isinstance(atom, m.Group):
         return rf"\left({lc_tex(atom.lc)}\right)"
+    if isinstance(atom, m.Elem):  # entry by entry
+        if atom.func == "recip":
+            return rf"\left({lc_tex(atom.arg)}\right)^{{\circ -1}}"
+        return _scalar_tex(atom)
     if isinstance(atom, m.ScalarOf):
         return _scalar_tex(atom)
     return rf"\operatorname{{{type(atom).__name__}}}"  # pragma: no cover - every atom above

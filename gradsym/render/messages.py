@@ -325,10 +325,6 @@ EN: dict[str, str] = {
     "title.matrix": "matrix calculus in closed matrix form",
     "matrix.setup": "J = {expression}",
     "matrix.read_as": "Read as: J = {canonical}",
-    "matrix.semantics": "Matrix semantics: * and @ are both the matrix product (a scalar times "
-    "a matrix scales it), .T transposes; trace, det, inv, norm (Frobenius), hadamard and sum "
-    "are matrix functions; other functions act on scalars (a 1x1 matrix counts as one), or "
-    "element by element on a matrix (which has no closed form here). Every symbol is real.",
     "matrix.shapes": "Shapes: {shapes}; J is {output}.",
     "matrix.not_scalar": "J is {shape}, not a scalar: its derivative is a Jacobian (below, "
     "element by element), not a matrix of the shape of a variable. For a gradient, make J a "
@@ -364,8 +360,6 @@ EN: dict[str, str] = {
     "matrix.reason_elementwise": "{func} acts element by element on the {shape} matrix {arg}",
     "matrix.reason_exponent": "{expression} has a symbolic exponent",
     "matrix.reason_none": "{expression} has no closed form here",
-    "check.closed_form_matches_elementwise": "each closed matrix form equals, entry by entry, "
-    "the derivative of the expression expanded into element symbols",
     # -- pool/batchnorm --
     "title.pool_max": "{dims}-D max pooling (PyTorch semantics)",
     "title.pool_avg": "{dims}-D average pooling (PyTorch semantics, count_include_pad=True)",
@@ -812,7 +806,6 @@ ZH: dict[str, str] = {
     "title.matrix": "闭式矩阵形式的矩阵微积分",
     "matrix.setup": "J = {expression}",
     "matrix.read_as": "读作：J = {canonical}",
-    "matrix.semantics": "矩阵语义：* 与 @ 都是矩阵乘法（标量乘矩阵即缩放），.T 表示转置；trace、det、inv、norm(Frobenius)、hadamard 和 sum 是矩阵函数；其他函数作用于标量（1x1 矩阵算作标量），或逐元素作用于矩阵（此时没有闭式）。所有符号都是实数。",
     "matrix.shapes": "形状：{shapes};J 是{output}。",
     "matrix.not_scalar": "J 的形状是 {shape}，不是标量：它的导数是雅可比矩阵（见下文，逐元素），而不是与某个变量同形的矩阵。要得到梯度，请让 J 成为标量，例如 trace(...)、sum(...) 或 norm(...)。",
     "matrix.values_hint": "给出数值即可精确计算所有结果，例如 {example}。",
@@ -839,7 +832,6 @@ ZH: dict[str, str] = {
     "matrix.reason_elementwise": "{func} 逐元素作用于 {shape} 矩阵 {arg}",
     "matrix.reason_exponent": "{expression} 的指数是符号",
     "matrix.reason_none": "{expression} 在这里没有闭式",
-    "check.closed_form_matches_elementwise": "每个闭式矩阵形式都逐元素等于把表达式展开成元素符号后求得的导数",
     # -- pool/batchnorm --
     "title.pool_max": "{dims} 维最大池化（PyTorch 语义）",
     "title.pool_avg": "{dims} 维平均池化（PyTorch 语义，count_include_pad=True）",

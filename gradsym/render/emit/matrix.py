@@ -210,6 +210,10 @@ class Printer:
             return f"(({self.lc(atom.left)}) * ({self.lc(atom.right)}))"
         if isinstance(atom, m.Group):
             return f"({self.lc(atom.lc)})"
+        if isinstance(atom, m.Elem) and atom.func == "recip":
+            return f"(1 / ({self.lc(atom.arg)}))"
+        if isinstance(atom, m.Elem):  # the framework's functions act entry by entry
+            return self.call(atom.func, [self.lc(atom.arg)])
         assert isinstance(atom, m.ScalarOf)
         return self.call(atom.func, [self.lc(atom.arg)])
 

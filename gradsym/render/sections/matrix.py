@@ -73,7 +73,9 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
             blocks.append(Para(t("matrix.same_factors" if d.same_factors.get(name)
                                  else "matrix.other_factors")))
             mismatch = d.verified.get(name)
-            blocks.append(Para(t("matrix.verified", name=name) if mismatch is None
+            verified = (t("matrix.verified_points", name=name, points=d.points) if d.points
+                        else t("matrix.verified", name=name))
+            blocks.append(Para(verified if mismatch is None
                                else t("matrix.refuted", mismatch=mismatch)))
         if ev is not None:
             blocks.extend(value_grids(f"∂J/∂{name} ({t('numeric.values')})",
@@ -213,6 +215,8 @@ def json_fields(d: Derivation) -> dict[str, Any]:
         else:
             entry["scalar_rule"] = rule_text(d.scalar_rules[name])
             entry["verified"] = d.verified.get(name) is None
+            entry["check"] = (f"exact at {d.points} random rational points" if d.points
+                              else "symbolic, for all values")
         entry["elementwise"] = nested(elems[name], lambda e: expr_text(d, e))
         if ev is not None:
             entry["numeric"] = nested(ev.gradient_values[name], lambda v: json_number(v, ev.decimal))
