@@ -376,7 +376,8 @@ def test_flags_show_no_type_in_the_help(cli, args):
     assert result.code == 0
     assert "<bool>" not in result.out and "BOOLEAN" not in result.out
     # Options that take a value still show their type.
-    assert "<str>" in result.out or "<int>" in result.out or args == ("--help",)
+    # (Typer names them <str>/<int>; its older releases TEXT/INTEGER.)
+    assert args == ("--help",) or any(t in result.out for t in ("<str>", "<int>", "TEXT", "INTEGER"))
 
 
 @pytest.mark.parametrize("width", [60, 80])
