@@ -45,7 +45,7 @@ LADDERS: dict[str, list[list[str]]] = {
 }
 QUICK = {"conv": [2], "conv values": [0], "conv --full": [0], "linear": [0], "chain": [0],
          "mlp": [0], "pool avg": [0], "batchnorm": [0], "matrix det": [1],
-         "attention": [1], "attention json": [1]}
+         "attention": [0], "attention json": [1]}
 
 
 def seconds_of(text: str) -> float:
