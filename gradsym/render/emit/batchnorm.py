@@ -80,35 +80,10 @@ def backward(grad_output, x, gamma, beta):
     return grad_input, sum_g_x_hat.reshape(-1), sum_g.reshape(-1)
 '''
     if framework == "torch":
-        layer += '''
-
-class BatchNormFunction(torch.autograd.Function):
-    """The layer as a torch.autograd.Function whose backward is the derived one."""
-
-    @staticmethod
-    def forward(ctx, x, gamma, beta):
-        ctx.save_for_backward(x, gamma, beta)
-        return forward_plain(x, gamma, beta)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return backward(grad_output, *ctx.saved_tensors)
-
-
-def forward(x, gamma, beta):
-    return BatchNormFunction.apply(x, gamma, beta)
-
-
-def reference_forward(x, gamma, beta):
-    """PyTorch's own F.batch_norm with the batch's statistics."""
-    return F.batch_norm(x, None, None, gamma, beta, training=True, eps=EPS)
-'''
+        layer += _TORCH_FUNCTION.replace(
+            "REFERENCE_BODY", "F.batch_norm(x, None, None, gamma, beta, training=True, eps=EPS)")
     else:
-        layer += '''
-
-def forward(x, gamma, beta):
-    return forward_plain(x, gamma, beta)
-'''
+        layer += _PLAIN_FORWARD
     arguments = writer.arguments([
         ("x", shape, True), ("gamma", (features,), True), ("beta", (features,), True),
     ])
