@@ -630,3 +630,12 @@ def test_expression_error_is_a_value_error() -> None:
         expr("a +", shape=["a=2"])
     with pytest.raises(ExpressionError):
         expr("a +", shape=["a=2"])
+
+
+def test_tensors_keep_the_users_names_never_a_layers_role_title():
+    # q, k, v, b are also roles of attention and rnn ("queries Q", "bias b"); here they are names
+    text = gradsym.expr("sum(q*k*v*b)", shape=["q=2", "k=2", "v=2", "b=2"]).to_text()
+    setup = text.split("Forward", 1)[0]
+    assert "queries" not in setup and "bias" not in setup and "keys" not in setup
+    matrix_text = gradsym.matrix("trace(b*q.T)", shape=["q=2x2", "b=2x2"]).to_text()
+    assert "queries" not in matrix_text.split("Forward", 1)[0]

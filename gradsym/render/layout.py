@@ -58,10 +58,12 @@ def build_document(
     for note in d.notes:
         setup.blocks.append(Para(_message(t, note)))
     sym_grids: list[Grid] = []
+    # expr and matrix tensors carry the user's names: never a layer's role title ("bias b")
+    user_named = getattr(d, "declared", None) is not None
     for role, tensor in d.symbols.items():
         ids = tensor.ids
         sym_grids.extend(
-            grids_of(t.get(f"tensor.{role}", role), ids,
+            grids_of(role if user_named else t.get(f"tensor.{role}", role), ids,
                      lambda v, _i: _var_cell_from(d, int(v)), full, t)
         )
     setup.blocks.append(Row(sym_grids))
