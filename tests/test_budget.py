@@ -30,7 +30,7 @@ RUNAWAY = [
     ["linear", "--in-features", "1000", "--out-features", "1000", "--batch", "20"],
     ["mlp", "--layers", "80,80,80"],
     ["conv", "--input", "400x400", "--kernel", "3x3", "--full", "--output", "OUT.txt"],
-    ["matrix", "det(X)", "--shape", "X=8x8", "--wrt", "X"],
+    ["matrix", "det(X)", "--shape", "X=40x40", "--wrt", "X"],
     ["conv", "--input", "512x512", "--kernel", "3x3", "--x", "arange", "--k", "ones"],
     ["pool", "--input", "512x512", "--size", "3x3", "--stride", "1", "--mode", "avg"],
 ]
