@@ -8,8 +8,39 @@ _OPTION = re.compile(
 )
 
 
+# A catalogue key: ``conv.groups_divide`` (worded by the catalogue as ``error.conv.groups_divide``).
+_KEY = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+")
+
+
 class GradsymError(ValueError):
-    """Base class of every error gradsym reports to a user."""
+    """Base class of every error gradsym reports to a user.
+
+    Raised with a catalogue key and the facts — ``SpecError("conv.groups_divide", groups=3,
+    in_channels=4, out_channels=6)`` — the catalogue words it per language and names each
+    parameter as the caller knows it: ``--groups 3`` on the command line, ``groups=3`` from
+    Python (``str(exc)`` is the Python wording). A finished sentence is still accepted.
+
+    >>> str(SpecError("option.positive", param="groups", got=0))
+    'groups must be a whole number ≥ 1, got 0'
+    >>> SpecError("option.positive", param="groups", got=0).render(caller="cli")
+    '--groups must be a whole number ≥ 1, got 0'
+    """
+
+    def __init__(self, message: str = "", /, **facts: object) -> None:
+        super().__init__(message)
+        self.key = message if facts or _KEY.fullmatch(message) else None
+        self.facts = facts
+
+    def render(self, lang: str = "en", caller: str = "python") -> str:
+        """The message in ``lang`` (en, zh), naming parameters for ``caller`` (python, cli)."""
+        if self.key is None:
+            return str(self.args[0]) if self.args else ""
+        from gradsym.render.messages import word_error
+
+        return word_error(self.key, self.facts, lang, caller)
+
+    def __str__(self) -> str:
+        return self.render()
 
 
 class SpecError(GradsymError):

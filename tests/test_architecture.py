@@ -24,6 +24,8 @@ ALLOWED = {
     ("gradsym.derivation", "gradsym.render.markdown"),
     ("gradsym.derivation", "gradsym.render.emit"),
     ("gradsym.derivation", "gradsym.render.html"),
+    # a keyed error is worded by the catalogue when it is printed (str(exc), the CLI)
+    ("gradsym.errors", "gradsym.render.messages"),
 }
 
 # Layers whose captions and sections have not moved to render/ yet. Each entry is a

@@ -39,7 +39,7 @@ def test_rich_format_renders_panels(cli):
         (["--input", "0x3", "--kernel", "2x2"], r"--input sizes must be ≥ 1, got 0"),
         (["--input", "-3", "--kernel", "2"], r"--input sizes must be ≥ 1, got -3"),
         (["--input", "3y3", "--kernel", "2x2"], r"--input must be whole numbers, got '3y3'"),
-        (["--input", "3x3", "--kernel", "2"], r"--kernel has 1 dimension but --input has 2"),
+        (["--input", "3x3", "--kernel", "2"], r"--kernel is 1-D but --input is 2-D"),
         (["--input", "3x3", "--kernel", "2x2", "--stride", "0"], r"--stride values must be ≥ 1, got 0"),
         (["--input", "3x3", "--kernel", "2x2", "--stride", "1x1x1"], r"--stride has 3 values"),
         (["--input", "4x4", "--kernel", "2x2", "--in-channels", "3", "--out-channels", "2",

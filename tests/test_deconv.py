@@ -290,7 +290,7 @@ def test_all_formats_and_show(cli, tmp_path):
         (["--stride", "2", "--output-padding", "2"], "--output-padding 2 must be smaller than the stride (2) or the dilation (1)"),
         (["--padding", "3"], "output would be empty"),
         (["--padding", "same"], "--padding same is not defined for a PyTorch transposed convolution"),
-        (["--kernel", "2"], "--kernel has 1 dimension but --input has 2"),
+        (["--kernel", "2"], "--kernel is 1-D but --input is 2-D"),
         (["--stride", "0"], "--stride"),
         (["--groups", "2"], "--groups 2 must divide both --in-channels (1) and --out-channels (1)"),
         (["--output-size", "9x9"], "--output-size 9 is not reachable"),

@@ -480,6 +480,8 @@ def run(app: Callable[..., Any], argv: list[str] | None) -> int:
         _ignore_signals()
         return _interrupted()
     except GradsymError as exc:
+        if exc.key is not None:  # worded by the catalogue in the chosen language
+            return _fail(exc.render(_LANGUAGE[0], caller="cli"), worded=True)
         return _fail(str(exc))
     except getattr(typer, "TyperException", ()) as exc:  # Typer ≥ 0.27 only
         return _fail(str(exc))
@@ -519,8 +521,9 @@ def _check_animate(argv: list[str] | None) -> None:
             raise SpecError(Catalogue("en")("error.animate.command", command=command))
 
 
-def _fail(message: str) -> int:
-    message = _translated(" ".join(message.split()))
+def _fail(message: str, *, worded: bool = False) -> int:
+    message = " ".join(message.split())
+    message = message if worded else _translated(message)
     sys.stderr.write(f"error: {message}\n")
     return 2
 

@@ -1862,6 +1862,57 @@ class Catalogue:
         return translate_error(message, self.lang)
 
 
+# -- keyed errors: a key and the facts, worded here -----------------------------------------
+class _Names:
+    """``{opt.in_channels}`` in an error template: the parameter as the caller knows it —
+    ``--in-channels`` on the command line, ``in_channels`` from Python."""
+
+    def __init__(self, caller: str) -> None:
+        self.cli = caller == "cli"
+
+    def __getattr__(self, name: str) -> str:
+        return "--" + name.replace("_", "-") if self.cli else name
+
+
+class _Given:
+    """``{given.groups}``: a parameter with the value it was given — ``--groups 3`` on the
+    command line, ``groups=3`` from Python."""
+
+    def __init__(self, caller: str, facts: dict[str, object]) -> None:
+        self.names, self.facts = _Names(caller), facts
+
+    def __getattr__(self, name: str) -> str:
+        value = self.facts[name]
+        if self.names.cli:
+            return f"{getattr(self.names, name)} {value}"
+        return f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}"
+
+
+def word_error(key: str, facts: dict[str, object], lang: str = "en", caller: str = "python") -> str:
+    """The message of a keyed error (``error.<key>`` in the catalogue) in ``lang``.
+
+    >>> word_error("conv.groups_divide", {"groups": 3, "in_channels": 4, "out_channels": 6})
+    'groups=3 must divide both in_channels (4) and out_channels (6)'
+    """
+    messages = CATALOGUES.get(lang, EN)
+    template = messages.get(f"error.{key}") or EN.get(f"error.{key}")
+    if template is None:  # not a key after all: the text as it was given, with its facts
+        return key + "".join(f"; {fact}={value!r}" for fact, value in facts.items())
+    names = _Names(caller)
+    given = _Given(caller, facts)
+    worded: dict[str, object] = dict(facts)
+    # ``param`` / ``*_param`` facts hold a parameter's name: ``{param}`` is the name as the
+    # caller knows it, ``{param_got}`` / ``{param_example}`` the name with that value
+    for fact, value in facts.items():
+        if fact == "param" or fact.endswith("_param"):
+            name = str(value)
+            worded[fact] = getattr(names, name)
+            for extra in ("got", "example"):
+                if extra in facts:
+                    worded[f"{fact}_{extra}"] = _Given(caller, {name: facts[extra]}).__getattr__(name)
+    return template.format(opt=names, given=given, **worded)
+
+
 # -- translating finished error messages -------------------------------------------------
 def template_parts(template: str) -> list[str]:
     """``"a {x} b"`` → ``["a ", "x", " b"]``: literals at even, placeholders at odd positions.

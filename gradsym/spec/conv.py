@@ -177,15 +177,13 @@ def conv_config(
 ) -> ConvConfig:
     """Validate every option and compute the output shape (PyTorch's rules)."""
     if convention not in CONVENTIONS:
-        raise SpecError(f"--convention must be one of {', '.join(CONVENTIONS)}, got {convention!r}")
+        raise SpecError("conv.convention", convention=convention, choices=", ".join(CONVENTIONS))
     spatial = parse_shape(input, "--input")
     ndim = len(spatial)
     ksize = parse_shape(kernel, "--kernel")
     if len(ksize) != ndim:
-        raise SpecError(
-            f"--kernel has {len(ksize)} dimension{'s' if len(ksize) != 1 else ''} but --input has "
-            f"{ndim}; give the kernel as many sizes as the input (e.g. {'x'.join(['2'] * ndim)})"
-        )
+        raise SpecError("conv.kernel_dims", kernel_dims=len(ksize), input_dims=ndim,
+                        example="x".join(["2"] * ndim))
     stride_t = parse_per_dim(stride, ndim, "--stride")
     dilation_t = parse_per_dim(dilation, ndim, "--dilation")
     pads = parse_padding(padding, ndim=ndim)
@@ -193,12 +191,9 @@ def conv_config(
     if pads == "same":
         padding_word = "same"
         if transposed:
-            raise SpecError("--padding same is not defined for a transposed convolution; give numbers")
+            raise SpecError("conv.same_transposed", padding="same")
         if convention == "torch" and any(s != 1 for s in stride_t):
-            raise SpecError(
-                "--padding same needs --stride 1 (PyTorch's rule); give numbers, or use "
-                "--convention tensorflow (or jax) for TensorFlow's SAME padding"
-            )
+            raise SpecError("conv.same_stride", padding="same", stride=1, convention="tensorflow")
         pads = tuple(
             same_padding(k, d, stride=s, size=i, convention=convention)
             for i, k, s, d in zip(spatial, ksize, stride_t, dilation_t)
@@ -211,13 +206,11 @@ def conv_config(
     cout = positive_count(out_channels, "--out-channels")
     nbatch = positive_count(batch, "--batch")
     if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
-        raise SpecError(f"--groups must be a whole number ≥ 1, got {groups}")
+        raise SpecError("option.positive", param="groups", got=groups)
     if cin % groups or cout % groups:
-        raise SpecError(
-            f"--groups {groups} must divide both --in-channels ({cin}) and --out-channels ({cout})"
-        )
+        raise SpecError("conv.groups_divide", groups=groups, in_channels=cin, out_channels=cout)
     if groups > 1 and not channels:
-        raise SpecError("--groups needs --in-channels and --out-channels")
+        raise SpecError("conv.groups_channels")
     if transposed:
         op = parse_per_dim(output_padding, ndim, "--output-padding", minimum=0)
         out = transposed_output_shape(spatial, ksize, stride_t, pads, dilation_t, op)
@@ -234,9 +227,9 @@ def positive_count(value: int | None, option: str) -> int:
     if value is None:
         return 1
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SpecError(f"{option} must be a whole number ≥ 1, got {value}")
+        raise SpecError("option.positive", param=_param(option), got=value)
     if value > 4096:
-        raise SpecError(f"{option} {value} is too large (at most 4096)")
+        raise SpecError("option.at_most", param=_param(option), got=value, limit=4096)
     return value
 
 
@@ -245,4 +238,9 @@ def positive_count(value: int | None, option: str) -> int:
 def require(value: Any, option: str, example: str) -> None:
     """A SpecError when a required option is missing."""
     if value is None:
-        raise SpecError(f"{option} is required (e.g. {option} {example})")
+        raise SpecError("option.required", param=_param(option), example=example)
+
+
+def _param(option: str) -> str:
+    """``--in-channels`` → ``in_channels``: the parameter a keyed error names."""
+    return option.removeprefix("--").replace("-", "_")
