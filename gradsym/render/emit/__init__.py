@@ -73,6 +73,10 @@ def to_code(d: Derivation, framework: str, command_line: str | None = None) -> s
         from gradsym.render.emit.matrix import emit_matrix
 
         return emit_matrix(d, framework, line)
+    if d.command == "expr":
+        from gradsym.render.emit.expr import emit_expr
+
+        return emit_expr(d, framework, line)
     if d.command == "attention":
         from gradsym.render.emit.attention import emit_attention
 

@@ -1,0 +1,212 @@
+"""Emitted code for ``expr``: ``value(**tensors)`` and ``gradient(**tensors)``.
+
+``expr`` has no closed matrix forms: its gradient is what the derivation found, one SymPy
+expression per element (∂f/∂a_1, ∂f/∂a_2, …). A small printer writes each of them as
+framework code on the elements of the arguments (``a_1, a_2, a_3 = a.reshape(-1)``) and
+stacks them into an array of the variable's shape. The kinks are written as derived:
+``Heaviside(z, h)`` (the subgradient h at 0), ties of ``max`` shared by ``1/m``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gradsym.errors import SpecError
+from gradsym.render.emit import writer
+from gradsym.render.emit.matrix import HELPERS
+from gradsym.render.emit.matrix import _self_test as matrix_self_test
+from gradsym.render.emit.writer import literal
+
+_XP = {"numpy": "np", "torch": "torch", "jax": "jnp"}
+
+_RUNTIME = {
+    "numpy": '''
+# -- elements and arrays (float64) --
+def as_array(v, shape):
+    return np.asarray(v, dtype=np.float64).reshape(shape)
+
+
+def stack(entries, shape):
+    return np.array([np.asarray(e, dtype=np.float64) for e in entries]).reshape(shape)
+
+
+def maximum(*args):
+    out = args[0]
+    for a in args[1:]:
+        out = np.maximum(out, a)
+    return out
+
+
+def minimum(*args):
+    out = args[0]
+    for a in args[1:]:
+        out = np.minimum(out, a)
+    return out
+
+
+def heaviside(z, at_zero):
+    return np.heaviside(z, at_zero)
+''',
+    "torch": '''
+# -- elements and arrays (float64; a 0-d tensor keeps autograd's graph) --
+def scalar(v):
+    return torch.as_tensor(v, dtype=torch.float64)
+
+
+def as_array(v, shape):
+    return scalar(v).reshape(shape)
+
+
+def stack(entries, shape):
+    return torch.stack([scalar(e) for e in entries]).reshape(shape)
+
+
+def maximum(*args):
+    out = scalar(args[0])
+    for a in args[1:]:
+        out = torch.maximum(out, scalar(a))
+    return out
+
+
+def minimum(*args):
+    out = scalar(args[0])
+    for a in args[1:]:
+        out = torch.minimum(out, scalar(a))
+    return out
+
+
+def heaviside(z, at_zero):
+    return torch.heaviside(scalar(z), scalar(at_zero))
+''',
+    "jax": '''
+# -- elements and arrays (float64) --
+jax.config.update("jax_enable_x64", True)
+
+
+def as_array(v, shape):
+    return jnp.asarray(v, dtype=jnp.float64).reshape(shape)
+
+
+def stack(entries, shape):
+    return jnp.stack([jnp.asarray(e, dtype=jnp.float64) for e in entries]).reshape(shape)
+
+
+def maximum(*args):
+    out = args[0]
+    for a in args[1:]:
+        out = jnp.maximum(out, a)
+    return out
+
+
+def minimum(*args):
+    out = args[0]
+    for a in args[1:]:
+        out = jnp.minimum(out, a)
+    return out
+
+
+def heaviside(z, at_zero):
+    return jnp.heaviside(z, at_zero)
+''',
+}
+
+_FUNCTIONS = {"exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "tanh": "tanh",
+              "sign": "sign", "Abs": "abs"}
+
+
+class ElementPrinter:
+    """Framework code for one SymPy element expression (the functions gradsym's rules know)."""
+
+    def __init__(self, xp: str) -> None:
+        self.xp = xp
+
+    def __call__(self, e: Any) -> str:
+        import sympy
+
+        if e.is_Symbol:
+            return str(e.name)
+        if e.is_Integer:
+            return str(int(e))
+        if e.is_Rational:
+            return f"({e.p} / {e.q})"
+        if e.is_NumberSymbol or e.is_Float:
+            return repr(float(e))
+        if isinstance(e, sympy.Add):
+            return "(" + " + ".join(self(a) for a in e.args) + ")"
+        if isinstance(e, sympy.Mul):
+            return "(" + " * ".join(self(a) for a in e.args) + ")"
+        if isinstance(e, sympy.Pow):
+            base, power = self(e.base), e.exp
+            if power == sympy.Rational(1, 2):
+                return f"{self.xp}.sqrt({base})"
+            if power == -1:
+                return f"(1 / {base})"
+            return f"({base} ** {self(power)})"
+        name = type(e).__name__
+        if name in _FUNCTIONS:
+            return f"{self.xp}.{_FUNCTIONS[name]}({self(e.args[0])})"
+        if name in ("Max", "Min"):
+            return f"{'maximum' if name == 'Max' else 'minimum'}({', '.join(self(a) for a in e.args)})"
+        if name == "Heaviside":
+            at_zero = e.args[1] if len(e.args) > 1 else sympy.Rational(1, 2)
+            return f"heaviside({self(e.args[0])}, {self(at_zero)})"
+        raise SpecError(f"--emit: expr cannot write {name} as framework code")
+
+
+def emit_expr(d: Any, framework: str, command_line: str) -> str:
+    if not d.scalar:
+        raise SpecError("--emit needs a scalar expression (a gradient); make it one with sum "
+                        "or mean")
+    declared = d.declared
+    local = {name: (name + "_" if name in HELPERS else name) for name in declared}
+    shapes = {name: tuple(x.shape) for name, x in declared.items()}
+    order = [n for n in declared if n in d.used or n in d.wrt]
+    printer = ElementPrinter(_XP[framework])
+    unpack = []
+    for name in order:
+        unpack.append(f'    {local[name]} = as_array(tensors["{name}"], {literal(shapes[name])})')
+        elements = [str(s) for s in d.arrays[name].reshape(-1)]
+        target = ", ".join(elements) + ("," if len(elements) == 1 else "")
+        unpack.append(f"    {target} = {local[name]}.reshape(-1)")
+    unpacked = "\n".join(unpack)
+    grads = []
+    for name, arr in d.gradient_elems.items():
+        entries = ", ".join(printer(e) for e in arr.reshape(-1))
+        grads.append(f'    grads["{name}"] = stack([{entries}], {literal(shapes[name])})')
+    wrt = list(d.gradient_elems)
+    expression = d.config["expression"]
+    api = (
+        f"value({', '.join(n + '=…' for n in order)}) -> f (a number)\n"
+        f"gradient(…) -> {{{', '.join(repr(n) + ': df/d' + n for n in wrt)}}}, each the shape of "
+        f"its variable\nShapes: " + ", ".join(f"{n} {literal(shapes[n]) if shapes[n] else 'scalar'}"
+                                              for n in order) + "."
+    )
+    body = f'''
+# -- the expression and its derived gradient, element by element --
+EXPRESSION = {expression!r}
+SHAPES = {{{", ".join(f'"{n}": {literal(shapes[n])}' for n in order)}}}
+WRT = {literal(tuple(wrt))}
+
+
+def value(**tensors):
+    """f = {expression}, a number."""
+{unpacked}
+    return as_array({printer(d.forward_elems[()])}, ())
+
+
+def gradient(**tensors):
+    """{{name: df/dname}} for each --wrt name: the derived element expressions, stacked."""
+{unpacked}
+    grads = {{}}
+{chr(10).join(grads)}
+    return grads
+'''
+    positive = any(f in expression for f in ("log", "sqrt"))
+    return writer.module(
+        writer.header(title="Gradient of an expression (expr)", framework=framework,
+                      command_line=command_line, config=d.config, api=api),
+        writer.imports(framework),
+        _RUNTIME[framework],
+        body,
+        matrix_self_test(framework, positive).replace("self-test matrix", "self-test expr"),
+    )
