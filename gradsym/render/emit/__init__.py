@@ -60,7 +60,9 @@ def to_code(d: Derivation, framework: str, command_line: str | None = None) -> s
 
         return emit_layernorm(d.config, framework, line)
     if d.command == "groupnorm":
-        raise SpecError("--emit is not available for groupnorm yet; batchnorm and layernorm emit code")
+        from gradsym.render.emit.groupnorm import emit_groupnorm
+
+        return emit_groupnorm(d.config, framework, line)
     if d.command == "mlp":
         from gradsym.render.emit.mlp import emit_mlp
 
