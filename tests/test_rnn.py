@@ -265,7 +265,7 @@ def test_latex_compiles(cli, tmp_path):
         ([*SMALL, "--x", "1,2"], "--w-ih"),
         ([*SMALL, *VALUES, "--g", "1,2"], "--g"),
         (["--steps", "12", "--input-size", "4", "--hidden", "4"], "--max-terms"),
-        ([*SMALL, "--emit", "numpy"], "rnn"),
+        ([*SMALL, "--emit", "fortran"], "--emit"),
         ([*SMALL, "--animate", "x.gif"], "--animate"),
     ],
 )
@@ -283,3 +283,37 @@ def test_python_errors():
         gradsym.rnn(steps=1, input_size=1, hidden=-1)
     with pytest.raises(SpecError, match=r"needs b\b"):
         gradsym.rnn(steps=1, input_size=1, hidden=1).evaluate(x="1", w_ih="1", w_hh="1")
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch", "jax"])
+def test_emitted_module_passes_its_self_test(tmp_path, framework):
+    # torch's self-test compares the emitted BPTT with autograd through torch.rnn_tanh_cell
+    pytest.importorskip({"numpy": "numpy", "torch": "torch", "jax": "jax"}[framework])
+    import subprocess
+    import sys
+
+    path = tmp_path / f"rnn_{framework}.py"
+    path.write_text(gradsym.rnn(steps=3, input_size=2, hidden=3).to_code(framework))
+    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "OK" in out.stdout, out.stdout + out.stderr
+
+
+def test_emitted_backward_equals_the_exact_bptt(tmp_path):
+    import importlib.util
+
+    import numpy as np
+
+    values = {"x": [[1], [-2]], "w_ih": [[1], [1 / 2]], "w_hh": [[1, -1], [1 / 4, 1]], "b": [0, 1],
+              "h0": [1 / 2, 0]}
+    g = [[1, 2], [-1, 1]]
+    d = gradsym.rnn(steps=2, input_size=1, hidden=2, g=g, **values)
+    path = tmp_path / "rnn_exact.py"
+    path.write_text(d.to_code("numpy"))
+    spec = importlib.util.spec_from_file_location("rnn_exact", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    args = [np.array(values[k], dtype=float) for k in ("x", "w_ih", "w_hh", "b", "h0")]
+    grads = module.backward(np.array(g, dtype=float), *args)
+    for got, key in zip(grads, ("input", "w_ih", "w_hh", "b", "h0")):
+        expected = np.vectorize(float, otypes=[float])(d.numeric.grad[key])
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)

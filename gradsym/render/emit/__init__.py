@@ -79,6 +79,10 @@ def to_code(d: Derivation, framework: str, command_line: str | None = None) -> s
         from gradsym.render.emit.expr import emit_expr
 
         return emit_expr(d, framework, line)
+    if d.command == "rnn":
+        from gradsym.render.emit.rnn import emit_rnn
+
+        return emit_rnn(d.config, framework, line)
     if d.command == "attention":
         from gradsym.render.emit.attention import emit_attention
 
