@@ -347,3 +347,21 @@ def test_chain_draws_every_layer_with_its_values():
         assert "1/16" in texts  # d₃ = ∂L/∂a₄ of the mean L1 loss over 16 outputs, drawn as a number
     finally:
         _close(fig)
+
+
+def test_three_d_chain_draws_every_layer_by_depth_slices():
+    d = gradsym.chain(input=(4, 4, 4), kernel=(2, 2, 2), depth=2, x="arange", k="ones")
+    pictures = plot.chain_flips(d, Catalogue("en"))
+    assert [p.heading for p in pictures] == ["layer 1 of 2", "layer 2 of 2"]
+    for number, picture in enumerate(pictures, start=1):
+        grads = d.numeric.layers[number - 1].grad_values["input"]
+        assert picture.index_prefix == (number,) and picture.entry_depth is not None
+        # the slice shown is the layer's own ∂L/∂a at the depth of the entry the window gives
+        assert np.array_equal(picture.result_values, grads[picture.entry_depth])
+        assert all(s.startswith("depth slice") for s in picture.slices)
+    fig = plot.plot_figure(d)
+    try:
+        titles = [ax.get_title() for ax in _panels(fig)]
+        assert len(titles) == 6 and sum(title.startswith("layer ") for title in titles) == 2
+    finally:
+        _close(fig)

@@ -324,14 +324,17 @@ def chain_flips(d: Derivation, t: Catalogue) -> list[FlipPicture]:
         if proof is None:
             continue
         (grid_title, grid), (kernel_title, kernel) = proof.detail["grids"][:2]
-        if grid.ndim > 2:
-            continue  # 3-D chains: the per-layer close-up is drawn for 1-D and 2-D only
         ndim = grid.ndim
-        if ndim == 1:
-            grid, kernel = grid.reshape(1, -1), kernel.reshape(1, -1)
         values = numeric_layers[number - 1].grad_values["input"] if numeric_layers else None
-        pic = _flip_2d(d, t, ndim, grid, kernel, _message(t, grid_title), _message(t, kernel_title),
-                       layer.grad_elems["input"], values, layer.input.letter, "∂L/∂", (number,))
+        if ndim == 3:  # the depth slice the window starts on, as for a single 3-D proof
+            pic = _flip_slice(d, t, grid, kernel, _message(t, grid_title), _message(t, kernel_title),
+                              layer.grad_elems["input"], values, layer.input.letter, "∂L/∂")
+            pic.index_prefix = (number,)
+        else:
+            if ndim == 1:
+                grid, kernel = grid.reshape(1, -1), kernel.reshape(1, -1)
+            pic = _flip_2d(d, t, ndim, grid, kernel, _message(t, grid_title), _message(t, kernel_title),
+                           layer.grad_elems["input"], values, layer.input.letter, "∂L/∂", (number,))
         pic.heading = t("plot.layer", layer=number, depth=len(layers))
         pictures.append(pic)
     return pictures
