@@ -793,11 +793,6 @@ def matrix(
     if expression is None:
         raise SpecError('the expression is required, e.g. gradsym matrix "trace(X.T*X)" '
                         "--shape X=3x2")
-    from gradsym.layers import matrix_general as general
-
-    if general.has_letters(shape):  # letter sizes (X=nxn): closed forms for every size
-        return general.matrix_general(expression, shape, wrt, at, seed=seed,  # type: ignore[return-value]
-                                      max_terms=max_terms)
     declared = declare(shape, functions=MATRIX_FUNCTIONS, max_dims=2)
     algebra = {n: _algebra_shape(x.shape) for n, x in declared.items()}
     tree = lower(parse(expression, names=list(declared),

@@ -31,14 +31,15 @@ import sympy
 from gradsym.derivation import Derivation
 from gradsym.errors import ExpressionError, SpecError
 from gradsym.exprparse import BinOp, Call, Name, Neg, Node, Num, Transpose, names_in, parse
+from gradsym.layers import matrix as concrete
 from gradsym.layers.matrix import (
     MATRIX_FUNCTIONS,
     ClosedForm,
+    MatrixDerivation,
     _algebra_shape,
     _verify,
     closed_forms,
     elaborate,
-    matrix,
 )
 from gradsym.layers.matrix_algebra import (
     LC,
@@ -57,6 +58,7 @@ from gradsym.layers.matrix_algebra import (
     Tr,
     _merge_scalars,
     _scalar_symbol,
+    _sorted_terms,
     lc_scalar,
     lc_text,
     tree_scalar,
@@ -232,6 +234,20 @@ def at_sizes(lc: LC, values: Mapping[str, int]) -> LC:
     return _map_lc(lc, lambda k: values.get(k, k) if isinstance(k, str) else k, coef)
 
 
+def factor_right(lc: LC) -> LC:
+    """Take a matrix factor common to the right of every term outside: A*x + A.T*x →
+    (A + A.T)*x (the left factor is already taken out by the derivation)."""
+    terms = lc.terms
+    if len(terms) < 2 or any(len(t.mats) < 2 for t in terms):
+        return lc
+    last = terms[0].mats[-1]
+    if any(t.mats[-1] != last for t in terms):
+        return lc
+    rest = LC(_sorted_terms([Term(t.coef, t.scalars, t.mats[:-1]) for t in terms]),
+              (lc.shape[0], last.shape[0]))
+    return LC((Term(Fraction(1), (), (Group(rest), last)),), lc.shape)
+
+
 def unsentinel(text: str, letters: Mapping[int, str]) -> str:
     """An error message with the sentinel sizes written as their letters."""
     return re.sub(r"\d+", lambda m: letters.get(int(m.group()), m.group()), text)
@@ -343,7 +359,7 @@ def _check_sizes(
     verified: dict[str, str | None] = {n: None for n, f in forms.items() if f.lc is not None}
     checked: list[dict[str, int]] = []
     for values in assignments(letters):
-        d = matrix(expression, shape=spec_at(shapes, values), wrt=wrt, seed=seed,
+        d = concrete.matrix(expression, shape=spec_at(shapes, values), wrt=wrt, seed=seed,
                    max_terms=max_terms)
         where = sizes_text(values)
         names = {n: algebra_name(n, x) for n, x in d.declared.items()}
@@ -385,7 +401,7 @@ def matrix_general(
                        max_dims=2)
     clash = [k for k in letters if k in concrete]
     if clash:
-        raise SpecError(f"--shape: {clash[0]!r} is both a name and a size letter; rename one")
+        raise SpecError(f"--shape: '{clash[0]}' is both a name and a size letter; rename one")
     code = {k: SENTINELS[i] for i, k in enumerate(letters)}
     back = {p: k for k, p in code.items()}
     declared = {n: Declared(n, tuple(code.get(k, k) for k in shapes[n]), x.bare)
@@ -406,7 +422,8 @@ def matrix_general(
                         f"letter sizes need a scalar objective (take trace, sum or norm), or give "
                         f"numbers in --shape for the element-wise Jacobian")
     derived = closed_forms(explicit, node_shapes, declared, wrt_names)
-    forms = {n: ClosedForm(n, to_letters(f.lc, back) if f.lc is not None else None, f.reason)
+    forms = {n: ClosedForm(n, factor_right(to_letters(f.lc, back)) if f.lc is not None else None,
+                           f.reason)
              for n, f in derived.items()}
     names = {n: algebra_name(n, x) for n, x in declared.items()}
     scalar_j = tree_scalar(explicit, names)
@@ -455,3 +472,24 @@ def matrix_general(
         extra={"title": ("title.matrix_general", {"letters": ", ".join(letters)}),
                "output_letter": "J", "used": used},
     )
+
+
+def matrix(
+    expression: str | None = None,
+    shape: Any = None,
+    wrt: Any = None,
+    at: Any = None,
+    *,
+    seed: int | None = None,
+    max_terms: int | None = None,
+) -> MatrixDerivation | GeneralMatrixDerivation:
+    """Matrix calculus in closed matrix form (``*`` and ``@`` are matrix products); sizes
+    may be letters (``X=nxn``, ``x=n``): then the closed forms hold for every size.
+
+    >>> d = matrix("x.T*A*x", shape=["x=n", "A=nxn"])
+    >>> d.closed_forms, d.checked_sizes
+    ({'x': '(A + A.T)*x', 'A': 'x*x.T'}, [{'n': 1}, {'n': 2}, {'n': 3}])
+    """
+    if expression is not None and has_letters(shape):
+        return matrix_general(expression, shape, wrt, at, seed=seed, max_terms=max_terms)
+    return concrete.matrix(expression, shape, wrt, at, seed=seed, max_terms=max_terms)

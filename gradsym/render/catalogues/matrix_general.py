@@ -4,8 +4,8 @@ from __future__ import annotations
 
 EN = {
     "title.matrix_general": "matrix calculus in closed matrix form, for every size {letters}",
-    "matrix_general.shapes": "Shapes: {shapes}; J is a scalar. The sizes {letters} are letters: "
-    "each stands for any whole number ≥ 1 (distinct letters may differ).",
+    "matrix_general.shapes": "Shapes: {shapes}; J is a scalar. Sizes written as letters ({letters}) "
+    "stand for any whole number ≥ 1 (distinct letters may differ).",
     "matrix_general.claim": "The closed forms below are derived once with the letters, so they "
     "hold for every size {letters}; each is also checked element by element at {sizes}.",
     "matrix_general.verified": "   Closed form for every size {letters}; checked element by "
@@ -19,7 +19,7 @@ EN = {
 
 ZH = {
     "title.matrix_general": "闭式矩阵形式的矩阵微积分，对所有尺寸 {letters}",
-    "matrix_general.shapes": "形状：{shapes}；J 是标量。尺寸 {letters} 是字母：每个字母代表任意 ≥ 1 的"
+    "matrix_general.shapes": "形状：{shapes}；J 是标量。写成字母的尺寸（{letters}）代表任意 ≥ 1 的"
     "整数（不同字母可以取不同的值）。",
     "matrix_general.claim": "下面的闭式用字母推导一次，因此对所有尺寸 {letters} 成立；每个闭式还在 "
     "{sizes} 处逐元素检验。",
@@ -37,8 +37,6 @@ ERRORS_ZH = {
     "--at 需要具体尺寸：--shape 中的尺寸是字母；请给出数字（例如 --shape X=3x3）才能代入数值",
     "--emit needs concrete sizes: give numbers in --shape (e.g. X=3x3), not letters":
     "--emit 需要具体尺寸：请在 --shape 中给出数字（例如 X=3x3），而不是字母",
-    "--plot needs concrete sizes: give numbers in --shape (e.g. X=3x3), not letters":
-    "--plot 需要具体尺寸：请在 --shape 中给出数字（例如 X=3x3），而不是字母",
     "values need concrete sizes: give numbers in --shape (e.g. X=3x3), not letters, to use --at":
     "数值需要具体尺寸：请在 --shape 中给出数字（例如 X=3x3），而不是字母，才能使用 --at",
     "--shape {name}={spec}: a size is a whole number or a lowercase letter (not x), e.g. "
@@ -49,8 +47,10 @@ ERRORS_ZH = {
     "--shape: at most {len(SENTINELS)} different size letters, got {len(letters)} "
     "({', '.join(letters)})":
     "--shape：最多 {len(SENTINELS)} 个不同的尺寸字母，实际有 {len(letters)} 个（{', '.join(letters)}）",
-    "--shape: {clash[0]!r} is both a name and a size letter; rename one":
-    "--shape：{clash[0]!r} 既是名字又是尺寸字母；请改掉其中一个",
+    "--shape: '{clash[0]}' is both a name and a size letter; rename one":
+    "--shape：'{clash[0]}' 既是名字又是尺寸字母；请改掉其中一个",
+    "the shape of {name} must be a list of whole numbers or size letters":
+    "{name} 的形状必须是整数或尺寸字母组成的列表",
     "J is {unsentinel('x'.join(map(str, out_shape)), back)}, not a scalar: letter sizes need a "
     "scalar objective (take trace, sum or norm), or give numbers in --shape for the element-wise "
     "Jacobian":
@@ -58,4 +58,10 @@ ERRORS_ZH = {
     "sum 或 norm），或在 --shape 中给出数字以得到逐元素雅可比矩阵",
 }
 
-HELP_ZH: dict[str, str] = {}
+HELP_ZH = {
+    "Declare a name: NAME=SHAPE (X=3x2, w=2x1, w=2 for a column, s=scalar); repeatable. "
+    "Elements are X_1_1, X_1_2, … Sizes may be letters (X=nxn, x=n, A=mx3): closed forms for "
+    "every size, checked at several.":
+    "声明一个名称：名称=形状（X=3x2、w=2x1、列向量写 w=2、s=scalar）；可重复。元素为 X_1_1、X_1_2、… "
+    "尺寸可以是字母（X=nxn、x=n、A=mx3）：得到对所有尺寸成立的闭式，并在几个具体尺寸上检验。",
+}
