@@ -225,8 +225,8 @@ def at_sizes(lc: LC, values: Mapping[str, int]) -> LC:
         c = t.coef
         kept = []
         for s, e in t.scalars:
-            if isinstance(s, Sym) and s.shape == () and s.name in values:
-                c *= Fraction(values[s.name]) ** e
+            if isinstance(s, Sym) and s.shape == () and s.name in values and e.denominator == 1:
+                c *= Fraction(values[s.name]) ** int(e)
             else:
                 kept.append((s, e))
         return Term(c, tuple(kept), t.mats)
@@ -404,7 +404,8 @@ def matrix_general(
         raise SpecError(f"--shape: '{clash[0]}' is both a name and a size letter; rename one")
     code = {k: SENTINELS[i] for i, k in enumerate(letters)}
     back = {p: k for k, p in code.items()}
-    declared = {n: Declared(n, tuple(code.get(k, k) for k in shapes[n]), x.bare)
+    declared = {n: Declared(n, tuple(code[k] if isinstance(k, str) else k for k in shapes[n]),
+                            x.bare)
                 for n, x in concrete.items()}
     algebra = {n: _algebra_shape(x.shape) for n, x in declared.items()}
     try:
