@@ -38,6 +38,9 @@ CASES: dict[str, tuple[list[str], Callable[[dict[str, Any]], Any]]] = {
     "(A*x).T*(A*x) + s*sum(A)": (["A=mx3", "x=3", "s=scalar"],
                                  lambda t: ((t["A"] @ t["x"]) ** 2).sum() + t["s"] * t["A"].sum()),
     "sum(s + X)": (["s=scalar", "X=nxm"], lambda t: (t["s"] + t["X"]).sum()),
+    "sum(exp(A*x)) + trace(inv(B))": (["A=mxn", "x=n", "B=kxk"],
+                                      lambda t: (t["A"] @ t["x"]).exp().sum()
+                                      + t["B"].inverse().trace()),
 }
 _DERIVED: dict[str, Any] = {}
 
@@ -84,6 +87,8 @@ def test_letter_closed_forms_match_pytorch_at_sizes_never_checked(data: st.DataO
     for name, shape in d.shapes.items():
         concrete = tuple(sizes.get(k, k) for k in shape)
         values[name] = rng.integers(-3, 4, size=concrete).astype(float) + rng.random(concrete)
+        if name == "B":  # invertible
+            values[name] = values[name] + 10 * np.eye(concrete[0])
         tensors[name] = torch.tensor(values[name], dtype=torch.float64, requires_grad=True)
     forward(tensors).backward()
     for name in d.wrt:
@@ -155,6 +160,9 @@ def test_every_format(cli: Any, fmt: str) -> None:
     assert result.code == 0 and result.out and not result.err
     if fmt == "latex":
         assert r"n \times n" in result.out and r"\left(A + A^{T}\right) x" in result.out
+    # J with no SymPy matrix form (exp entry by entry): no forward section, the rest as usual
+    result = cli("matrix", "sum(exp(A*x))", "--shape", "A=mxn", "--shape", "x=n", "--format", fmt)
+    assert result.code == 0 and "exp" in result.out
 
 
 def test_a_wrong_form_at_one_size_fails_the_check(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
