@@ -357,8 +357,9 @@ def _check_sizes(
 ) -> tuple[dict[str, str | None], list[dict[str, int]]]:
     """Every letter form against the element-wise gradient at each assignment of sizes."""
     verified: dict[str, str | None] = {n: None for n, f in forms.items() if f.lc is not None}
-    checked: list[dict[str, int]] = []
-    for values in assignments(letters):
+    checked = assignments(letters)
+    # the largest sizes first: a budget refusal comes before any other work
+    for values in sorted(checked, key=lambda v: -sum(v.values())):
         d = concrete.matrix(expression, shape=spec_at(shapes, values), wrt=wrt, seed=seed,
                    max_terms=max_terms)
         where = sizes_text(values)
@@ -374,7 +375,6 @@ def _check_sizes(
             problem = compare_at(lc, values, d, name, symbol_env, field)
             if problem is not None and verified[name] is None:
                 verified[name] = f"at {where}: {problem}"
-        checked.append(dict(values))
     return verified, checked
 
 
