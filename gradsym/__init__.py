@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from gradsym.layers.groupnorm import groupnorm  # noqa: F401
     from gradsym.layers.layernorm import layernorm  # noqa: F401
     from gradsym.layers.linear import linear  # noqa: F401
-    from gradsym.layers.matrix import matrix  # noqa: F401
+    from gradsym.layers.matrix_general import matrix  # noqa: F401
     from gradsym.layers.mlp import mlp  # noqa: F401
     from gradsym.layers.net import net  # noqa: F401
     from gradsym.layers.pool import pool  # noqa: F401
@@ -54,7 +54,7 @@ _LAZY = {
     "linear": "gradsym.layers.linear",
     "mlp": "gradsym.layers.mlp",
     "expr": "gradsym.layers.expr",
-    "matrix": "gradsym.layers.matrix",
+    "matrix": "gradsym.layers.matrix_general",  # letter sizes there, else layers.matrix
     "chain": "gradsym.layers.chain",
     "pool": "gradsym.layers.pool",
     "batchnorm": "gradsym.layers.batchnorm",

@@ -59,7 +59,8 @@ class ExpressionReader:
         if ident not in self.names:
             sp = self.sympy
             if ident in self.shapes:
-                rows, cols = (list(self.shapes[ident]) + [1, 1])[:2]
+                rows, cols = (self.name(k) if isinstance(k, str) else k  # letter sizes
+                              for k in (list(self.shapes[ident]) + [1, 1])[:2])
                 self.names[ident] = sp.MatrixSymbol(ident, rows, cols)
             elif ident in self.indexed:
                 self.names[ident] = sp.IndexedBase(ident)
@@ -274,9 +275,10 @@ def _validate(doc: Mapping[str, Any]) -> None:
         raise bad("'indexed' must be a list of names")
     for name, shape in doc.get("shapes", {}).items():
         if not isinstance(shape, list) or not all(
-            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
+            (isinstance(n, int) and not isinstance(n, bool) and n >= 0)
+            or (isinstance(n, str) and n.isidentifier()) for n in shape  # letter sizes: n, m
         ):
-            raise bad(f"the shape of {name!r} must be a list of whole numbers")
+            raise bad(f"the shape of {name!r} must be a list of whole numbers or size letters")
     for role, jac in doc.get("jacobian", {}).items():
         if not isinstance(jac, Mapping) or not isinstance(jac.get("shape"), list) \
                 or not isinstance(jac.get("nonzeros"), list):

@@ -105,6 +105,8 @@ EXAMPLES = command_examples()
 VARIANTS = {
     "conv --general": ["conv", "--general", "--dims", "1"],
     "deconv --general": ["deconv", "--general", "--dims", "1"],
+    "matrix letter sizes": ["matrix", "(X*w - y).T*(X*w - y)", "--shape", "X=mxn", "--shape", "w=n",
+                            "--shape", "y=m"],
 }
 CASES = {**EXAMPLES, **VARIANTS}
 

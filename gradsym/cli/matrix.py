@@ -29,7 +29,8 @@ Expression = Annotated[
 ShapeOpt = Annotated[
     list[str] | None,
     typer.Option("--shape", help="Declare a name: NAME=SHAPE (X=3x2, w=2x1, w=2 for a column, "
-                 "s=scalar); repeatable. Elements are X_1_1, X_1_2, …"),
+                 "s=scalar); repeatable. Elements are X_1_1, X_1_2, … Sizes may be letters "
+                 "(X=nxn, x=n, A=mx3): closed forms for every size, checked at several."),
 ]
 At = Annotated[
     list[str] | None,

@@ -74,7 +74,7 @@ def build_document(
     # A command whose element-wise expressions are long may print them only with --full.
     elementwise = full or not d.extra.get("elementwise_hidden", False)
     hidden = Para(t("summary.elementwise_hidden"))
-    if "forward" in show:
+    if "forward" in show and d.forward_elems.size:  # none: J has no SymPy form (letter sizes)
         sec = Section("forward", t("section.forward"))
         rows: list[tuple[Cell, Cell]] = []
         total = math.prod(out_shape) if out_shape else 1

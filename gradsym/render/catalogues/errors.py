@@ -22,6 +22,9 @@ EN = {
     "error.conv.groups_divide": "{given.groups} must divide both {opt.in_channels} "
     "({in_channels}) and {opt.out_channels} ({out_channels})",
     "error.conv.groups_channels": "{opt.groups} needs {opt.in_channels} and {opt.out_channels}",
+    "error.emit.expr_scalar": "{opt.emit} needs a scalar expression (a gradient); make it one "
+    "with sum or mean",
+    "error.emit.expr_function": "{opt.emit}: expr cannot write {function} as framework code",
 }
 
 ZH = {
@@ -37,4 +40,6 @@ ZH = {
     "error.conv.groups_divide": "{given.groups} 必须同时整除 {opt.in_channels}（{in_channels}）"
     "和 {opt.out_channels}（{out_channels}）",
     "error.conv.groups_channels": "{opt.groups} 需要 {opt.in_channels} 和 {opt.out_channels}",
+    "error.emit.expr_scalar": "{opt.emit} 需要标量表达式（才有梯度）；请用 sum 或 mean 把它变成标量",
+    "error.emit.expr_function": "{opt.emit}：expr 无法把 {function} 写成框架代码",
 }

@@ -150,13 +150,12 @@ class ElementPrinter:
         if name == "Heaviside":
             at_zero = e.args[1] if len(e.args) > 1 else sympy.Rational(1, 2)
             return f"heaviside({self(e.args[0])}, {self(at_zero)})"
-        raise SpecError(f"--emit: expr cannot write {name} as framework code")
+        raise SpecError("emit.expr_function", function=name)
 
 
 def emit_expr(d: Any, framework: str, command_line: str) -> str:
     if not d.scalar:
-        raise SpecError("--emit needs a scalar expression (a gradient); make it one with sum "
-                        "or mean")
+        raise SpecError("emit.expr_scalar")
     declared = d.declared
     local = {name: (name + "_" if name in HELPERS else name) for name in declared}
     shapes = {name: tuple(x.shape) for name, x in declared.items()}

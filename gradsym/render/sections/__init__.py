@@ -20,6 +20,7 @@ from gradsym.render.sections import (
     layernorm,
     linear,
     matrix,
+    matrix_general,
     mlp,
     net,
     pool,
@@ -45,6 +46,7 @@ SECTIONS: dict[str, Callable[[Derivation, Catalogue, bool], SectionList]] = {
     "groupnorm": layernorm.sections,
     "linear": linear.sections,
     "matrix": matrix.sections,
+    "matrix_general": matrix_general.sections,
     "mlp": mlp.sections,
     "net": net.sections,
     "pool": pool.sections,
@@ -57,6 +59,7 @@ JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
     "expr": expr.json_fields,
     "general": general.json_fields,
     "matrix": matrix.json_fields,
+    "matrix_general": matrix_general.json_fields,
     "mlp": mlp.json_fields,
     "net": net.json_fields,
     "rnn": rnn.json_fields,
@@ -66,7 +69,8 @@ JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
 # A command's own set-up lines (default: ``extra["setup"]``), numeric JSON (default: the
 # common ``numeric`` object) and compact-JSON rule (default: by Jacobian size).
 SETUP: dict[str, Callable[[Derivation], Iterable[Any]]] = {"chain": chain.setup,
-                                                           "matrix": matrix.setup}
+                                                           "matrix": matrix.setup,
+                                                           "matrix_general": matrix_general.setup}
 NUMERIC_JSON: dict[str, Callable[[Derivation], dict[str, Any]]] = {
     "chain": chain.numeric_json, "net": net.numeric_json, "rnn": rnn.numeric_json,
 }
@@ -76,6 +80,8 @@ NUMERIC_EXTRA: dict[str, Callable[[Derivation], dict[str, Any]]] = {"softmax": s
 
 
 def _family(d: Derivation) -> str:
+    if d.command == "matrix" and d.config.get("symbolic_sizes"):
+        return "matrix_general"  # letter sizes (--shape X=nxn)
     return "general" if d.config.get("general") else d.command
 
 
