@@ -12,6 +12,7 @@ module that imports only the framework. Nothing here imports a framework.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 
 from gradsym.errors import SpecError
@@ -23,6 +24,27 @@ if TYPE_CHECKING:
 __all__ = ["FRAMEWORKS", "to_code"]
 
 
+# command → (module in gradsym.render.emit, function, what it reads: the configuration, the
+# command and the configuration, or the whole derivation)
+_EMITTERS: dict[str, tuple[str, str, str]] = {
+    "conv": ("conv", "emit_conv", "command"),
+    "deconv": ("conv", "emit_conv", "command"),
+    "linear": ("linear", "emit_linear", "config"),
+    "pool": ("pool", "emit_pool", "config"),
+    "upsample": ("upsample", "emit_upsample", "config"),
+    "batchnorm": ("batchnorm", "emit_batchnorm", "config"),
+    "layernorm": ("batchnorm", "emit_layernorm", "config"),
+    "groupnorm": ("groupnorm", "emit_groupnorm", "config"),
+    "softmax": ("softmax", "emit_softmax", "config"),
+    "attention": ("attention", "emit_attention", "config"),
+    "rnn": ("rnn", "emit_rnn", "config"),
+    "mlp": ("mlp", "emit_mlp", "config"),
+    "chain": ("chain", "emit_chain", "config"),
+    "matrix": ("matrix", "emit_matrix", "derivation"),
+    "expr": ("expr", "emit_expr", "derivation"),
+}
+
+
 def to_code(d: Derivation, framework: str, command_line: str | None = None) -> str:
     """The emitted module for ``d`` in ``framework`` (numpy, torch or jax), as text.
 
@@ -31,60 +53,13 @@ def to_code(d: Derivation, framework: str, command_line: str | None = None) -> s
     if framework not in FRAMEWORKS:
         raise SpecError(f"--emit must be one of {', '.join(FRAMEWORKS)}, got {framework!r}")
     line = command_line or f"gradsym.{d.command}(...).to_code({framework!r})"
-    if d.command in ("conv", "deconv"):
-        from gradsym.render.emit.conv import emit_conv
-
-        return emit_conv(d.command, d.config, framework, line)
-    if d.command == "linear":
-        from gradsym.render.emit.linear import emit_linear
-
-        return emit_linear(d.config, framework, line)
-    if d.command == "pool":
-        from gradsym.render.emit.pool import emit_pool
-
-        return emit_pool(d.config, framework, line)
-    if d.command == "upsample":
-        from gradsym.render.emit.upsample import emit_upsample
-
-        return emit_upsample(d.config, framework, line)
-    if d.command == "batchnorm":
-        from gradsym.render.emit.batchnorm import emit_batchnorm
-
-        return emit_batchnorm(d.config, framework, line)
-    if d.command == "softmax":
-        from gradsym.render.emit.softmax import emit_softmax
-
-        return emit_softmax(d.config, framework, line)
-    if d.command == "layernorm":
-        from gradsym.render.emit.batchnorm import emit_layernorm
-
-        return emit_layernorm(d.config, framework, line)
-    if d.command == "groupnorm":
-        from gradsym.render.emit.groupnorm import emit_groupnorm
-
-        return emit_groupnorm(d.config, framework, line)
-    if d.command == "mlp":
-        from gradsym.render.emit.mlp import emit_mlp
-
-        return emit_mlp(d.config, framework, line)
-    if d.command == "chain":
-        from gradsym.render.emit.chain import emit_chain
-
-        return emit_chain(d.config, framework, line)
-    if d.command == "matrix":
-        from gradsym.render.emit.matrix import emit_matrix
-
-        return emit_matrix(d, framework, line)
-    if d.command == "expr":
-        from gradsym.render.emit.expr import emit_expr
-
-        return emit_expr(d, framework, line)
-    if d.command == "rnn":
-        from gradsym.render.emit.rnn import emit_rnn
-
-        return emit_rnn(d.config, framework, line)
-    if d.command == "attention":
-        from gradsym.render.emit.attention import emit_attention
-
-        return emit_attention(d.config, framework, line)
-    raise SpecError(f"--emit is not available for {d.command}: it has no backward pass to emit")
+    entry = _EMITTERS.get(d.command)
+    if entry is None:
+        raise SpecError(f"--emit is not available for {d.command}: it has no backward pass to emit")
+    module, function, reads = entry
+    emit = getattr(importlib.import_module(f"gradsym.render.emit.{module}"), function)
+    if reads == "derivation":  # closed forms or element expressions, not only the config
+        return str(emit(d, framework, line))
+    if reads == "command":
+        return str(emit(d.command, d.config, framework, line))
+    return str(emit(d.config, framework, line))
