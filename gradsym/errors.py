@@ -12,6 +12,11 @@ _OPTION = re.compile(
 _KEY = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+")
 
 
+class Verbatim(str):
+    """A ``param`` fact that is a label, not a parameter: printed as it is (``--shape a=2y``,
+    a layer's ``size``), never renamed for the caller."""
+
+
 class GradsymError(ValueError):
     """Base class of every error gradsym reports to a user.
 

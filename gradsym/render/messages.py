@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from gradsym.budget import MAX_TERMS_HELP, MAX_TERMS_HELP_ZH
+from gradsym.errors import Verbatim
 from gradsym.layers.general_statements import STATEMENTS as GENERAL_STATEMENTS
 
 LANGUAGES = ("en", "zh")
@@ -1906,10 +1907,12 @@ def word_error(key: str, facts: dict[str, object], lang: str = "en", caller: str
     for fact, value in facts.items():
         if fact == "param" or fact.endswith("_param"):
             name = str(value)
-            worded[fact] = getattr(names, name)
+            verbatim = isinstance(value, Verbatim)
+            worded[fact] = name if verbatim else getattr(names, name)
             for extra in ("got", "example"):
                 if extra in facts:
-                    worded[f"{fact}_{extra}"] = _Given(caller, {name: facts[extra]}).__getattr__(name)
+                    worded[f"{fact}_{extra}"] = (f"{name} {facts[extra]}" if verbatim else
+                                                 _Given(caller, {name: facts[extra]}).__getattr__(name))
     return template.format(opt=names, given=given, **worded)
 
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from gradsym.errors import SpecError
+from gradsym.errors import SpecError, Verbatim
 
 Number = int | Fraction
 
@@ -35,12 +35,11 @@ def parse_shape(text: object, option: str, *, max_dims: int = MAX_DIMS) -> tuple
     >>> parse_shape("4X5", "--input")
     (4, 5)
     """
-    parts = _split_dims(text, option, "a shape such as 3x3")
+    parts = _split_dims(text, option, "shape", "3x3")
     dims = tuple(_positive_int(p, option, "sizes") for p in parts)
     if len(dims) > max_dims:
-        raise SpecError(
-            f"{option} has {len(dims)} dimensions ({text}); at most {max_dims} are supported"
-        )
+        raise SpecError("shape.dims_max", param=_param(option), count=len(dims), text=str(text),
+                        limit=max_dims)
     return dims
 
 
@@ -52,15 +51,13 @@ def parse_per_dim(
     >>> parse_per_dim("2x1", 2, "--stride")
     (2, 1)
     """
-    parts = _split_dims(text, option, f"a number or one per dimension such as {_example(ndim)}")
+    parts = _split_dims(text, option, "per_dim", _example(ndim))
     values = tuple(_int_at_least(p, option, minimum, what) for p in parts)
     if len(values) == 1:
         return values * ndim
     if len(values) != ndim:
-        raise SpecError(
-            f"{option} has {len(values)} values ({text}) but the input has {ndim} "
-            f"dimension{'s' if ndim != 1 else ''}; give one value or {ndim}"
-        )
+        raise SpecError("shape.per_dim_count", param=_param(option), count=len(values),
+                        text=str(text), ndim=ndim)
     return values
 
 
@@ -68,37 +65,47 @@ def _example(ndim: int) -> str:
     return "x".join(["1"] * max(ndim, 2))
 
 
-def _split_dims(text: object, option: str, expected: str) -> list[str]:
+def _param(option: str) -> str:
+    """``--output-padding`` → ``output_padding``: the parameter a keyed error names; any other
+    label (``--shape a=2y``, a layer's ``size``) stays as it is."""
+    if re.fullmatch(r"--[a-z][a-z0-9]*(?:-[a-z0-9]+)*", option):
+        return option.removeprefix("--").replace("-", "_")
+    return Verbatim(option)
+
+
+def _split_dims(text: object, option: str, kind: str, example: str) -> list[str]:
+    """The parts of a shape (``kind`` "shape") or per-dimension option ("per_dim")."""
     if isinstance(text, int) and not isinstance(text, bool):
         return [str(text)]
     if isinstance(text, (tuple, list)):
         for t in text:
             if isinstance(t, bool) or not isinstance(t, (int, str)):
-                raise SpecError(
-                    f"{option} must be whole numbers (int); got {type(t).__name__} {t!r} in {text!r}"
-                )
+                raise SpecError("shape.int_type", param=_param(option), type=type(t).__name__,
+                                value=t, text=text)
         return [str(t) for t in text] if text else [""]
     if not isinstance(text, str):
-        raise SpecError(
-            f"{option} must be text such as '3x3', a whole number or a tuple of whole numbers; "
-            f"got {type(text).__name__} {str(text)[:60]}"
-        )
+        raise SpecError("shape.type", param=_param(option), type=type(text).__name__,
+                        text=str(text)[:60])
     if not text.strip():
-        raise SpecError(f"{option} is empty; expected {expected}")
+        raise SpecError("shape.empty_shape" if kind == "shape" else "shape.empty_per_dim",
+                        param=_param(option), example=example)
     parts = [p.strip() for p in _SHAPE_SPLIT.split(text.strip())]
     if any(p == "" for p in parts):
-        raise SpecError(f"{option} '{text}' is malformed; expected {expected}")
+        raise SpecError("shape.malformed_shape" if kind == "shape" else "shape.malformed_per_dim",
+                        param=_param(option), text=text, example=example)
     return parts
 
 
 def _int_at_least(part: str, option: str, minimum: int, what: str) -> int:
     if not re.fullmatch(r"[+-]?\d{1,7}", part):
-        raise SpecError(f"{option} must be whole numbers, got '{part}'")
+        raise SpecError("shape.not_int", param=_param(option), part=part)
     value = int(part)
     if value < minimum:
-        raise SpecError(f"{option} {what} must be ≥ {minimum}, got {value}")
+        key = {"sizes": "shape.too_small_sizes", "factors": "shape.too_small_factors"}.get(
+            what, "shape.too_small_values")
+        raise SpecError(key, param=_param(option), minimum=minimum, got=value)
     if value > MAX_EXTENT:
-        raise SpecError(f"{option} value {value} is too large (at most {MAX_EXTENT})")
+        raise SpecError("shape.too_large", param=_param(option), got=value, limit=MAX_EXTENT)
     return value
 
 

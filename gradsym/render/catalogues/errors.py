@@ -22,6 +22,26 @@ EN = {
     "error.conv.groups_divide": "{given.groups} must divide both {opt.in_channels} "
     "({in_channels}) and {opt.out_channels} ({out_channels})",
     "error.conv.groups_channels": "{opt.groups} needs {opt.in_channels} and {opt.out_channels}",
+    "error.shape.dims_max": "{param} has {count} dimensions ({text}); at most {limit} are "
+    "supported",
+    "error.shape.per_dim_count": "{param} has {count} values ({text}) but the input is {ndim}-D; "
+    "give one value or {ndim}",
+    "error.shape.int_type": "{param} must be whole numbers (int); got {type} {value!r} in "
+    "{text!r}",
+    "error.shape.type": "{param} must be text such as '3x3', a whole number or a tuple of whole "
+    "numbers; got {type} {text}",
+    "error.shape.empty_shape": "{param} is empty; expected a shape such as {example}",
+    "error.shape.empty_per_dim": "{param} is empty; expected a number or one per dimension such "
+    "as {example}",
+    "error.shape.malformed_shape": "{param} '{text}' is malformed; expected a shape such as "
+    "{example}",
+    "error.shape.malformed_per_dim": "{param} '{text}' is malformed; expected a number or one "
+    "per dimension such as {example}",
+    "error.shape.not_int": "{param} must be whole numbers, got '{part}'",
+    "error.shape.too_small_sizes": "{param} sizes must be ≥ {minimum}, got {got}",
+    "error.shape.too_small_values": "{param} values must be ≥ {minimum}, got {got}",
+    "error.shape.too_small_factors": "{param} factors must be ≥ {minimum}, got {got}",
+    "error.shape.too_large": "{param} value {got} is too large (at most {limit})",
     "error.emit.expr_scalar": "{opt.emit} needs a scalar expression (a gradient); make it one "
     "with sum or mean",
     "error.emit.expr_function": "{opt.emit}: expr cannot write {function} as framework code",
@@ -40,6 +60,21 @@ ZH = {
     "error.conv.groups_divide": "{given.groups} 必须同时整除 {opt.in_channels}（{in_channels}）"
     "和 {opt.out_channels}（{out_channels}）",
     "error.conv.groups_channels": "{opt.groups} 需要 {opt.in_channels} 和 {opt.out_channels}",
+    "error.shape.dims_max": "{param} 有 {count} 个维度（{text}）；最多支持 {limit} 个",
+    "error.shape.per_dim_count": "{param} 有 {count} 个值（{text}），但输入是 {ndim} 维的；"
+    "请给出 1 个或 {ndim} 个值",
+    "error.shape.int_type": "{param} 必须是整数（int）；{text!r} 中有 {type} {value!r}",
+    "error.shape.type": "{param} 必须是 '3x3' 这样的文本、整数或整数元组；实际为 {type} {text}",
+    "error.shape.empty_shape": "{param} 为空；应为形如 {example} 的形状",
+    "error.shape.empty_per_dim": "{param} 为空；应为一个数，或每个维度一个数，例如 {example}",
+    "error.shape.malformed_shape": "{param} '{text}' 格式有误；应为形如 {example} 的形状",
+    "error.shape.malformed_per_dim": "{param} '{text}' 格式有误；应为一个数，或每个维度一个数，"
+    "例如 {example}",
+    "error.shape.not_int": "{param} 必须是整数，实际为 '{part}'",
+    "error.shape.too_small_sizes": "{param} 的尺寸必须 ≥ {minimum}，实际为 {got}",
+    "error.shape.too_small_values": "{param} 的值必须 ≥ {minimum}，实际为 {got}",
+    "error.shape.too_small_factors": "{param} 的倍数必须 ≥ {minimum}，实际为 {got}",
+    "error.shape.too_large": "{param} 的值 {got} 太大（最多 {limit}）",
     "error.emit.expr_scalar": "{opt.emit} 需要标量表达式（才有梯度）；请用 sum 或 mean 把它变成标量",
     "error.emit.expr_function": "{opt.emit}：expr 无法把 {function} 写成框架代码",
 }
