@@ -20,7 +20,7 @@ from gradsym.render.emit.writer import literal
 HELPERS = {
     "mul", "rank", "transpose", "trace", "det", "inverse", "adjugate", "power", "total", "norm", "identity", "ones",
     "sigmoid", "as_matrix", "value", "gradient", "np", "torch", "jax", "jnp", "lax", "F", "sys",
-    "exp", "log", "sqrt", "sin", "cos", "tanh", "abs", "sign", "hessian", "tensors",
+    "exp", "log", "sqrt", "sin", "cos", "tanh", "abs", "sign", "hessian", "tensors", "diag",
 }
 
 _RUNTIME = '''
@@ -103,6 +103,10 @@ def ones(rows, cols):
 
 def sigmoid(a):
     return 1 / (1 + @XP@.exp(-a))
+
+
+def diag(a):
+    return @XP@.diag(a.reshape(-1))
 '''
 
 _FRAMEWORK = {
@@ -210,6 +214,8 @@ class Printer:
             return f"(({self.lc(atom.left)}) * ({self.lc(atom.right)}))"
         if isinstance(atom, m.Group):
             return f"({self.lc(atom.lc)})"
+        if isinstance(atom, m.Diag):
+            return f"diag({self.lc(atom.arg)})"
         if isinstance(atom, m.Elem) and atom.func == "recip":
             return f"(1 / ({self.lc(atom.arg)}))"
         if isinstance(atom, m.Elem):  # the framework's functions act entry by entry
