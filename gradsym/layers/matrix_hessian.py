@@ -235,13 +235,14 @@ def _slope(func: str, arg: LC) -> LC:
 # The hessians of a derivation
 
 
-def closed_hessian(gradient: LC | None, x: Sym, declared_shape: tuple[int, ...]) -> tuple[
-        LC | None, Reason]:
+def closed_hessian(name: str, gradient: LC | None, x: Sym, declared_shape: tuple[int, ...]
+                   ) -> tuple[LC | None, Reason]:
     """The closed form of ∂²J/∂x², or (None, why)."""
     if gradient is None:
-        return None, ("matrix_hessian.reason_gradient", {})
+        return None, ("matrix_hessian.reason_gradient", {"name": name})
     if len(declared_shape) == 2 and declared_shape[1] != 1:
-        return None, ("matrix_hessian.reason_tensor", {"shape": "x".join(map(str, declared_shape))})
+        return None, ("matrix_hessian.reason_tensor",
+                      {"name": name, "shape": "x".join(map(str, declared_shape))})
     try:
         return Jacobian(x).of(gradient), ("", {})
     except NoRule as exc:
@@ -277,7 +278,7 @@ def attach_hessians(d: Any, max_terms: int | None) -> None:
             for j, sj in enumerate(symbols):
                 table[i, j] = sympy.diff(gi, sj)
         shape = tuple(x.shape) * 2
-        lc, reason = closed_hessian(d.forms[name].lc,
+        lc, reason = closed_hessian(name, d.forms[name].lc,
                                     Sym(algebra_name(name, x), _algebra_shape(x.shape)),
                                     tuple(x.shape))
         form = HessianForm(name, lc, reason, table.reshape(shape), shape=shape)
