@@ -5,8 +5,8 @@ from __future__ import annotations
 EN = {
     "section.matrix_hessian": "Hessians (second derivatives)",
     "matrix_hessian.target": "∂²J/∂{name}² has the shape of {name} twice: {shape}.",
-    "matrix_hessian.closed_form": "Closed form (the derivative of the closed form of ∂J/∂{name} "
-    "once more, by d(A·x) = A·dx, d(f(u) ∘ v) = diag(f′(u) ∘ v)·du, d(s·v) = v·ds): "
+    "matrix_hessian.closed_form": "Closed form (the closed form of ∂J/∂{name} differentiated "
+    "once more with respect to {name}; diag(v) has the column v on its diagonal): "
     "∂²J/∂{name}² = {expression}",
     "matrix_hessian.verified": "   Checked element by element: every entry equals the second "
     "derivative ∂²J/∂{name}ᵢ∂{name}ⱼ of J expanded into element symbols.",
@@ -33,8 +33,8 @@ EN = {
 ZH = {
     "section.matrix_hessian": "Hessian 矩阵（二阶导数）",
     "matrix_hessian.target": "∂²J/∂{name}² 的形状是 {name} 的形状重复两次：{shape}。",
-    "matrix_hessian.closed_form": "闭式（对 ∂J/∂{name} 的闭式再求一次导数，规则为 d(A·x) = A·dx、"
-    "d(f(u) ∘ v) = diag(f′(u) ∘ v)·du、d(s·v) = v·ds）：∂²J/∂{name}² = {expression}",
+    "matrix_hessian.closed_form": "闭式（把 ∂J/∂{name} 的闭式对 {name} 再求一次导数；diag(v) 是以列向量 v "
+    "为对角线的矩阵）：∂²J/∂{name}² = {expression}",
     "matrix_hessian.verified": "   逐元素检验：每个元素都等于展开成元素符号后的 J 的二阶导数 "
     "∂²J/∂{name}ᵢ∂{name}ⱼ。",
     "matrix_hessian.refuted": "   逐元素检验失败：{mismatch}。",
