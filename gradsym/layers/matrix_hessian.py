@@ -174,6 +174,8 @@ class Jacobian:
             return lc_atom(Ident(self.n))
         if isinstance(m, Group):
             return self.of(m.lc)
+        if isinstance(m, Tr) and m.shape == (1, 1):  # a 1x1 is its own transpose
+            return self.column(m.arg)
         if isinstance(m, Tr) and isinstance(m.arg, Group):
             return self.of(_termwise_transpose(m.arg.lc))
         if isinstance(m, Elem):
