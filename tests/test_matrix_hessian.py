@@ -131,8 +131,8 @@ def test_the_textbook_closed_forms(text: str, shapes: list[str], wrt: str, expec
 def test_a_corrupted_closed_form_fails_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
     real = matrix_hessian._slope
 
-    def broken(func: str, arg: Any) -> Any:
-        return real("exp" if func == "sigmoid" else func, arg)
+    def broken(func: str, arg: Any, slope: Any) -> Any:
+        return real("exp" if func == "sigmoid" else func, arg, slope)
 
     monkeypatch.setattr(matrix_hessian, "_slope", broken)
     d = matrix(LOGISTIC, shape=["X=2x2", "w=2", "y=2"], wrt=["w"], hessian=True)

@@ -931,7 +931,7 @@ def matrix(
     if hessian:
         from gradsym.layers.matrix_hessian import attach_hessians
 
-        attach_hessians(d, max_terms)
+        attach_hessians(d, max_terms, slope)
         d.config["hessian"] = True
     return d.with_values_at(given, seed=seed)  # type: ignore[return-value]
 

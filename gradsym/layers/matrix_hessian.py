@@ -19,6 +19,7 @@ elementwise``) and that it is symmetric (``hessian_is_symmetric``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -45,6 +46,7 @@ from gradsym.layers.matrix_algebra import (
     lc_atom,
     lc_const,
     lc_elements,
+    lc_hadamard,
     lc_mul,
     lc_pow,
     lc_scale,
@@ -53,9 +55,15 @@ from gradsym.layers.matrix_algebra import (
     lc_transpose,
 )
 from gradsym.layers.matrix_equivalence import RationalField, equivalent
+from gradsym.layers.matrix_points import algebra_name
 from gradsym.proofs import Check
 
 Reason = tuple[str, dict[str, Any]]
+Slope = Callable[[str, LC], LC]
+
+
+def _algebra_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return (shape[0], 1) if len(shape) == 1 else shape
 
 
 @dataclass
@@ -91,8 +99,9 @@ class Jacobian:
     """d(lc)/dx for a column (k×1 → k×n) or a number (→ 1×n); for a scalar x the results
     are k×1 and numbers."""
 
-    def __init__(self, x: Sym) -> None:
+    def __init__(self, x: Sym, slope: Slope) -> None:
         self.x = x
+        self.slope = slope  # f′(u) entry by entry (matrix.slope)
         self.scalar = x.shape == ()
         self.n = 1 if self.scalar else x.shape[0]
 
@@ -179,7 +188,7 @@ class Jacobian:
         if isinstance(m, Tr) and isinstance(m.arg, Group):
             return self.of(_termwise_transpose(m.arg.lc))
         if isinstance(m, Elem):
-            return lc_mul(lc_atom(Diag(_slope(m.func, m.arg))), self.of(m.arg))
+            return lc_mul(lc_atom(Diag(_slope(m.func, m.arg, self.slope))), self.of(m.arg))
         if isinstance(m, Had):
             parts = [lc_mul(lc_atom(Diag(other)), self.of(mine))
                      for mine, other in ((m.left, m.right), (m.right, m.left))
@@ -205,7 +214,7 @@ class Jacobian:
                 scale = lc_pow(lc_atom(atom), Fraction(-1))
                 return self.row(lc_mul(scale, lc_mul(lc_transpose(arg), self.of(arg))))
             if arg.shape == () and atom.func != "sign":
-                return lc_mul(_slope(atom.func, arg), self.of(arg))
+                return lc_mul(_slope(atom.func, arg, self.slope), self.of(arg))
         raise NoRule("matrix_hessian.reason_node", expression=lc_text(lc_atom(atom)))
 
 
@@ -222,12 +231,12 @@ def _termwise_transpose(lc: LC) -> LC:
     return lc_add(*parts) if parts else LC((), shape)
 
 
-def _slope(func: str, arg: LC) -> LC:
-    from gradsym.layers.matrix import _apply, _times, slope
-
-    if func == "recip":  # (1/u)′ = −1/u²
-        r = _apply("recip", arg)
-        return lc_scale(_times(r, r), -1)
+def _slope(func: str, arg: LC, slope: Slope) -> LC:
+    if func == "recip":  # (1/u)′ = −1/u² entry by entry
+        if arg.shape == ():
+            return lc_scale(lc_pow(arg, Fraction(-2)), -1)
+        r = lc_atom(Elem("recip", arg))
+        return lc_scale(lc_hadamard(r, r), -1)
     if func == "sign":
         raise NoRule("matrix_hessian.reason_node", expression=f"sign({lc_text(arg)})")
     return slope(func, arg)
@@ -237,8 +246,8 @@ def _slope(func: str, arg: LC) -> LC:
 # The hessians of a derivation
 
 
-def closed_hessian(name: str, gradient: LC | None, x: Sym, declared_shape: tuple[int, ...]
-                   ) -> tuple[LC | None, Reason]:
+def closed_hessian(name: str, gradient: LC | None, x: Sym, declared_shape: tuple[int, ...],
+                   slope: Slope) -> tuple[LC | None, Reason]:
     """The closed form of ∂²J/∂x², or (None, why)."""
     if gradient is None:
         return None, ("matrix_hessian.reason_gradient", {"name": name})
@@ -246,19 +255,18 @@ def closed_hessian(name: str, gradient: LC | None, x: Sym, declared_shape: tuple
         return None, ("matrix_hessian.reason_tensor",
                       {"name": name, "shape": "x".join(map(str, declared_shape))})
     try:
-        return Jacobian(x).of(gradient), ("", {})
+        return Jacobian(x, slope).of(gradient), ("", {})
     except NoRule as exc:
         return None, exc.reason
 
 
-def attach_hessians(d: Any, max_terms: int | None) -> None:
-    """Set ``d.hessians`` and add the two checks (``d`` a MatrixDerivation, scalar J)."""
-    from gradsym.layers.matrix import _algebra_shape, algebra_name
-
+def attach_hessians(d: Any, max_terms: int | None, slope: Slope) -> None:
+    """Set ``d.hessians`` and add the two checks (``d`` a MatrixDerivation, scalar J;
+    ``slope`` gives f′ of the element-wise functions, as the gradients use it)."""
     if not d.scalar:
-        raise SpecError(f"--hessian needs a scalar objective, but J is "
-                        f"{'x'.join(map(str, d.forward_elems.shape))}; make it one with "
-                        f"trace, sum or norm, or drop --hessian")
+        shape = "x".join(map(str, d.forward_elems.shape))
+        raise SpecError(f"--hessian needs a scalar objective, but J is {shape}; make it one "
+                        f"with trace, sum or norm, or drop --hessian")
     if d.points:
         raise SpecError("--hessian: the expression is too large to expand into element "
                         "symbols for the element-wise Hessian; use smaller shapes")
@@ -279,11 +287,11 @@ def attach_hessians(d: Any, max_terms: int | None) -> None:
             progress.report("Hessian: entry by entry", i, g.size)
             for j, sj in enumerate(symbols):
                 table[i, j] = sympy.diff(gi, sj)
-        shape = tuple(x.shape) * 2
+        twice = tuple(x.shape) * 2
         lc, reason = closed_hessian(name, d.forms[name].lc,
                                     Sym(algebra_name(name, x), _algebra_shape(x.shape)),
-                                    tuple(x.shape))
-        form = HessianForm(name, lc, reason, table.reshape(shape), shape=shape)
+                                    tuple(x.shape), slope)
+        form = HessianForm(name, lc, reason, table.reshape(twice), shape=twice)
         if lc is not None:
             form.mismatch = _compare(lc, table, env, symbols, field_)
         form.asymmetry = _asymmetry(table, symbols, field_)

@@ -305,7 +305,8 @@ def _hessian_code(d: Any, printer: Printer, unpack: str, shapes: dict[str, tuple
         return ""
     missing = [n for n, h in hessians.items() if h.lc is None]
     if missing:
-        raise SpecError(f"--emit with --hessian: ∂²J/∂{missing[0]}² has no closed matrix form; "
+        name = missing[0]
+        raise SpecError(f"--emit with --hessian: ∂²J/∂{name}² has no closed matrix form; "
                         f"the emitted code uses closed forms only (drop --hessian)")
     lines = []
     for name, h in hessians.items():
