@@ -299,22 +299,22 @@ def attach_hessians(d: Any, max_terms: int | None, slope: Slope) -> None:
     d.hessians = out
     closed = [n for n, f in out.items() if f.lc is not None]
     if closed:
-        failed = [n for n in closed if out[n].mismatch is not None]
-        d.checks.append(Check(
-            "hessian_closed_form_matches_elementwise",
-            "each closed Hessian form (" + ", ".join(f"∂²J/∂{n}²" for n in closed) + ") equals, "
-            "entry by entry, the second derivatives of J expanded into element symbols",
-            not failed,
-            f"∂²J/∂{failed[0]}²: {out[failed[0]].mismatch}" if failed else None,
-        ))
-    asym = [n for n, f in out.items() if f.asymmetry is not None]
-    d.checks.append(Check(
-        "hessian_is_symmetric",
-        "each element-wise Hessian (" + ", ".join(f"∂²J/∂{n}²" for n in out) + ") equals its "
-        "transpose: ∂²J/∂xᵢ∂xⱼ = ∂²J/∂xⱼ∂xᵢ",
-        not asym,
-        f"∂²J/∂{asym[0]}²: {out[asym[0]].asymmetry}" if asym else None,
-    ))
+        d.checks.append(_check(
+            "hessian_closed_form_matches_elementwise", closed,
+            "equals, entry by entry, the second derivatives of J expanded into element symbols",
+            {n: out[n].mismatch for n in closed}))
+    d.checks.append(_check(
+        "hessian_is_symmetric", list(out),
+        "equals its transpose: ∂²J/∂xᵢ∂xⱼ = ∂²J/∂xⱼ∂xᵢ",
+        {n: f.asymmetry for n, f in out.items()}))
+
+
+def _check(name: str, names: list[str], claim: str, problems: dict[str, str | None]) -> Check:
+    """A check over the Hessians of ``names``: it holds when none has a problem."""
+    failed = [n for n in names if problems[n] is not None]
+    which = ", ".join(f"∂²J/∂{n}²" for n in names)
+    return Check(name, f"each Hessian ({which}) {claim}", not failed,
+                 f"∂²J/∂{failed[0]}²: {problems[failed[0]]}" if failed else None)
 
 
 def _flat(grads: dict[str, np.ndarray]) -> np.ndarray:
