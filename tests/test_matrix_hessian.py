@@ -254,3 +254,11 @@ def test_emitted_hessian_runs_and_matches(cli: Any, tmp_path: Any, framework: st
         exact = hessian_values(d, name)
         assert exact is not None and hess[name].shape == exact.shape
         np.testing.assert_allclose(hess[name], exact.astype(float), rtol=1e-12, atol=1e-12)
+
+
+def test_a_large_hessian_is_refused_at_once_with_an_estimate(cli: Any) -> None:
+    args = ["matrix", "sum(exp(A*x))", "--shape", "x=4", "--shape", "A=4x4", "--wrt", "x"]
+    assert cli(*args, "--max-terms", "3000").code == 0  # the gradient alone fits
+    result = cli(*args, "--hessian", "--max-terms", "3000")
+    assert result.code == 2 and result.err.startswith("error: the Hessian is too large")
+    assert "--max-terms" in result.err and len(result.err.strip().splitlines()) == 1

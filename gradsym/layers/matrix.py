@@ -791,6 +791,8 @@ def matrix(
     {'X': '2*(X*w - y)*w.T', 'w': '2*X.T*(X*w - y)', 'y': '-2*(X*w - y)'}
     >>> all(c.holds for c in d.checks)
     True
+
+    ``hessian=True`` (``--hessian``) adds ``d.hessians`` (:mod:`gradsym.layers.matrix_hessian`).
     """
     if expression is None:
         raise SpecError('the expression is required, e.g. gradsym matrix "trace(X.T*X)" '

@@ -166,7 +166,8 @@ class Jacobian:
         """d(m·rest)/dx through m only (rest a product not depending on m's change)."""
         if not rest:
             return self.column(m)
-        rest_lc = LC((Term(Fraction(1), (), rest),), (rest[0].shape[0], rest[-1].shape[1]))
+        rest_lc = (rest[0].lc if len(rest) == 1 and isinstance(rest[0], Group) else
+                   LC((Term(Fraction(1), (), rest),), (rest[0].shape[0], rest[-1].shape[1])))
         if rest_lc.shape[1] != 1:
             raise NoRule("matrix_hessian.reason_matrix", expression=lc_text(lc_atom(m)))
         if m.shape[1] == 1:  # a column times a 1x1: the number scales dm
