@@ -232,6 +232,10 @@ class LoadedDerivation:
         self.gradients = {
             name: _array(entry["expression"], read) for name, entry in doc.get("gradients", {}).items()
         }
+        # matrix --hessian: the element-wise second derivatives (the closed form is text)
+        self.hessians = {
+            name: _array(entry["elementwise"], read) for name, entry in doc.get("hessians", {}).items()
+        }
         self.checks = [Check(c["name"], c.get("statement", ""), bool(c["holds"]), c.get("mismatch"))
                        for c in doc.get("checks", [])]
         self.numeric = copy.deepcopy(doc.get("numeric"))
@@ -253,7 +257,7 @@ def _validate(doc: Mapping[str, Any]) -> None:
 
     if not isinstance(doc["command"], str):
         raise bad(f"'command' must be a string, got {type(doc['command']).__name__}")
-    for key in ("config", "symbols", "jacobian", "grad", "gradients", "shapes"):
+    for key in ("config", "symbols", "jacobian", "grad", "gradients", "shapes", "hessians"):
         if key in doc and not isinstance(doc[key], Mapping):
             raise bad(f"'{key}' must be an object, got {type(doc[key]).__name__}")
     checks = doc.get("checks", [])

@@ -39,6 +39,14 @@ At = Annotated[
                  "random. Exact: 1/2 and 0.5 stay exact."),
 ]
 
+Hessian = Annotated[
+    bool,
+    typer.Option("--hessian", help="Also derive the Hessian ∂²J/∂X² of each --wrt name (scalar J): "
+                 "a closed matrix form where one exists (x'Ax → A + A', least squares → 2X'X, "
+                 "logistic loss → X'diag(σ∘(1−σ))X), the element-wise table, and the checks "
+                 "that they agree and are symmetric."),
+]
+
 
 @app.command(cls=ExpressionCommand)
 def matrix(
@@ -54,6 +62,7 @@ def matrix(
     plot: Plot = None,
     lang: Lang = "en",
     max_terms: MaxTerms = None,
+    hessian: Hessian = False,
 ) -> int:
     """Matrix calculus: dJ/dX in closed matrix form (* and @ are matrix products), with the dimension-consistency steps, verified element by element.
 

@@ -739,6 +739,7 @@ class MatrixDerivation(ExpressionDerivation):
         self.explicit = explicit
         self.scalar_rules = scalar_rules
         self.verified = verified
+        self.hessians: dict[str, Any] = {}  # --hessian: name → matrix_hessian.HessianForm
 
     def _exact_evaluation(
         self, exact: dict[str, np.ndarray], values: Mapping[str, Any]
@@ -780,6 +781,7 @@ def matrix(
     *,
     seed: int | None = None,
     max_terms: int | None = None,
+    hessian: bool = False,
 ) -> MatrixDerivation:
     """Matrix calculus in closed matrix form (``*`` and ``@`` are matrix products).
 
@@ -789,6 +791,8 @@ def matrix(
     {'X': '2*(X*w - y)*w.T', 'w': '2*X.T*(X*w - y)', 'y': '-2*(X*w - y)'}
     >>> all(c.holds for c in d.checks)
     True
+
+    ``hessian=True`` (``--hessian``) adds ``d.hessians`` (:mod:`gradsym.layers.matrix_hessian`).
     """
     if expression is None:
         raise SpecError('the expression is required, e.g. gradsym matrix "trace(X.T*X)" '
@@ -926,6 +930,11 @@ def matrix(
         "setup": setup,
         "output_letter": "J",
     })
+    if hessian:
+        from gradsym.layers.matrix_hessian import attach_hessians
+
+        attach_hessians(d, max_terms, slope)
+        d.config["hessian"] = True
     return d.with_values_at(given, seed=seed)  # type: ignore[return-value]
 
 

@@ -136,6 +136,17 @@ class Elem:
 
 
 @dataclass(frozen=True)
+class Diag:
+    """diag(v): the square matrix with the column v on its diagonal (Hessians)."""
+
+    arg: LC
+
+    @property
+    def shape(self) -> Shape:
+        return (self.arg.shape[0], self.arg.shape[0])
+
+
+@dataclass(frozen=True)
 class Group:
     """A linear combination used as one factor: printed in parentheses."""
 
@@ -146,7 +157,7 @@ class Group:
         return self.lc.shape
 
 
-Atom = Union[Sym, Tr, Ident, Ones, Inv, Adj, MatPow, Had, Elem, ScalarOf, Group]  # noqa: UP007
+Atom = Union[Sym, Tr, Ident, Ones, Inv, Adj, MatPow, Had, Elem, ScalarOf, Group, Diag]  # noqa: UP007
 
 
 @dataclass(frozen=True)
@@ -385,7 +396,7 @@ def tp(atom: Atom) -> Atom:
         return atom
     if isinstance(atom, Tr):
         return atom.arg
-    if isinstance(atom, Ident):
+    if isinstance(atom, Ident | Diag):
         return atom
     if isinstance(atom, Ones):
         return Ones(atom.cols, atom.rows)
@@ -497,6 +508,8 @@ def _atom_text(atom: Atom) -> str:
         return f"HadamardProduct({lc_text(atom.left)}, {lc_text(atom.right)})"
     if isinstance(atom, Group):
         return f"({lc_text(atom.lc)})"
+    if isinstance(atom, Diag):
+        return f"diag({lc_text(atom.arg)})"
     if isinstance(atom, Elem):
         if atom.func == "recip":
             return f"HadamardPower({lc_text(atom.arg)}, -1)"
@@ -647,6 +660,8 @@ def atom_elements(atom: Atom, env: Mapping[str, Any]) -> Any:
         return lc_elements(atom.left, env).multiply_elementwise(lc_elements(atom.right, env))
     if isinstance(atom, Group):
         return lc_elements(atom.lc, env)
+    if isinstance(atom, Diag):
+        return sympy.diag(*list(lc_elements(atom.arg, env)))
     if isinstance(atom, Elem):
         return lc_elements(atom.arg, env).applyfunc(lambda e: element_value(atom.func, e))
     assert isinstance(atom, ScalarOf)
@@ -708,6 +723,8 @@ def atom_scalar(atom: Atom) -> Any:
         return lc_scalar(atom.left) * lc_scalar(atom.right)
     if isinstance(atom, Group):
         return lc_scalar(atom.lc)
+    if isinstance(atom, Diag):
+        return lc_scalar(atom.arg)
     v = lc_scalar(atom.arg)
     if isinstance(atom, Elem) and atom.func in ("sign", "recip"):
         return element_value(atom.func, v)

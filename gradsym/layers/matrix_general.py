@@ -483,20 +483,20 @@ def matrix(
     *,
     seed: int | None = None,
     max_terms: int | None = None,
-    **options: Any,
+    hessian: bool = False,
 ) -> MatrixDerivation | GeneralMatrixDerivation:
     """Matrix calculus in closed matrix form (``*`` and ``@`` are matrix products); sizes
     may be letters (``X=nxn``, ``x=n``): then the closed forms hold for every size. Other
-    ``options`` go to :func:`gradsym.layers.matrix.matrix` (concrete sizes only).
+    ``hessian=True`` (``--hessian``) also derives the Hessians (concrete sizes only).
 
     >>> d = matrix("x.T*A*x", shape=["x=n", "A=nxn"])
     >>> d.closed_forms, d.checked_sizes
     ({'x': '(A + A.T)*x', 'A': 'x*x.T'}, [{'n': 1}, {'n': 2}, {'n': 3}])
     """
     if expression is not None and has_letters(shape):
-        given = [k for k, v in options.items() if v not in (None, False)]
-        if given:  # options of the concrete derivation only
-            raise SpecError(f"--{given[0].replace('_', '-')} needs concrete sizes: give numbers "
-                            f"in --shape (e.g. X=3x3), not letters")
+        if hessian:  # the Hessian's closed forms are derived and checked at concrete sizes
+            raise SpecError("--hessian needs concrete sizes: give numbers in --shape (e.g. X=3x3), "
+                            "not letters")
         return matrix_general(expression, shape, wrt, at, seed=seed, max_terms=max_terms)
-    return concrete.matrix(expression, shape, wrt, at, seed=seed, max_terms=max_terms, **options)
+    return concrete.matrix(expression, shape, wrt, at, seed=seed, max_terms=max_terms,
+                           hessian=hessian)

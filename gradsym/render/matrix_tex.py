@@ -71,6 +71,8 @@ def atom_tex(atom: Any) -> str:
         return rf"{_operand(atom.left)} \odot {_operand(atom.right)}"
     if isinstance(atom, m.Group):
         return rf"\left({lc_tex(atom.lc)}\right)"
+    if isinstance(atom, m.Diag):
+        return rf"\operatorname{{diag}}\left({lc_tex(atom.arg)}\right)"
     if isinstance(atom, m.Elem):  # entry by entry
         if atom.func == "recip":
             return rf"\left({lc_tex(atom.arg)}\right)^{{\circ -1}}"

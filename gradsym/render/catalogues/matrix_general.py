@@ -37,9 +37,8 @@ ERRORS_ZH = {
     "--at 需要具体尺寸：--shape 中的尺寸是字母；请给出数字（例如 --shape X=3x3）才能代入数值",
     "--emit needs concrete sizes: give numbers in --shape (e.g. X=3x3), not letters":
     "--emit 需要具体尺寸：请在 --shape 中给出数字（例如 X=3x3），而不是字母",
-    "--{given[0].replace('_', '-')} needs concrete sizes: give numbers in --shape (e.g. X=3x3), "
-    "not letters":
-    "--{given[0].replace('_', '-')} 需要具体尺寸：请在 --shape 中给出数字（例如 X=3x3），而不是字母",
+    "--hessian needs concrete sizes: give numbers in --shape (e.g. X=3x3), not letters":
+    "--hessian 需要具体尺寸：请在 --shape 中给出数字（例如 X=3x3），而不是字母",
     "values need concrete sizes: give numbers in --shape (e.g. X=3x3), not letters, to use --at":
     "数值需要具体尺寸：请在 --shape 中给出数字（例如 X=3x3），而不是字母，才能使用 --at",
     "--shape {name}={spec}: a size is a whole number or a lowercase letter (not x), e.g. "

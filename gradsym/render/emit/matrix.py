@@ -20,7 +20,7 @@ from gradsym.render.emit.writer import literal
 HELPERS = {
     "mul", "rank", "transpose", "trace", "det", "inverse", "adjugate", "power", "total", "norm", "identity", "ones",
     "sigmoid", "as_matrix", "value", "gradient", "np", "torch", "jax", "jnp", "lax", "F", "sys",
-    "exp", "log", "sqrt", "sin", "cos", "tanh", "abs", "sign", "hessian", "tensors",
+    "exp", "log", "sqrt", "sin", "cos", "tanh", "abs", "sign", "hessian", "tensors", "diag",
 }
 
 _RUNTIME = '''
@@ -103,6 +103,10 @@ def ones(rows, cols):
 
 def sigmoid(a):
     return 1 / (1 + @XP@.exp(-a))
+
+
+def diag(a):
+    return @XP@.diag(a.reshape(-1))
 '''
 
 _FRAMEWORK = {
@@ -210,6 +214,8 @@ class Printer:
             return f"(({self.lc(atom.left)}) * ({self.lc(atom.right)}))"
         if isinstance(atom, m.Group):
             return f"({self.lc(atom.lc)})"
+        if isinstance(atom, m.Diag):
+            return f"diag({self.lc(atom.arg)})"
         if isinstance(atom, m.Elem) and atom.func == "recip":
             return f"(1 / ({self.lc(atom.arg)}))"
         if isinstance(atom, m.Elem):  # the framework's functions act entry by entry
@@ -272,19 +278,107 @@ def gradient(**tensors):
 {chr(10).join(grads)}
     return grads
 '''
+    body += _hessian_code(d, grad_printer, unpack, shapes)
     runtime = _RUNTIME
     for key, text in _FRAMEWORK[framework].items():
         runtime = runtime.replace(key, text)
         body = body.replace(key, text)
     uses_positive = any(f in d.config["expression"] for f in ("log", "sqrt"))
+    test = _self_test(framework, uses_positive)
+    if getattr(d, "hessians", None):
+        test = _with_hessian_test(test, framework, uses_positive)
     return writer.module(
         writer.header(title="Matrix calculus (matrix)", framework=framework,
                       command_line=command_line, config=d.config, api=api),
         writer.imports(framework),
         runtime,
         body,
-        _self_test(framework, uses_positive),
+        test,
     )
+
+
+def _hessian_code(d: Any, printer: Printer, unpack: str, shapes: dict[str, tuple[int, ...]]
+                  ) -> str:
+    """``hessian(**tensors)`` from the closed Hessian forms (``--hessian``)."""
+    hessians = getattr(d, "hessians", None)
+    if not hessians:
+        return ""
+    missing = [n for n, h in hessians.items() if h.lc is None]
+    if missing:
+        name = missing[0]
+        raise SpecError(f"--emit with --hessian: ∂²J/∂{name}² has no closed matrix form; "
+                        f"the emitted code uses closed forms only (drop --hessian)")
+    lines = []
+    for name, h in hessians.items():
+        shape = literal(shapes[name] * 2)
+        lines.append(f"    # ∂²J/∂{name}² = {_lc_text(h.lc)}")
+        lines.append(f'    hess["{name}"] = @ASARRAY@({printer.lc(h.lc)}).reshape({shape})')
+    return f'''
+
+def hessian(**tensors):
+    """{{name: d²J/dname²}} for each --wrt name, shape (variable shape + variable shape)."""
+{unpack}
+    hess = {{}}
+{chr(10).join(lines)}
+    return hess
+'''
+
+
+def _with_hessian_test(test: str, framework: str, positive: bool) -> str:
+    """The self-test, then hessian() against central differences of gradient()."""
+    asarray = _FRAMEWORK[framework]["@ASARRAY@"]
+    shift = "numpy.abs(values) + 0.1" if positive else "values"
+    extra = f'''
+
+_gradient_self_test = _self_test
+
+
+def _self_test():
+    """The gradient self-test, then hessian() against central differences of gradient()."""
+    import numpy
+
+    status = _gradient_self_test()
+    rng = numpy.random.default_rng(1)
+    tensors = {{}}
+    for name, shape in SHAPES.items():
+        values = 0.3 * rng.standard_normal(shape)
+        values = {shift}
+        if len(shape) == 2 and shape[0] == shape[1]:
+            values = values + numpy.eye(shape[0])
+        tensors[name] = {asarray}(values)
+    hess = hessian(**tensors)
+
+    def plain(a):
+        a = a.detach().numpy() if hasattr(a, "detach") else numpy.asarray(a)
+        return numpy.array(a, dtype=float)
+
+    worst, step = 0.0, 1e-5
+    for name in WRT:
+        base = plain(tensors[name])
+        shape = numpy.shape(base)
+        numeric = numpy.zeros(shape + shape)
+        for index in numpy.ndindex(*shape):
+            for sign in (1, -1):
+                moved = base.copy()
+                moved[index] += sign * step
+                g = plain(gradient(**{{**tensors, name: {asarray}(moved)}})[name])
+                numeric[(Ellipsis, *index)] += sign * g / (2 * step)
+        got = plain(hess[name])
+        if got.shape != numeric.shape:
+            worst = float("inf")
+            continue
+        scale = max(1.0, float(numpy.max(numpy.abs(numeric))))
+        worst = max(worst, float(numpy.max(numpy.abs(got - numeric))) / scale)
+    ok = worst < 1e-5
+    print(
+        f"self-test hessian: largest difference from central differences of gradient() "
+        f"{{worst:.2e}}: {{'OK' if ok else 'FAILED'}}"
+    )
+    return status if ok else 1
+'''
+    guard = '\n\nif __name__ == "__main__":'
+    head, _, tail = test.rpartition(guard)
+    return head + extra + guard + tail
 
 
 def _lc_text(lc: Any) -> str:

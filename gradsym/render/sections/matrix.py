@@ -80,7 +80,9 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
         if ev is not None:
             blocks.extend(value_grids(f"∂J/∂{name} ({t('numeric.values')})",
                                       ev.gradient_values[name], ev.decimal, t, full))
-    return [("grad", ("section.matrix_grad", {}), blocks)]
+    from gradsym.render.matrix_hessian import hessian_sections
+
+    return [("grad", ("section.matrix_grad", {}), blocks), *hessian_sections(d, t, full)]
 
 
 def setup(d: Derivation) -> list[Any]:
@@ -225,9 +227,12 @@ def json_fields(d: Derivation) -> dict[str, Any]:
         f"J is {shape_text(d.forward_elems.shape)}, not a scalar: there is no matrix-form "
         f"gradient, only the element-wise Jacobian; make J a scalar (trace, sum, norm) for one"
     ]
+    from gradsym.render.matrix_hessian import hessian_json
+
     return {
         "shapes": {n: list(_algebra_shape(x.shape)) for n, x in d.declared.items() if x.shape},
         "gradients": gradients,
+        **hessian_json(d),
         **({"notes": notes} if notes else {}),
         "assumptions": {name: {"real": True} for name in d.table.names},
         **renamed_json({n: x for n, x in d.declared.items() if not x.shape}),  # matrices keep theirs
