@@ -51,6 +51,7 @@ class Map:
     title: str
     texts: np.ndarray  # object array of str, 3-D
     zero: np.ndarray  # bool, 3-D: padding / inserted zeros, drawn grey
+    slices: list[str] | None = None  # a label per depth slice (channel layouts: sample, channel)
 
 
 @dataclass
@@ -95,6 +96,8 @@ def map_title(m: Map, marks: Marks | None, t: Catalogue | None = None) -> str:
     depth = m.texts.shape[0]
     if depth == 1 or marks is None:
         return m.title
+    if m.slices is not None:
+        return m.title + "\n" + m.slices[marks.depth]
     t = t or _CATALOGUE[0]
     return m.title + "\n" + t("plot.depth_slice", index=marks.depth + 1, total=depth)
 
@@ -123,12 +126,19 @@ def plan_animation(d: Derivation, lang: str = "en", *, check: bool = True) -> Pl
     config = d.config
     if config.get("general"):
         raise SpecError(Catalogue("en")("error.animate.general"))
-    if config.get("layout", "plain") != "plain":
-        raise SpecError(Catalogue("en")("error.animate.channels"))
+    channels = config.get("layout", "plain") != "plain"
+    if channels and len(config["input"]) > 2:
+        raise SpecError(Catalogue("en")("error.animate.channels_3d"))
+    if channels and d.command not in ("conv", "pool"):
+        raise SpecError(Catalogue("en")("error.animate.channels_command", command=d.command))
     if d.command == "deconv" and config.get("convention", "torch") == "jax":
         raise SpecError(Catalogue("en")("error.animate.jax"))
     cells = _Cells(d)
-    if d.command == "conv":
+    if d.command == "conv" and channels:
+        from gradsym.render.animate_channels import plan_conv_channels
+
+        plan = plan_conv_channels(d, t)
+    elif d.command == "conv":
         plan = _plan_conv(d, cells, t)
     elif d.command == "deconv":
         plan = _plan_deconv(d, cells, t)
@@ -218,7 +228,16 @@ def _grad_names(cells: _Cells, d: Derivation, letter: str) -> np.ndarray:
     names = cells.named(letter, shape, values)
     if values is None:
         names = np.vectorize(lambda s: "∂L/∂" + s, otypes=[object])(names)
-    return names
+    return _view3(names, d)
+
+
+def _view3(arr: np.ndarray, d: Derivation) -> np.ndarray:
+    """A channel layout (N, C, spatial…) as (N·C, rows, cols) slices; a plain tensor as is."""
+    if d.config.get("layout", "plain") == "plain":
+        return arr
+    spatial = len(d.config["input"])
+    lead = int(np.prod(arr.shape[: arr.ndim - spatial]))
+    return arr.reshape((lead,) + (1,) * (2 - spatial) + arr.shape[arr.ndim - spatial:])
 
 
 def _caption_names(d: Derivation, which: str) -> np.ndarray:
@@ -226,7 +245,7 @@ def _caption_names(d: Derivation, which: str) -> np.ndarray:
     from gradsym.render.text import subscript_name
 
     if which == "output":
-        shape, prefix = tuple(d.config["output"]), ""
+        shape, prefix = tuple(d.symbols["upstream"].shape), ""
         letter = d.extra.get("output_letter", "y")
         values = d.numeric.forward_values if d.numeric is not None else None
     else:
@@ -236,13 +255,13 @@ def _caption_names(d: Derivation, which: str) -> np.ndarray:
     for pos in np.ndindex(*shape):
         name = prefix + subscript_name(letter, tuple(i + 1 for i in pos))
         out[pos] = name if values is None else f"{name} = {_number(values[pos])}"
-    return _as3(out)
+    return _as3(_view3(out, d))
 
 
 def _output_names(cells: _Cells, d: Derivation) -> np.ndarray:
-    shape = tuple(d.config["output"])
+    shape = tuple(d.symbols["upstream"].shape)  # g has the output's shape, in every layout
     values = d.numeric.forward_values if d.numeric is not None else None
-    return cells.named(d.extra.get("output_letter", "y"), shape, values)
+    return _view3(cells.named(d.extra.get("output_letter", "y"), shape, values), d)
 
 
 def _correlation_frames(
@@ -408,6 +427,18 @@ def _plan_pool(d: Derivation, cells: _Cells, t: Catalogue) -> Plan:
     spatial, size, out = tuple(cfg["input"]), tuple(cfg["size"]), tuple(cfg["output"])
     stride, dil = tuple(cfg["stride"]), tuple(cfg["dilation"])
     pads = [tuple(p) for p in cfg["padding"]]
+    labels = None
+    if cfg.get("layout", "plain") != "plain":
+        # channels are independent: the (sample, channel) slices are the depth of a 3-D
+        # pooling whose window is one slice deep
+        from gradsym.render.animate_channels import slice_labels
+
+        labels = slice_labels(t, cfg["batch"], cfg["in_channels"])
+        depth = len(labels)
+        spatial, out = ((depth,) + _pad3(v, 1)[1:] for v in (spatial, out))
+        size = (1,) + _pad3(size, 1)[1:]
+        stride, dil = (1,) + _pad3(stride, 1)[1:], (1,) + _pad3(dil, 1)[1:]
+        pads = [(0, 0)] + [(0, 0)] * (2 - len(pads)) + pads
     x = d.symbols["input"].ids.reshape(spatial)
     g = d.symbols["upstream"].ids.reshape(out)
     # PyTorch pads max pooling with −∞ and average pooling with zeros (counted)
@@ -427,6 +458,9 @@ def _plan_pool(d: Derivation, cells: _Cells, t: Catalogue) -> Plan:
         _id_map(cells, "upstream", t("anim.upstream"), g),
         _map("grad_input", t("anim.grad_input"), dx_names),
     ]
+    if labels is not None:
+        for m in forward_maps + backward_maps:
+            m.slices = labels
     forward = _correlation_frames(
         t, "forward", "input", None, "output", image_shape=_pad3(x_pad.shape, 1),
         kernel_grid=_as3(window), result_shape=_pad3(out, 1), stride=_pad3(stride, 1),
@@ -466,7 +500,8 @@ def _plan_pool(d: Derivation, cells: _Cells, t: Catalogue) -> Plan:
                                   done=[(r, c) for (z, r, c) in order[:n] if z == o[0]]),
                 "grad_input": Marks(depth, (start[1], start[2], span[1], span[2]), here, done=done),
             }
-            name = _as3(cells.named(d.symbols["upstream"].letter, out, None))[o]
+            name = cells.named(d.symbols["upstream"].letter, tuple(d.symbols["upstream"].shape),
+                               None).reshape(out3)[o]
             backward.append(Frame("backward", t(key, name=str(name)), marks))
         routed_so_far.extend(routed)
     return _finish(d, t, forward_maps, backward_maps, forward, backward)
@@ -599,6 +634,13 @@ def title_width(m: Map, cell: float) -> int:
     return max(14, int((m.texts.shape[2] + 1.2) * cell / 0.075))
 
 
+def _slice_lines(m: Map, cell: float, depth_line: bool) -> int:
+    """Title lines the slice label takes: the longest labelled slice wrapped, else one depth line."""
+    if m.slices is None:
+        return int(depth_line)
+    return max(_wrapped(label, title_width(m, cell)).count("\n") + 1 for label in m.slices)
+
+
 def _wrapped(text: str, width: int) -> str:
     import textwrap
 
@@ -629,16 +671,19 @@ def draw_frames(plan: Plan, target: str, lang: str = "en", *, dpi: int = 80,
     heights = [max(max(m.texts.shape[1] for m in row), 1) for row in rows]
     width = max(sum(w) + 1.5 * len(w) for w in widths) * cell + 0.6
     depth_line = [any(m.texts.shape[0] > 1 for m in row) for row in rows]
-    lines = [max(_wrapped(m.title, title_width(m, cell)).count("\n") + 1 + depth_line[r] for m in row)
-             for r, row in enumerate(rows)]
+    lines = [max(_wrapped(m.title, title_width(m, cell)).count("\n") + 1 + _slice_lines(m, cell, depth_line[r])
+                 for m in row) for r, row in enumerate(rows)]
     # room above each row for its titles (0.17 in a line), below the caption
     heights = [h + (n - 1) * 0.17 / cell for h, n in zip(heights, lines)]
-    height = (sum(heights) + 4.0) * cell + 1.6
+    # long captions (channel layouts) wrap to the figure's width; each extra line takes 0.2 in
+    caption_width = int(max(width, 6.0) / 0.075)
+    extra = 0.2 * (max(_wrapped(f.caption, caption_width).count("\n") for f in plan.frames) if plan.frames else 0)
+    height = (sum(heights) + 4.0) * cell + 1.6 + extra
     drawn: list[list[str]] = []
     with mpl.rc_context({"font.family": family, "font.size": 9}):  # type: ignore[arg-type]
         fig = plt.figure(figsize=(max(width, 6.0), height), dpi=dpi)
         try:
-            outer = fig.add_gridspec(2, 1, height_ratios=heights, top=1 - (1.3 + 0.17 * lines[0]) / height,
+            outer = fig.add_gridspec(2, 1, height_ratios=heights, top=1 - (1.3 + extra + 0.17 * lines[0]) / height,
                                      bottom=0.35 / height, hspace=0.55, left=0.03, right=0.97)
             panels: list[_Panel] = []
             for r, row in enumerate(rows):
@@ -647,7 +692,7 @@ def draw_frames(plan: Plan, target: str, lang: str = "en", *, dpi: int = 80,
                     panels.append(_Panel(fig.add_subplot(sub[0, c]), m, ("forward", "backward")[r],
                                          font_size, cell))
             title = fig.suptitle(plan.title, fontsize=11, y=1 - 0.25 / height)
-            caption = fig.text(0.5, 1 - 0.75 / height, "", ha="center", va="center", fontsize=9)
+            caption = fig.text(0.5, 1 - (0.75 + extra / 2) / height, "", ha="center", va="center", fontsize=9)
             writer = PillowWriter(fps=fps)
             total = len(plan.frames)
             with writer.saving(fig, target, dpi):
@@ -656,7 +701,7 @@ def draw_frames(plan: Plan, target: str, lang: str = "en", *, dpi: int = 80,
                     for panel in panels:
                         active = panel.phase == frame.phase
                         panel.show(frame.marks.get(panel.map.key) if active else None, active, t)
-                    caption.set_text(frame.caption)
+                    caption.set_text(_wrapped(frame.caption, caption_width))
                     writer.grab_frame()
                     drawn.append([title.get_text(), caption.get_text()]
                                  + [p.ax.get_title() for p in panels])

@@ -1,0 +1,170 @@
+"""Animations of channel layouts (``--in-channels/--out-channels/--groups/--batch``), 1-D and 2-D.
+
+A layout (N, C, spatial…) is drawn as the slices of a 3-D map, one slice per (sample n,
+channel c), each labelled. conv: y[n, o] = Σ_{c in o's group} x[n, c] ⋆ k[o, c], one frame per
+output element and input channel of its group (the window on slice (n, c), the kernel slice
+(o, c), the element accumulating); backward ∂L/∂x[n, c] = Σ_o g̃[n, o] ⋆ rot180(k[o, c]), one
+frame per input element and output channel of its group. pool: channels are independent, so
+the (n, c) slices are the depth of a 3-D pooling with window depth 1.
+
+>>> import gradsym
+>>> d = gradsym.conv(input=(3,), kernel=(2,), in_channels=2, out_channels=2, groups=2)
+>>> plan = plan_conv_channels(d, Catalogue("en"))
+>>> len(plan.frames), plan.forward_frames
+(6, 4)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from gradsym import grids
+from gradsym.grids import ZERO
+from gradsym.render.animate import (
+    Frame,
+    Map,
+    Marks,
+    Plan,
+    _caption_names,
+    _Cells,
+    _finish,
+    _grad_names,
+    _id_map,
+    _map,
+    _output_names,
+)
+from gradsym.render.messages import Catalogue
+
+if TYPE_CHECKING:
+    from gradsym.derivation import Derivation
+
+
+def view(arr: np.ndarray, spatial: int) -> np.ndarray:
+    """(N, C, L) → (N·C, 1, L); (N, C, H, W) → (N·C, H, W): one slice per (n, c)."""
+    lead = arr.shape[: arr.ndim - spatial]
+    rest = (1,) * (2 - spatial) + tuple(arr.shape[arr.ndim - spatial:])
+    return arr.reshape((int(np.prod(lead)),) + rest)
+
+
+def slice_labels(t: Catalogue, batch: int, channels: int) -> list[str]:
+    """``sample n, channel c`` per (n, c) slice, row-major (just ``channel c`` for one sample)."""
+    if batch == 1:
+        return [t("anim.ch.slice_channel", c=c + 1) for c in range(channels)]
+    return [t("anim.ch.slice_sample_channel", n=n + 1, c=c + 1)
+            for n in range(batch) for c in range(channels)]
+
+
+def _frames(t: Catalogue, phase: str, image: str, kernel: str, result: str, *,
+            kernel_grid: np.ndarray, result_shape: tuple[int, ...], stride: tuple[int, int],
+            dilation: tuple[int, int], origin: tuple[int, int], terms: list[list[tuple[int, int, dict[str, int]]]],
+            caption_key: str, names: np.ndarray) -> list[Frame]:
+    """Per result slice, per element (row-major), per term (image slice, kernel slice, caption
+    fields): the window at stride·p + origin on the image slice, its taps at + dilation·q where
+    the kernel slice holds no structural zero, and the element accumulating."""
+    frames = []
+    _, kh, kw = kernel_grid.shape
+    span = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
+    positions = list(np.ndindex(*result_shape[1:]))
+    for rs in range(result_shape[0]):
+        for n, p in enumerate(positions):
+            start = (stride[0] * p[0] + origin[0], stride[1] * p[1] + origin[1])
+            for image_slice, kernel_slice, fields in terms[rs]:
+                qs = [(i, j) for i in range(kh) for j in range(kw) if kernel_grid[kernel_slice, i, j] != ZERO]
+                marks = {
+                    image: Marks(image_slice, (start[0], start[1], span[0], span[1]),
+                                 [(start[0] + dilation[0] * i, start[1] + dilation[1] * j) for i, j in qs]),
+                    kernel: Marks(kernel_slice, taps=qs),
+                    result: Marks(rs, target=p, done=positions[:n]),
+                }
+                key = caption_key + ("_one" if fields["terms"] == 1 else "")
+                frames.append(Frame(phase, t(key, name=str(names[rs][p]), **fields), marks))
+    return frames
+
+
+def plan_conv_channels(d: Derivation, t: Catalogue) -> Plan:
+    cfg = d.config
+    nd = len(cfg["input"])
+    batch, cin, cout, groups = cfg["batch"], cfg["in_channels"], cfg["out_channels"], cfg["groups"]
+    cin_g, cout_g = cin // groups, cout // groups
+    stride, dil = tuple(cfg["stride"]), tuple(cfg["dilation"])
+    pads = [tuple(p) for p in cfg["padding"]]
+    ksize = tuple(cfg["kernel"])
+    cells = _Cells(d)
+    x = d.symbols["input"].ids
+    k = d.symbols["kernel"].ids
+    g = d.symbols["upstream"].ids
+    x_pad = grids.pad(x, pads)
+    remainder = [
+        (i + a + b - dl * (kk - 1) - 1) % s
+        for i, (a, b), dl, kk, s in zip(cfg["input"], pads, dil, ksize, stride)
+    ]
+    full_pad = [(dl * (kk - 1), dl * (kk - 1) + r) for dl, kk, r in zip(dil, ksize, remainder)]
+    g_tilde = grids.pad(grids.zero_insert(g, stride), full_pad)
+    k_rot = grids.zero_insert(grids.rot180(k, nd), dil)
+    x_labels, y_labels = slice_labels(t, batch, cin), slice_labels(t, batch, cout)
+    k_labels = [t("anim.ch.slice_kernel", o=o + 1, j=j + 1, c=(o // cout_g) * cin_g + j + 1)
+                for o in range(cout) for j in range(cin_g)]
+
+    def labelled(m: Map, labels: list[str]) -> Map:
+        m.slices = labels
+        return m
+
+    forward_maps = [
+        labelled(_id_map(cells, "input", t("anim.input_padded"), view(x_pad, nd)), x_labels),
+        labelled(_id_map(cells, "kernel", t("anim.kernel"), view(k, nd)), k_labels),
+        labelled(_map("output", t("anim.output"), _output_names(cells, d)), y_labels),
+    ]
+    backward_maps = [
+        labelled(_id_map(cells, "g_tilde", t("anim.g_tilde"), view(g_tilde, nd)), y_labels),
+        labelled(_id_map(cells, "k_rot", t("anim.k_rot"), view(k_rot, nd)), k_labels),
+        labelled(_map("grad_input", t("anim.grad_input"), _grad_names(cells, d, d.symbols["input"].letter)),
+                 x_labels),
+    ]
+
+    def two(values: list[int] | tuple[int, ...], fill: int) -> tuple[int, int]:
+        a, b = (fill,) * (2 - nd) + tuple(values)
+        return a, b
+
+    bias = d.symbols.get("bias")
+    forward_terms: list[list[tuple[int, int, dict[str, int]]]] = []
+    for n in range(batch):
+        for o in range(cout):
+            base = (o // cout_g) * cin_g
+            row: list[tuple[int, int, dict[str, int]]] = []
+            for j in range(cin_g):
+                fields = {"c": base + j + 1, "o": o + 1, "j": j + 1, "term": j + 1, "terms": cin_g}
+                row.append((n * cin + base + j, o * cin_g + j, fields))
+            forward_terms.append(row)
+    backward_terms: list[list[tuple[int, int, dict[str, int]]]] = []
+    for n in range(batch):
+        for c in range(cin):
+            base, j = (c // cin_g) * cout_g, c % cin_g
+            backward_terms.append([
+                (n * cout + base + m, (base + m) * cin_g + j,
+                 {"c": c + 1, "o": base + m + 1, "j": j + 1, "term": m + 1, "terms": cout_g})
+                for m in range(cout_g)
+            ])
+    forward = _frames(
+        t, "forward", "input", "kernel", "output", kernel_grid=view(k, nd),
+        result_shape=(batch * cout,) + two(cfg["output"], 1), stride=two(stride, 1), dilation=two(dil, 1),
+        origin=(0, 0), terms=forward_terms, caption_key="anim.ch.caption_forward",
+        names=_caption_names(d, "output"),
+    )
+    if bias is not None:
+        from gradsym.render.text import subscript_name
+
+        for frame in forward[cin_g - 1::cin_g]:
+            o = int(frame.marks["output"].depth) % cout
+            frame.caption += t("anim.ch.caption_bias", bias=subscript_name(bias.letter, (o + 1,)))
+    backward = _frames(
+        t, "backward", "g_tilde", "k_rot", "grad_input", kernel_grid=view(k_rot, nd),
+        result_shape=(batch * cin,) + two(cfg["input"], 1), stride=(1, 1), dilation=(1, 1),
+        origin=two([p[0] for p in pads], 0), terms=backward_terms, caption_key="anim.ch.caption_backward",
+        names=_caption_names(d, "grad"),
+    )
+    return _finish(d, t, forward_maps, backward_maps, forward, backward)
+
+
+__all__ = ["plan_conv_channels", "slice_labels", "view"]
