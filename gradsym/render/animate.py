@@ -94,10 +94,10 @@ class Plan:
 
 def map_title(m: Map, marks: Marks | None, t: Catalogue | None = None) -> str:
     depth = m.texts.shape[0]
+    if marks is not None and m.slices is not None:
+        return m.title + "\n" + m.slices[marks.depth]
     if depth == 1 or marks is None:
         return m.title
-    if m.slices is not None:
-        return m.title + "\n" + m.slices[marks.depth]
     t = t or _CATALOGUE[0]
     return m.title + "\n" + t("plot.depth_slice", index=marks.depth + 1, total=depth)
 
