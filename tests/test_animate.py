@@ -292,7 +292,6 @@ def test_chinese_labels(cli, tmp_path):
          "1152 frames, over the limit"),
         (["conv", "--input", "3x3x3", "--kernel", "2x2x2", "--in-channels", "2"],
          "channels, groups and batch for 1-D and 2-D inputs only"),
-        (["deconv", "--input", "3x3", "--kernel", "2x2", "--batch", "2"], "conv and pool only, not deconv"),
         (["conv", "--general"], "concrete sizes"),
         (["deconv", "--input", "3x3", "--kernel", "2x2", "--convention", "jax"], "--convention jax"),
         (["linear", "--in-features", "2", "--out-features", "2"], "only, not linear"),

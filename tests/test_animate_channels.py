@@ -236,3 +236,71 @@ def test_refusals(cli, tmp_path, args, expected):
     assert result.code == 2 and result.err.count("\n") == 1 and result.err.startswith("error: ")
     assert expected in result.err
     assert list(tmp_path.iterdir()) == []
+
+
+@st.composite
+def deconv_cases(draw):
+    nd = draw(st.sampled_from([1, 2]))
+    groups = draw(st.sampled_from([1, 2]))
+    cin, cout = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    batch = draw(st.integers(1, 2))
+    kernel = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    stride = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    padding = tuple(min(draw(st.integers(0, 1)), dl * (k - 1)) for k, dl in zip(kernel, dilation))
+    op = tuple(draw(st.integers(0, max(s, dl) - 1)) for s, dl in zip(stride, dilation))
+    spatial = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    return nd, spatial, kernel, stride, padding, dilation, op, groups, cin, cout, batch, draw(st.booleans())
+
+
+@SETTINGS
+@given(deconv_cases())
+def test_deconv_frames_gather_and_sum_over_the_channels_as_pytorch(case):
+    nd, spatial, kernel, stride, padding, dilation, op, groups, cin, cout, batch, bias = case
+    xshape, kshape = (batch, cin) + spatial, (cin, cout // groups) + kernel
+    xs, ks, bs = _values(math.prod(xshape), 1), _values(math.prod(kshape), 3), _values(cout, 4)
+    x = torch.tensor(xs, dtype=torch.float64).reshape(xshape).requires_grad_(True)
+    k = torch.tensor(ks, dtype=torch.float64).reshape(kshape)
+    b = torch.tensor(bs, dtype=torch.float64) if bias else None
+    try:
+        y = (F.conv_transpose1d, F.conv_transpose2d)[nd - 1](
+            x, k, b, stride=stride, padding=padding, output_padding=op, dilation=dilation, groups=groups)
+    except RuntimeError:
+        return  # PyTorch refuses this output_padding; gradsym does too (tested elsewhere)
+    gs = _values(y.numel(), 2)
+    y.backward(torch.tensor(gs, dtype=torch.float64).reshape(y.shape))
+    d = gradsym.deconv(input=spatial, kernel=kernel, stride=stride, padding=padding, dilation=dilation,
+                       output_padding=op, groups=groups, in_channels=cin, out_channels=cout, batch=batch,
+                       bias=bias, x=xs, k=ks, g=gs, **({"b": bs} if bias else {}))
+    plan = animate.plan_animation(d, check=False)
+    out = tuple(y.shape[2:])
+    assert plan.forward_frames == batch * cout * math.prod(out) * (cin // groups)
+    assert len(plan.frames) - plan.forward_frames == batch * cin * math.prod(spatial) * (cout // groups)
+    maps = _maps(plan)
+    sums: dict[tuple[str, int, tuple[int, int]], Fraction] = {}
+    for frame in plan.frames:
+        image, result = ("input", "output") if frame.phase == "forward" else ("g_padded", "grad_input")
+        m = frame.marks
+        read = [_number(v) for v in _cells(maps[frame.phase, image], m[image], m[image].taps)]
+        taps = [_number(v) for v in _cells(maps[frame.phase, "kernel"], m["kernel"], m["kernel"].taps)]
+        key = (frame.phase, m[result].depth, m[result].target)
+        sums[key] = sums.get(key, Fraction(0)) + sum(a * b for a, b in zip(read, taps, strict=True))
+    ys, dxs = y.detach().reshape(batch * cout, -1), x.grad.reshape(batch * cin, -1)
+    assert len(sums) == y.numel() + x.numel()
+    for (phase, depth, target), total in sums.items():
+        if phase == "forward":
+            flat = target[0] * out[-1] + target[1]
+            assert total + (bs[depth % cout] if bias else 0) == ys[depth, flat].item()
+        else:
+            assert total == dxs[depth, target[0] * spatial[-1] + target[1]].item()
+
+
+def test_deconv_labels_name_the_kernel_slice_by_input_and_output_channel():
+    d = gradsym.deconv(input=(2,), kernel=(2,), in_channels=2, out_channels=4, groups=2, batch=2)
+    plan = animate.plan_animation(d)
+    # output channel 3 (group 2) of sample 1 reads input channel 2 through k[2, 1]
+    first = next(n for n, f in enumerate(plan.frames) if f.marks["output"].depth == 2)
+    labels = plan.labels(first)
+    assert labels[2] == "input x\nsample 1, channel 2"
+    assert labels[3] == "kernel k\nk[2, 1]: input channel 2, output channel 3"
+    assert labels[4].endswith("sample 1, channel 3")

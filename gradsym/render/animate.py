@@ -13,7 +13,8 @@ marks, every label), then drawn with Matplotlib and written as a GIF by
   (max) or its even spreading (avg).
 
 1-D maps are drawn as one row; a 3-D map as the depth slice a frame reads (one frame per
-element and kernel depth slice). Only plain layouts (no channel or batch axes).
+element and kernel depth slice). Channel layouts (channels, groups, batch; 1-D and 2-D) are
+drawn as one labelled slice per (sample, channel): see :mod:`gradsym.render.animate_channels`.
 
 >>> import gradsym
 >>> plan = plan_animation(gradsym.conv(input=(3, 3), kernel=(2, 2)))
@@ -115,7 +116,7 @@ def plan_animation(d: Derivation, lang: str = "en", *, check: bool = True) -> Pl
     """The frames of ``d``'s animation, as data.
 
     Raises :class:`~gradsym.errors.SpecError` for a command without animation, channel
-    layouts, symbolic sizes, too many frames or too large maps (when ``check``).
+    layouts of 3-D inputs, symbolic sizes, too many frames or too large maps (when ``check``).
     """
     from gradsym.errors import SpecError
 
@@ -129,8 +130,6 @@ def plan_animation(d: Derivation, lang: str = "en", *, check: bool = True) -> Pl
     channels = config.get("layout", "plain") != "plain"
     if channels and len(config["input"]) > 2:
         raise SpecError(Catalogue("en")("error.animate.channels_3d"))
-    if channels and d.command not in ("conv", "pool"):
-        raise SpecError(Catalogue("en")("error.animate.channels_command", command=d.command))
     if d.command == "deconv" and config.get("convention", "torch") == "jax":
         raise SpecError(Catalogue("en")("error.animate.jax"))
     cells = _Cells(d)
@@ -140,6 +139,10 @@ def plan_animation(d: Derivation, lang: str = "en", *, check: bool = True) -> Pl
         plan = plan_conv_channels(d, t)
     elif d.command == "conv":
         plan = _plan_conv(d, cells, t)
+    elif d.command == "deconv" and channels:
+        from gradsym.render.animate_channels import plan_deconv_channels
+
+        plan = plan_deconv_channels(d, t)
     elif d.command == "deconv":
         plan = _plan_deconv(d, cells, t)
     elif d.command == "upsample":

@@ -83,6 +83,24 @@ def _frames(t: Catalogue, phase: str, image: str, kernel: str, result: str, *,
     return frames
 
 
+def _add_bias(d: Derivation, t: Catalogue, forward: list[Frame], terms: int, cout: int) -> None:
+    """The last frame of each output element says the bias is added after the channel sum."""
+    from gradsym.render.text import subscript_name
+
+    bias = d.symbols.get("bias")
+    if bias is None:
+        return
+    for frame in forward[terms - 1::terms]:
+        o = int(frame.marks["output"].depth) % cout
+        frame.caption += t("anim.ch.caption_bias", bias=subscript_name(bias.letter, (o + 1,)))
+
+
+def _two(values: list[int] | tuple[int, ...], fill: int) -> tuple[int, int]:
+    """A 1-D size (L,) as (fill, L); a 2-D size unchanged."""
+    a, b = (fill,) * (2 - len(values)) + tuple(values)
+    return a, b
+
+
 def plan_conv_channels(d: Derivation, t: Catalogue) -> Plan:
     cfg = d.config
     nd = len(cfg["input"])
@@ -127,7 +145,6 @@ def plan_conv_channels(d: Derivation, t: Catalogue) -> Plan:
         a, b = (fill,) * (2 - nd) + tuple(values)
         return a, b
 
-    bias = d.symbols.get("bias")
     forward_terms: list[list[tuple[int, int, dict[str, int]]]] = []
     for n in range(batch):
         for o in range(cout):
@@ -152,12 +169,7 @@ def plan_conv_channels(d: Derivation, t: Catalogue) -> Plan:
         origin=(0, 0), terms=forward_terms, caption_key="anim.ch.caption_forward",
         names=_caption_names(d, "output"),
     )
-    if bias is not None:
-        from gradsym.render.text import subscript_name
-
-        for frame in forward[cin_g - 1::cin_g]:
-            o = int(frame.marks["output"].depth) % cout
-            frame.caption += t("anim.ch.caption_bias", bias=subscript_name(bias.letter, (o + 1,)))
+    _add_bias(d, t, forward, cin_g, cout)
     backward = _frames(
         t, "backward", "g_tilde", "k_rot", "grad_input", kernel_grid=view(k_rot, nd),
         result_shape=(batch * cin,) + two(cfg["input"], 1), stride=(1, 1), dilation=(1, 1),
@@ -167,4 +179,81 @@ def plan_conv_channels(d: Derivation, t: Catalogue) -> Plan:
     return _finish(d, t, forward_maps, backward_maps, forward, backward)
 
 
-__all__ = ["plan_conv_channels", "slice_labels", "view"]
+
+
+def plan_deconv_channels(d: Derivation, t: Catalogue) -> Plan:
+    """y[n, o] = Σ_{c in o's group} (x[n, c] scattered through k[c, o mod C_out/G]); one frame per
+    output element and input channel of its group; backward ∂L/∂x[n, c] = Σ_o window of the
+    padded g[n, o] ⊙ k[c, ·] at stride s, dilation d, one frame per input element and o."""
+    from gradsym.render.animate import scatter_pairs
+
+    cfg = d.config
+    nd = len(cfg["input"])
+    batch, cin, cout, groups = cfg["batch"], cfg["in_channels"], cfg["out_channels"], cfg["groups"]
+    cin_g, cout_g = cin // groups, cout // groups
+    stride, dil = _two(cfg["stride"], 1), _two(cfg["dilation"], 1)
+    pads = [tuple(p) for p in cfg["padding"]]
+    before = _two([p[0] for p in pads], 0)
+    spatial, ksize, out = _two(cfg["input"], 1), _two(cfg["kernel"], 1), _two(cfg["output"], 1)
+    cells = _Cells(d)
+    k = view(d.symbols["kernel"].ids, nd)
+    g_pad = grids.pad(d.symbols["upstream"].ids, pads)
+    x_labels, y_labels = slice_labels(t, batch, cin), slice_labels(t, batch, cout)
+    k_labels = [t("anim.ch.slice_kernel_deconv", c=c + 1, m=m + 1, o=(c // cin_g) * cout_g + m + 1)
+                for c in range(cin) for m in range(cout_g)]
+    forward_maps = [
+        _id_map(cells, "input", t("anim.input"), view(d.symbols["input"].ids, nd)),
+        _id_map(cells, "kernel", t("anim.kernel"), k),
+        _map("output", t("anim.output_scatter"), _output_names(cells, d)),
+    ]
+    backward_maps = [
+        _id_map(cells, "g_padded", t("anim.g_padded"), view(g_pad, nd)),
+        _id_map(cells, "kernel", t("anim.kernel"), k),
+        _map("grad_input", t("anim.grad_input"), _grad_names(cells, d, d.symbols["input"].letter)),
+    ]
+    for m, labels in zip(forward_maps + backward_maps, [x_labels, k_labels, y_labels] * 2):
+        m.slices = labels
+    backward_maps[0].slices = y_labels
+    backward_maps[2].slices = x_labels
+    names = _caption_names(d, "output")
+    positions = list(np.ndindex(*out))
+    forward: list[Frame] = []
+    for n in range(batch):
+        for o in range(cout):
+            base, m = (o // cout_g) * cin_g, o % cout_g
+            for index, p in enumerate(positions):
+                pairs = scatter_pairs(p, spatial, ksize, stride, dil, before)
+                footprint = sorted({
+                    (stride[0] * i[0] + dil[0] * a - before[0], stride[1] * i[1] + dil[1] * b - before[1])
+                    for i, _ in pairs for a in range(ksize[0]) for b in range(ksize[1])
+                })
+                footprint = [(r, c) for r, c in footprint if 0 <= r < out[0] and 0 <= c < out[1]]
+                for j in range(cin_g):
+                    c = base + j
+                    marks = {
+                        "input": Marks(n * cin + c, taps=[(i[0], i[1]) for i, _ in pairs]),
+                        "kernel": Marks(c * cout_g + m, taps=[(q[0], q[1]) for _, q in pairs]),
+                        "output": Marks(n * cout + o, target=(p[0], p[1]), done=positions[:index],
+                                        footprint=footprint),
+                    }
+                    key = "anim.ch.caption_scatter" + ("_one" if cin_g == 1 else "")
+                    caption = t(key, name=str(names[n * cout + o][p]), c=c + 1, m=m + 1, term=j + 1,
+                                terms=cin_g)
+                    forward.append(Frame("forward", caption, marks))
+    _add_bias(d, t, forward, cin_g, cout)
+    backward_terms = [
+        [(n * cout + (c // cin_g) * cout_g + m, c * cout_g + m,
+          {"c": c + 1, "o": (c // cin_g) * cout_g + m + 1, "m": m + 1, "term": m + 1, "terms": cout_g})
+         for m in range(cout_g)]
+        for n in range(batch) for c in range(cin)
+    ]
+    backward = _frames(
+        t, "backward", "g_padded", "kernel", "grad_input", kernel_grid=k,
+        result_shape=(batch * cin,) + spatial, stride=stride, dilation=dil, origin=(0, 0),
+        terms=backward_terms, caption_key="anim.ch.caption_deconv_backward",
+        names=_caption_names(d, "grad"),
+    )
+    return _finish(d, t, forward_maps, backward_maps, forward, backward)
+
+
+__all__ = ["plan_conv_channels", "plan_deconv_channels", "slice_labels", "view"]
