@@ -305,17 +305,15 @@ def _correlation_frames(
     return frames
 
 
-def _plan_conv(d: Derivation, cells: _Cells, t: Catalogue) -> Plan:
-    cfg = d.config
+def conv_grids(cfg: dict[str, Any], x: np.ndarray, k: np.ndarray,
+               g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The padded input, g̃ and rot180(k) (dilated) of a convolution, over the trailing spatial
+    axes (leading batch/channel axes kept): g̃ and rot180(k) exactly as the proof builds them,
+    the full convolution cropped at p_before."""
     nd = len(cfg["input"])
     stride, dil = tuple(cfg["stride"]), tuple(cfg["dilation"])
     pads = [tuple(p) for p in cfg["padding"]]
-    ksize, out = tuple(cfg["kernel"]), tuple(cfg["output"])
-    x = d.symbols["input"].ids.reshape(cfg["input"])
-    k = d.symbols["kernel"].ids.reshape(ksize)
-    g = d.symbols["upstream"].ids.reshape(out)
-    x_pad = grids.pad(x, pads)
-    # g̃ and rot180(k) exactly as the proof builds them: the full convolution, cropped at p_before
+    ksize = tuple(cfg["kernel"])
     remainder = [
         (i + a + b - dl * (kk - 1) - 1) % s
         for i, (a, b), dl, kk, s in zip(cfg["input"], pads, dil, ksize, stride)
@@ -323,6 +321,18 @@ def _plan_conv(d: Derivation, cells: _Cells, t: Catalogue) -> Plan:
     full_pad = [(dl * (kk - 1), dl * (kk - 1) + r) for dl, kk, r in zip(dil, ksize, remainder)]
     g_tilde = grids.pad(grids.zero_insert(g, stride), full_pad)
     k_rot = grids.zero_insert(grids.rot180(k, nd), dil)
+    return grids.pad(x, pads), g_tilde, k_rot
+
+
+def _plan_conv(d: Derivation, cells: _Cells, t: Catalogue) -> Plan:
+    cfg = d.config
+    stride, dil = tuple(cfg["stride"]), tuple(cfg["dilation"])
+    pads = [tuple(p) for p in cfg["padding"]]
+    ksize, out = tuple(cfg["kernel"]), tuple(cfg["output"])
+    x = d.symbols["input"].ids.reshape(cfg["input"])
+    k = d.symbols["kernel"].ids.reshape(ksize)
+    g = d.symbols["upstream"].ids.reshape(out)
+    x_pad, g_tilde, k_rot = conv_grids(cfg, x, k, g)
     y_names = _output_names(cells, d)
     dx_names = _grad_names(cells, d, d.symbols["input"].letter)
     forward_maps = [

@@ -34,6 +34,7 @@ from gradsym.render.animate import (
     _id_map,
     _map,
     _output_names,
+    conv_grids,
 )
 from gradsym.render.messages import Catalogue
 
@@ -108,19 +109,9 @@ def plan_conv_channels(d: Derivation, t: Catalogue) -> Plan:
     cin_g, cout_g = cin // groups, cout // groups
     stride, dil = tuple(cfg["stride"]), tuple(cfg["dilation"])
     pads = [tuple(p) for p in cfg["padding"]]
-    ksize = tuple(cfg["kernel"])
     cells = _Cells(d)
-    x = d.symbols["input"].ids
     k = d.symbols["kernel"].ids
-    g = d.symbols["upstream"].ids
-    x_pad = grids.pad(x, pads)
-    remainder = [
-        (i + a + b - dl * (kk - 1) - 1) % s
-        for i, (a, b), dl, kk, s in zip(cfg["input"], pads, dil, ksize, stride)
-    ]
-    full_pad = [(dl * (kk - 1), dl * (kk - 1) + r) for dl, kk, r in zip(dil, ksize, remainder)]
-    g_tilde = grids.pad(grids.zero_insert(g, stride), full_pad)
-    k_rot = grids.zero_insert(grids.rot180(k, nd), dil)
+    x_pad, g_tilde, k_rot = conv_grids(cfg, d.symbols["input"].ids, k, d.symbols["upstream"].ids)
     x_labels, y_labels = slice_labels(t, batch, cin), slice_labels(t, batch, cout)
     k_labels = [t("anim.ch.slice_kernel", o=o + 1, j=j + 1, c=(o // cout_g) * cin_g + j + 1)
                 for o in range(cout) for j in range(cin_g)]
