@@ -11,7 +11,7 @@ the (n, c) slices are the depth of a 3-D pooling with window depth 1.
 >>> d = gradsym.conv(input=(3,), kernel=(2,), in_channels=2, out_channels=2, groups=2)
 >>> plan = plan_conv_channels(d, Catalogue("en"))
 >>> len(plan.frames), plan.forward_frames
-(6, 4)
+(10, 4)
 """
 
 from __future__ import annotations
