@@ -1,4 +1,4 @@
-"""``--animate`` with channel layouts (channels, groups, batch): labels, captions and errors."""
+"""``--animate`` with channel layouts (channels, groups, batch): labels, captions, the error."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ EN: dict[str, str] = {
     "anim.ch.caption_deconv_backward_one": "{name} = Σ window of padded g channel {o} ⊙ k[{c}, {m}]",
     "anim.ch.caption_backward": "{name} += Σ window of g̃ channel {o} ⊙ rot180(k[{o}, {j}]) "
     "(output channel {term} of {terms} summed)",
-    "error.animate.channels_3d": "--animate draws channels, groups and batch for 1-D and 2-D "
+    "error.animate.channels_depth": "--animate draws channels, groups and batch for 1-D and 2-D "
     "inputs only; for a 3-D input drop --in-channels, --out-channels, --groups and --batch",
 }
 
@@ -42,6 +42,6 @@ ZH: dict[str, str] = {
     "anim.ch.caption_deconv_backward_one": "{name} = Σ 填充后 g 通道 {o} 的窗口 ⊙ k[{c}, {m}]",
     "anim.ch.caption_backward": "{name} += Σ g̃ 通道 {o} 的窗口 ⊙ rot180(k[{o}, {j}])"
     "（对 {terms} 个输出通道求和，第 {term} 个）",
-    "error.animate.channels_3d": "--animate 只对 1 维和 2 维输入画通道、分组和批；"
+    "error.animate.channels_depth": "--animate 只对 1 维和 2 维输入画通道、分组和批；"
     "3 维输入请去掉 --in-channels、--out-channels、--groups 和 --batch",
 }
