@@ -1,9 +1,9 @@
 """Animations: the forward and backward passes of conv, deconv and pool as GIFs.
 
 Writes conv.gif (a strided, padded convolution: each output's window, then dL/dx as the
-full convolution of the zero-inserted, padded g with the kernel rotated 180°), deconv.gif
-and pool.gif, each with the derivation it shows as a document (Markdown, LaTeX, PDF). Every
-GIF is checked: one frame per output element, then one per input-gradient element (pool:
+full convolution of the zero-inserted, padded g with the kernel rotated 180°), deconv.gif,
+pool.gif and channels.gif (2 input, 2 output channels, slice by slice), each with the
+derivation it shows as a document (Markdown, LaTeX, PDF). Every GIF is checked: one frame per output element, then one per input-gradient element (pool:
 one per routed g), as PyTorch's output-size rule counts them. ``--docs`` also refreshes
 the README's picture, docs/conv.gif.
 
@@ -40,13 +40,17 @@ def main() -> None:
     conv = gradsym.conv(input=(3, 3), kernel=(2, 2), stride=2, padding=1)
     deconv = gradsym.deconv(input=(3,), kernel=(2,), stride=2, x="1,2,3", k="1,-1")
     pool = gradsym.pool(input=(4, 4), size=(2, 2), x="[[1,5,2,0],[3,4,8,1],[0,2,6,6],[7,1,3,9]]")
+    channels = gradsym.conv(input=(3, 3), kernel=(2, 2), in_channels=2, out_channels=2)
     out = conv_output(3, 2, 2, 1)
     expected = {
         "conv": out * out + 3 * 3,  # one frame per y, then one per dL/dx
         "deconv": (2 * (3 - 1) + 2) + 3,  # o′ = s(i − 1) + k outputs, then 3 inputs
         "pool": 2 * (2 * 2),  # each window, then each g routed to its maximum
+        # per y (2 output channels of 2x2) one frame per input channel, then per dL/dx
+        # (2 input channels of 3x3) one per output channel
+        "channels": 2 * 2 * 2 * 2 + 2 * 3 * 3 * 2,
     }
-    for name, d in (("conv", conv), ("deconv", deconv), ("pool", pool)):
+    for name, d in (("conv", conv), ("deconv", deconv), ("pool", pool), ("channels", channels)):
         assert d.holds, name
         data, drawn = render_gif(d)
         frames = Image.open(io.BytesIO(data)).n_frames
@@ -74,11 +78,14 @@ def main() -> None:
             "deconv.gif shows a transposed convolution gathering what its inputs scatter, then "
             "its input gradient as a convolution of the padded g with the kernel; pool.gif shows "
             "each max-pooling window and where each upstream gradient goes.",
+            "channels.gif shows 2 input and 2 output channels: each output element sums one "
+            "window per input channel, each drawn on its own labelled slice with its kernel slice.",
         ],
         [
             ("The convolution of conv.gif.", conv),
             ("The transposed convolution of deconv.gif.", deconv),
             ("The max pooling of pool.gif.", pool),
+            ("The convolution with channels of channels.gif.", channels),
         ],
     )
 

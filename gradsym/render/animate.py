@@ -13,7 +13,8 @@ marks, every label), then drawn with Matplotlib and written as a GIF by
   (max) or its even spreading (avg).
 
 1-D maps are drawn as one row; a 3-D map as the depth slice a frame reads (one frame per
-element and kernel depth slice). Only plain layouts (no channel or batch axes).
+element and kernel depth slice). Channel layouts (channels, groups, batch; 1-D and 2-D) are
+drawn as one labelled slice per (sample, channel).
 
 >>> import gradsym
 >>> plan = plan_animation(gradsym.conv(input=(3, 3), kernel=(2, 2)))
@@ -51,6 +52,7 @@ class Map:
     title: str
     texts: np.ndarray  # object array of str, 3-D
     zero: np.ndarray  # bool, 3-D: padding / inserted zeros, drawn grey
+    slices: list[str] | None = None  # a label per depth slice (channel layouts: sample, channel)
 
 
 @dataclass
@@ -93,6 +95,8 @@ class Plan:
 
 def map_title(m: Map, marks: Marks | None, t: Catalogue | None = None) -> str:
     depth = m.texts.shape[0]
+    if marks is not None and m.slices is not None:
+        return m.title + "\n" + m.slices[marks.depth]
     if depth == 1 or marks is None:
         return m.title
     t = t or _CATALOGUE[0]
@@ -112,7 +116,7 @@ def plan_animation(d: Derivation, lang: str = "en", *, check: bool = True) -> Pl
     """The frames of ``d``'s animation, as data.
 
     Raises :class:`~gradsym.errors.SpecError` for a command without animation, channel
-    layouts, symbolic sizes, too many frames or too large maps (when ``check``).
+    layouts of 3-D inputs, symbolic sizes, too many frames or too large maps (when ``check``).
     """
     from gradsym.errors import SpecError
 
@@ -123,13 +127,18 @@ def plan_animation(d: Derivation, lang: str = "en", *, check: bool = True) -> Pl
     config = d.config
     if config.get("general"):
         raise SpecError(Catalogue("en")("error.animate.general"))
-    if config.get("layout", "plain") != "plain":
-        raise SpecError(Catalogue("en")("error.animate.channels"))
+    channels = config.get("layout", "plain") != "plain"
+    if channels and len(config["input"]) > 2:
+        raise SpecError(Catalogue("en")("error.animate.channels_depth"))
     if d.command == "deconv" and config.get("convention", "torch") == "jax":
         raise SpecError(Catalogue("en")("error.animate.jax"))
     cells = _Cells(d)
-    if d.command == "conv":
+    if d.command == "conv" and channels:
+        plan = _plan_conv_channels(d, t)
+    elif d.command == "conv":
         plan = _plan_conv(d, cells, t)
+    elif d.command == "deconv" and channels:
+        plan = _plan_deconv_channels(d, t)
     elif d.command == "deconv":
         plan = _plan_deconv(d, cells, t)
     elif d.command == "upsample":
@@ -218,7 +227,14 @@ def _grad_names(cells: _Cells, d: Derivation, letter: str) -> np.ndarray:
     names = cells.named(letter, shape, values)
     if values is None:
         names = np.vectorize(lambda s: "∂L/∂" + s, otypes=[object])(names)
-    return names
+    return _view3(names, d)
+
+
+def _view3(arr: np.ndarray, d: Derivation) -> np.ndarray:
+    """A channel layout (N, C, spatial…) as (N·C, rows, cols) slices; a plain tensor as is."""
+    if d.config.get("layout", "plain") == "plain":
+        return arr
+    return _view(arr, len(d.config["input"]))
 
 
 def _caption_names(d: Derivation, which: str) -> np.ndarray:
@@ -226,7 +242,7 @@ def _caption_names(d: Derivation, which: str) -> np.ndarray:
     from gradsym.render.text import subscript_name
 
     if which == "output":
-        shape, prefix = tuple(d.config["output"]), ""
+        shape, prefix = tuple(d.symbols["upstream"].shape), ""
         letter = d.extra.get("output_letter", "y")
         values = d.numeric.forward_values if d.numeric is not None else None
     else:
@@ -236,13 +252,13 @@ def _caption_names(d: Derivation, which: str) -> np.ndarray:
     for pos in np.ndindex(*shape):
         name = prefix + subscript_name(letter, tuple(i + 1 for i in pos))
         out[pos] = name if values is None else f"{name} = {_number(values[pos])}"
-    return _as3(out)
+    return _as3(_view3(out, d))
 
 
 def _output_names(cells: _Cells, d: Derivation) -> np.ndarray:
-    shape = tuple(d.config["output"])
+    shape = tuple(d.symbols["upstream"].shape)  # g has the output's shape, in every layout
     values = d.numeric.forward_values if d.numeric is not None else None
-    return cells.named(d.extra.get("output_letter", "y"), shape, values)
+    return _view3(cells.named(d.extra.get("output_letter", "y"), shape, values), d)
 
 
 def _correlation_frames(
@@ -283,17 +299,15 @@ def _correlation_frames(
     return frames
 
 
-def _plan_conv(d: Derivation, cells: _Cells, t: Catalogue) -> Plan:
-    cfg = d.config
+def conv_grids(cfg: dict[str, Any], x: np.ndarray, k: np.ndarray,
+               g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The padded input, g̃ and rot180(k) (dilated) of a convolution, over the trailing spatial
+    axes (leading batch/channel axes kept): g̃ and rot180(k) exactly as the proof builds them,
+    the full convolution cropped at p_before."""
     nd = len(cfg["input"])
     stride, dil = tuple(cfg["stride"]), tuple(cfg["dilation"])
     pads = [tuple(p) for p in cfg["padding"]]
-    ksize, out = tuple(cfg["kernel"]), tuple(cfg["output"])
-    x = d.symbols["input"].ids.reshape(cfg["input"])
-    k = d.symbols["kernel"].ids.reshape(ksize)
-    g = d.symbols["upstream"].ids.reshape(out)
-    x_pad = grids.pad(x, pads)
-    # g̃ and rot180(k) exactly as the proof builds them: the full convolution, cropped at p_before
+    ksize = tuple(cfg["kernel"])
     remainder = [
         (i + a + b - dl * (kk - 1) - 1) % s
         for i, (a, b), dl, kk, s in zip(cfg["input"], pads, dil, ksize, stride)
@@ -301,6 +315,18 @@ def _plan_conv(d: Derivation, cells: _Cells, t: Catalogue) -> Plan:
     full_pad = [(dl * (kk - 1), dl * (kk - 1) + r) for dl, kk, r in zip(dil, ksize, remainder)]
     g_tilde = grids.pad(grids.zero_insert(g, stride), full_pad)
     k_rot = grids.zero_insert(grids.rot180(k, nd), dil)
+    return grids.pad(x, pads), g_tilde, k_rot
+
+
+def _plan_conv(d: Derivation, cells: _Cells, t: Catalogue) -> Plan:
+    cfg = d.config
+    stride, dil = tuple(cfg["stride"]), tuple(cfg["dilation"])
+    pads = [tuple(p) for p in cfg["padding"]]
+    ksize, out = tuple(cfg["kernel"]), tuple(cfg["output"])
+    x = d.symbols["input"].ids.reshape(cfg["input"])
+    k = d.symbols["kernel"].ids.reshape(ksize)
+    g = d.symbols["upstream"].ids.reshape(out)
+    x_pad, g_tilde, k_rot = conv_grids(cfg, x, k, g)
     y_names = _output_names(cells, d)
     dx_names = _grad_names(cells, d, d.symbols["input"].letter)
     forward_maps = [
@@ -408,6 +434,16 @@ def _plan_pool(d: Derivation, cells: _Cells, t: Catalogue) -> Plan:
     spatial, size, out = tuple(cfg["input"]), tuple(cfg["size"]), tuple(cfg["output"])
     stride, dil = tuple(cfg["stride"]), tuple(cfg["dilation"])
     pads = [tuple(p) for p in cfg["padding"]]
+    labels = None
+    if cfg.get("layout", "plain") != "plain":
+        # channels are independent: the (sample, channel) slices are the depth of a 3-D
+        # pooling whose window is one slice deep
+        labels = _slice_labels(t, cfg["batch"], cfg["in_channels"])
+        depth = len(labels)
+        spatial, out = ((depth,) + _pad3(v, 1)[1:] for v in (spatial, out))
+        size = (1,) + _pad3(size, 1)[1:]
+        stride, dil = (1,) + _pad3(stride, 1)[1:], (1,) + _pad3(dil, 1)[1:]
+        pads = [(0, 0)] + [(0, 0)] * (2 - len(pads)) + pads
     x = d.symbols["input"].ids.reshape(spatial)
     g = d.symbols["upstream"].ids.reshape(out)
     # PyTorch pads max pooling with −∞ and average pooling with zeros (counted)
@@ -427,6 +463,9 @@ def _plan_pool(d: Derivation, cells: _Cells, t: Catalogue) -> Plan:
         _id_map(cells, "upstream", t("anim.upstream"), g),
         _map("grad_input", t("anim.grad_input"), dx_names),
     ]
+    if labels is not None:
+        for m in forward_maps + backward_maps:
+            m.slices = labels
     forward = _correlation_frames(
         t, "forward", "input", None, "output", image_shape=_pad3(x_pad.shape, 1),
         kernel_grid=_as3(window), result_shape=_pad3(out, 1), stride=_pad3(stride, 1),
@@ -466,7 +505,8 @@ def _plan_pool(d: Derivation, cells: _Cells, t: Catalogue) -> Plan:
                                   done=[(r, c) for (z, r, c) in order[:n] if z == o[0]]),
                 "grad_input": Marks(depth, (start[1], start[2], span[1], span[2]), here, done=done),
             }
-            name = _as3(cells.named(d.symbols["upstream"].letter, out, None))[o]
+            name = cells.named(d.symbols["upstream"].letter, tuple(d.symbols["upstream"].shape),
+                               None).reshape(out3)[o]
             backward.append(Frame("backward", t(key, name=str(name)), marks))
         routed_so_far.extend(routed)
     return _finish(d, t, forward_maps, backward_maps, forward, backward)
@@ -518,6 +558,217 @@ def _finish(d: Derivation, t: Catalogue, forward_maps: list[Map], backward_maps:
         phase = t("anim.phase_forward" if frame.phase == "forward" else "anim.phase_backward")
         frame.caption = f"{phase} · {t('anim.frame', index=n + 1, total=total)}: {frame.caption}"
     return Plan(t("anim.title", command=d.command), forward_maps, backward_maps, frames, len(forward))
+
+
+# -- channel layouts ----------------------------------------------------------------------------
+# A layout (N, C, spatial…) is drawn as the slices of a 3-D map, one slice per (sample n,
+# channel c), each labelled. conv: y[n, o] = Σ_{c in o's group} x[n, c] ⋆ k[o, c], one frame per
+# output element and input channel of its group (the window on slice (n, c), the kernel slice
+# (o, c), the element accumulating); backward ∂L/∂x[n, c] = Σ_o g̃[n, o] ⋆ rot180(k[o, c]), one
+# frame per input element and output channel of its group. deconv likewise. pool: channels are
+# independent, so the (n, c) slices are the depth of a 3-D pooling with window depth 1.
+def _view(arr: np.ndarray, spatial: int) -> np.ndarray:
+    """(N, C, L) → (N·C, 1, L); (N, C, H, W) → (N·C, H, W): one slice per (n, c)."""
+    lead = arr.shape[: arr.ndim - spatial]
+    rest = (1,) * (2 - spatial) + tuple(arr.shape[arr.ndim - spatial:])
+    return arr.reshape((int(np.prod(lead)),) + rest)
+
+
+def _slice_labels(t: Catalogue, batch: int, channels: int) -> list[str]:
+    """``sample n, channel c`` per (n, c) slice, row-major (just ``channel c`` for one sample)."""
+    if batch == 1:
+        return [t("anim.ch.slice_channel", c=c + 1) for c in range(channels)]
+    return [t("anim.ch.slice_sample_channel", n=n + 1, c=c + 1)
+            for n in range(batch) for c in range(channels)]
+
+
+def _frames(t: Catalogue, phase: str, image: str, kernel: str, result: str, *,
+            kernel_grid: np.ndarray, result_shape: tuple[int, ...], stride: tuple[int, int],
+            dilation: tuple[int, int], origin: tuple[int, int], terms: list[list[tuple[int, int, dict[str, int]]]],
+            caption_key: str, names: np.ndarray) -> list[Frame]:
+    """Per result slice, per element (row-major), per term (image slice, kernel slice, caption
+    fields): the window at stride·p + origin on the image slice, its taps at + dilation·q where
+    the kernel slice holds no structural zero, and the element accumulating."""
+    frames = []
+    _, kh, kw = kernel_grid.shape
+    span = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
+    positions = list(np.ndindex(*result_shape[1:]))
+    for rs in range(result_shape[0]):
+        for n, p in enumerate(positions):
+            start = (stride[0] * p[0] + origin[0], stride[1] * p[1] + origin[1])
+            for image_slice, kernel_slice, fields in terms[rs]:
+                qs = [(i, j) for i in range(kh) for j in range(kw) if kernel_grid[kernel_slice, i, j] != ZERO]
+                marks = {
+                    image: Marks(image_slice, (start[0], start[1], span[0], span[1]),
+                                 [(start[0] + dilation[0] * i, start[1] + dilation[1] * j) for i, j in qs]),
+                    kernel: Marks(kernel_slice, taps=qs),
+                    result: Marks(rs, target=p, done=positions[:n]),
+                }
+                key = caption_key + ("_one" if fields["terms"] == 1 else "")
+                frames.append(Frame(phase, t(key, name=str(names[rs][p]), **fields), marks))
+    return frames
+
+
+def _add_bias(d: Derivation, t: Catalogue, forward: list[Frame], terms: int, cout: int) -> None:
+    """The last frame of each output element says the bias is added after the channel sum."""
+    from gradsym.render.text import subscript_name
+
+    bias = d.symbols.get("bias")
+    if bias is None:
+        return
+    for frame in forward[terms - 1::terms]:
+        o = int(frame.marks["output"].depth) % cout
+        frame.caption += t("anim.ch.caption_bias", bias=subscript_name(bias.letter, (o + 1,)))
+
+
+def _two(values: list[int] | tuple[int, ...], fill: int) -> tuple[int, int]:
+    """A 1-D size (L,) as (fill, L); a 2-D size unchanged."""
+    a, b = (fill,) * (2 - len(values)) + tuple(values)
+    return a, b
+
+
+def _plan_conv_channels(d: Derivation, t: Catalogue) -> Plan:
+    cfg = d.config
+    nd = len(cfg["input"])
+    batch, cin, cout, groups = cfg["batch"], cfg["in_channels"], cfg["out_channels"], cfg["groups"]
+    cin_g, cout_g = cin // groups, cout // groups
+    stride, dil = tuple(cfg["stride"]), tuple(cfg["dilation"])
+    pads = [tuple(p) for p in cfg["padding"]]
+    cells = _Cells(d)
+    k = d.symbols["kernel"].ids
+    x_pad, g_tilde, k_rot = conv_grids(cfg, d.symbols["input"].ids, k, d.symbols["upstream"].ids)
+    x_labels, y_labels = _slice_labels(t, batch, cin), _slice_labels(t, batch, cout)
+    k_labels = [t("anim.ch.slice_kernel", o=o + 1, j=j + 1, c=(o // cout_g) * cin_g + j + 1)
+                for o in range(cout) for j in range(cin_g)]
+
+    def labelled(m: Map, labels: list[str]) -> Map:
+        m.slices = labels
+        return m
+
+    forward_maps = [
+        labelled(_id_map(cells, "input", t("anim.input_padded"), _view(x_pad, nd)), x_labels),
+        labelled(_id_map(cells, "kernel", t("anim.kernel"), _view(k, nd)), k_labels),
+        labelled(_map("output", t("anim.output"), _output_names(cells, d)), y_labels),
+    ]
+    backward_maps = [
+        labelled(_id_map(cells, "g_tilde", t("anim.g_tilde"), _view(g_tilde, nd)), y_labels),
+        labelled(_id_map(cells, "k_rot", t("anim.k_rot"), _view(k_rot, nd)), k_labels),
+        labelled(_map("grad_input", t("anim.grad_input"), _grad_names(cells, d, d.symbols["input"].letter)),
+                 x_labels),
+    ]
+
+    def two(values: list[int] | tuple[int, ...], fill: int) -> tuple[int, int]:
+        a, b = (fill,) * (2 - nd) + tuple(values)
+        return a, b
+
+    forward_terms: list[list[tuple[int, int, dict[str, int]]]] = []
+    for n in range(batch):
+        for o in range(cout):
+            base = (o // cout_g) * cin_g
+            row: list[tuple[int, int, dict[str, int]]] = []
+            for j in range(cin_g):
+                fields = {"c": base + j + 1, "o": o + 1, "j": j + 1, "term": j + 1, "terms": cin_g}
+                row.append((n * cin + base + j, o * cin_g + j, fields))
+            forward_terms.append(row)
+    backward_terms: list[list[tuple[int, int, dict[str, int]]]] = []
+    for n in range(batch):
+        for c in range(cin):
+            base, j = (c // cin_g) * cout_g, c % cin_g
+            backward_terms.append([
+                (n * cout + base + m, (base + m) * cin_g + j,
+                 {"c": c + 1, "o": base + m + 1, "j": j + 1, "term": m + 1, "terms": cout_g})
+                for m in range(cout_g)
+            ])
+    forward = _frames(
+        t, "forward", "input", "kernel", "output", kernel_grid=_view(k, nd),
+        result_shape=(batch * cout,) + two(cfg["output"], 1), stride=two(stride, 1), dilation=two(dil, 1),
+        origin=(0, 0), terms=forward_terms, caption_key="anim.ch.caption_forward",
+        names=_caption_names(d, "output"),
+    )
+    _add_bias(d, t, forward, cin_g, cout)
+    backward = _frames(
+        t, "backward", "g_tilde", "k_rot", "grad_input", kernel_grid=_view(k_rot, nd),
+        result_shape=(batch * cin,) + two(cfg["input"], 1), stride=(1, 1), dilation=(1, 1),
+        origin=two([p[0] for p in pads], 0), terms=backward_terms, caption_key="anim.ch.caption_backward",
+        names=_caption_names(d, "grad"),
+    )
+    return _finish(d, t, forward_maps, backward_maps, forward, backward)
+
+
+
+
+def _plan_deconv_channels(d: Derivation, t: Catalogue) -> Plan:
+    """y[n, o] = Σ_{c in o's group} (x[n, c] scattered through k[c, o mod C_out/G]); one frame per
+    output element and input channel of its group; backward ∂L/∂x[n, c] = Σ_o window of the
+    padded g[n, o] ⊙ k[c, ·] at stride s, dilation d, one frame per input element and o."""
+    cfg = d.config
+    nd = len(cfg["input"])
+    batch, cin, cout, groups = cfg["batch"], cfg["in_channels"], cfg["out_channels"], cfg["groups"]
+    cin_g, cout_g = cin // groups, cout // groups
+    stride, dil = _two(cfg["stride"], 1), _two(cfg["dilation"], 1)
+    pads = [tuple(p) for p in cfg["padding"]]
+    before = _two([p[0] for p in pads], 0)
+    spatial, ksize, out = _two(cfg["input"], 1), _two(cfg["kernel"], 1), _two(cfg["output"], 1)
+    cells = _Cells(d)
+    k = _view(d.symbols["kernel"].ids, nd)
+    g_pad = grids.pad(d.symbols["upstream"].ids, pads)
+    x_labels, y_labels = _slice_labels(t, batch, cin), _slice_labels(t, batch, cout)
+    k_labels = [t("anim.ch.slice_kernel_deconv", c=c + 1, m=m + 1, o=(c // cin_g) * cout_g + m + 1)
+                for c in range(cin) for m in range(cout_g)]
+    forward_maps = [
+        _id_map(cells, "input", t("anim.input"), _view(d.symbols["input"].ids, nd)),
+        _id_map(cells, "kernel", t("anim.kernel"), k),
+        _map("output", t("anim.output_scatter"), _output_names(cells, d)),
+    ]
+    backward_maps = [
+        _id_map(cells, "g_padded", t("anim.g_padded"), _view(g_pad, nd)),
+        _id_map(cells, "kernel", t("anim.kernel"), k),
+        _map("grad_input", t("anim.grad_input"), _grad_names(cells, d, d.symbols["input"].letter)),
+    ]
+    for m, labels in zip(forward_maps + backward_maps, [x_labels, k_labels, y_labels] * 2):
+        m.slices = labels
+    backward_maps[0].slices = y_labels
+    backward_maps[2].slices = x_labels
+    names = _caption_names(d, "output")
+    positions = list(np.ndindex(*out))
+    forward: list[Frame] = []
+    for n in range(batch):
+        for o in range(cout):
+            base, m = (o // cout_g) * cin_g, o % cout_g
+            for index, p in enumerate(positions):
+                pairs = scatter_pairs(p, spatial, ksize, stride, dil, before)
+                footprint = sorted({
+                    (stride[0] * i[0] + dil[0] * a - before[0], stride[1] * i[1] + dil[1] * b - before[1])
+                    for i, _ in pairs for a in range(ksize[0]) for b in range(ksize[1])
+                })
+                footprint = [(r, c) for r, c in footprint if 0 <= r < out[0] and 0 <= c < out[1]]
+                for j in range(cin_g):
+                    c = base + j
+                    marks = {
+                        "input": Marks(n * cin + c, taps=[(i[0], i[1]) for i, _ in pairs]),
+                        "kernel": Marks(c * cout_g + m, taps=[(q[0], q[1]) for _, q in pairs]),
+                        "output": Marks(n * cout + o, target=(p[0], p[1]), done=positions[:index],
+                                        footprint=footprint),
+                    }
+                    key = "anim.ch.caption_scatter" + ("_one" if cin_g == 1 else "")
+                    caption = t(key, name=str(names[n * cout + o][p]), c=c + 1, m=m + 1, term=j + 1,
+                                terms=cin_g)
+                    forward.append(Frame("forward", caption, marks))
+    _add_bias(d, t, forward, cin_g, cout)
+    backward_terms = [
+        [(n * cout + (c // cin_g) * cout_g + m, c * cout_g + m,
+          {"c": c + 1, "o": (c // cin_g) * cout_g + m + 1, "m": m + 1, "term": m + 1, "terms": cout_g})
+         for m in range(cout_g)]
+        for n in range(batch) for c in range(cin)
+    ]
+    backward = _frames(
+        t, "backward", "g_padded", "kernel", "grad_input", kernel_grid=k,
+        result_shape=(batch * cin,) + spatial, stride=stride, dilation=dil, origin=(0, 0),
+        terms=backward_terms, caption_key="anim.ch.caption_deconv_backward",
+        names=_caption_names(d, "grad"),
+    )
+    return _finish(d, t, forward_maps, backward_maps, forward, backward)
+
 
 
 # -- drawing ----------------------------------------------------------------------------------
@@ -599,6 +850,13 @@ def title_width(m: Map, cell: float) -> int:
     return max(14, int((m.texts.shape[2] + 1.2) * cell / 0.075))
 
 
+def _slice_lines(m: Map, cell: float, depth_line: bool) -> int:
+    """Title lines the slice label takes: the longest labelled slice wrapped, else one depth line."""
+    if m.slices is None:
+        return int(depth_line)
+    return max(_wrapped(label, title_width(m, cell)).count("\n") + 1 for label in m.slices)
+
+
 def _wrapped(text: str, width: int) -> str:
     import textwrap
 
@@ -629,16 +887,19 @@ def draw_frames(plan: Plan, target: str, lang: str = "en", *, dpi: int = 80,
     heights = [max(max(m.texts.shape[1] for m in row), 1) for row in rows]
     width = max(sum(w) + 1.5 * len(w) for w in widths) * cell + 0.6
     depth_line = [any(m.texts.shape[0] > 1 for m in row) for row in rows]
-    lines = [max(_wrapped(m.title, title_width(m, cell)).count("\n") + 1 + depth_line[r] for m in row)
-             for r, row in enumerate(rows)]
+    lines = [max(_wrapped(m.title, title_width(m, cell)).count("\n") + 1 + _slice_lines(m, cell, depth_line[r])
+                 for m in row) for r, row in enumerate(rows)]
     # room above each row for its titles (0.17 in a line), below the caption
     heights = [h + (n - 1) * 0.17 / cell for h, n in zip(heights, lines)]
-    height = (sum(heights) + 4.0) * cell + 1.6
+    # long captions (channel layouts) wrap to the figure's width; each extra line takes 0.2 in
+    caption_width = int(max(width, 6.0) / 0.075)
+    extra = 0.2 * (max(_wrapped(f.caption, caption_width).count("\n") for f in plan.frames) if plan.frames else 0)
+    height = (sum(heights) + 4.0) * cell + 1.6 + extra
     drawn: list[list[str]] = []
     with mpl.rc_context({"font.family": family, "font.size": 9}):  # type: ignore[arg-type]
         fig = plt.figure(figsize=(max(width, 6.0), height), dpi=dpi)
         try:
-            outer = fig.add_gridspec(2, 1, height_ratios=heights, top=1 - (1.3 + 0.17 * lines[0]) / height,
+            outer = fig.add_gridspec(2, 1, height_ratios=heights, top=1 - (1.3 + extra + 0.17 * lines[0]) / height,
                                      bottom=0.35 / height, hspace=0.55, left=0.03, right=0.97)
             panels: list[_Panel] = []
             for r, row in enumerate(rows):
@@ -647,7 +908,7 @@ def draw_frames(plan: Plan, target: str, lang: str = "en", *, dpi: int = 80,
                     panels.append(_Panel(fig.add_subplot(sub[0, c]), m, ("forward", "backward")[r],
                                          font_size, cell))
             title = fig.suptitle(plan.title, fontsize=11, y=1 - 0.25 / height)
-            caption = fig.text(0.5, 1 - 0.75 / height, "", ha="center", va="center", fontsize=9)
+            caption = fig.text(0.5, 1 - (0.75 + extra / 2) / height, "", ha="center", va="center", fontsize=9)
             writer = PillowWriter(fps=fps)
             total = len(plan.frames)
             with writer.saving(fig, target, dpi):
@@ -656,7 +917,7 @@ def draw_frames(plan: Plan, target: str, lang: str = "en", *, dpi: int = 80,
                     for panel in panels:
                         active = panel.phase == frame.phase
                         panel.show(frame.marks.get(panel.map.key) if active else None, active, t)
-                    caption.set_text(frame.caption)
+                    caption.set_text(_wrapped(frame.caption, caption_width))
                     writer.grab_frame()
                     drawn.append([title.get_text(), caption.get_text()]
                                  + [p.ax.get_title() for p in panels])
