@@ -20,7 +20,9 @@ from sympy.parsing.sympy_parser import parse_expr
 import gradsym
 from gradsym.errors import ExpressionError, SpecError
 from gradsym.layers import matrix as matrix_module
-from gradsym.layers.matrix import LC, RationalField, equivalent, lc_scale, matrix
+from gradsym.layers import matrix_adjoint
+from gradsym.layers.matrix import LC, RationalField, equivalent, matrix
+from gradsym.layers.matrix_algebra import lc_scale
 from tests.conftest import require
 
 SEED = ["X=3x2", "w=2x1", "y=3x1"]
@@ -316,12 +318,12 @@ def test_a_wrong_closed_form_is_refuted() -> None:
 
 
 def test_a_broken_rule_fails_the_check_and_exits_1(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    original = matrix_module.lc_transpose
+    original = matrix_adjoint.lc_transpose
 
     def forgets_square_transposes(lc: LC) -> LC:
         return lc if len(lc.shape) == 2 and lc.shape[0] == lc.shape[1] else original(lc)
 
-    monkeypatch.setattr(matrix_module, "lc_transpose", forgets_square_transposes)
+    monkeypatch.setattr(matrix_adjoint, "lc_transpose", forgets_square_transposes)
     result = cli("matrix", "trace(A*X*B)", "--shape", "A=2x2", "--shape", "X=2x2",
                  "--shape", "B=2x2", "--wrt", "X", "--format", "json")
     assert result.code == 1

@@ -9,15 +9,8 @@ import numpy as np
 import sympy
 
 from gradsym.layers.expr import shape_text
-from gradsym.layers.matrix import (
-    LC,
-    MatrixDerivation,
-    Reason,
-    Shape,
-    _algebra_shape,
-    algebra_name,
-    lc_text,
-)
+from gradsym.layers.matrix import LC, MatrixDerivation, algebra_name, lc_text
+from gradsym.layers.matrix_adjoint import Reason, Shape, _algebra_shape
 from gradsym.layers.matrix_algebra import _factor_text, _power_text, chain_shape, scalar_shape
 from gradsym.numeric import json_number
 from gradsym.render.document import Equations, Expr, Formula, Label, Para, typeset
