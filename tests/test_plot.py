@@ -12,7 +12,7 @@ from test_zh import EXAMPLES
 import gradsym
 from gradsym.errors import SpecError
 from gradsym.grids import ZERO
-from gradsym.render import plot
+from gradsym.render import plot, plot_sizes
 from gradsym.render.messages import Catalogue
 
 pytest.importorskip("matplotlib")
@@ -151,7 +151,7 @@ def test_size_strip_marks_exactly_the_unread_positions(size, kernel, stride, pad
             expected = "unread_end" if j > max(read) else "unread_between" if j > min(read) else "unread_start"
             assert kind == expected
     shown = [index for index, _, _ in strip.rows]
-    assert shown == (list(range(count)) if count <= plot.MAX_ROWS else
+    assert shown == (list(range(count)) if count <= plot_sizes.MAX_ROWS else
                      list(range(8)) + list(range(count - 8, count)))
     for o, taps, _ in strip.rows:
         assert taps == [stride * o + dilation * q - pad for q in range(kernel)]
