@@ -21,7 +21,8 @@ from _common import write_article
 from PIL import Image
 
 import gradsym
-from gradsym.render.animate import plan_animation, render_gif
+from gradsym.render.animate import plan_animation
+from gradsym.render.animate_draw import render_gif
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 MAX_BYTES = 500_000  # the README's GIF stays small

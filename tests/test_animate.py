@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gradsym
-from gradsym.render import animate
+from gradsym.render import animate, animate_draw
 
 pytest.importorskip("matplotlib")
 Image = pytest.importorskip("PIL.Image")
@@ -225,7 +225,7 @@ def test_3d_conv_animates_by_depth_slices():
     # one frame per element and kernel depth slice
     assert plan.forward_frames == math.prod(out) * kernel[0]
     assert len(plan.frames) == (math.prod(out) + math.prod(spatial)) * kernel[0]
-    data, drawn = animate.render_gif(d)
+    data, drawn = animate_draw.render_gif(d)
     drawn = [[" ".join(text.split()) for text in texts] for texts in drawn]  # titles may wrap
     assert Image.open(io.BytesIO(data)).n_frames == len(plan.frames)
     # frame 1: the first window's front slice is padding (slice 1 of the 4 padded ones);
@@ -250,7 +250,7 @@ def test_3d_conv_animates_by_depth_slices():
 def test_gif_has_a_frame_per_planned_frame_and_every_map_labelled(command, options, labels):
     d = getattr(gradsym, command)(**options)
     plan = animate.plan_animation(d)
-    data, drawn = animate.render_gif(d)
+    data, drawn = animate_draw.render_gif(d)
     assert Image.open(io.BytesIO(data)).n_frames == len(plan.frames) == len(drawn)
     for n, texts in enumerate(drawn):
         joined = " ".join(" ".join(texts).split())  # titles may wrap
@@ -275,7 +275,7 @@ def test_chinese_labels(cli, tmp_path):
     from gradsym.render.plot import cjk_font
 
     d = gradsym.conv(input=(3,), kernel=(2,))
-    _, drawn = animate.render_gif(d, "zh")
+    _, drawn = animate_draw.render_gif(d, "zh")
     if cjk_font() is None:
         pytest.skip("no Chinese font installed")
     joined = " ".join(" ".join(drawn[0]).split())
@@ -350,7 +350,7 @@ def test_long_renders_report_progress():
 
     seen = []
     with listening(lambda stage, done, total: seen.append((stage, done, total))):
-        animate.render_gif(gradsym.pool(input=(4,), size=(2,)))
+        animate_draw.render_gif(gradsym.pool(input=(4,), size=(2,)))
     drawing = [(done, total) for stage, done, total in seen if stage == "drawing the animation"]
     assert drawing[0] == (0, 4) and drawing[-1] == (4, 4)
 
@@ -359,7 +359,7 @@ def test_a_failed_render_leaves_no_file(cli, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(animate, "draw_frames", broken)
+    monkeypatch.setattr(animate_draw, "draw_frames", broken)
     target = tmp_path / "a.gif"
     result = cli("conv", "--input", "3", "--kernel", "2", "--animate", str(target), "--format", "json")
     assert result.code == 2 and result.err.startswith("error: ")

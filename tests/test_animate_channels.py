@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gradsym
-from gradsym.render import animate
+from gradsym.render import animate, animate_draw
 
 pytest.importorskip("matplotlib")
 Image = pytest.importorskip("PIL.Image")
@@ -215,7 +215,7 @@ def test_cli_writes_the_gif_with_groups_and_batch(cli, tmp_path):
 
 def test_drawn_titles_name_the_slices():
     d = gradsym.pool(input=(4,), size=(2,), in_channels=2, batch=2, x="arange")
-    data, drawn = animate.render_gif(d, dpi=40)
+    data, drawn = animate_draw.render_gif(d, dpi=40)
     assert Image.open(io.BytesIO(data)).n_frames == len(drawn) == 16
     joined = [" ".join(" ".join(texts).split()) for texts in drawn]
     assert "input x (padded) sample 1, channel 1" in joined[0]

@@ -137,7 +137,7 @@ class Emit:
         if self.plot is not None and picture is not None:
             write_atomic(self.plot, picture, "--plot")
         if self.animate is not None and plan is not None:
-            from gradsym.render.animate import gif_bytes
+            from gradsym.render.animate_draw import gif_bytes
 
             write_atomic(self.animate, gif_bytes(plan, lang=self.lang), "--animate")
         return status
