@@ -33,8 +33,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -51,184 +49,47 @@ from gradsym.budget import (
     pool_cost,
 )
 from gradsym.calculus import jacobian, vjp
-from gradsym.derivation import Derivation, Evaluation
+from gradsym.derivation import Derivation
 from gradsym.errors import SpecError
-from gradsym.layers.conv import bias_grad_rhs, conv_checks, conv_forward, numeric_conv
+from gradsym.layers.conv import bias_grad_rhs, conv_checks, conv_forward
 from gradsym.layers.deconv import (
     deconv_forward,
     grad_input_rhs,
     grad_kernel_rhs,
-    numeric_conv_transpose,
 )
-from gradsym.layers.linear import linear_checks, linear_forward, numeric_linear
+from gradsym.layers.linear import linear_checks, linear_forward
+from gradsym.layers.net_layers import (
+    DIGITS,
+    POLY_KINDS,
+    NetLayer,
+    _shape_text,
+    build_layers,
+)
+from gradsym.layers.net_numeric import (
+    NetEvaluation,
+    NetLayerValues,
+    _dual_check,
+    layer_backward,
+    layer_forward,
+    loss_grad,
+)
 from gradsym.layers.pool import (
-    _padded_windows,
     derive_pool,
-    first_max,
-    numeric_avg,
-    numeric_pool,
     pool_work,
 )
-from gradsym.numeric import Dual, apply_rule, exact_array
-from gradsym.numeric import seed as seed_point
-from gradsym.poly import VarTable, evaluate
+from gradsym.numeric import exact_array
+from gradsym.poly import VarTable
 from gradsym.proofs import Check, compare
-from gradsym.rules import first_argmax
-from gradsym.spec import ConvConfig, PoolConfig, Values, conv_config, parse_values, pool_config
+from gradsym.spec import Values, parse_values
 from gradsym.spec.expr import at_items
 from gradsym.spec.net import (
     ACTIVATIONS,
     LOSSES,
     POOLS,
-    LayerSpec,
     parse_net_input,
     parse_net_layers,
 )
 from gradsym.symbols import Tensor
-
-EPS = Fraction(1, 100_000)  # batch norm's ε, PyTorch's default 1e-5, exact
-DIGITS = 40  # working precision of mpmath numbers
-TOLERANCE = 1e-12  # relative, where the numbers are not exact
-POLY_KINDS = ("conv", "deconv", "linear")
-PARAM_NAMES = {"kernel": "weight", "weight": "weight", "bias": "bias", "gamma": "weight", "beta": "bias"}
-
-
-# ---------------------------------------------------------------------------
-# Layers and shapes
-
-
-@dataclass
-class NetLayer:
-    """One layer: its spec, shapes, parameter shapes and (conv/deconv/linear) symbolic part."""
-
-    spec: LayerSpec
-    in_shape: tuple[int, ...]
-    out_shape: tuple[int, ...]
-    params: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    conv: ConvConfig | None = None
-    pool: PoolConfig | None = None
-    tensors: dict[str, Tensor] = field(default_factory=dict)
-    forward_elems: np.ndarray | None = None
-    grad_elems: dict[str, np.ndarray] = field(default_factory=dict)
-    formula: list[tuple[str, Any]] = field(default_factory=list)
-    rule: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    owner: Derivation | None = field(default=None, repr=False)
-
-    @property
-    def forward(self) -> Any:
-        """conv/deconv/linear: the output as a SymPy array in this layer's symbols; the other
-        layers: their element formula (SymPy)."""
-        from gradsym.derivation import _sympy_array
-
-        if self.forward_elems is None:
-            return dict(self.formula).get("y", dict(self.formula).get("ℓ"))
-        assert self.owner is not None
-        return _sympy_array(self.forward_elems, self.owner.to_sympy)
-
-    @property
-    def grad(self) -> dict[str, Any]:
-        """conv/deconv/linear: ∂L/∂(input, kernel or weight, bias) as SymPy arrays in the layer's
-        symbols (d_l the incoming gradient); the other layers: their rule, when it is a formula."""
-        from gradsym.derivation import _sympy_array
-
-        if self.forward_elems is None:
-            rules = [e for label, e in self.formula if label.startswith(("∂L/∂", "∂ℓ/∂"))]
-            return {"input": rules[0]} if rules else {}
-        owner = self.owner
-        assert owner is not None
-        return {role: _sympy_array(arr, owner.to_sympy) for role, arr in self.grad_elems.items()}
-
-    @property
-    def kind(self) -> str:
-        return self.spec.kind
-
-    @property
-    def number(self) -> int:
-        """1-based, as in the symbols (a_l is layer l's input)."""
-        return self.spec.position + 1
-
-    def param_name(self, role: str) -> str:
-        """The parameter's name in PyTorch's state_dict (``0.weight``)."""
-        return f"{self.spec.position}.{PARAM_NAMES[role]}"
-
-
-def _shape_text(shape: tuple[int, ...]) -> str:
-    return "x".join(map(str, shape))
-
-
-def _layer_error(spec: LayerSpec, shape: tuple[int, ...], why: str) -> SpecError:
-    return SpecError(
-        f"--layers: layer {spec.position + 1} ({spec.text!r}) reads a tensor of shape "
-        f"{_shape_text(shape)}: {why}"
-    )
-
-
-def _needs_channels(spec: LayerSpec, shape: tuple[int, ...]) -> None:
-    if len(shape) < 3:
-        raise _layer_error(spec, shape, f"{spec.kind} needs (N, C, *spatial) with 1 to 3 spatial "
-                                        f"sizes; put it before flatten, or give --input NxCxHxW")
-
-
-def build_layers(input_shape: tuple[int, ...], specs: list[LayerSpec]) -> list[NetLayer]:
-    """Every layer with its shapes and configuration; errors name the layer at fault."""
-    layers: list[NetLayer] = []
-    shape = input_shape
-    for spec in specs:
-        kind, o = spec.kind, spec.options
-        layer = NetLayer(spec, shape, shape)
-        if kind in ("conv", "deconv"):
-            _needs_channels(spec, shape)
-            n, c, spatial = shape[0], shape[1], shape[2:]
-            if len(o["kernel"]) != len(spatial):
-                raise _layer_error(spec, shape, f"the kernel {_shape_text(o['kernel'])} has "
-                                                f"{len(o['kernel'])} sizes but the input has {len(spatial)} "
-                                                f"spatial sizes; give COUTx{_shape_text(spatial and (3,) * len(spatial))}")
-            try:
-                cfg = conv_config(_shape_text(spatial), _shape_text(o["kernel"]), stride=o["stride"],
-                                  padding=o["padding"], in_channels=c, out_channels=o["out_channels"],
-                                  batch=n, bias=o["bias"], transposed=kind == "deconv")
-            except SpecError as exc:
-                raise _layer_error(spec, shape, str(exc)) from None
-            layer.conv = cfg
-            layer.out_shape = (n, o["out_channels"], *cfg.output)
-            kshape = (o["out_channels"], c) if kind == "conv" else (c, o["out_channels"])
-            layer.params = {"kernel": (*kshape, *o["kernel"])}
-            if o["bias"]:
-                layer.params["bias"] = (o["out_channels"],)
-        elif kind in POOLS:
-            _needs_channels(spec, shape)
-            try:
-                pcfg = pool_config(_shape_text(shape[2:]), _shape_text(o["size"]), stride=o["stride"],
-                                   in_channels=shape[1], batch=shape[0], mode=kind[:3])
-            except SpecError as exc:
-                raise _layer_error(spec, shape, str(exc)) from None
-            layer.pool = pcfg
-            layer.out_shape = (shape[0], shape[1], *pcfg.output)
-        elif kind == "batchnorm":
-            if shape[0] * math.prod(shape[2:]) < 2:
-                raise _layer_error(spec, shape, "batch norm in training mode needs at least 2 values "
-                                                "per channel (N·spatial ≥ 2), as PyTorch")
-            layer.params = {"gamma": (shape[1],), "beta": (shape[1],)}
-        elif kind == "flatten":
-            layer.out_shape = (shape[0], math.prod(shape[1:]))
-        elif kind == "linear":
-            if len(shape) != 2:
-                raise _layer_error(spec, shape, "linear needs (N, F); put flatten before it")
-            layer.out_shape = (shape[0], o["out_features"])
-            layer.params = {"weight": (o["out_features"], shape[1])}
-            if o["bias"]:
-                layer.params["bias"] = (o["out_features"],)
-        elif kind == "softmax_ce":
-            if len(shape) != 2:
-                raise _layer_error(spec, shape, "softmax_ce needs logits (N, K); put flatten and "
-                                                "linear K before it")
-            layer.out_shape = ()
-        elif kind in ("mse", "l1"):
-            layer.out_shape = ()
-        layers.append(layer)
-        shape = layer.out_shape
-    return layers
-
 
 # ---------------------------------------------------------------------------
 # Symbolic: conv/deconv/linear by their engines, the rest by element formulas
@@ -437,233 +298,6 @@ def _rule_check(layer: NetLayer) -> Check | None:
         bool(holds),
         None if holds else f"SymPy's derivative is {derived}",
         detail={"lines": [("net.check_layer", {"layer": layer.number, "kind": layer.kind})]},
-    )
-
-
-# ---------------------------------------------------------------------------
-# Numbers: exact where possible, mpmath at DIGITS digits after exp/tanh/sqrt
-
-
-def _mp(v: Any) -> Any:
-    """An exact number (or a dual of one) as an mpmath number."""
-    import mpmath
-
-    if isinstance(v, Dual):
-        return Dual(_mp(v.value), v.tangent)
-    if isinstance(v, Fraction):
-        return mpmath.mpf(v.numerator) / v.denominator
-    if isinstance(v, int):
-        return mpmath.mpf(v)
-    return v
-
-
-def _map(arr: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:
-    out = np.empty(arr.shape, dtype=object)
-    flat = out.reshape(-1)
-    for i, v in enumerate(arr.reshape(-1).tolist()):
-        flat[i] = fn(v)
-    return out
-
-
-def _channel_axes(shape: tuple[int, ...]) -> tuple[int, ...]:
-    return (0, *range(2, len(shape)))
-
-
-def _batchnorm_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Per channel: x̂ = (x − μ)/σ and σ = sqrt(var + ε) (biased variance), and the count M."""
-    count = x.size // x.shape[1]
-    moved = np.moveaxis(x, 1, 0).reshape(x.shape[1], -1)
-    xhat = np.empty_like(moved)
-    sigmas = np.empty(x.shape[1], dtype=object)
-    for c, row in enumerate(moved):
-        values = row.tolist()
-        mu = sum(values, Fraction(0)) / count
-        var = sum(((v - mu) * (v - mu) for v in values), Fraction(0)) / count
-        sigma = apply_rule("sqrt", _mp(var + EPS))
-        sigmas[c] = sigma
-        xhat[c] = [_mp(v - mu) / sigma for v in values]
-    shaped = np.moveaxis(xhat.reshape(x.shape[1], x.shape[0], *x.shape[2:]), 0, 1)
-    return shaped, sigmas, count
-
-
-def _per_channel(arr: np.ndarray, ndim: int) -> np.ndarray:
-    return arr.reshape((1, -1) + (1,) * (ndim - 2))
-
-
-def layer_forward(layer: NetLayer, a: np.ndarray, p: dict[str, np.ndarray], target: Any) -> np.ndarray:
-    """The layer's forward pass on numbers or duals (independent of the symbolic code)."""
-    kind = layer.kind
-    if kind == "conv":
-        assert layer.conv is not None
-        return numeric_conv(a, p["kernel"], p.get("bias"), layer.conv)
-    if kind == "deconv":
-        assert layer.conv is not None
-        return numeric_conv_transpose(a, p["kernel"], p.get("bias"), layer.conv)
-    if kind == "linear":
-        return numeric_linear(a, p["weight"], p.get("bias"))
-    if kind == "relu":
-        return _map(a, lambda v: apply_rule("relu", v))
-    if kind in ("sigmoid", "tanh"):
-        return _map(a, lambda v: apply_rule(kind, _mp(v)))
-    if kind in POOLS:
-        assert layer.pool is not None
-        combine = first_max if kind == "maxpool" else numeric_avg
-        return numeric_pool(a, layer.pool, combine)
-    if kind == "batchnorm":
-        xhat, _, _ = _batchnorm_stats(a)
-        return xhat * _per_channel(p["gamma"], a.ndim) + _per_channel(p["beta"], a.ndim)
-    if kind == "flatten":
-        return a.reshape(layer.out_shape)
-    if kind == "softmax_ce":
-        total: Any = 0
-        for row, t in zip(a.tolist(), target):
-            s = sum((apply_rule("exp", _mp(v)) for v in row), 0)
-            total = total + apply_rule("log", s) - row[t]
-        return exact_array([total / len(target)], ())
-    diffs = (a - target).reshape(-1).tolist()
-    if kind == "mse":
-        value = sum((v * v for v in diffs), Fraction(0)) / len(diffs)
-    else:
-        value = sum((apply_rule("abs", v) for v in diffs), Fraction(0)) / len(diffs)
-    return exact_array([value], ())
-
-
-def loss_grad(layer: NetLayer, a: np.ndarray, target: Any) -> np.ndarray:
-    """∂L/∂(loss input) by the loss's rule."""
-    kind = layer.kind
-    if kind == "softmax_ce":
-        n = len(target)
-        out = np.empty(a.shape, dtype=object)
-        for i, (row, t) in enumerate(zip(a.tolist(), target)):
-            exps = [apply_rule("exp", _mp(v)) for v in row]
-            s = sum(exps, 0)
-            for j, e in enumerate(exps):
-                out[i, j] = (e / s - (1 if j == t else 0)) / n
-        return out
-    count = a.size
-    diff = a - target
-    if kind == "mse":
-        return _map(diff, lambda v: 2 * v / Fraction(count))
-    return _map(diff, lambda v: Fraction((v > 0) - (v < 0), count))
-
-
-def layer_backward(
-    layer: NetLayer, a: np.ndarray, y: np.ndarray, p: dict[str, np.ndarray], g: np.ndarray,
-    point: list[Any],
-) -> dict[str, np.ndarray]:
-    """∂L/∂input and the parameters' gradients from the gradient ``g`` at the output."""
-    kind = layer.kind
-    if kind in POLY_KINDS:
-        t = layer.tensors
-        for role, arr in [("input", a), ("upstream", g), *p.items()]:
-            tensor = t[role]
-            point[tensor.first : tensor.first + tensor.size] = arr.reshape(-1).tolist()
-        return {
-            role: _map(arr, lambda poly: _simplify(evaluate(poly, point)))
-            for role, arr in layer.grad_elems.items()
-        }
-    if kind == "relu":  # relu′(0) = 0, as PyTorch
-        flat = [gv if av > 0 else 0 for av, gv in zip(a.reshape(-1).tolist(), g.reshape(-1).tolist())]
-        return {"input": exact_array(flat, a.shape)}
-    if kind == "sigmoid":
-        return {"input": g * y * (1 - y)}
-    if kind == "tanh":
-        return {"input": g * (1 - y * y)}
-    if kind in POOLS:
-        assert layer.pool is not None
-        grad = np.zeros(a.size, dtype=object)
-        _outs, cells, flats = _padded_windows(a, layer.pool)
-        for gv, window, where in zip(g.reshape(-1).tolist(), cells, flats):
-            present = [(c, f) for c, f in zip(window, where) if c is not None]
-            if kind == "maxpool":
-                best = first_argmax([c for c, _ in present])
-                grad[present[best][1]] += gv
-            else:
-                for _c, f in present:
-                    grad[f] += gv / Fraction(len(window))
-        return {"input": grad.reshape(a.shape)}
-    if kind == "batchnorm":
-        xhat, sigmas, count = _batchnorm_stats(a)
-        axes = _channel_axes(a.shape)
-        g = _map(g, _mp)  # σ is irrational in general: mpmath from here (Fraction − mpf fails)
-        sum_g = g.sum(axis=axes)
-        sum_gx = (g * xhat).sum(axis=axes)
-        gamma = p["gamma"]
-        scale = _per_channel(np.array([_mp(gm) / (count * s) for gm, s in zip(gamma.tolist(), sigmas.tolist())],
-                                      dtype=object), a.ndim)
-        dx = scale * (count * g - _per_channel(sum_g, a.ndim) - xhat * _per_channel(sum_gx, a.ndim))
-        return {"input": dx, "gamma": sum_gx, "beta": sum_g}
-    assert kind == "flatten"
-    return {"input": g.reshape(a.shape)}
-
-
-def _simplify(v: Any) -> Any:
-    if isinstance(v, Fraction) and v.denominator == 1:
-        return int(v)
-    if not isinstance(v, (int, Fraction)) and v == 0:
-        return 0
-    return v
-
-
-@dataclass
-class NetLayerValues:
-    """One layer at the numbers: its input, parameters, output, incoming gradient, gradients."""
-
-    input: np.ndarray
-    params: dict[str, np.ndarray]
-    forward_values: np.ndarray
-    upstream: np.ndarray | None
-    grad_values: dict[str, np.ndarray]
-
-
-@dataclass
-class NetEvaluation(Evaluation):
-    """The network at the values: per-layer numbers, the loss and every named gradient."""
-
-    layers: list[NetLayerValues] = field(default_factory=list)
-    named: dict[str, np.ndarray] = field(default_factory=dict)
-    gradients: dict[str, np.ndarray] = field(default_factory=dict)
-    target: Any = None
-
-
-def _close(a: Any, b: Any) -> bool:
-    if isinstance(a, (int, Fraction)) and isinstance(b, (int, Fraction)):
-        return bool(a == b)
-    diff = abs(_mp(a) - _mp(b))
-    return bool(diff <= TOLERANCE * max(1, abs(_mp(a)), abs(_mp(b))))
-
-
-def _dual_check(layers: list[NetLayer], ev: NetEvaluation) -> Check:
-    """The whole forward pass once more on sparse dual numbers seeded with the input and every
-    parameter: the tangent of the loss is every gradient, found without the backward rules."""
-    point = seed_point(ev.named, list(ev.named))
-    a = point["input"]
-    for i, layer in enumerate(layers):
-        progress.report("numeric check", i, len(layers))
-        params = {role: point[layer.param_name(role)] for role in layer.params}
-        a = layer_forward(layer, a, params, ev.target)
-    loss = a.reshape(-1)[0]
-    tangent = loss.tangent if isinstance(loss, Dual) else {}
-    value = loss.value if isinstance(loss, Dual) else loss
-    mismatch = None
-    if not _close(value, ev.forward_values[()]):
-        mismatch = "the loss"
-    for name, grad in ev.gradients.items():
-        if mismatch:
-            break
-        for i, v in enumerate(grad.reshape(-1).tolist()):
-            if not _close(v, tangent.get((name, i), 0)):
-                mismatch = f"∂L/∂{name}[{i}]: the chain rule gives {v}, dual numbers {tangent.get((name, i), 0)}"
-                break
-    return Check(
-        "jacobian_matches_autodiff_numeric",
-        "the layer-by-layer gradients of the loss (wrt the input and every parameter) equal an "
-        "independent differentiation of the whole network at the values: one forward pass on "
-        "sparse dual numbers seeded with every input and parameter element (exact for rational "
-        f"values, else within {TOLERANCE:g} relative at {DIGITS} digits)",
-        mismatch is None,
-        mismatch,
-        detail={"lines": [("net.check_dual", {})]},
     )
 
 

@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gradsym.layers.net import NetDerivation, NetEvaluation, NetLayer
+from gradsym.layers.net import NetDerivation
+from gradsym.layers.net_layers import NetLayer
+from gradsym.layers.net_numeric import NetEvaluation
 from gradsym.numeric import json_number
 from gradsym.render.document import (
     MAX_EQUATIONS,
