@@ -18,10 +18,7 @@ import sympy
 
 from gradsym.errors import ExpressionError
 from gradsym.exprparse import BinOp, Call, Name, Neg, Node, Num, Transpose
-from gradsym.layers.expr import (
-    adjugate,
-    permutation_det,
-)
+from gradsym.layers.expr_scalars import adjugate, permutation_det
 from gradsym.rules import RULES
 
 Shape = tuple[int, ...]
