@@ -16,8 +16,15 @@ from hypothesis import strategies as st
 from gradsym.layers import matrix as matrix_module
 from gradsym.layers import matrix_adjoint
 from gradsym.layers.matrix import matrix
-from gradsym.layers.matrix_algebra import LC, Sym, lc_atom, lc_elements
+from gradsym.layers.matrix_algebra import (
+    LC,
+    Sym,
+    lc_atom,
+)
 from gradsym.layers.matrix_equivalence import equivalent
+from gradsym.layers.matrix_values import (
+    lc_elements,
+)
 from gradsym.rules import RULES
 
 LOGISTIC = "sum(log(1 + exp(-hadamard(y, X*w))))"

@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 import gradsym
 from gradsym.errors import SpecError
 from gradsym.layers import matrix_general as general
-from gradsym.layers.matrix_algebra import lc_elements
+from gradsym.layers.matrix_values import (
+    lc_elements,
+)
 from tests.conftest import require
 
 ON_CI = os.environ.get("CI") == "true"

@@ -24,7 +24,9 @@ from gradsym.budget import DEFAULT_MAX_TERMS
 from gradsym.errors import ExpressionError
 from gradsym.exprparse import Call, matcalc_notation, parse
 from gradsym.layers.matrix import matrix
-from gradsym.layers.matrix_algebra import lc_elements
+from gradsym.layers.matrix_values import (
+    lc_elements,
+)
 
 HAVE_PDFLATEX = shutil.which("pdflatex") is not None
 needs_pdflatex = pytest.mark.skipif(not HAVE_PDFLATEX and not ON_CI,

@@ -79,11 +79,7 @@ from gradsym.layers.matrix_adjoint import (
 )
 from gradsym.layers.matrix_algebra import (
     LC,
-    _scalar_symbol,
-    lc_elements,
-    lc_scalar,
     lc_text,
-    tree_scalar,
 )
 from gradsym.layers.matrix_equivalence import (
     RationalField,
@@ -103,6 +99,12 @@ from gradsym.layers.matrix_points import (
     needs_points,
     numeric_env,
     point_work,
+)
+from gradsym.layers.matrix_values import (
+    _scalar_symbol,
+    lc_elements,
+    lc_scalar,
+    tree_scalar,
 )
 from gradsym.proofs import Check
 

@@ -57,15 +57,17 @@ from gradsym.layers.matrix_algebra import (
     Term,
     Tr,
     _merge_scalars,
-    _scalar_symbol,
     _sorted_terms,
-    lc_scalar,
     lc_text,
-    tree_scalar,
 )
 from gradsym.layers.matrix_equivalence import RationalField, equivalent
 from gradsym.layers.matrix_notation import ELEMENTWISE, NOTATION_FUNCTIONS, lower
 from gradsym.layers.matrix_points import algebra_name
+from gradsym.layers.matrix_values import (
+    _scalar_symbol,
+    lc_scalar,
+    tree_scalar,
+)
 from gradsym.poly import VarTable
 from gradsym.proofs import Check
 from gradsym.spec.expr import Declared, _declaration_items, declare, parse_wrt

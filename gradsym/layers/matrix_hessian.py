@@ -45,7 +45,6 @@ from gradsym.layers.matrix_algebra import (
     lc_add,
     lc_atom,
     lc_const,
-    lc_elements,
     lc_hadamard,
     lc_mul,
     lc_pow,
@@ -56,6 +55,9 @@ from gradsym.layers.matrix_algebra import (
 )
 from gradsym.layers.matrix_equivalence import RationalField, equivalent
 from gradsym.layers.matrix_points import algebra_name
+from gradsym.layers.matrix_values import (
+    lc_elements,
+)
 from gradsym.proofs import Check
 
 Reason = tuple[str, dict[str, Any]]

@@ -46,6 +46,8 @@ from gradsym.layers.matrix_algebra import (
     ScalarOf,
     Sym,
     Tr,
+)
+from gradsym.layers.matrix_values import (
     arithmetic,
     lc_elements,
 )

@@ -11,7 +11,14 @@ import sympy
 from gradsym.layers.expr import shape_text
 from gradsym.layers.matrix import LC, MatrixDerivation, algebra_name, lc_text
 from gradsym.layers.matrix_adjoint import Reason, Shape, _algebra_shape
-from gradsym.layers.matrix_algebra import _factor_text, _power_text, chain_shape, scalar_shape
+from gradsym.layers.matrix_algebra import (
+    _factor_text,
+    _power_text,
+)
+from gradsym.layers.matrix_values import (
+    chain_shape,
+    scalar_shape,
+)
 from gradsym.numeric import json_number
 from gradsym.render.document import Equations, Expr, Formula, Label, Para, typeset
 from gradsym.render.jsonvalues import expr_text, nested
