@@ -40,7 +40,8 @@ OBJECTIVES: dict[str, tuple[Any, str, Any]] = {
     "(x.T*x)**2 + sum(exp(A*x))": (lambda n, m: [f"x={n}", f"A={m}x{n}"], "x",
                                    lambda v, xp: (v["x"] ** 2).sum() ** 2
                                    + xp.exp(v["A"] @ v["x"]).sum()),
-    # A*x has at least 2 entries: for a 1x1, sqrt(u²) = |u| defeats the gradient's own check
+    # A*x has at least 2 entries, so that random values rarely meet the kink at A*x = 0 (the
+    # 1x1 case, where norm is |u|, has its own test)
     "norm(A*x)": (lambda n, m: [f"x={n}", f"A={m + 1}x{n}"], "x",
                   lambda v, xp: xp.sqrt(((v["A"] @ v["x"]) ** 2).sum())),
 }
@@ -262,3 +263,14 @@ def test_a_large_hessian_is_refused_at_once_with_an_estimate(cli: Any) -> None:
     result = cli(*args, "--hessian", "--max-terms", "3000")
     assert result.code == 2 and result.err.startswith("error: the Hessian is too large")
     assert "--max-terms" in result.err and len(result.err.strip().splitlines()) == 1
+
+
+def test_norm_of_a_one_by_one_is_an_absolute_value_and_its_hessian_vanishes():
+    # |A·x|: the gradient A²x/(|A||x|) = |A|·sign(x) and, away from x = 0, a zero Hessian;
+    # the checks must see these equal (t = |z| obeys t² = z²), exactly
+    d = matrix("norm(A*x)", shape=["A=1x1", "x=1"], wrt=["x"], hessian=True,
+               at=["A=[[-3]]", "x=[2]"])
+    assert all(c.holds for c in d.all_checks()), [c.name for c in d.all_checks() if not c.holds]
+    doc = d.to_dict()
+    assert [[Fraction(str(v)) for v in row] for row in doc["hessians"]["x"]["numeric"]] == [[0]]
+    assert [Fraction(str(v)) for v in np.array(doc["gradients"]["x"]["numeric"]).reshape(-1)] == [3]

@@ -140,10 +140,24 @@ def equivalent(a: Any, b: Any, field: RationalField | None = None) -> bool:
         fa, fb = wider.value(a.xreplace(opaque)), wider.value(b.xreplace(opaque))
         if fa is not None and fb is not None and wider.equal(fa, fb):
             return True
+        if _equal_modulo_abs_squares(a - b, opaque):
+            return True
         diff = a - b
     if sympy.expand(diff) == 0:
         return True
     return bool(sympy.simplify(diff) == 0)
+
+
+def _equal_modulo_abs_squares(diff: Any, opaque: dict[Any, Any]) -> bool:
+    """True when ``diff`` vanishes once each opaque t = |z| obeys t² = z² (sound for real z):
+    ``A²·x/(|A|·|x|) − |A|·x/|x|`` is zero, though not as a rational function of |A|, |x|."""
+    squares = [(t, e.args[0]) for e, t in opaque.items() if isinstance(e, sympy.Abs)]
+    if not squares:
+        return False
+    numerator = sympy.numer(sympy.together(diff.xreplace(opaque)))
+    for t, z in squares:
+        numerator = sympy.rem(sympy.expand(numerator), t**2 - z**2, t)
+    return bool(sympy.expand(numerator) == 0)
 
 
 def _collect_opaque(e: Any, found: dict[Any, Any]) -> None:

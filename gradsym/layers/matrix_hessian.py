@@ -289,7 +289,9 @@ def attach_hessians(d: Any, max_terms: int | None, slope: Slope) -> None:
         for i, gi in enumerate(g):
             progress.report("Hessian: entry by entry", i, g.size)
             for j, sj in enumerate(symbols):
-                table[i, j] = sympy.diff(gi, sj)
+                # sign′ = 0 away from the kink (SymPy's 2·δ(z) lives only at z = 0), as the
+                # first derivatives take |z|′ = sign(z) with 0 at 0
+                table[i, j] = sympy.diff(gi, sj).replace(sympy.DiracDelta, _no_mass)
         twice = tuple(x.shape) * 2
         lc, reason = closed_hessian(name, d.forms[name].lc,
                                     Sym(algebra_name(name, x), _algebra_shape(x.shape)),
@@ -368,3 +370,8 @@ def hessian_values(d: Any, name: str) -> np.ndarray | None:
     for index in np.ndindex(*table.shape):
         out[index] = exact_value(table[index], subs)
     return out
+
+
+def _no_mass(*_args: Any) -> Any:
+    """DiracDelta(z) (and its derivatives) as 0: the convention away from a kink."""
+    return sympy.Integer(0)
