@@ -170,6 +170,57 @@ def test_deconv_frames_gather_the_scatter_and_convolve_g_as_pytorch(case):
         assert sum(a * b for a, b in zip(read, taps)) == expected_dx[n]
 
 
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 2).flatmap(lambda nd: st.tuples(
+    st.tuples(*[st.integers(1, 3)] * nd), st.tuples(*[st.integers(1, 3)] * nd),
+    st.tuples(*[st.integers(1, 2)] * nd), st.tuples(*[st.integers(1, 2)] * nd),
+    st.sampled_from(["valid", "same", "0", "1"]))))
+def test_jax_deconv_frames_add_up_to_lax_conv_transpose(case):
+    """JAX's convention: the scatter drawn with rot180(k) gives lax.conv_transpose's outputs,
+    and the backward windows its vjp (an independent oracle)."""
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    import numpy as np
+    from jax import lax
+
+    spatial, kernel, stride, dilation, padding = case
+    nd = len(spatial)
+    xs, ks = _values(math.prod(spatial), 1), _values(math.prod(kernel), 3)
+    try:
+        d = gradsym.deconv(input=spatial, kernel=kernel, stride=stride, dilation=dilation,
+                           padding=padding, convention="jax", x=xs, k=ks)
+    except gradsym.GradsymError:
+        return  # padding JAX allows but PyTorch has no equivalent for (tested elsewhere)
+    out = tuple(d.config["output"])
+    gs = _values(math.prod(out), 2)
+    d = gradsym.deconv(input=spatial, kernel=kernel, stride=stride, dilation=dilation,
+                       padding=padding, convention="jax", x=xs, k=ks, g=gs)
+    x = np.array(xs, dtype=float).reshape(1, *spatial, 1)
+    w = np.array(ks, dtype=float).reshape(*kernel, 1, 1)
+    pad = padding.upper() if padding in ("valid", "same") else [(int(padding),) * 2] * nd
+
+    def f(x, w):
+        return lax.conv_transpose(x, w, stride, pad, rhs_dilation=dilation)
+
+    y, pullback = jax.vjp(f, x, w)
+    dx = np.asarray(pullback(np.array(gs, dtype=float).reshape(y.shape))[0]).reshape(-1).tolist()
+    plan = animate.plan_animation(d, check=False)
+    maps = _maps(plan)
+    got_y = [Fraction(0)] * math.prod(out)
+    for n, frame in enumerate(plan.frames[: plan.forward_frames]):
+        m = frame.marks
+        read = _shown(maps["forward", "input"], m["input"], m["input"].taps)
+        taps = _shown(maps["forward", "kernel"], m["kernel"], m["kernel"].taps)
+        got_y[n] += sum(a * b for a, b in zip(read, taps))
+    assert [float(v) for v in got_y] == np.asarray(y).reshape(-1).tolist()
+    for n, frame in enumerate(plan.frames[plan.forward_frames :]):
+        m = frame.marks
+        read = _shown(maps["backward", "g_padded"], m["g_padded"], m["g_padded"].taps)
+        taps = _shown(maps["backward", "kernel"], m["kernel"], m["kernel"].taps)
+        assert float(sum(a * b for a, b in zip(read, taps))) == dx[n]
+    assert maps["forward", "kernel"].title.startswith("rot180(k)")
+
+
 # -- pool --------------------------------------------------------------------------------------
 @SETTINGS
 @given(st.sampled_from([1, 2]).flatmap(lambda nd: st.tuples(
@@ -293,7 +344,8 @@ def test_chinese_labels(cli, tmp_path):
         (["conv", "--input", "3x3x3", "--kernel", "2x2x2", "--in-channels", "2"],
          "channels, groups and batch for 1-D and 2-D inputs only"),
         (["conv", "--general"], "concrete sizes"),
-        (["deconv", "--input", "3x3", "--kernel", "2x2", "--convention", "jax"], "--convention jax"),
+        (["deconv", "--input", "3x3", "--kernel", "2x2", "--convention", "jax", "--in-channels", "2"],
+         "--convention jax"),
         (["linear", "--in-features", "2", "--out-features", "2"], "only, not linear"),
         (["chain", "--input", "3x3", "--kernel", "2x2"], "not chain"),
     ],

@@ -128,7 +128,7 @@ def plan_animation(d: Derivation, lang: str = "en", *, check: bool = True) -> Pl
     channels = config.get("layout", "plain") != "plain"
     if channels and len(config["input"]) > 2:
         raise SpecError(Catalogue("en")("error.animate.channels_depth"))
-    if d.command == "deconv" and config.get("convention", "torch") == "jax":
+    if d.command == "deconv" and channels and config.get("convention") == "jax":
         raise SpecError(Catalogue("en")("error.animate.jax"))
     cells = _Cells(d)
     if d.command == "conv" and channels:
@@ -359,18 +359,25 @@ def _plan_deconv(d: Derivation, cells: _Cells, t: Catalogue) -> Plan:
     spatial, ksize, out = tuple(cfg["input"]), tuple(cfg["kernel"]), tuple(cfg["output"])
     x = d.symbols["input"].ids.reshape(spatial)
     k = d.symbols["kernel"].ids.reshape(ksize)
+    kernel_title = t("anim.kernel")
+    if cfg.get("convention") == "jax":
+        # lax.conv_transpose does not flip the kernel: it is PyTorch's transposed convolution
+        # with rot180(k) and the padding in the configuration (the proof
+        # matches_torch_with_rot180_kernel), so the scatter is drawn with the rotated kernel
+        k = grids.rot180(k, len(ksize))
+        kernel_title = t("anim.kernel_jax")
     g = d.symbols["upstream"].ids.reshape(out)
     g_pad = grids.pad(g, pads)
     y_names = _output_names(cells, d)
     dx_names = _grad_names(cells, d, d.symbols["input"].letter)
     forward_maps = [
         _id_map(cells, "input", t("anim.input"), x),
-        _id_map(cells, "kernel", t("anim.kernel"), k),
+        _id_map(cells, "kernel", kernel_title, k),
         _map("output", t("anim.output_scatter"), y_names),
     ]
     backward_maps = [
         _id_map(cells, "g_padded", t("anim.g_padded"), g_pad),
-        _id_map(cells, "kernel", t("anim.kernel"), k),
+        _id_map(cells, "kernel", kernel_title, k),
         _map("grad_input", t("anim.grad_input"), dx_names),
     ]
     # forward: output o gathers x[i]·k[q] for every s·i + d·q − p_before = o
