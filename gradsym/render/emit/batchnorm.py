@@ -84,19 +84,9 @@ def backward(grad_output, x, gamma, beta):
             "REFERENCE_BODY", "F.batch_norm(x, None, None, gamma, beta, training=True, eps=EPS)")
     else:
         layer += _PLAIN_FORWARD
-    arguments = writer.arguments([
-        ("x", shape, True), ("gamma", (features,), True), ("beta", (features,), True),
-    ])
-    return writer.module(
-        writer.header(title="Batch normalization (batchnorm, training mode)", framework=framework,
-                      command_line=command_line, config=config, api=api),
-        writer.imports(framework),
-        layer,
-        "# -- self-test --\n" + arguments,
-        writer.draw_function(framework),
-        writer.layer_self_test(framework, name="batchnorm",
-                               reference="reference_forward" if framework == "torch" else None),
-    )
+    return norm_module("Batch normalization (batchnorm, training mode)", "batchnorm", shape,
+                       (features,), layer, config,
+                       framework, command_line, api)
 
 
 def emit_batchnorm_eval(config: dict[str, Any], framework: str, command_line: str) -> str:
@@ -153,19 +143,9 @@ def backward(grad_output, x, gamma, beta):
                                          "torch.tensor(RUNNING_VAR, dtype=x.dtype), gamma, beta, training=False, eps=EPS)")
     else:
         layer += _PLAIN_FORWARD
-    arguments = writer.arguments([
-        ("x", shape, True), ("gamma", (features,), True), ("beta", (features,), True),
-    ])
-    return writer.module(
-        writer.header(title="Batch normalization (batchnorm, eval mode)", framework=framework,
-                      command_line=command_line, config=config, api=api),
-        writer.imports(framework),
-        layer,
-        "# -- self-test --\n" + arguments,
-        writer.draw_function(framework),
-        writer.layer_self_test(framework, name="batchnorm",
-                               reference="reference_forward" if framework == "torch" else None),
-    )
+    return norm_module("Batch normalization (batchnorm, eval mode)", "batchnorm", shape,
+                       (features,), layer, config,
+                       framework, command_line, api)
 
 
 def emit_layernorm(config: dict[str, Any], framework: str, command_line: str) -> str:
@@ -227,19 +207,8 @@ def backward(grad_output, x, gamma, beta):
         layer += _TORCH_FUNCTION.replace("REFERENCE_BODY", "F.layer_norm(x, NORMALIZED_SHAPE, gamma, beta, eps=EPS)")
     else:
         layer += _PLAIN_FORWARD
-    arguments = writer.arguments([
-        ("x", shape, True), ("gamma", norm_shape, True), ("beta", norm_shape, True),
-    ])
-    return writer.module(
-        writer.header(title="Layer normalization (layernorm)", framework=framework,
-                      command_line=command_line, config=config, api=api),
-        writer.imports(framework),
-        layer,
-        "# -- self-test --\n" + arguments,
-        writer.draw_function(framework),
-        writer.layer_self_test(framework, name="layernorm",
-                               reference="reference_forward" if framework == "torch" else None),
-    )
+    return norm_module("Layer normalization (layernorm)", "layernorm", shape, norm_shape, layer, config,
+                       framework, command_line, api)
 
 
 _TORCH_FUNCTION = '''
@@ -278,3 +247,23 @@ def _prod(values: tuple[int, ...]) -> int:
     for v in values:
         out *= v
     return out
+
+
+def norm_module(title: str, name: str, shape: tuple[int, ...], param_shape: tuple[int, ...],
+                layer: str, config: dict[str, Any], framework: str, command_line: str,
+                api: str) -> str:
+    """The module of a normalisation layer: ``forward(x, gamma, beta)`` and its derived
+    backward (``layer``), with the self-test (against the framework's own layer for torch)."""
+    arguments = writer.arguments([
+        ("x", shape, True), ("gamma", param_shape, True), ("beta", param_shape, True),
+    ])
+    return writer.module(
+        writer.header(title=title, framework=framework, command_line=command_line,
+                      config=config, api=api),
+        writer.imports(framework),
+        layer,
+        "# -- self-test --\n" + arguments,
+        writer.draw_function(framework),
+        writer.layer_self_test(framework, name=name,
+                               reference="reference_forward" if framework == "torch" else None),
+    )

@@ -10,8 +10,7 @@ from __future__ import annotations
 from math import prod
 from typing import Any
 
-from gradsym.render.emit import writer
-from gradsym.render.emit.batchnorm import _PLAIN_FORWARD, _TORCH_FUNCTION, _eps
+from gradsym.render.emit.batchnorm import _PLAIN_FORWARD, _TORCH_FUNCTION, _eps, norm_module
 from gradsym.render.emit.writer import literal
 
 
@@ -74,16 +73,5 @@ def backward(grad_output, x, gamma, beta):
                                          "F.group_norm(x, GROUPS, gamma, beta, eps=EPS)")
     else:
         layer += _PLAIN_FORWARD
-    arguments = writer.arguments([
-        ("x", shape, True), ("gamma", (channels,), True), ("beta", (channels,), True),
-    ])
-    return writer.module(
-        writer.header(title="Group normalization (groupnorm)", framework=framework,
-                      command_line=command_line, config=config, api=api),
-        writer.imports(framework),
-        layer,
-        "# -- self-test --\n" + arguments,
-        writer.draw_function(framework),
-        writer.layer_self_test(framework, name="groupnorm",
-                               reference="reference_forward" if framework == "torch" else None),
-    )
+    return norm_module("Group normalization (groupnorm)", "groupnorm", shape, (channels,), layer,
+                       config, framework, command_line, api)
