@@ -274,3 +274,12 @@ def test_norm_of_a_one_by_one_is_an_absolute_value_and_its_hessian_vanishes():
     doc = d.to_dict()
     assert [[Fraction(str(v)) for v in row] for row in doc["hessians"]["x"]["numeric"]] == [[0]]
     assert [Fraction(str(v)) for v in np.array(doc["gradients"]["x"]["numeric"]).reshape(-1)] == [3]
+
+
+def test_one_by_one_hessians_read_without_traces_of_their_own_variable():
+    # x⁴ for a 1x1 x: d²/dx² = 12x² (at x = 2: 48); Xᵀ = X and tr(X)·I₁ = X are used
+    d = matrix("(x.T*x)**2", shape=["x=1"], hessian=True, at=["x=[2]"])
+    form = d.to_dict()["hessians"]["x"]["expression"]
+    assert "Trace(x)" not in form and "x.T" not in form.replace("Trace(x.T*x)", "")
+    assert all(c.holds for c in d.all_checks())
+    assert [[Fraction(str(v)) for v in row] for row in d.to_dict()["hessians"]["x"]["numeric"]] == [[48]]

@@ -42,6 +42,7 @@ from gradsym.layers.matrix_algebra import (
     Sym,
     Term,
     Tr,
+    atomize,
     lc_add,
     lc_atom,
     lc_const,
@@ -258,9 +259,45 @@ def closed_hessian(name: str, gradient: LC | None, x: Sym, declared_shape: tuple
         return None, ("matrix_hessian.reason_tensor",
                       {"name": name, "shape": "x".join(map(str, declared_shape))})
     try:
-        return Jacobian(x, slope).of(gradient), ("", {})
+        hessian = Jacobian(x, slope).of(gradient)
     except NoRule as exc:
         return None, exc.reason
+    return (_tidy_1x1(hessian) if hessian.shape == (1, 1) else hessian), ("", {})
+
+
+def _traced_1x1(a: Atom) -> Sym | None:
+    """X when ``a`` is tr(X) of a 1x1 matrix symbol X, else None."""
+    if not (isinstance(a, ScalarOf) and a.func == "trace" and len(a.arg.terms) == 1):
+        return None
+    term = a.arg.terms[0]
+    if term.coef != 1 or term.scalars or len(term.mats) != 1:
+        return None
+    sym = term.mats[0]
+    return sym if isinstance(sym, Sym) and sym.shape == (1, 1) else None
+
+
+def _tidy_1x1(lc: LC) -> LC:
+    """For 1x1 matrices: Xᵀ = X and tr(X)·I₁ = X, so ``4*x*(Trace(x)*Identity(1) + x.T)``
+    reads ``8*x*x`` (the same matrix; the element-wise check compares either)."""
+
+    def atom(a: Atom) -> Atom:
+        if isinstance(a, Tr) and isinstance(a.arg, Sym) and a.arg.shape == (1, 1):
+            return a.arg
+        if isinstance(a, Group) and a.lc.shape == (1, 1):
+            return atomize(_tidy_1x1(a.lc))
+        return a
+
+    out = []
+    for t in lc.terms:
+        mats = tuple(atom(m) for m in t.mats)
+        scalars = list(t.scalars)
+        traced = [(i, _traced_1x1(a)) for i, (a, e) in enumerate(scalars) if e == 1]
+        found = next(((i, sym) for i, sym in traced if sym is not None), None)
+        if found is not None and all(isinstance(m, Ident) for m in mats):
+            scalars.pop(found[0])
+            mats = (found[1],)
+        out.append(LC((Term(t.coef, tuple(scalars), mats),), lc.shape))
+    return lc_add(*out) if out else lc
 
 
 def attach_hessians(d: Any, max_terms: int | None, slope: Slope) -> None:
