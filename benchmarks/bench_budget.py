@@ -41,7 +41,7 @@ LADDERS: dict[str, list[list[str]]] = {
     "batchnorm": [["batchnorm", "--batch", str(n), "--features", "2"] for n in (8, 12, 16)],
     "matrix det": [["matrix", "det(X)", "--shape", f"X={n}x{n}", "--wrt", "X"] for n in (4, 5, 6)],
     "attention": [["attention", "--seq", str(n), "--dim", str(n)] for n in (4, 6, 8)],
-    "attention json": [["attention", "--seq", str(n), "--dim", str(n), "--format", "json"] for n in (2, 3, 4)],
+    "attention json": [["attention", "--seq", str(n), "--dim", str(n), "--format", "json"] for n in (3, 5, 8)],
 }
 QUICK = {"conv": [2], "conv values": [0], "conv --full": [0], "linear": [0], "chain": [0],
          "mlp": [0], "pool avg": [0], "batchnorm": [0], "matrix det": [1],

@@ -34,7 +34,28 @@ def natural_printer() -> Any:
     from sympy import Add
     from sympy.printing.str import StrPrinter
 
+    # The text of a sum or a function call depends only on the expression (the default
+    # settings): remembered, so the exp(q·k/√D) shared by thousands of attention Jacobian
+    # entries is printed once, not once per entry.
+    # (per printer class: a subclass such as the terminal's readable printer words it its way)
+    cache: dict[tuple[type, Any], str] = {}
+
+    def remembered(method: Any) -> Any:
+        def print_once(self: Any, expr: Any, *args: Any, **kwargs: Any) -> str:
+            key = (type(self), expr)
+            text = cache.get(key)
+            if text is None:
+                if len(cache) > 200_000:
+                    cache.clear()
+                text = cache[key] = method(self, expr, *args, **kwargs)
+            return text
+
+        return print_once
+
     class NaturalPrinter(StrPrinter):
+        def _print_Function(self, expr: Any) -> str:
+            return str(super()._print_Function(expr))
+
         def _print_Add(self, expr: Any, order: Any = None) -> str:
             terms = sorted(Add.make_args(expr), key=_term_key)
             out: list[str] = []
@@ -53,4 +74,6 @@ def natural_printer() -> Any:
         def _needs_parens(self, term: Any) -> bool:
             return False
 
+    NaturalPrinter._print_Function = remembered(NaturalPrinter._print_Function)  # type: ignore[method-assign]
+    NaturalPrinter._print_Add = remembered(NaturalPrinter._print_Add)  # type: ignore[method-assign]
     return NaturalPrinter

@@ -291,7 +291,8 @@ def test_cli_chinese(cli) -> None:
     (["--seq", "2", "--dim", "2", "--q", "1,2", "--k", "ones", "--v", "ones"], "--q has 2 values"),
     (["--seq", "2", "--dim", "2", "--v", "1,a,2,3", "--q", "ones", "--k", "ones"], "--v contains 'a'"),
     (["--seq", "64", "--dim", "64"], "too large"),
-    (["--seq", "8", "--dim", "8", "--format", "json"], "--max-terms"),
+    (["--seq", "8", "--dim", "8", "--full"], "--max-terms"),
+    (["--seq", "10", "--dim", "10", "--format", "json"], "--max-terms"),
     (["--seq", "2", "--dim", "2", "--animate", "x.gif"], "--animate"),
 ])
 def test_bad_input_exits_2_with_one_line(cli, args: list[str], message: str, tmp_path, monkeypatch) -> None:

@@ -57,8 +57,9 @@ SMALL = 2  # L·D up to this: element-wise expressions and exact values are show
 ATTENTION_TERM = Cost(5e-5, 400)
 """One unit of work: an entry of ∂O/∂K (L²·D²), times L + D (the chain rule, and the
 polynomial proofs whose terms grow with L and D)."""
-TEXT_CHAR = Cost(4e-6, 10)
-"""One character of element-wise text (JSON, or --full in a human format)."""
+TEXT_CHAR = Cost(4e-7, 10)
+"""One character of element-wise text (JSON, or --full in a human format; the printer
+remembers shared sub-expressions, so L = D = 8 JSON, about 67 million characters, takes ~25 s)."""
 
 
 # ---------------------------------------------------------------------------
@@ -560,8 +561,10 @@ def attention_cost(cfg: AttentionConfig, *, values: bool = False) -> Cost:
     if values:
         cost = cost * 2
     fmt, full = rendered()
-    if fmt == "json" or full:
+    if fmt == "json":
         cost += TEXT_CHAR * text_chars(cfg)
+    elif full:  # laid out in tables and wrapped: about four times JSON's time per character
+        cost += TEXT_CHAR * (4 * text_chars(cfg))
     return cost
 
 

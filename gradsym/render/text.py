@@ -148,10 +148,21 @@ def _num(value: Any) -> str:
     return number_text(value, False)
 
 
+# Only wide (east-Asian) characters and combining marks change a string's width from its
+# length; the characters below U+0300 (ASCII, Latin-1, …) are neither.
+_MAYBE_ODD_WIDTH = re.compile(r"[^\u0000-\u02ff]")
+
+
 def display_width(text: str) -> int:
     """Columns a terminal gives ``text``: wide (CJK) characters take two, combining marks none."""
-    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
-               for c in text)
+    if text.isascii():
+        return len(text)
+    width = len(text)
+    for c in set(_MAYBE_ODD_WIDTH.findall(text)):
+        odd = -1 if unicodedata.combining(c) else 1 if unicodedata.east_asian_width(c) in "WF" else 0
+        if odd:
+            width += odd * text.count(c)
+    return width
 
 
 def _ljust(text: str, width: int) -> str:
