@@ -32,6 +32,13 @@ params is a dict keyed by PyTorch's state_dict names ("0.weight", "0.bias", …)
 shapes in PARAMETER_SHAPES; target: {target}."""
 
 
+_ORACLE = {
+    "numpy": "central differences of the forward pass",
+    "torch": "torch.autograd of the same network\nbuilt from torch.nn.functional's own layers (float64)",
+    "jax": "jax.grad of the forward pass (jnp operations, float64)",
+}
+
+
 def _layers(config: dict[str, Any]) -> list[NetLayer]:
     if "input" not in config or "layers" not in config:
         raise SpecError("--emit for net needs the network: give --input and --layers")
@@ -63,7 +70,8 @@ def emit_net(d: Any, framework: str, command_line: str) -> str:
     tables = [_pool_table(i, layer, framework) for i, layer in enumerate(layers) if layer.pool]
     return writer.module(
         writer.header(title=f"Network (net, {len(layers)} layers, loss {loss.kind})", framework=framework,
-                      command_line=command_line, config=d.config, api=_API.format(target=target)),
+                      command_line=command_line, config=d.config, api=_API.format(target=target),
+                      oracle=_ORACLE[framework]),
         ("import itertools\n" if tables else "") + writer.imports(framework),
         constants,
         *blocks,
@@ -165,9 +173,11 @@ def _forward_line(i: int, layer: NetLayer, framework: str) -> list[str]:
     if kind in ("maxpool", "avgpool"):
         lines = [f"windows = gather(u.reshape(u.shape[0] * u.shape[1], -1), INDEX_{i})"]
         if kind == "avgpool":
-            lines.append(f"pooled = windows{_sum(framework, '-1')} / {math.prod(layer.pool.size) if layer.pool else 1}")
+            lines += ["# average pooling: y = Σ window / |window| (no padding)",
+                      f"pooled = windows{_sum(framework, '-1')} / {math.prod(layer.pool.size) if layer.pool else 1}"]
         else:
-            lines.append("pooled = (windows * one_hot_first_max(windows))" + _sum(framework, "-1"))
+            lines += ["# max pooling: y = the first largest tap of each window (PyTorch's tie rule)",
+                      "pooled = (windows * one_hot_first_max(windows))" + _sum(framework, "-1")]
         lines.append(f"y = pooled.reshape({literal(layer.out_shape)})")
         return lines
     if kind == "batchnorm":
@@ -398,6 +408,20 @@ def reference_forward(x, params, target):
 '''
 
 
+def _verdict(display: str, oracle: str) -> str:
+    """The self-test's one line (as writer.layer_self_test's) and the ``__main__`` guard."""
+    return f'''    print(
+        f"self-test net ({display}): largest difference from {oracle} "
+        f"{{worst:.2e}}: {{'OK' if ok else 'FAILED'}}"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(_self_test())
+'''
+
+
 def _self_test(layers: list[NetLayer], framework: str) -> str:
     loss = layers[-1]
     classes = loss.kind == "softmax_ce"
@@ -432,16 +456,7 @@ def _self_test():
             derived = float(np.sum(grads[name] * direction))
             worst = max(worst, abs(numeric - derived) / max(1.0, abs(numeric)))
     ok = worst < 1e-5
-    print(
-        f"self-test net (NumPy): largest difference from central differences "
-        f"{{worst:.2e}}: {{'OK' if ok else 'FAILED'}}"
-    )
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(_self_test())
-'''
+''' + _verdict("NumPy", "central differences")
     if framework == "torch":
         target = (f"torch.randint(0, {k}, TARGET_SHAPE, generator=generator)" if classes
                   else "torch.randn(TARGET_SHAPE, generator=generator, dtype=torch.float64)")
@@ -473,16 +488,7 @@ def _self_test():
             continue
         worst = max(worst, float((got - want).abs().max()))
     ok = ok and worst < 1e-9
-    print(
-        f"self-test net (PyTorch): largest difference from torch.autograd "
-        f"{{worst:.2e}}: {{'OK' if ok else 'FAILED'}}"
-    )
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(_self_test())
-'''
+''' + _verdict("PyTorch", "torch.autograd")
     target = (f"jax.random.randint(keys[-1], TARGET_SHAPE, 0, {k})" if classes
               else "jax.random.normal(keys[-1], TARGET_SHAPE, dtype=jnp.float64)")
     return f'''# -- self-test --
@@ -507,13 +513,4 @@ def _self_test():
             continue
         worst = max(worst, float(jnp.max(jnp.abs(got - want))))
     ok = ok and worst < 1e-9
-    print(
-        f"self-test net (JAX): largest difference from jax.grad {{worst:.2e}}: "
-        f"{{'OK' if ok else 'FAILED'}}"
-    )
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(_self_test())
-'''
+''' + _verdict("JAX", "jax.grad")
