@@ -42,6 +42,7 @@ _EMITTERS: dict[str, tuple[str, str, str]] = {
     "chain": ("chain", "emit_chain", "config"),
     "matrix": ("matrix", "emit_matrix", "derivation"),
     "expr": ("expr", "emit_expr", "derivation"),
+    "net": ("net", "emit_net", "derivation"),
 }
 
 

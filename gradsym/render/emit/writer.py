@@ -34,9 +34,11 @@ def literal(value: Any) -> str:
 
 
 def header(
-    *, title: str, framework: str, command_line: str, config: dict[str, Any], api: str
+    *, title: str, framework: str, command_line: str, config: dict[str, Any], api: str,
+    oracle: str | None = None,
 ) -> str:
-    """The module docstring: what it is, how it was produced, the configuration."""
+    """The module docstring: what it is, how it was produced, the configuration; ``oracle``
+    names what the self-test compares with, when not the layer modules' usual one."""
     config_lines = json.dumps(config, sort_keys=False, ensure_ascii=False, indent=None)
     wrapped = textwrap.wrap(config_lines, width=88, break_long_words=False, break_on_hyphens=False)
     body = "\n".join(f"    {line}" for line in wrapped)
@@ -51,7 +53,7 @@ def header(
         f"{api}\n"
         f"\n"
         f"Needs only {DISPLAY[framework]} (never gradsym). Run `python THIS_FILE.py` for the self-test: it\n"
-        f"compares the backward with {_oracle(framework)} on random inputs, prints the\n"
+        f"compares the backward with {oracle or _oracle(framework)} on random inputs, prints the\n"
         f"largest difference and exits with status 1 if they disagree.\n"
         f'"""\n'
     )
