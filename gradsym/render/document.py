@@ -170,6 +170,31 @@ def group_checks(blocks: list[Block]) -> list[tuple[CheckLine | None, list[Block
     return groups
 
 
+class SectionWriter:
+    """Lines of a document in one markup: a section is its heading, then each check with the
+    blocks that illustrate it, and the other blocks in order. Subclasses say how a heading,
+    a block and a check are written."""
+
+    def heading(self, title: str) -> list[str]:
+        raise NotImplementedError
+
+    def block(self, block: Block) -> list[str]:
+        raise NotImplementedError
+
+    def check(self, line: CheckLine, illustration: list[Block]) -> list[str]:
+        raise NotImplementedError
+
+    def section(self, section: Section) -> list[str]:
+        lines = self.heading(section.title)
+        for check, blocks in group_checks(section.blocks):
+            if check is not None:
+                lines += self.check(check, blocks)
+            else:
+                for block in blocks:
+                    lines += self.block(block)
+        return lines
+
+
 @dataclass
 class Section:
     key: str

@@ -41,10 +41,9 @@ from gradsym.render.document import (
     Num,
     Para,
     Row,
-    Section,
+    SectionWriter,
     Text,
     Typeset,
-    group_checks,
 )
 from gradsym.render.latex_text import (
     math_text,
@@ -463,7 +462,7 @@ PREAMBLE_MACROS = r"""\providecommand{\gsfit}[2][\linewidth]{\setbox0=\hbox{#2}\
 \providecommand{\gsgrid}[3]{\begin{tabular}[t]{@{}c@{}}\small #1\\[2pt]$\displaystyle #2$\\[1pt]\footnotesize #3\end{tabular}}"""
 
 
-class LatexWriter:
+class LatexWriter(SectionWriter):
     """Turns a document's blocks into LaTeX lines."""
 
     def __init__(self, doc: Document, full: bool, lang: str) -> None:
@@ -488,16 +487,8 @@ class LatexWriter:
         lines += [r"\medskip", rf"\noindent {mark}~\textbf{{{self.text(self.doc.verdict)}}}", ""]
         return "\n".join(lines)
 
-    def section(self, section: Section) -> list[str]:
-        lines = [rf"\subsection*{{{self.text(section.title)}}}", ""]
-        # A check and the blocks that illustrate it, then its derivation.
-        for check, blocks in group_checks(section.blocks):
-            if check is not None:
-                lines += self.check(check, blocks)
-            else:
-                for block in blocks:
-                    lines += self.block(block)
-        return lines
+    def heading(self, title: str) -> list[str]:
+        return [rf"\subsection*{{{self.text(title)}}}", ""]
 
     def block(self, block: Block) -> list[str]:
         if isinstance(block, Para):

@@ -30,9 +30,8 @@ from gradsym.render.document import (
     Num,
     Para,
     Row,
-    Section,
+    SectionWriter,
     Typeset,
-    group_checks,
 )
 from gradsym.render.latex import (
     EQUATIONS_PER_BLOCK,
@@ -68,7 +67,7 @@ def md_math(tex: str) -> str:
     return tex.replace(r"\|", r"\Vert ").replace("|", r"\vert ")
 
 
-class MarkdownWriter:
+class MarkdownWriter(SectionWriter):
     """Turns a document's blocks into Markdown lines."""
 
     def __init__(self, doc: Document, full: bool, lang: str) -> None:
@@ -86,16 +85,8 @@ class MarkdownWriter:
         lines += [f"**{mark} {md_text(self.doc.verdict)}**", ""]
         return "\n".join(lines)
 
-    def section(self, section: Section) -> list[str]:
-        lines = [f"## {md_text(section.title)}", ""]
-        # A check and the blocks that illustrate it, then its derivation.
-        for check, blocks in group_checks(section.blocks):
-            if check is not None:
-                lines += self.check(check, blocks)
-            else:
-                for block in blocks:
-                    lines += self.block(block)
-        return lines
+    def heading(self, title: str) -> list[str]:
+        return [f"## {md_text(title)}", ""]
 
     def block(self, block: Block) -> list[str]:
         if isinstance(block, Para):
