@@ -61,3 +61,37 @@ def test_the_documented_examples_hold():
     for module in (gradsym.errors, gradsym.render.messages):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+# (command, Python keyword arguments, the same on the command line, the Python wording's start,
+#  the command line's start)
+KEYED = [
+    ("pool", {"input": 4, "size": 2, "mode": "min"}, ["--input", "4", "--size", "2", "--mode", "min"],
+     "mode must be max or avg, got 'min'", "--mode must be max or avg, got 'min'"),
+    ("pool", {"input": 3, "size": 3, "padding": 2}, ["--input", "3", "--size", "3", "--padding", "2"],
+     "padding=2 is more than half the window (size=3)", "--padding 2 is more than half the window (--size 3)"),
+    ("pool", {"input": 4, "size": 2, "mode": "avg", "dilation": 2},
+     ["--input", "4", "--size", "2", "--mode", "avg", "--dilation", "2"],
+     "dilation applies to max pooling only", "--dilation applies to max pooling only"),
+    ("pool", {"input": 3, "size": 5}, ["--input", "3", "--size", "5"],
+     "the window (size=5, dilated extent 5)", "the window (--size 5, dilated extent 5)"),
+    ("pool", {"input": 4, "size": 2, "padding": "same"}, ["--input", "4", "--size", "2", "--padding", "same"],
+     "padding='same' is not defined for pooling; give numbers (e.g. padding=1)",
+     "--padding same is not defined for pooling; give numbers (e.g. --padding 1)"),
+    ("pool", {"size": 2}, ["--size", "2"], "input is required", "--input is required (e.g. --input 4x4)"),
+]
+
+
+@pytest.mark.parametrize(("command", "kwargs", "cli_args", "python", "cli_text"), KEYED)
+def test_keyed_errors_of_each_command(cli, command, kwargs, cli_args, python, cli_text):
+    with pytest.raises(SpecError) as raised:
+        getattr(gradsym, command)(**kwargs)
+    assert raised.value.key is not None and str(raised.value).startswith(python), str(raised.value)
+    assert "--" not in str(raised.value)
+    result = cli(command, *cli_args)
+    assert result.code == 2 and result.err.startswith(f"error: {cli_text}"), result.err
+    assert result.err.count("\n") == 1
+    chinese = cli(command, *cli_args, "--lang", "zh")
+    assert chinese.code == 2 and re.search(r"[\u4e00-\u9fff]", chinese.err), chinese.err
+    option = re.match(r"(?:the window \()?(--[a-z-]+)", cli_text)
+    assert option is not None and option.group(1) in chinese.err, chinese.err

@@ -1389,28 +1389,6 @@ ERRORS_ZH: dict[str, str] = {
     "--at {item[:40]}:'=' 前的名称必须是 x、w_1、b_1，或 w_1_1_2 这样的元素",
     "--at {name}: unknown name; {self._names_hint()}":
     "--at {name}：未知的名称；{self._names_hint()}",
-    "--mode must be max or avg, got {mode}":
-    "--mode 必须是 max 或 avg，实际为 {mode}",
-    "--size has {len(window)} dimension{'s' if len(window) != 1 else ''} but --input has {nd}; give the window as many sizes as the input (e.g. {'x'.join(['2'] * nd)})":
-    "--size 有 {len(window)} 个维度，但 --input 有 {nd} 个；请给窗口与输入同样多的尺寸（例如 {'x'.join(['2'] * nd)}）",
-    "--dilation applies to max pooling only (PyTorch's avg_pool has no dilation); drop it or use --mode max":
-    "--dilation 只适用于最大池化（PyTorch 的 avg_pool 没有膨胀）；请去掉它或使用 --mode max",
-    "--input {'x'.join(map(str, spatial))} is smaller than the window {'x'.join(map(str, window))} in some dimension; PyTorch's avg_pool3d refuses that even with padding; use a smaller --size":
-    "--input {'x'.join(map(str, spatial))} 在某个维度上小于窗口 {'x'.join(map(str, window))}；即使有填充，PyTorch 的 avg_pool3d 也会拒绝；请使用更小的 --size",
-    "--padding same is not defined for pooling; give numbers (e.g. --padding 1)":
-    "--padding same 对池化没有定义；请给出数字（例如 --padding 1）",
-    "--padding: pooling pads both sides equally (PyTorch); give one number per dimension":
-    "--padding：池化在两侧填充相同的量（PyTorch）；请每个维度给一个数",
-    "--input is required (e.g. --input 4x4)":
-    "必须给出 --input（例如 --input 4x4）",
-    "--size is required (e.g. --size 2x2)":
-    "必须给出 --size（例如 --size 2x2）",
-    "--padding {p} is more than half the window (--size {k}) in dimension {axis + 1}; PyTorch requires padding ≤ {k // 2} (half the window, rounded down)":
-    "--padding {p} 在第 {axis + 1} 维超过了窗口（--size {k}）的一半；PyTorch 要求填充 ≤ {k // 2}（窗口的一半，向下取整）",
-    "the window (--size {k}, dilated extent {extent}) is larger than the padded input {i + 2 * p} in dimension {axis + 1}; use a smaller --size/--dilation or more --padding":
-    "窗口（--size {k}，膨胀后跨度 {extent}）在第 {axis + 1} 维大于填充后的输入 {i + 2 * p}；请使用更小的 --size/--dilation 或更大的 --padding",
-    "output {o + 1} of dimension {axis + 1} would read only padding (PyTorch returns -inf there); use less --padding or --dilation":
-    "第 {axis + 1} 维的第 {o + 1} 个输出将只读到填充（PyTorch 在那里返回 -inf）；请减小 --padding 或 --dilation",
     "{option} belongs to a transposed convolution; add --transposed":
     "{option} 属于转置卷积；请加上 --transposed",
     "the document's expressions contain {type(node).__name__}, which is not allowed":

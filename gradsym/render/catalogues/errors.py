@@ -45,6 +45,24 @@ EN = {
     "error.emit.expr_scalar": "{opt.emit} needs a scalar expression (a gradient); make it one "
     "with sum or mean",
     "error.emit.expr_function": "{opt.emit}: expr cannot write {function} as framework code",
+    "error.pool.mode": "{opt.mode} must be max or avg, got {mode!r}",
+    "error.pool.size_dims": "{opt.size} has {count} dimensions but {opt.input} has {ndim}; give "
+    "the window as many sizes as the input (e.g. {example})",
+    "error.pool.dilation_avg": "{opt.dilation} applies to max pooling only (PyTorch's avg_pool "
+    "has no dilation); drop it or use {given.mode}",
+    "error.pool.avg_small": "{opt.input} {input} is smaller than the window {window} in some "
+    "dimension; PyTorch's avg_pool3d refuses that even with padding; use a smaller {opt.size}",
+    "error.pool.padding_half": "{given.padding} is more than half the window ({given.size}) in "
+    "dimension {axis}; PyTorch requires padding ≤ {half} (half the window, rounded down)",
+    "error.pool.window_large": "the window ({given.size}, dilated extent {extent}) is larger than "
+    "the padded input {padded} in dimension {axis}; use a smaller {opt.size}/{opt.dilation} or "
+    "more {opt.padding}",
+    "error.pool.padding_only": "output {output} of dimension {axis} would read only padding "
+    "(PyTorch returns -inf there); use less {opt.padding} or {opt.dilation}",
+    "error.pool.padding_same": "{given.padding} is not defined for pooling; give numbers (e.g. "
+    "{param_example})",
+    "error.pool.padding_sides": "{opt.padding}: pooling pads both sides equally (PyTorch); give "
+    "one number per dimension",
 }
 
 ZH = {
@@ -77,4 +95,19 @@ ZH = {
     "error.shape.too_large": "{param} 的值 {got} 太大（最多 {limit}）",
     "error.emit.expr_scalar": "{opt.emit} 需要标量表达式（才有梯度）；请用 sum 或 mean 把它变成标量",
     "error.emit.expr_function": "{opt.emit}：expr 无法把 {function} 写成框架代码",
+    "error.pool.mode": "{opt.mode} 必须是 max 或 avg，实际为 {mode!r}",
+    "error.pool.size_dims": "{opt.size} 有 {count} 个维度，但 {opt.input} 有 {ndim} 个；"
+    "请给窗口与输入同样多的尺寸（例如 {example}）",
+    "error.pool.dilation_avg": "{opt.dilation} 只适用于最大池化（PyTorch 的 avg_pool 没有膨胀）；"
+    "请去掉它或使用 {given.mode}",
+    "error.pool.avg_small": "{opt.input} {input} 在某个维度上小于窗口 {window}；即使有填充，"
+    "PyTorch 的 avg_pool3d 也会拒绝；请使用更小的 {opt.size}",
+    "error.pool.padding_half": "{given.padding} 在第 {axis} 维超过了窗口（{given.size}）的一半；"
+    "PyTorch 要求填充 ≤ {half}（窗口的一半，向下取整）",
+    "error.pool.window_large": "窗口（{given.size}，膨胀后跨度 {extent}）在第 {axis} 维大于填充后的"
+    "输入 {padded}；请使用更小的 {opt.size}/{opt.dilation} 或更大的 {opt.padding}",
+    "error.pool.padding_only": "第 {axis} 维的第 {output} 个输出将只读到填充（PyTorch 在那里返回 "
+    "-inf）；请减小 {opt.padding} 或 {opt.dilation}",
+    "error.pool.padding_same": "{given.padding} 对池化没有定义；请给出数字（例如 {param_example}）",
+    "error.pool.padding_sides": "{opt.padding}：池化在两侧填充相同的量（PyTorch）；请每个维度给一个数",
 }
