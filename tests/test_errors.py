@@ -79,6 +79,16 @@ KEYED = [
      "padding='same' is not defined for pooling; give numbers (e.g. padding=1)",
      "--padding same is not defined for pooling; give numbers (e.g. --padding 1)"),
     ("pool", {"size": 2}, ["--size", "2"], "input is required", "--input is required (e.g. --input 4x4)"),
+    ("batchnorm", {"batch": 2, "eps": -1}, ["--batch", "2", "--eps", "-1"],
+     "eps must be > 0", "--eps must be > 0"),
+    ("batchnorm", {"features": 2}, ["--features", "2"], "batch is required (e.g. batch=4)",
+     "--batch is required (e.g. --batch 4)"),
+    ("batchnorm", {"batch": 2, "features": 0}, ["--batch", "2", "--features", "0"],
+     "features must be a whole number ≥ 1, got 0", "--features must be a whole number ≥ 1, got 0"),
+    ("batchnorm", {"batch": 1}, ["--batch", "1"], "batch=1: batch norm in training mode",
+     "--batch 1: batch norm in training mode"),
+    ("batchnorm", {"batch": 1, "spatial": 1}, ["--batch", "1", "--spatial", "1"],
+     "batch=1 with spatial of size 1", "--batch 1 with --spatial of size 1"),
 ]
 
 

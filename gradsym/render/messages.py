@@ -1199,14 +1199,6 @@ ERRORS_ZH: dict[str, str] = {
     "属性 '.{inner.attr}'",
     "(none)":
     "（无）",
-    "--eps must be a number or the word eps, got {eps}":
-    "--eps 必须是数字或单词 eps，实际为 {eps}",
-    "--eps must be > 0 (it keeps σ = sqrt(σ² + ε) away from 0), got {eps}; PyTorch's default is 1e-5":
-    "--eps 必须 > 0（它使 σ = sqrt(σ² + ε) 不为 0），实际为 {eps};PyTorch 的默认值是 1e-5",
-    "--batch is required (e.g. --batch 4)":
-    "必须给出 --batch（例如 --batch 4）",
-    "--batch 1: batch norm in training mode needs at least 2 samples per feature (with one, x − μ = 0 and PyTorch raises 'Expected more than 1 value per channel when training'); use --batch 2 or more":
-    "--batch 1：训练模式的批归一化每个特征至少需要 2 个样本（只有一个时 x − μ = 0,PyTorch 会报错 'Expected more than 1 value per channel when training'）；请使用 --batch 2 或更大",
     "{what} is too large: it would take about {time} and {memory} ({work} terms of work), over the budget of {limit} terms (about {limit_time} and {limit_memory}); raise it with --max-terms {needed} or choose smaller sizes":
     "{what} 太大：预计约需 {time}、{memory}（{work} 项工作量），超出预算 {limit} 项（约 {limit_time}、{limit_memory}）；请用 --max-terms {needed} 提高预算，或选择更小的尺寸",
     "--eps eps keeps ε symbolic, so there is nothing to evaluate at numbers; give --eps a number (e.g. 1e-5) with --x/--gamma/--beta/--g":

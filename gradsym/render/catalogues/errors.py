@@ -63,6 +63,15 @@ EN = {
     "{param_example})",
     "error.pool.padding_sides": "{opt.padding}: pooling pads both sides equally (PyTorch); give "
     "one number per dimension",
+    "error.batchnorm.eps_type": "{opt.eps} must be a number or the word eps, got {got}",
+    "error.batchnorm.eps_positive": "{opt.eps} must be > 0 (it keeps σ = sqrt(σ² + ε) away from "
+    "0), got {got}; PyTorch's default is 1e-5",
+    "error.batchnorm.one_value": "{given.batch} with {opt.spatial} of size 1: batch norm in "
+    "training mode needs more than one value per channel (PyTorch raises 'Expected more than 1 "
+    "value per channel when training'); use a larger {opt.batch} or {opt.spatial}, or {opt.eval}",
+    "error.batchnorm.one_sample": "{given.batch}: batch norm in training mode needs at least 2 "
+    "samples per feature (with one, x − μ = 0 and PyTorch raises 'Expected more than 1 value per "
+    "channel when training'); use {param_example} or more",
 }
 
 ZH = {
@@ -110,4 +119,13 @@ ZH = {
     "-inf）；请减小 {opt.padding} 或 {opt.dilation}",
     "error.pool.padding_same": "{given.padding} 对池化没有定义；请给出数字（例如 {param_example}）",
     "error.pool.padding_sides": "{opt.padding}：池化在两侧填充相同的量（PyTorch）；请每个维度给一个数",
+    "error.batchnorm.eps_type": "{opt.eps} 必须是数字或单词 eps，实际为 {got}",
+    "error.batchnorm.eps_positive": "{opt.eps} 必须 > 0（它使 σ = sqrt(σ² + ε) 不为 0），实际为 "
+    "{got}；PyTorch 的默认值是 1e-5",
+    "error.batchnorm.one_value": "{given.batch} 且 {opt.spatial} 大小为 1：训练模式的批归一化每个"
+    "通道需要多于一个值（PyTorch 会报错 'Expected more than 1 value per channel when training'）；"
+    "请使用更大的 {opt.batch} 或 {opt.spatial}，或用 {opt.eval}",
+    "error.batchnorm.one_sample": "{given.batch}：训练模式的批归一化每个特征至少需要 2 个样本（只有"
+    "一个时 x − μ = 0，PyTorch 会报错 'Expected more than 1 value per channel when training'）；"
+    "请使用 {param_example} 或更大",
 }
