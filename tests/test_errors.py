@@ -89,6 +89,19 @@ KEYED = [
      "--batch 1: batch norm in training mode"),
     ("batchnorm", {"batch": 1, "spatial": 1}, ["--batch", "1", "--spatial", "1"],
      "batch=1 with spatial of size 1", "--batch 1 with --spatial of size 1"),
+    ("layernorm", {}, [], "shape is required (e.g. shape='2x4'", "--shape is required (e.g. --shape 2x4"),
+    ("layernorm", {"shape": (2, 4), "normalized": 3}, ["--shape", "2x4", "--normalized", "3"],
+     "normalized must be a whole number from 1 to 2 (the trailing dimensions of shape",
+     "--normalized must be a whole number from 1 to 2 (the trailing dimensions of --shape"),
+    ("layernorm", {"shape": (2, 1)}, ["--shape", "2x1"], "normalized=1 normalises a single value",
+     "--normalized 1 normalises a single value"),
+    ("groupnorm", {"shape": 4}, ["--shape", "4"], "shape needs 2 to 5 dimensions",
+     "--shape needs 2 to 5 dimensions"),
+    ("groupnorm", {"shape": (1, 4), "groups": 3}, ["--shape", "1x4", "--groups", "3"],
+     "groups must be a whole number ≥ 1 that divides the channels C = 4, got 3",
+     "--groups must be a whole number ≥ 1 that divides the channels C = 4, got 3"),
+    ("groupnorm", {"shape": (1, 2), "groups": 2}, ["--shape", "1x2", "--groups", "2"],
+     "groups=2 on shape 1x2 normalises", "--groups 2 on --shape 1x2 normalises"),
 ]
 
 

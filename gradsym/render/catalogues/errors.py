@@ -72,6 +72,21 @@ EN = {
     "error.batchnorm.one_sample": "{given.batch}: batch norm in training mode needs at least 2 "
     "samples per feature (with one, x − μ = 0 and PyTorch raises 'Expected more than 1 value per "
     "channel when training'); use {param_example} or more",
+    "error.layernorm.shape_required": "{param} is required (e.g. {param_example}: 2 samples of 4 "
+    "features)",
+    "error.layernorm.shape_dims": "{opt.shape} needs 2 to 4 dimensions such as NxD (samples × "
+    "features), got {shape}",
+    "error.layernorm.normalized": "{opt.normalized} must be a whole number from 1 to {count} (the "
+    "trailing dimensions of {opt.shape} to normalise), got {got}",
+    "error.layernorm.single": "{given.normalized} normalises a single value per group (x − μ = 0, "
+    "so y = β); choose {opt.shape}/{opt.normalized} so that the normalised dimensions hold at "
+    "least 2 values",
+    "error.groupnorm.shape_required": "{param} is required (e.g. {param_example}: N × C × H × W)",
+    "error.groupnorm.shape_dims": "{opt.shape} needs 2 to 5 dimensions N×C×(spatial), got {shape}",
+    "error.groupnorm.groups": "{opt.groups} must be a whole number ≥ 1 that divides the channels "
+    "C = {channels}, got {got}",
+    "error.groupnorm.single": "{given.groups} on {opt.shape} {shape} normalises a single value per "
+    "group (x − μ = 0, so y = β); use fewer groups or a larger shape",
 }
 
 ZH = {
@@ -128,4 +143,15 @@ ZH = {
     "error.batchnorm.one_sample": "{given.batch}：训练模式的批归一化每个特征至少需要 2 个样本（只有"
     "一个时 x − μ = 0，PyTorch 会报错 'Expected more than 1 value per channel when training'）；"
     "请使用 {param_example} 或更大",
+    "error.layernorm.shape_required": "必须给出 {param}（例如 {param_example}：2 个样本，每个 4 个特征）",
+    "error.layernorm.shape_dims": "{opt.shape} 需要 2 到 4 个维度，例如 NxD（样本 × 特征），实际为 {shape}",
+    "error.layernorm.normalized": "{opt.normalized} 必须是 1 到 {count} 之间的整数（要归一化的 "
+    "{opt.shape} 末尾维数），实际为 {got}",
+    "error.layernorm.single": "{given.normalized} 每组只归一化一个值（x − μ = 0，因此 y = β）；请选择 "
+    "{opt.shape}/{opt.normalized}，使归一化的维度至少包含 2 个值",
+    "error.groupnorm.shape_required": "必须给出 {param}（例如 {param_example}：N × C × H × W）",
+    "error.groupnorm.shape_dims": "{opt.shape} 需要 2 到 5 个维度 N×C×（空间维），实际为 {shape}",
+    "error.groupnorm.groups": "{opt.groups} 必须是 ≥ 1 且整除通道数 C = {channels} 的整数，实际为 {got}",
+    "error.groupnorm.single": "{given.groups} 在 {opt.shape} {shape} 上每组只归一化一个值（x − μ = 0，"
+    "因此 y = β）；请减少组数或使用更大的形状",
 }
