@@ -102,6 +102,18 @@ KEYED = [
      "--groups must be a whole number ≥ 1 that divides the channels C = 4, got 3"),
     ("groupnorm", {"shape": (1, 2), "groups": 2}, ["--shape", "1x2", "--groups", "2"],
      "groups=2 on shape 1x2 normalises", "--groups 2 on --shape 1x2 normalises"),
+    ("softmax", {"classes": 1}, ["--classes", "1"], "classes must be a whole number ≥ 2, got 1",
+     "--classes must be a whole number ≥ 2, got 1"),
+    ("softmax", {"classes": 3, "target": 1}, ["--classes", "3", "--target", "1"],
+     "target needs loss='ce'", "--target needs --loss ce"),
+    ("softmax", {"classes": 3, "loss": "ce"}, ["--classes", "3", "--loss", "ce"],
+     "loss='ce' needs target, one class index per row (e.g. target=2)",
+     "--loss ce needs --target, one class index per row (e.g. --target 2)"),
+    ("softmax", {"classes": 3, "loss": "ce", "target": 5}, ["--classes", "3", "--loss", "ce", "--target", "5"],
+     "target=5 is out of range: a class index is 0 … 2 for classes=3",
+     "--target 5 is out of range: a class index is 0 … 2 for --classes 3"),
+    ("softmax", {"classes": 3, "temperature": 0}, ["--classes", "3", "--temperature", "0"],
+     "temperature must be > 0", "--temperature must be > 0"),
 ]
 
 

@@ -87,6 +87,28 @@ EN = {
     "C = {channels}, got {got}",
     "error.groupnorm.single": "{given.groups} on {opt.shape} {shape} normalises a single value per "
     "group (x − μ = 0, so y = β); use fewer groups or a larger shape",
+    "error.option.at_least": "{param} must be a whole number ≥ {minimum}, got {got}",
+    "error.option.number": "{param} must be a number, got {got}",
+    "error.softmax.target_type": "{opt.target} must be class indices such as 2,0, got {got}",
+    "error.softmax.target_int": "{opt.target} must be whole class indices (0-based, as PyTorch's "
+    "cross_entropy) separated by commas, got {got}",
+    "error.softmax.target_range": "{given.target} is out of range: a class index is 0 … {last} "
+    "for {given.classes} (0-based, as PyTorch)",
+    "error.softmax.target_count": "{opt.target} has {count} class indices but the batch has "
+    "{batch} rows; give one index per row (e.g. {param_example})",
+    "error.softmax.temperature": "{opt.temperature} must be > 0 (softmax(x/T) divides by it), "
+    "got {got}",
+    "error.softmax.loss": "{opt.loss} must be ce (cross-entropy), got {got}",
+    "error.softmax.target_loss": "{opt.target} needs {given.loss} (the cross-entropy takes the "
+    "class indices)",
+    "error.softmax.smoothing_loss": "{opt.smoothing} needs {given.loss} (label smoothing of the "
+    "cross-entropy)",
+    "error.softmax.log_loss": "{opt.log} does not go with {given.loss}: the cross-entropy already "
+    "takes log_softmax; drop {opt.log}",
+    "error.softmax.loss_target": "{given.loss} needs {opt.target}, one class index per row (e.g. "
+    "{param_example})",
+    "error.softmax.smoothing": "{opt.smoothing} must be in [0, 1) (PyTorch's label_smoothing), "
+    "got {got}",
 }
 
 ZH = {
@@ -154,4 +176,22 @@ ZH = {
     "error.groupnorm.groups": "{opt.groups} 必须是 ≥ 1 且整除通道数 C = {channels} 的整数，实际为 {got}",
     "error.groupnorm.single": "{given.groups} 在 {opt.shape} {shape} 上每组只归一化一个值（x − μ = 0，"
     "因此 y = β）；请减少组数或使用更大的形状",
+    "error.option.at_least": "{param} 必须是 ≥ {minimum} 的整数，实际为 {got}",
+    "error.option.number": "{param} 必须是数，实际为 {got}",
+    "error.softmax.target_type": "{opt.target} 必须是类别下标，例如 2,0，实际为 {got}",
+    "error.softmax.target_int": "{opt.target} 必须是以逗号分隔的整数类别下标（从 0 开始，与 PyTorch "
+    "的 cross_entropy 相同），实际为 {got}",
+    "error.softmax.target_range": "{given.target} 超出范围：{given.classes} 时类别下标为 0 … {last}"
+    "（从 0 开始，与 PyTorch 相同）",
+    "error.softmax.target_count": "{opt.target} 有 {count} 个类别下标，但批量有 {batch} 行；请每行给"
+    "一个下标（例如 {param_example}）",
+    "error.softmax.temperature": "{opt.temperature} 必须 > 0（softmax(x/T) 要除以它），实际为 {got}",
+    "error.softmax.loss": "{opt.loss} 必须是 ce（交叉熵），实际为 {got}",
+    "error.softmax.target_loss": "{opt.target} 需要 {given.loss}（交叉熵使用这些类别下标）",
+    "error.softmax.smoothing_loss": "{opt.smoothing} 需要 {given.loss}（交叉熵的标签平滑）",
+    "error.softmax.log_loss": "{opt.log} 不能与 {given.loss} 同用：交叉熵已经使用 log_softmax；"
+    "请去掉 {opt.log}",
+    "error.softmax.loss_target": "{given.loss} 需要 {opt.target}，每行一个类别下标（例如 "
+    "{param_example}）",
+    "error.softmax.smoothing": "{opt.smoothing} 必须在 [0, 1) 内（PyTorch 的 label_smoothing），实际为 {got}",
 }
