@@ -114,6 +114,19 @@ KEYED = [
      "--target 5 is out of range: a class index is 0 … 2 for --classes 3"),
     ("softmax", {"classes": 3, "temperature": 0}, ["--classes", "3", "--temperature", "0"],
      "temperature must be > 0", "--temperature must be > 0"),
+    ("upsample", {"input": 4, "mode": "bilinear"}, ["--input", "4", "--mode", "bilinear"],
+     "mode='bilinear' needs a 2-D input, as in PyTorch, but input 4 is 1-D; use mode='linear'",
+     "--mode bilinear needs a 2-D input, as in PyTorch, but --input 4 is 1-D; use --mode linear"),
+    ("upsample", {"input": 4, "align_corners": True}, ["--input", "4", "--align-corners"],
+     "align_corners applies to the interpolating modes only", "--align-corners applies to the interpolating"),
+    ("rnn", {"steps": 2, "input_size": 0, "hidden": 1}, ["--steps", "2", "--input-size", "0", "--hidden", "1"],
+     "input_size must be a whole number ≥ 1, got 0", "--input-size must be a whole number ≥ 1, got 0"),
+    ("rnn", {"steps": 2, "hidden": 1}, ["--steps", "2", "--hidden", "1"],
+     "input_size is required (e.g. input_size=2)", "--input-size is required (e.g. --input-size 2)"),
+    ("attention", {"seq": 2}, ["--seq", "2"], "dim is required: the head dimension D of Q, K and V (e.g. dim=2)",
+     "--dim is required: the head dimension D of Q, K and V (e.g. --dim 2)"),
+    ("attention", {"seq": 0, "dim": 2}, ["--seq", "0", "--dim", "2"],
+     "seq must be a whole number ≥ 1, got 0", "--seq must be a whole number ≥ 1, got 0"),
 ]
 
 

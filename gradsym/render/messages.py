@@ -1203,8 +1203,6 @@ ERRORS_ZH: dict[str, str] = {
     "{what} 太大：预计约需 {time}、{memory}（{work} 项工作量），超出预算 {limit} 项（约 {limit_time}、{limit_memory}）；请用 --max-terms {needed} 提高预算，或选择更小的尺寸",
     "--eps eps keeps ε symbolic, so there is nothing to evaluate at numbers; give --eps a number (e.g. 1e-5) with --x/--gamma/--beta/--g":
     "--eps eps 使 ε 保持为符号，因此无法代入数值；请给 --eps 一个数字（例如 1e-5），并配合 --x/--gamma/--beta/--g",
-    "{option} must be a whole number ≥ 1, got {value}":
-    "{option} 必须是 ≥ 1 的整数，实际为 {value}",
     "--x: feature {f + 1} has σ² + ε = 0":
     "--x：第 {f + 1} 个特征的 σ² + ε = 0",
     "numeric evaluation needs every value (--x, --gamma, --beta, --g)":
@@ -1245,10 +1243,6 @@ ERRORS_ZH: dict[str, str] = {
     "--groups {groups} 必须同时整除 --in-channels({cin})和 --out-channels({cout})",
     "--groups needs --in-channels and --out-channels":
     "--groups 需要 --in-channels 和 --out-channels",
-    "{option} {value} is too large (at most 4096)":
-    "{option} {value} 太大（最多 4096）",
-    "{option} is required (e.g. {option} {example})":
-    "必须给出 {option}（例如 {option} {example}）",
     "--padding same is not defined for a transposed convolution; give numbers":
     "--padding same 对转置卷积没有定义；请给出数字",
     "--padding same needs --stride 1 (PyTorch's rule); give numbers, or use --convention tensorflow (or jax) for TensorFlow's SAME padding":
@@ -1325,8 +1319,6 @@ ERRORS_ZH: dict[str, str] = {
     "在 --general 证明中 --padding 是符号 p；请同时给出 --input 和 --kernel，以便也在 --padding {padding} 处检验证明，或者去掉 --padding",
     "{option} is a symbol in a --general proof; give --input and --kernel too to also check the proof at {option} {value}, or drop {option}":
     "在 --general 证明中 {option} 是符号；请同时给出 --input 和 --kernel，以便也在 {option} {value} 处检验证明，或者去掉 {option}",
-    "{option} {value} is too large (at most {MAX_FEATURES})":
-    "{option} {value} 太大（最多 {MAX_FEATURES}）",
     "no derivative rule for {func}":
     "{func} 没有求导规则",
     "{to_text(n)} has no closed form":
@@ -1417,8 +1409,6 @@ ERRORS_ZH: dict[str, str] = {
     "{option} 必须是整数，实际为 '{part}'",
     "{option} {what} must be ≥ {minimum}, got {value}":
     "{option} 的{what}必须 ≥ {minimum}，实际为 {value}",
-    "{option} value {value} is too large (at most {MAX_EXTENT})":
-    "{option} 的值 {value} 太大（最多 {MAX_EXTENT}）",
     "{option} has {len(flat)} value{'s' if len(flat) != 1 else ''} but the tensor {_fmt_shape(shape)} needs {size}; give {size} values row-major, or a word such as arange":
     "{option} 有 {len(flat)} 个值，但张量 {_fmt_shape(shape)} 需要 {size} 个；请按行优先给出 {size} 个值，或使用 arange 这样的单词",
     "{option} contains '{token}'; values must be finite numbers":

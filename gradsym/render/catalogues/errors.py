@@ -109,6 +109,18 @@ EN = {
     "{param_example})",
     "error.softmax.smoothing": "{opt.smoothing} must be in [0, 1) (PyTorch's label_smoothing), "
     "got {got}",
+    "error.upsample.mode": "{opt.mode} must be nearest or {linear} for a {ndim}-D input, got "
+    "{got}",
+    "error.upsample.mode_dims": "{given.mode} needs a {wanted}-D input, as in PyTorch, but "
+    "{opt.input} {input} is {ndim}-D; use {param_example}",
+    "error.upsample.align_type": "{opt.align_corners} is a switch (True or False), got {got}",
+    "error.upsample.align_nearest": "{opt.align_corners} applies to the interpolating modes only "
+    "(linear, bilinear, trilinear), as in PyTorch; drop it for {given.mode}",
+    "error.attention.seq_required": "{param} is required: the sequence length L (e.g. "
+    "{param_example})",
+    "error.attention.dim_required": "{param} is required: the head dimension D of Q, K and V "
+    "(e.g. {param_example})",
+    "error.attention.causal": "{opt.causal} is a flag (true or false), got {got}",
 }
 
 ZH = {
@@ -194,4 +206,13 @@ ZH = {
     "error.softmax.loss_target": "{given.loss} 需要 {opt.target}，每行一个类别下标（例如 "
     "{param_example}）",
     "error.softmax.smoothing": "{opt.smoothing} 必须在 [0, 1) 内（PyTorch 的 label_smoothing），实际为 {got}",
+    "error.upsample.mode": "对 {ndim} 维输入，{opt.mode} 必须是 nearest 或 {linear}，实际为 {got}",
+    "error.upsample.mode_dims": "{given.mode} 需要 {wanted} 维输入（与 PyTorch 相同），但 "
+    "{opt.input} {input} 是 {ndim} 维；请用 {param_example}",
+    "error.upsample.align_type": "{opt.align_corners} 是开关（True 或 False），实际为 {got}",
+    "error.upsample.align_nearest": "{opt.align_corners} 只用于插值模式（linear、bilinear、"
+    "trilinear），与 PyTorch 相同；{given.mode} 时请去掉它",
+    "error.attention.seq_required": "需要 {param}：序列长度 L（例如 {param_example}）",
+    "error.attention.dim_required": "需要 {param}：Q、K、V 的头维度 D（例如 {param_example}）",
+    "error.attention.causal": "{opt.causal} 是开关（true 或 false），实际为 {got}",
 }
