@@ -127,6 +127,14 @@ KEYED = [
      "--dim is required: the head dimension D of Q, K and V (e.g. --dim 2)"),
     ("attention", {"seq": 0, "dim": 2}, ["--seq", "0", "--dim", "2"],
      "seq must be a whole number ≥ 1, got 0", "--seq must be a whole number ≥ 1, got 0"),
+    ("linear", {"out_features": 2}, ["--out-features", "2"], "in_features is required (e.g. in_features=3)",
+     "--in-features is required (e.g. --in-features 3)"),
+    ("mlp", {}, [], "layers is required: the widths from input to output, e.g. layers='1,2,1'",
+     "--layers is required: the widths from input to output, e.g. --layers 1,2,1"),
+    ("mlp", {"layers": "1,0,1"}, ["--layers", "1,0,1"], "layers widths must be ≥ 1, got 0 (width 2 of 3)",
+     "--layers widths must be ≥ 1, got 0 (width 2 of 3)"),
+    ("mlp", {"layers": "1,2", "activation": "gelu"}, ["--layers", "1,2", "--activation", "gelu"],
+     "activation must be one of none, relu", "--activation must be one of none, relu"),
 ]
 
 

@@ -1052,10 +1052,6 @@ ERRORS_ZH: dict[str, str] = {
     "{option} 给出了 {len(text)} 次，但共有 {depth} 层（--depth {depth}）；请给出一次（所有层共用），或 {depth} 次（每层一次）",
     "numeric values need {self._missing_text(missing, also=True)}; give every value, or none for the symbolic result only":
     "数值计算还需要 {self._missing_text(missing, also=True)}；请给出全部数值，或都不给以只得到符号结果",
-    "--layers widths must be ≥ 1, got {text.strip()} (a negative width)":
-    "--layers 的宽度必须 ≥ 1，实际为 {text.strip()}（负的宽度）",
-    "--layers {text.strip()} has an empty width; give one width between every two separators, such as 1,2,1":
-    "--layers {text.strip()} 有一个空的宽度；每两个分隔符之间请给出一个宽度，例如 1,2,1",
     "{option} is a nested list of shape {_fmt_shape(nested_shape)} but the tensor is {_fmt_shape(shape)}; give a {_fmt_shape(shape)} nested list, or {size} values row-major{layout_hint}":
     "{option} 是形状为 {_fmt_shape(nested_shape)} 的嵌套列表，但张量是 {_fmt_shape(shape)}；请给出 {_fmt_shape(shape)} 的嵌套列表，或按行优先给出 {size} 个值{layout_hint}",
     "; gradsym's {tensor_name} is ({rows} inputs × {cols} outputs), the transpose of torch.nn.Linear.weight: give W.T (a {rows}x{cols} list)":
@@ -1347,24 +1343,6 @@ ERRORS_ZH: dict[str, str] = {
     "{to_text(n)} 的指数是符号",
     "cannot {'add' if n.op == '+' else 'subtract'} {shape_text(sa)} and {shape_text(sb)} (shapes must be equal)":
     "{shape_text(sa)} 与 {shape_text(sb)} 不能相加减（形状必须相同）",
-    "--layers is required: the widths from input to output, e.g. --layers 1,2,1":
-    "必须给出 --layers：从输入到输出的各层宽度，例如 --layers 1,2,1",
-    "--layers is empty; give the widths from input to output, e.g. 1,2,1":
-    "--layers 为空；请给出从输入到输出的各层宽度，例如 1,2,1",
-    "--layers needs at least two widths, the input and the output (e.g. 1,2,1), got {text}":
-    "--layers 至少需要两个宽度，即输入和输出（例如 1,2,1），实际为 {text}",
-    "--layers has {len(widths) - 1} layers; at most {MAX_LAYERS} are supported":
-    "--layers 有 {len(widths) - 1} 层；最多支持 {MAX_LAYERS} 层",
-    "--activation must be one of {', '.join(ACTIVATIONS)}, got {activation}":
-    "--activation 必须是 {', '.join(ACTIVATIONS)} 之一，实际为 {activation}",
-    "--layers must be widths such as 1,2,1, got {text}":
-    "--layers 必须是 1,2,1 这样的宽度，实际为 {text}",
-    "--layers must be whole numbers such as 1,2,1, got '{part}'":
-    "--layers 必须是 1,2,1 这样的整数，实际为 '{part}'",
-    "--layers widths must be ≥ 1, got {width} (width {position} of {len(parts)})":
-    "--layers 的宽度必须 ≥ 1，实际为 {width}（第 {position} 个，共 {len(parts)} 个）",
-    "--layers width {width} is too large (at most {MAX_WIDTH})":
-    "--layers 的宽度 {width} 太大（最多 {MAX_WIDTH}）",
     "numeric evaluation needs {self._missing_text(missing)}":
     "数值计算需要 {self._missing_text(missing)}",
     "--at needs NAME=VALUES (e.g. --at x=[1,2] or --at w_1_1_2=3), got {item}":

@@ -121,6 +121,22 @@ EN = {
     "error.attention.dim_required": "{param} is required: the head dimension D of Q, K and V "
     "(e.g. {param_example})",
     "error.attention.causal": "{opt.causal} is a flag (true or false), got {got}",
+    "error.mlp.layers_required": "{param} is required: the widths from input to output, e.g. "
+    "{param_example}",
+    "error.mlp.negative": "{opt.layers} widths must be ≥ 1, got {got} (a negative width)",
+    "error.mlp.empty_width": "{opt.layers} {text} has an empty width; give one width between "
+    "every two separators, such as 1,2,1",
+    "error.mlp.layers_type": "{opt.layers} must be widths such as 1,2,1, got {got}",
+    "error.mlp.layers_empty": "{opt.layers} is empty; give the widths from input to output, e.g. "
+    "1,2,1",
+    "error.mlp.not_int": "{opt.layers} must be whole numbers such as 1,2,1, got '{part}'",
+    "error.mlp.width_small": "{opt.layers} widths must be ≥ 1, got {width} (width {position} of "
+    "{count})",
+    "error.mlp.width_large": "{opt.layers} width {width} is too large (at most {limit})",
+    "error.mlp.two_widths": "{opt.layers} needs at least two widths, the input and the output "
+    "(e.g. 1,2,1), got {got}",
+    "error.mlp.layers_max": "{opt.layers} has {count} layers; at most {limit} are supported",
+    "error.mlp.activation": "{opt.activation} must be one of {choices}, got {got}",
 }
 
 ZH = {
@@ -215,4 +231,17 @@ ZH = {
     "error.attention.seq_required": "需要 {param}：序列长度 L（例如 {param_example}）",
     "error.attention.dim_required": "需要 {param}：Q、K、V 的头维度 D（例如 {param_example}）",
     "error.attention.causal": "{opt.causal} 是开关（true 或 false），实际为 {got}",
+    "error.mlp.layers_required": "必须给出 {param}：从输入到输出的各层宽度，例如 {param_example}",
+    "error.mlp.negative": "{opt.layers} 的宽度必须 ≥ 1，实际为 {got}（负的宽度）",
+    "error.mlp.empty_width": "{opt.layers} {text} 有一个空的宽度；每两个分隔符之间请给出一个宽度，"
+    "例如 1,2,1",
+    "error.mlp.layers_type": "{opt.layers} 必须是 1,2,1 这样的宽度，实际为 {got}",
+    "error.mlp.layers_empty": "{opt.layers} 为空；请给出从输入到输出的各层宽度，例如 1,2,1",
+    "error.mlp.not_int": "{opt.layers} 必须是 1,2,1 这样的整数，实际为 '{part}'",
+    "error.mlp.width_small": "{opt.layers} 的宽度必须 ≥ 1，实际为 {width}（第 {position} 个，共 "
+    "{count} 个）",
+    "error.mlp.width_large": "{opt.layers} 的宽度 {width} 太大（最多 {limit}）",
+    "error.mlp.two_widths": "{opt.layers} 至少需要两个宽度，即输入和输出（例如 1,2,1），实际为 {got}",
+    "error.mlp.layers_max": "{opt.layers} 有 {count} 层；最多支持 {limit} 层",
+    "error.mlp.activation": "{opt.activation} 必须是 {choices} 之一，实际为 {got}",
 }
