@@ -135,6 +135,9 @@ KEYED = [
      "--layers widths must be ≥ 1, got 0 (width 2 of 3)"),
     ("mlp", {"layers": "1,2", "activation": "gelu"}, ["--layers", "1,2", "--activation", "gelu"],
      "activation must be one of none, relu", "--activation must be one of none, relu"),
+    ("mlp", {"layers": "1,2,1", "at": "x"}, ["--layers", "1,2,1", "--at", "x"],
+     "at needs NAME=VALUES (e.g. at='x=[1,2]' or at='w_1_1_2=3'), got 'x'",
+     "--at needs NAME=VALUES (e.g. --at x=[1,2] or --at w_1_1_2=3), got 'x'"),
 ]
 
 

@@ -1345,10 +1345,6 @@ ERRORS_ZH: dict[str, str] = {
     "{shape_text(sa)} 与 {shape_text(sb)} 不能相加减（形状必须相同）",
     "numeric evaluation needs {self._missing_text(missing)}":
     "数值计算需要 {self._missing_text(missing)}",
-    "--at needs NAME=VALUES (e.g. --at x=[1,2] or --at w_1_1_2=3), got {item}":
-    "--at 需要 名称=数值（例如 --at x=[1,2] 或 --at w_1_1_2=3），实际为 {item}",
-    "--at {item[:40]}: the name before '=' must be x, w_1, b_1 or an element like w_1_1_2":
-    "--at {item[:40]}:'=' 前的名称必须是 x、w_1、b_1，或 w_1_1_2 这样的元素",
     "--at {name}: unknown name; {self._names_hint()}":
     "--at {name}：未知的名称；{self._names_hint()}",
     "{option} belongs to a transposed convolution; add --transposed":

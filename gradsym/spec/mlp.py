@@ -106,19 +106,17 @@ def parse_at(at: Any) -> dict[str, Any]:
     if isinstance(at, dict):
         return {str(k): v for k, v in at.items()}
     if not isinstance(at, (str, list, tuple)):
-        raise SpecError(
-            f"at must be NAME=VALUES text, a list of them or a dict; got {type(at).__name__} {at!r}"
-        )
+        raise SpecError("mlp.at_type", type=type(at).__name__, got=repr(at))
     items = [at] if isinstance(at, str) else list(at)
     out: dict[str, Any] = {}
     for item in items:
         if not isinstance(item, str) or "=" not in item:
-            raise SpecError(f"--at needs NAME=VALUES (e.g. --at x=[1,2] or --at w_1_1_2=3), got {item!r}")
+            raise SpecError("mlp.at_form", at="x=[1,2]", param="at", example="w_1_1_2=3", got=repr(item))
         name, _, values = item.partition("=")
         name = name.strip()
         if not re.fullmatch(r"[A-Za-z]\w{0,40}", name):
-            raise SpecError(f"--at {item[:40]!r}: the name before '=' must be x, w_1, b_1 or an element like w_1_1_2")
+            raise SpecError("mlp.at_name", item=repr(item[:40]))
         if name in out:
-            raise SpecError(f"--at {name} is given twice; give each name once")
+            raise SpecError("at.twice", name=name)
         out[name] = values.strip()
     return out
