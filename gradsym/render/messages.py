@@ -1281,8 +1281,6 @@ ERRORS_ZH: dict[str, str] = {
     "表达式没有用到任何已声明的名称；没有可求导的对象",
     "--at {entry}: expected NAME=VALUES, e.g. --at a=[2,3]":
     "--at {entry}：应为 名称=数值，例如 --at a=[2,3]",
-    "--at {name} is given twice; give each name once":
-    "--at {name} 给出了两次；每个名称只能给一次",
     "--at {name}: no such name; declared: {', '.join(declared)}":
     "--at {name}：没有这个名称；已声明：{', '.join(declared)}",
     "the matrix is singular (its determinant is 0)":
