@@ -146,7 +146,7 @@ def test_large_work_is_refused_at_once():
 
 @pytest.mark.parametrize(("kwargs", "match"), [
     (dict(input=(4,), scale=0), r"scale\b.*≥ 1"),
-    (dict(input=(4,), mode="bilinear"), r"mode linear"),
+    (dict(input=(4,), mode="bilinear"), r"mode='linear'"),
     (dict(input=(4, 4), mode="cubic"), r"mode must be nearest or bilinear"),
     (dict(input=(4,), mode="nearest", align_corners=True), r"align.corners applies"),
     (dict(input=(4, 4), scale="2x2x2"), r"scale\b.*3 values"),

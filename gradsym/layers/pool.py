@@ -36,12 +36,12 @@ from gradsym import progress
 from gradsym.budget import admit, given, pool_cost
 from gradsym.calculus import SparseJacobian, jacobian, vjp
 from gradsym.derivation import Derivation, Evaluation, NumericModel
-from gradsym.errors import SpecError
 from gradsym.numeric import exact_array
 from gradsym.poly import Poly, VarTable
 from gradsym.proofs import Check, compare
 from gradsym.rules import first_argmax
 from gradsym.spec import Values
+from gradsym.spec.conv import require
 from gradsym.spec.pool import PoolConfig as PoolConfig
 from gradsym.spec.pool import pool_config as pool_config
 from gradsym.symbols import Tensor
@@ -544,10 +544,8 @@ def pool(
     >>> d.numeric.grad["input"].tolist()
     [[0, 1], [0, 0]]
     """
-    if input is None:
-        raise SpecError("--input is required (e.g. --input 4x4)")
-    if size is None:
-        raise SpecError("--size is required (e.g. --size 2x2)")
+    require(input, "--input", "4x4")
+    require(size, "--size", "2x2")
     cfg = pool_config(
         input, size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode,
         mode=mode, in_channels=in_channels, batch=batch,

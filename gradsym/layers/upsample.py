@@ -420,7 +420,7 @@ def upsample(
     ['1', '5/4', '7/4', '2']
     """
     if input is None:
-        raise SpecError("--input is required (e.g. --input 2x2)")
+        raise SpecError("option.required", param="input", example="2x2")
     cfg = upsample_config(input, scale, mode=mode, align_corners=align_corners)
     admit(upsample_cost(cfg, values=given(x, g)), max_terms, "this upsampling")
     return derive_upsample(cfg).with_values(seed=seed, x=x, g=g)

@@ -1052,10 +1052,6 @@ ERRORS_ZH: dict[str, str] = {
     "{option} 给出了 {len(text)} 次，但共有 {depth} 层（--depth {depth}）；请给出一次（所有层共用），或 {depth} 次（每层一次）",
     "numeric values need {self._missing_text(missing, also=True)}; give every value, or none for the symbolic result only":
     "数值计算还需要 {self._missing_text(missing, also=True)}；请给出全部数值，或都不给以只得到符号结果",
-    "--layers widths must be ≥ 1, got {text.strip()} (a negative width)":
-    "--layers 的宽度必须 ≥ 1，实际为 {text.strip()}（负的宽度）",
-    "--layers {text.strip()} has an empty width; give one width between every two separators, such as 1,2,1":
-    "--layers {text.strip()} 有一个空的宽度；每两个分隔符之间请给出一个宽度，例如 1,2,1",
     "{option} is a nested list of shape {_fmt_shape(nested_shape)} but the tensor is {_fmt_shape(shape)}; give a {_fmt_shape(shape)} nested list, or {size} values row-major{layout_hint}":
     "{option} 是形状为 {_fmt_shape(nested_shape)} 的嵌套列表，但张量是 {_fmt_shape(shape)}；请给出 {_fmt_shape(shape)} 的嵌套列表，或按行优先给出 {size} 个值{layout_hint}",
     "; gradsym's {tensor_name} is ({rows} inputs × {cols} outputs), the transpose of torch.nn.Linear.weight: give W.T (a {rows}x{cols} list)":
@@ -1199,20 +1195,10 @@ ERRORS_ZH: dict[str, str] = {
     "属性 '.{inner.attr}'",
     "(none)":
     "（无）",
-    "--eps must be a number or the word eps, got {eps}":
-    "--eps 必须是数字或单词 eps，实际为 {eps}",
-    "--eps must be > 0 (it keeps σ = sqrt(σ² + ε) away from 0), got {eps}; PyTorch's default is 1e-5":
-    "--eps 必须 > 0（它使 σ = sqrt(σ² + ε) 不为 0），实际为 {eps};PyTorch 的默认值是 1e-5",
-    "--batch is required (e.g. --batch 4)":
-    "必须给出 --batch（例如 --batch 4）",
-    "--batch 1: batch norm in training mode needs at least 2 samples per feature (with one, x − μ = 0 and PyTorch raises 'Expected more than 1 value per channel when training'); use --batch 2 or more":
-    "--batch 1：训练模式的批归一化每个特征至少需要 2 个样本（只有一个时 x − μ = 0,PyTorch 会报错 'Expected more than 1 value per channel when training'）；请使用 --batch 2 或更大",
     "{what} is too large: it would take about {time} and {memory} ({work} terms of work), over the budget of {limit} terms (about {limit_time} and {limit_memory}); raise it with --max-terms {needed} or choose smaller sizes":
     "{what} 太大：预计约需 {time}、{memory}（{work} 项工作量），超出预算 {limit} 项（约 {limit_time}、{limit_memory}）；请用 --max-terms {needed} 提高预算，或选择更小的尺寸",
     "--eps eps keeps ε symbolic, so there is nothing to evaluate at numbers; give --eps a number (e.g. 1e-5) with --x/--gamma/--beta/--g":
     "--eps eps 使 ε 保持为符号，因此无法代入数值；请给 --eps 一个数字（例如 1e-5），并配合 --x/--gamma/--beta/--g",
-    "{option} must be a whole number ≥ 1, got {value}":
-    "{option} 必须是 ≥ 1 的整数，实际为 {value}",
     "--x: feature {f + 1} has σ² + ε = 0":
     "--x：第 {f + 1} 个特征的 σ² + ε = 0",
     "numeric evaluation needs every value (--x, --gamma, --beta, --g)":
@@ -1253,10 +1239,6 @@ ERRORS_ZH: dict[str, str] = {
     "--groups {groups} 必须同时整除 --in-channels({cin})和 --out-channels({cout})",
     "--groups needs --in-channels and --out-channels":
     "--groups 需要 --in-channels 和 --out-channels",
-    "{option} {value} is too large (at most 4096)":
-    "{option} {value} 太大（最多 4096）",
-    "{option} is required (e.g. {option} {example})":
-    "必须给出 {option}（例如 {option} {example}）",
     "--padding same is not defined for a transposed convolution; give numbers":
     "--padding same 对转置卷积没有定义；请给出数字",
     "--padding same needs --stride 1 (PyTorch's rule); give numbers, or use --convention tensorflow (or jax) for TensorFlow's SAME padding":
@@ -1299,8 +1281,6 @@ ERRORS_ZH: dict[str, str] = {
     "表达式没有用到任何已声明的名称；没有可求导的对象",
     "--at {entry}: expected NAME=VALUES, e.g. --at a=[2,3]":
     "--at {entry}：应为 名称=数值，例如 --at a=[2,3]",
-    "--at {name} is given twice; give each name once":
-    "--at {name} 给出了两次；每个名称只能给一次",
     "--at {name}: no such name; declared: {', '.join(declared)}":
     "--at {name}：没有这个名称；已声明：{', '.join(declared)}",
     "the matrix is singular (its determinant is 0)":
@@ -1333,8 +1313,6 @@ ERRORS_ZH: dict[str, str] = {
     "在 --general 证明中 --padding 是符号 p；请同时给出 --input 和 --kernel，以便也在 --padding {padding} 处检验证明，或者去掉 --padding",
     "{option} is a symbol in a --general proof; give --input and --kernel too to also check the proof at {option} {value}, or drop {option}":
     "在 --general 证明中 {option} 是符号；请同时给出 --input 和 --kernel，以便也在 {option} {value} 处检验证明，或者去掉 {option}",
-    "{option} {value} is too large (at most {MAX_FEATURES})":
-    "{option} {value} 太大（最多 {MAX_FEATURES}）",
     "no derivative rule for {func}":
     "{func} 没有求导规则",
     "{to_text(n)} has no closed form":
@@ -1363,54 +1341,10 @@ ERRORS_ZH: dict[str, str] = {
     "{to_text(n)} 的指数是符号",
     "cannot {'add' if n.op == '+' else 'subtract'} {shape_text(sa)} and {shape_text(sb)} (shapes must be equal)":
     "{shape_text(sa)} 与 {shape_text(sb)} 不能相加减（形状必须相同）",
-    "--layers is required: the widths from input to output, e.g. --layers 1,2,1":
-    "必须给出 --layers：从输入到输出的各层宽度，例如 --layers 1,2,1",
-    "--layers is empty; give the widths from input to output, e.g. 1,2,1":
-    "--layers 为空；请给出从输入到输出的各层宽度，例如 1,2,1",
-    "--layers needs at least two widths, the input and the output (e.g. 1,2,1), got {text}":
-    "--layers 至少需要两个宽度，即输入和输出（例如 1,2,1），实际为 {text}",
-    "--layers has {len(widths) - 1} layers; at most {MAX_LAYERS} are supported":
-    "--layers 有 {len(widths) - 1} 层；最多支持 {MAX_LAYERS} 层",
-    "--activation must be one of {', '.join(ACTIVATIONS)}, got {activation}":
-    "--activation 必须是 {', '.join(ACTIVATIONS)} 之一，实际为 {activation}",
-    "--layers must be widths such as 1,2,1, got {text}":
-    "--layers 必须是 1,2,1 这样的宽度，实际为 {text}",
-    "--layers must be whole numbers such as 1,2,1, got '{part}'":
-    "--layers 必须是 1,2,1 这样的整数，实际为 '{part}'",
-    "--layers widths must be ≥ 1, got {width} (width {position} of {len(parts)})":
-    "--layers 的宽度必须 ≥ 1，实际为 {width}（第 {position} 个，共 {len(parts)} 个）",
-    "--layers width {width} is too large (at most {MAX_WIDTH})":
-    "--layers 的宽度 {width} 太大（最多 {MAX_WIDTH}）",
     "numeric evaluation needs {self._missing_text(missing)}":
     "数值计算需要 {self._missing_text(missing)}",
-    "--at needs NAME=VALUES (e.g. --at x=[1,2] or --at w_1_1_2=3), got {item}":
-    "--at 需要 名称=数值（例如 --at x=[1,2] 或 --at w_1_1_2=3），实际为 {item}",
-    "--at {item[:40]}: the name before '=' must be x, w_1, b_1 or an element like w_1_1_2":
-    "--at {item[:40]}:'=' 前的名称必须是 x、w_1、b_1，或 w_1_1_2 这样的元素",
     "--at {name}: unknown name; {self._names_hint()}":
     "--at {name}：未知的名称；{self._names_hint()}",
-    "--mode must be max or avg, got {mode}":
-    "--mode 必须是 max 或 avg，实际为 {mode}",
-    "--size has {len(window)} dimension{'s' if len(window) != 1 else ''} but --input has {nd}; give the window as many sizes as the input (e.g. {'x'.join(['2'] * nd)})":
-    "--size 有 {len(window)} 个维度，但 --input 有 {nd} 个；请给窗口与输入同样多的尺寸（例如 {'x'.join(['2'] * nd)}）",
-    "--dilation applies to max pooling only (PyTorch's avg_pool has no dilation); drop it or use --mode max":
-    "--dilation 只适用于最大池化（PyTorch 的 avg_pool 没有膨胀）；请去掉它或使用 --mode max",
-    "--input {'x'.join(map(str, spatial))} is smaller than the window {'x'.join(map(str, window))} in some dimension; PyTorch's avg_pool3d refuses that even with padding; use a smaller --size":
-    "--input {'x'.join(map(str, spatial))} 在某个维度上小于窗口 {'x'.join(map(str, window))}；即使有填充，PyTorch 的 avg_pool3d 也会拒绝；请使用更小的 --size",
-    "--padding same is not defined for pooling; give numbers (e.g. --padding 1)":
-    "--padding same 对池化没有定义；请给出数字（例如 --padding 1）",
-    "--padding: pooling pads both sides equally (PyTorch); give one number per dimension":
-    "--padding：池化在两侧填充相同的量（PyTorch）；请每个维度给一个数",
-    "--input is required (e.g. --input 4x4)":
-    "必须给出 --input（例如 --input 4x4）",
-    "--size is required (e.g. --size 2x2)":
-    "必须给出 --size（例如 --size 2x2）",
-    "--padding {p} is more than half the window (--size {k}) in dimension {axis + 1}; PyTorch requires padding ≤ {k // 2} (half the window, rounded down)":
-    "--padding {p} 在第 {axis + 1} 维超过了窗口（--size {k}）的一半；PyTorch 要求填充 ≤ {k // 2}（窗口的一半，向下取整）",
-    "the window (--size {k}, dilated extent {extent}) is larger than the padded input {i + 2 * p} in dimension {axis + 1}; use a smaller --size/--dilation or more --padding":
-    "窗口（--size {k}，膨胀后跨度 {extent}）在第 {axis + 1} 维大于填充后的输入 {i + 2 * p}；请使用更小的 --size/--dilation 或更大的 --padding",
-    "output {o + 1} of dimension {axis + 1} would read only padding (PyTorch returns -inf there); use less --padding or --dilation":
-    "第 {axis + 1} 维的第 {o + 1} 个输出将只读到填充（PyTorch 在那里返回 -inf）；请减小 --padding 或 --dilation",
     "{option} belongs to a transposed convolution; add --transposed":
     "{option} 属于转置卷积；请加上 --transposed",
     "the document's expressions contain {type(node).__name__}, which is not allowed":
@@ -1447,8 +1381,6 @@ ERRORS_ZH: dict[str, str] = {
     "{option} 必须是整数，实际为 '{part}'",
     "{option} {what} must be ≥ {minimum}, got {value}":
     "{option} 的{what}必须 ≥ {minimum}，实际为 {value}",
-    "{option} value {value} is too large (at most {MAX_EXTENT})":
-    "{option} 的值 {value} 太大（最多 {MAX_EXTENT}）",
     "{option} has {len(flat)} value{'s' if len(flat) != 1 else ''} but the tensor {_fmt_shape(shape)} needs {size}; give {size} values row-major, or a word such as arange":
     "{option} 有 {len(flat)} 个值，但张量 {_fmt_shape(shape)} 需要 {size} 个；请按行优先给出 {size} 个值，或使用 arange 这样的单词",
     "{option} contains '{token}'; values must be finite numbers":

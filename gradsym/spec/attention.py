@@ -31,12 +31,12 @@ def attention_config(seq: Any, dim: Any, causal: Any = False) -> AttentionConfig
     '1/sqrt(3)'
     """
     if seq is None:
-        raise SpecError("--seq is required: the sequence length L (e.g. --seq 3)")
+        raise SpecError("attention.seq_required", param="seq", example=3)
     if dim is None:
-        raise SpecError("--dim is required: the head dimension D of Q, K and V (e.g. --dim 2)")
-    for value, option in ((seq, "--seq"), (dim, "--dim")):
+        raise SpecError("attention.dim_required", param="dim", example=2)
+    for value, param in ((seq, "seq"), (dim, "dim")):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise SpecError(f"{option} must be a whole number ≥ 1, got {value!r}")
+            raise SpecError("option.positive", param=param, got=repr(value))
     if not isinstance(causal, bool):
-        raise SpecError(f"--causal is a flag (true or false), got {causal!r}")
+        raise SpecError("attention.causal", got=repr(causal))
     return AttentionConfig(seq, dim, causal)

@@ -79,19 +79,16 @@ def parse_eps(eps: Any) -> tuple[Fraction | int | None, bool]:
     if isinstance(eps, str) and eps.strip() == "eps":
         return None, False
     if isinstance(eps, bool):
-        raise SpecError(f"--eps must be a number or the word eps, got {eps}")
+        raise SpecError("batchnorm.eps_type", got=str(eps))
     if isinstance(eps, float):
         eps = repr(eps)
     elif isinstance(eps, Fraction):
         eps = f"{eps.numerator}/{eps.denominator}"
     elif not isinstance(eps, (str, int)):
-        raise SpecError(f"--eps must be a number or the word eps, got {eps!r}")
+        raise SpecError("batchnorm.eps_type", got=repr(eps))
     value, decimal = parse_number(str(eps), "--eps")
     if value <= 0:
-        raise SpecError(
-            f"--eps must be > 0 (it keeps σ = sqrt(σ² + ε) away from 0), got {eps}; PyTorch's "
-            f"default is 1e-5"
-        )
+        raise SpecError("batchnorm.eps_positive", got=eps)
     return value, decimal
 
 
@@ -111,25 +108,17 @@ def batchnorm_config(batch: Any, features: Any = 1, eps: Any = None, spatial: An
     """Validate the options (PyTorch's rules: training mode needs more than one value per
     channel)."""
     if batch is None:
-        raise SpecError("--batch is required (e.g. --batch 4)")
-    for value, option in ((batch, "--batch"), (features, "--features")):
+        raise SpecError("option.required", param="batch", example=4)
+    for value, option in ((batch, "batch"), (features, "features")):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise SpecError(f"{option} must be a whole number ≥ 1, got {value}")
+            raise SpecError("option.positive", param=option, got=value)
     dims = parse_spatial(spatial)
     count = batch
     for s in dims:
         count *= s
     if dims and count == 1 and not eval:
-        raise SpecError(
-            "--batch 1 with --spatial of size 1: batch norm in training mode needs more than one "
-            "value per channel (PyTorch raises 'Expected more than 1 value per channel when "
-            "training'); use a larger --batch or --spatial, or --eval"
-        )
+        raise SpecError("batchnorm.one_value", batch=batch)
     if batch == 1 and not dims and not eval:
-        raise SpecError(
-            "--batch 1: batch norm in training mode needs at least 2 samples per feature (with "
-            "one, x − μ = 0 and PyTorch raises 'Expected more than 1 value per channel when "
-            "training'); use --batch 2 or more"
-        )
+        raise SpecError("batchnorm.one_sample", batch=batch, param="batch", example=2)
     value, decimal = parse_eps(eps)
     return BatchNormConfig(batch, features, value, decimal, dims, bool(eval))

@@ -208,7 +208,7 @@ def at_items(at: Any) -> dict[str, Any]:
         name, _, values = entry.partition("=")
         name = name.strip()
         if name in out:
-            raise SpecError(f"--at {name} is given twice; give each name once")
+            raise SpecError("at.twice", name=name)
         out[name] = values.strip()
     return out
 

@@ -42,22 +42,17 @@ class GroupNormConfig:
 def groupnorm_config(shape: Any, groups: Any = 1, eps: Any = None) -> GroupNormConfig:
     """Validate the options (torch.nn.functional.group_norm's rules)."""
     if shape is None:
-        raise SpecError("--shape is required (e.g. --shape 1x4x2x2: N × C × H × W)")
+        raise SpecError("groupnorm.shape_required", param="shape", example="1x4x2x2")
     if isinstance(shape, (tuple, list)):
         shape = "x".join(str(s) for s in shape)
     dims = parse_shape(shape, "--shape", max_dims=5)
     if len(dims) < 2:
-        raise SpecError(f"--shape needs 2 to 5 dimensions N×C×(spatial), got {shape}")
+        raise SpecError("groupnorm.shape_dims", shape=shape)
     channels = dims[1]
     if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1 or channels % groups:
-        raise SpecError(
-            f"--groups must be a whole number ≥ 1 that divides the channels C = {channels}, got {groups}"
-        )
+        raise SpecError("groupnorm.groups", channels=channels, got=groups)
     value, decimal = parse_eps(eps)
     cfg = GroupNormConfig(dims, groups, value, decimal)
     if cfg.per_group < 2:
-        raise SpecError(
-            f"--groups {groups} on --shape {shape} normalises a single value per group (x − μ = 0, "
-            f"so y = β); use fewer groups or a larger shape"
-        )
+        raise SpecError("groupnorm.single", groups=groups, shape=shape)
     return cfg

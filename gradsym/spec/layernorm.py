@@ -47,24 +47,18 @@ class LayerNormConfig:
 def layernorm_config(shape: Any, normalized: Any = 1, eps: Any = None) -> LayerNormConfig:
     """Validate the options (torch.nn.functional.layer_norm's rules)."""
     if shape is None:
-        raise SpecError("--shape is required (e.g. --shape 2x4: 2 samples of 4 features)")
+        raise SpecError("layernorm.shape_required", param="shape", example="2x4")
     if isinstance(shape, (tuple, list)):
         shape = "x".join(str(s) for s in shape)
     elif isinstance(shape, int) and not isinstance(shape, bool):
         shape = str(shape)
     dims = parse_shape(shape, "--shape", max_dims=4)
     if len(dims) < 2:
-        raise SpecError(f"--shape needs 2 to 4 dimensions such as NxD (samples × features), got {shape}")
+        raise SpecError("layernorm.shape_dims", shape=shape)
     if isinstance(normalized, bool) or not isinstance(normalized, int) or not 1 <= normalized <= len(dims):
-        raise SpecError(
-            f"--normalized must be a whole number from 1 to {len(dims)} (the trailing dimensions of "
-            f"--shape to normalise), got {normalized}"
-        )
+        raise SpecError("layernorm.normalized", count=len(dims), got=normalized)
     value, decimal = parse_eps(eps)
     cfg = LayerNormConfig(dims, normalized, value, decimal)
     if cfg.per_group < 2:
-        raise SpecError(
-            f"--normalized {normalized} normalises a single value per group (x − μ = 0, so y = β); "
-            f"choose --shape/--normalized so that the normalised dimensions hold at least 2 values"
-        )
+        raise SpecError("layernorm.single", normalized=normalized)
     return cfg

@@ -38,20 +38,20 @@ def linear_config(
 ) -> LinearConfig:
     """Validate the sizes."""
     return LinearConfig(
-        _count(in_features, "--in-features", "3"),
-        _count(out_features, "--out-features", "2"),
-        _count(1 if batch is None else batch, "--batch", "1"),
+        _count(in_features, "in_features", 3),
+        _count(out_features, "out_features", 2),
+        _count(1 if batch is None else batch, "batch", 1),
         bool(bias),
     )
 
 
-def _count(value: Any, option: str, example: str) -> int:
+def _count(value: Any, param: str, example: int) -> int:
     if value is None:
-        raise SpecError(f"{option} is required (e.g. {option} {example})")
+        raise SpecError("option.required", param=param, example=example)
     if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SpecError(f"{option} must be a whole number ≥ 1, got {value!r}")
+        raise SpecError("option.positive", param=param, got=repr(value))
     if value > MAX_FEATURES:
-        raise SpecError(f"{option} {value} is too large (at most {MAX_FEATURES})")
+        raise SpecError("option.at_most", param=param, got=value, limit=MAX_FEATURES)
     return value

@@ -56,38 +56,33 @@ def parse_layers(text: Any) -> tuple[int, ...]:
     (2, 3, 1)
     """
     if text is None:
-        raise SpecError("--layers is required: the widths from input to output, e.g. --layers 1,2,1")
+        raise SpecError("mlp.layers_required", param="layers", example="1,2,1")
     if isinstance(text, (list, tuple)):
         parts = [str(p).strip() for p in text]
     elif isinstance(text, str):
         if re.search(r"(^|[,\s])-\s*\d", text.strip()):
-            raise SpecError(f"--layers widths must be ≥ 1, got {text.strip()!r} (a negative width)")
+            raise SpecError("mlp.negative", got=repr(text.strip()))
         parts = re.split(r"\s*[,\-xX×]\s*|\s+", text.strip())
         if len(parts) > 1 and "" in parts:
-            raise SpecError(
-                f"--layers {text.strip()!r} has an empty width; give one width between every "
-                f"two separators, such as 1,2,1"
-            )
+            raise SpecError("mlp.empty_width", text=repr(text.strip()))
     else:
-        raise SpecError(f"--layers must be widths such as 1,2,1, got {text!r}")
+        raise SpecError("mlp.layers_type", got=repr(text))
     if not parts:
-        raise SpecError("--layers is empty; give the widths from input to output, e.g. 1,2,1")
+        raise SpecError("mlp.layers_empty")
     widths = []
     for position, part in enumerate(parts, 1):
         if not re.fullmatch(r"[+-]?\d{1,9}", part):
-            raise SpecError(f"--layers must be whole numbers such as 1,2,1, got '{part}'")
+            raise SpecError("mlp.not_int", part=part)
         width = int(part)
         if width < 1:
-            raise SpecError(f"--layers widths must be ≥ 1, got {width} (width {position} of {len(parts)})")
+            raise SpecError("mlp.width_small", width=width, position=position, count=len(parts))
         if width > MAX_WIDTH:
-            raise SpecError(f"--layers width {width} is too large (at most {MAX_WIDTH})")
+            raise SpecError("mlp.width_large", width=width, limit=MAX_WIDTH)
         widths.append(width)
     if len(widths) < 2:
-        raise SpecError(
-            f"--layers needs at least two widths, the input and the output (e.g. 1,2,1), got {text}"
-        )
+        raise SpecError("mlp.two_widths", got=str(text))
     if len(widths) - 1 > MAX_LAYERS:
-        raise SpecError(f"--layers has {len(widths) - 1} layers; at most {MAX_LAYERS} are supported")
+        raise SpecError("mlp.layers_max", count=len(widths) - 1, limit=MAX_LAYERS)
     return tuple(widths)
 
 
@@ -96,7 +91,7 @@ def mlp_config(layers: Any, activation: str = "none", *, bias: bool = False) -> 
     widths = parse_layers(layers)
     act = activation.strip().lower() if isinstance(activation, str) else activation
     if act not in ACTIVATIONS:
-        raise SpecError(f"--activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+        raise SpecError("mlp.activation", choices=", ".join(ACTIVATIONS), got=repr(activation))
     return MlpConfig(widths, act, bool(bias))
 
 
@@ -111,19 +106,17 @@ def parse_at(at: Any) -> dict[str, Any]:
     if isinstance(at, dict):
         return {str(k): v for k, v in at.items()}
     if not isinstance(at, (str, list, tuple)):
-        raise SpecError(
-            f"at must be NAME=VALUES text, a list of them or a dict; got {type(at).__name__} {at!r}"
-        )
+        raise SpecError("mlp.at_type", type=type(at).__name__, got=repr(at))
     items = [at] if isinstance(at, str) else list(at)
     out: dict[str, Any] = {}
     for item in items:
         if not isinstance(item, str) or "=" not in item:
-            raise SpecError(f"--at needs NAME=VALUES (e.g. --at x=[1,2] or --at w_1_1_2=3), got {item!r}")
+            raise SpecError("mlp.at_form", at="x=[1,2]", param="at", example="w_1_1_2=3", got=repr(item))
         name, _, values = item.partition("=")
         name = name.strip()
         if not re.fullmatch(r"[A-Za-z]\w{0,40}", name):
-            raise SpecError(f"--at {item[:40]!r}: the name before '=' must be x, w_1, b_1 or an element like w_1_1_2")
+            raise SpecError("mlp.at_name", item=repr(item[:40]))
         if name in out:
-            raise SpecError(f"--at {name} is given twice; give each name once")
+            raise SpecError("at.twice", name=name)
         out[name] = values.strip()
     return out

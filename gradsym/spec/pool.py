@@ -111,47 +111,32 @@ def pool_config(
 ) -> PoolConfig:
     """Validate every option with PyTorch's rules and compute the output shape."""
     if mode not in MODES:
-        raise SpecError(f"--mode must be max or avg, got {mode!r}")
+        raise SpecError("pool.mode", mode=mode)
     spatial = parse_shape(input, "--input")
     nd = len(spatial)
     window = parse_shape(size, "--size")
     if len(window) == 1 and nd > 1:
         window = window * nd  # one number for every dimension, as PyTorch's kernel_size=2
     if len(window) != nd:
-        raise SpecError(
-            f"--size has {len(window)} dimension{'s' if len(window) != 1 else ''} but --input "
-            f"has {nd}; give the window as many sizes as the input (e.g. {'x'.join(['2'] * nd)})"
-        )
+        # one size is spread over every dimension, so this is 2 or more sizes
+        raise SpecError("pool.size_dims", count=len(window), ndim=nd, example="x".join(["2"] * nd))
     # PyTorch: the stride defaults to the window size.
     stride_t = window if stride is None else parse_per_dim(stride, nd, "--stride")
     dilation_t = parse_per_dim(dilation, nd, "--dilation")
     if mode == "avg" and any(d != 1 for d in dilation_t):
-        raise SpecError(
-            "--dilation applies to max pooling only (PyTorch's avg_pool has no dilation); "
-            "drop it or use --mode max"
-        )
+        raise SpecError("pool.dilation_avg", mode="max")
     pads = _parse_pool_padding(padding, nd)
     if mode == "avg" and nd == 3 and any(i < k for i, k in zip(spatial, window)):
-        raise SpecError(
-            f"--input {'x'.join(map(str, spatial))} is smaller than the window "
-            f"{'x'.join(map(str, window))} in some dimension; PyTorch's avg_pool3d refuses that "
-            f"even with padding; use a smaller --size"
-        )
+        raise SpecError("pool.avg_small", input="x".join(map(str, spatial)),
+                        window="x".join(map(str, window)))
     out = []
     for axis, (i, k, s, p, d) in enumerate(zip(spatial, window, stride_t, pads, dilation_t)):
         if p > k // 2:
-            raise SpecError(
-                f"--padding {p} is more than half the window (--size {k}) in dimension "
-                f"{axis + 1}; PyTorch requires padding ≤ {k // 2} (half the window, rounded down)"
-            )
+            raise SpecError("pool.padding_half", padding=p, size=k, axis=axis + 1, half=k // 2)
         o = pool_output_size(i, k, stride=s, padding=p, dilation=d, ceil_mode=bool(ceil_mode))
         if o < 1:
-            extent = d * (k - 1) + 1
-            raise SpecError(
-                f"the window (--size {k}, dilated extent {extent}) is larger than the padded "
-                f"input {i + 2 * p} in dimension {axis + 1}; use a smaller --size/--dilation "
-                f"or more --padding"
-            )
+            raise SpecError("pool.window_large", size=k, extent=d * (k - 1) + 1, padded=i + 2 * p,
+                            axis=axis + 1)
         out.append(o)
     channels = in_channels is not None or batch is not None
     cfg = PoolConfig(
@@ -161,18 +146,15 @@ def pool_config(
     for axis, windows in enumerate(cfg.axis_windows()):
         for o, cells in enumerate(windows):
             if not cells:
-                raise SpecError(
-                    f"output {o + 1} of dimension {axis + 1} would read only padding (PyTorch "
-                    f"returns -inf there); use less --padding or --dilation"
-                )
+                raise SpecError("pool.padding_only", output=o + 1, axis=axis + 1)
     return cfg
 
 
 def _parse_pool_padding(padding: Any, nd: int) -> tuple[int, ...]:
     if isinstance(padding, str) and padding.strip().lower() == "same":
-        raise SpecError("--padding same is not defined for pooling; give numbers (e.g. --padding 1)")
+        raise SpecError("pool.padding_same", padding="same", param="padding", example=1)
     pads = parse_padding(padding, ndim=nd)
     assert not isinstance(pads, str)
     if any(a != b for a, b in pads):
-        raise SpecError("--padding: pooling pads both sides equally (PyTorch); give one number per dimension")
+        raise SpecError("pool.padding_sides")
     return tuple(a for a, _ in pads)

@@ -41,10 +41,10 @@ class RnnConfig:
 
 def rnn_config(steps: Any = None, input_size: Any = None, hidden: Any = None) -> RnnConfig:
     """Validate the sizes."""
-    for value, option, example in ((steps, "--steps", 3), (input_size, "--input-size", 2),
-                                   (hidden, "--hidden", 2)):
+    for value, param, example in ((steps, "steps", 3), (input_size, "input_size", 2),
+                                  (hidden, "hidden", 2)):
         if value is None:
-            raise SpecError(f"{option} is required (e.g. {option} {example})")
+            raise SpecError("option.required", param=param, example=example)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise SpecError(f"{option} must be a whole number ≥ 1, got {value}")
+            raise SpecError("option.positive", param=param, got=value)
     return RnnConfig(steps, input_size, hidden)

@@ -75,13 +75,18 @@ class SoftmaxConfig:
 
 def _whole(value: Any, option: str, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise SpecError(f"{option} must be a whole number ≥ {low}, got {value}")
+        raise SpecError("option.at_least", param=_param(option), minimum=low, got=value)
     return value
+
+
+def _param(option: str) -> str:
+    """``--temperature`` → ``temperature``: the parameter a keyed error names."""
+    return option.removeprefix("--")
 
 
 def _exact(value: Any, option: str) -> tuple[Fraction | int, bool]:
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Fraction)):
-        raise SpecError(f"{option} must be a number, got {value!r}")
+        raise SpecError("option.number", param=_param(option), got=repr(value))
     if isinstance(value, float):
         value = repr(value)
     elif isinstance(value, Fraction):
@@ -105,27 +110,19 @@ def parse_target(target: Any, classes: int, batch: int) -> tuple[int, ...]:
     elif isinstance(target, (list, tuple)):
         items = list(target)
     else:
-        raise SpecError(f"--target must be class indices such as 2,0, got {target!r}")
+        raise SpecError("softmax.target_type", got=repr(target))
     out = []
     for item in items:
         text = str(item)
         if isinstance(item, bool) or not text.lstrip("-").isdigit():
-            raise SpecError(
-                f"--target must be whole class indices (0-based, as PyTorch's cross_entropy) "
-                f"separated by commas, got {text!r}"
-            )
+            raise SpecError("softmax.target_int", got=repr(text))
         index = int(text)
         if not 0 <= index < classes:
-            raise SpecError(
-                f"--target {index} is out of range: a class index is 0 … {classes - 1} for "
-                f"--classes {classes} (0-based, as PyTorch)"
-            )
+            raise SpecError("softmax.target_range", target=index, last=classes - 1, classes=classes)
         out.append(index)
     if len(out) != batch:
-        raise SpecError(
-            f"--target has {len(out)} class indices but the batch has {batch} rows; give one "
-            f"index per row (e.g. --target {','.join(['0'] * batch)})"
-        )
+        raise SpecError("softmax.target_count", count=len(out), batch=batch, param="target",
+                        example=",".join(["0"] * batch))
     return tuple(out)
 
 
@@ -141,7 +138,7 @@ def softmax_config(
 ) -> SoftmaxConfig:
     """Validate the options (PyTorch's rules for cross_entropy and label_smoothing)."""
     if classes is None:
-        raise SpecError("--classes is required (e.g. --classes 3)")
+        raise SpecError("option.required", param="classes", example=3)
     k = _whole(classes, "--classes", 2)
     n = 1 if batch is None else _whole(batch, "--batch", 1)
     temp: Fraction | int = 1
@@ -149,31 +146,24 @@ def softmax_config(
     if temperature is not None:
         temp, temp_decimal = _exact(temperature, "--temperature")
         if temp <= 0:
-            raise SpecError(
-                f"--temperature must be > 0 (softmax(x/T) divides by it), got {temperature}"
-            )
+            raise SpecError("softmax.temperature", got=temperature)
     if loss is not None and loss not in LOSSES:
-        raise SpecError(f"--loss must be ce (cross-entropy), got {loss!r}")
+        raise SpecError("softmax.loss", got=repr(loss))
     if loss is None:
         if target is not None:
-            raise SpecError("--target needs --loss ce (the cross-entropy takes the class indices)")
+            raise SpecError("softmax.target_loss", loss="ce")
         if smoothing is not None:
-            raise SpecError("--smoothing needs --loss ce (label smoothing of the cross-entropy)")
+            raise SpecError("softmax.smoothing_loss", loss="ce")
         return SoftmaxConfig(k, n, temp, temp_decimal, bool(log))
     if log:
-        raise SpecError(
-            "--log does not go with --loss ce: the cross-entropy already takes log_softmax; "
-            "drop --log"
-        )
+        raise SpecError("softmax.log_loss", loss="ce")
     if target is None:
-        raise SpecError("--loss ce needs --target, one class index per row (e.g. --target 2)")
+        raise SpecError("softmax.loss_target", loss="ce", param="target", example=2)
     targets = parse_target(target, k, n)
     eps: Fraction | int = 0
     eps_decimal = False
     if smoothing is not None:
         eps, eps_decimal = _exact(smoothing, "--smoothing")
         if not 0 <= eps < 1:
-            raise SpecError(
-                f"--smoothing must be in [0, 1) (PyTorch's label_smoothing), got {smoothing}"
-            )
+            raise SpecError("softmax.smoothing", got=smoothing)
     return SoftmaxConfig(k, n, temp, temp_decimal, False, loss, targets, eps, eps_decimal)

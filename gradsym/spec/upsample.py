@@ -53,23 +53,17 @@ def upsample_config(input: Any, scale: Any = 2, *, mode: str = "nearest",
     spatial = parse_shape(input, "--input")
     nd = len(spatial)
     if not isinstance(mode, str) or mode.strip().lower() not in MODES:
-        raise SpecError(
-            f"--mode must be nearest or {LINEAR_MODE[nd]} for a {nd}-D input, got {mode!r}"
-        )
+        raise SpecError("upsample.mode", linear=LINEAR_MODE[nd], ndim=nd, got=repr(mode))
     mode = mode.strip().lower()
     if mode != "nearest" and mode != LINEAR_MODE[nd]:
         wanted = next(d for d, m in LINEAR_MODE.items() if m == mode)
-        raise SpecError(
-            f"--mode {mode} needs a {wanted}-D input, as in PyTorch, but --input "
-            f"{'x'.join(map(str, spatial))} is {nd}-D; use --mode {LINEAR_MODE[nd]}"
-        )
+        raise SpecError("upsample.mode_dims", mode=mode, wanted=wanted,
+                        input="x".join(map(str, spatial)), ndim=nd, param="mode",
+                        example=LINEAR_MODE[nd])
     if not isinstance(align_corners, bool):
-        raise SpecError(f"--align-corners is a switch (True or False), got {align_corners!r}")
+        raise SpecError("upsample.align_type", got=repr(align_corners))
     if align_corners and mode == "nearest":
-        raise SpecError(
-            "--align-corners applies to the interpolating modes only (linear, bilinear, "
-            "trilinear), as in PyTorch; drop it for --mode nearest"
-        )
+        raise SpecError("upsample.align_nearest", mode="nearest")
     factors = parse_per_dim(scale, nd, "--scale", minimum=1, what="factors")
     return UpsampleConfig(mode, spatial, factors, bool(align_corners),
                           tuple(n * s for n, s in zip(spatial, factors)))

@@ -90,14 +90,7 @@ ZH = {
         "且那里 dS_ij = 0",
 }
 
-ERRORS_ZH = {
-    "--seq is required: the sequence length L (e.g. --seq 3)":
-    "需要 --seq：序列长度 L（例如 --seq 3）",
-    "--dim is required: the head dimension D of Q, K and V (e.g. --dim 2)":
-    "需要 --dim：Q、K、V 的头维度 D（例如 --dim 2）",
-    "--causal is a flag (true or false), got {causal}":
-    "--causal 是开关（true 或 false），实际为 {causal}",
-}
+ERRORS_ZH: dict[str, str] = {}
 
 HELP_ZH = {
     "Sequence length L (rows of Q, K and V).": "序列长度 L（Q、K、V 的行数）。",

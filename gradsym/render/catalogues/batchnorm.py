@@ -73,11 +73,6 @@ ZH = {
 ERRORS_ZH = {
     "--emit supports batch norm in training mode (batch statistics, biased variance) and --eval":
     "--emit 支持训练模式（批统计量、有偏方差）和 --eval 的批归一化",
-    "--batch 1 with --spatial of size 1: batch norm in training mode needs more than one value per "
-    "channel (PyTorch raises 'Expected more than 1 value per channel when training'); use a larger "
-    "--batch or --spatial, or --eval":
-    "--batch 1 且 --spatial 大小为 1：训练模式的批归一化每个通道需要多于一个值（PyTorch 会报错 "
-    "'Expected more than 1 value per channel when training'）；请使用更大的 --batch 或 --spatial，或用 --eval",
     "--running-mean and --running-var are the statistics of eval mode; add --eval (training mode uses "
     "the batch's own statistics)":
     "--running-mean 和 --running-var 是推理模式的统计量；请加上 --eval（训练模式使用批量自身的统计量）",

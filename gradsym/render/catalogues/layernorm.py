@@ -49,19 +49,7 @@ ZH = {
     "dL/dγ = Σ g∘x̂,dL/dβ = Σ g 对所有样本求和（精确的多项式运算，不抽样）",
 }
 
-ERRORS_ZH = {
-    "--shape is required (e.g. --shape 2x4: 2 samples of 4 features)":
-    "必须给出 --shape（例如 --shape 2x4：2 个样本，每个 4 个特征）",
-    "--shape needs 2 to 4 dimensions such as NxD (samples × features), got {shape}":
-    "--shape 需要 2 到 4 个维度，例如 NxD（样本 × 特征），实际为 {shape}",
-    "--normalized must be a whole number from 1 to {len(dims)} (the trailing dimensions of --shape to "
-    "normalise), got {normalized}":
-    "--normalized 必须是 1 到 {len(dims)} 之间的整数（要归一化的 --shape 末尾维数），实际为 {normalized}",
-    "--normalized {normalized} normalises a single value per group (x − μ = 0, so y = β); choose "
-    "--shape/--normalized so that the normalised dimensions hold at least 2 values":
-    "--normalized {normalized} 每组只归一化一个值（x − μ = 0，因此 y = β）；请选择 --shape/--normalized，"
-    "使归一化的维度至少包含 2 个值",
-}
+ERRORS_ZH: dict[str, str] = {}
 
 HELP_ZH = {
     "Input shape with 2 to 4 dimensions, e.g. 2x4 (N samples × D features) or 2x3x4.":
@@ -120,15 +108,6 @@ ZH |= {
 ERRORS_ZH |= {
     "--emit is not available for groupnorm yet; batchnorm and layernorm emit code":
     "groupnorm 暂不支持 --emit;batchnorm 和 layernorm 可以生成代码",
-    "--shape is required (e.g. --shape 1x4x2x2: N × C × H × W)":
-    "必须给出 --shape（例如 --shape 1x4x2x2:N × C × H × W）",
-    "--shape needs 2 to 5 dimensions N×C×(spatial), got {shape}":
-    "--shape 需要 2 到 5 个维度 N×C×(spatial)，实际为 {shape}",
-    "--groups must be a whole number ≥ 1 that divides the channels C = {channels}, got {groups}":
-    "--groups 必须是 ≥ 1 且整除通道数 C = {channels} 的整数，实际为 {groups}",
-    "--groups {groups} on --shape {shape} normalises a single value per group (x − μ = 0, so y = β); "
-    "use fewer groups or a larger shape":
-    "--groups {groups} 在 --shape {shape} 上每组只归一化一个值（x − μ = 0，因此 y = β）；请减少组数或使用更大的形状",
 }
 
 HELP_ZH |= {

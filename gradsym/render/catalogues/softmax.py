@@ -56,33 +56,6 @@ ZH = {
 }
 
 ERRORS_ZH = {
-    "--classes is required (e.g. --classes 3)": "需要 --classes（例如 --classes 3）",
-    "{option} must be a whole number ≥ {low}, got {value}": "{option} 必须是 ≥ {low} 的整数，实际为 {value}",
-    "{option} must be a number, got {value}": "{option} 必须是数，实际为 {value}",
-    "--temperature must be > 0 (softmax(x/T) divides by it), got {temperature}":
-    "--temperature 必须 > 0(softmax(x/T) 要除以它），实际为 {temperature}",
-    "--loss must be ce (cross-entropy), got {loss}": "--loss 必须是 ce（交叉熵），实际为 {loss}",
-    "--target needs --loss ce (the cross-entropy takes the class indices)":
-    "--target 需要 --loss ce（交叉熵使用这些类别下标）",
-    "--smoothing needs --loss ce (label smoothing of the cross-entropy)":
-    "--smoothing 需要 --loss ce（交叉熵的标签平滑）",
-    "--log does not go with --loss ce: the cross-entropy already takes log_softmax; drop --log":
-    "--log 不能与 --loss ce 同用：交叉熵已经使用 log_softmax；请去掉 --log",
-    "--loss ce needs --target, one class index per row (e.g. --target 2)":
-    "--loss ce 需要 --target，每行一个类别下标（例如 --target 2）",
-    "--smoothing must be in [0, 1) (PyTorch's label_smoothing), got {smoothing}":
-    "--smoothing 必须在 [0, 1) 内(PyTorch 的 label_smoothing），实际为 {smoothing}",
-    "--target must be class indices such as 2,0, got {target}":
-    "--target 必须是类别下标，例如 2,0，实际为 {target}",
-    "--target must be whole class indices (0-based, as PyTorch's cross_entropy) separated by "
-    "commas, got {text}":
-    "--target 必须是以逗号分隔的整数类别下标（从 0 开始，与 PyTorch 的 cross_entropy 相同），实际为 {text}",
-    "--target {index} is out of range: a class index is 0 … {classes - 1} for --classes {classes} "
-    "(0-based, as PyTorch)":
-    "--target {index} 超出范围：--classes {classes} 时类别下标为 0 … {classes - 1}（从 0 开始，与 PyTorch 相同）",
-    "--target has {len(out)} class indices but the batch has {batch} rows; give one index per row "
-    "(e.g. --target {','.join(['0'] * batch)})":
-    "--target 有 {len(out)} 个类别下标，但批量有 {batch} 行；请每行给一个下标（例如 --target {','.join(['0'] * batch)}）",
     "--g does not apply with --loss ce: the loss is the end of the chain (its upstream gradient "
     "is 1); drop --g":
     "--g 不适用于 --loss ce：损失是链的终点（其上游梯度为 1）；请去掉 --g",

@@ -91,20 +91,7 @@ ZH: dict[str, str] = {
     "anim.caption_upsample_backward": "{name} 汇集所有采样它的输出的加权 g",
 }
 
-ERRORS_ZH: dict[str, str] = {
-    "--input is required (e.g. --input 2x2)": "必须给出 --input（例如 --input 2x2）",
-    "--mode must be nearest or {LINEAR_MODE[nd]} for a {nd}-D input, got {mode}":
-    "对 {nd} 维输入，--mode 必须是 nearest 或 {LINEAR_MODE[nd]}，实际为 {mode}",
-    "--mode {mode} needs a {wanted}-D input, as in PyTorch, but --input {'x'.join(map(str, spatial))} "
-    "is {nd}-D; use --mode {LINEAR_MODE[nd]}":
-    "--mode {mode} 需要 {wanted} 维输入（与 PyTorch 相同），但 --input {'x'.join(map(str, spatial))} "
-    "是 {nd} 维；请用 --mode {LINEAR_MODE[nd]}",
-    "--align-corners is a switch (True or False), got {align_corners}":
-    "--align-corners 是开关（True 或 False），实际为 {align_corners}",
-    "--align-corners applies to the interpolating modes only (linear, bilinear, trilinear), as in "
-    "PyTorch; drop it for --mode nearest":
-    "--align-corners 只用于插值模式（linear、bilinear、trilinear），与 PyTorch 相同；--mode nearest 时请去掉它",
-}
+ERRORS_ZH: dict[str, str] = {}
 
 HELP_ZH: dict[str, str] = {
     "Upsampling (PyTorch's interpolate with scale_factor): forward, Jacobian, gradient.":
