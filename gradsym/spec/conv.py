@@ -13,7 +13,7 @@ from typing import Any
 
 from gradsym.errors import SpecError
 from gradsym.shapes import conv_output_shape, conv_remainder, same_padding, transposed_output_shape
-from gradsym.spec.values import parse_padding, parse_per_dim, parse_shape
+from gradsym.spec.values import option_param, parse_padding, parse_per_dim, parse_shape
 
 
 @dataclass(frozen=True)
@@ -227,20 +227,13 @@ def positive_count(value: int | None, option: str) -> int:
     if value is None:
         return 1
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SpecError("option.positive", param=_param(option), got=value)
+        raise SpecError("option.positive", param=option_param(option), got=value)
     if value > 4096:
-        raise SpecError("option.at_most", param=_param(option), got=value, limit=4096)
+        raise SpecError("option.at_most", param=option_param(option), got=value, limit=4096)
     return value
-
-
 
 
 def require(value: Any, option: str, example: str) -> None:
     """A SpecError when a required option is missing."""
     if value is None:
-        raise SpecError("option.required", param=_param(option), example=example)
-
-
-def _param(option: str) -> str:
-    """``--in-channels`` → ``in_channels``: the parameter a keyed error names."""
-    return option.removeprefix("--").replace("-", "_")
+        raise SpecError("option.required", param=option_param(option), example=example)

@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 from gradsym.errors import SpecError
-from gradsym.spec.values import parse_number
+from gradsym.spec.values import option_param, parse_number
 
 LOSSES = ("ce",)
 
@@ -75,18 +75,13 @@ class SoftmaxConfig:
 
 def _whole(value: Any, option: str, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise SpecError("option.at_least", param=_param(option), minimum=low, got=value)
+        raise SpecError("option.at_least", param=option_param(option), minimum=low, got=value)
     return value
-
-
-def _param(option: str) -> str:
-    """``--temperature`` → ``temperature``: the parameter a keyed error names."""
-    return option.removeprefix("--")
 
 
 def _exact(value: Any, option: str) -> tuple[Fraction | int, bool]:
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Fraction)):
-        raise SpecError("option.number", param=_param(option), got=repr(value))
+        raise SpecError("option.number", param=option_param(option), got=repr(value))
     if isinstance(value, float):
         value = repr(value)
     elif isinstance(value, Fraction):

@@ -38,7 +38,7 @@ def parse_shape(text: object, option: str, *, max_dims: int = MAX_DIMS) -> tuple
     parts = _split_dims(text, option, "shape", "3x3")
     dims = tuple(_positive_int(p, option, "sizes") for p in parts)
     if len(dims) > max_dims:
-        raise SpecError("shape.dims_max", param=_param(option), count=len(dims), text=str(text),
+        raise SpecError("shape.dims_max", param=option_param(option), count=len(dims), text=str(text),
                         limit=max_dims)
     return dims
 
@@ -56,7 +56,7 @@ def parse_per_dim(
     if len(values) == 1:
         return values * ndim
     if len(values) != ndim:
-        raise SpecError("shape.per_dim_count", param=_param(option), count=len(values),
+        raise SpecError("shape.per_dim_count", param=option_param(option), count=len(values),
                         text=str(text), ndim=ndim)
     return values
 
@@ -65,7 +65,7 @@ def _example(ndim: int) -> str:
     return "x".join(["1"] * max(ndim, 2))
 
 
-def _param(option: str) -> str:
+def option_param(option: str) -> str:
     """``--output-padding`` → ``output_padding``: the parameter a keyed error names; any other
     label (``--shape a=2y``, a layer's ``size``) stays as it is."""
     if re.fullmatch(r"--[a-z][a-z0-9]*(?:-[a-z0-9]+)*", option):
@@ -80,32 +80,32 @@ def _split_dims(text: object, option: str, kind: str, example: str) -> list[str]
     if isinstance(text, (tuple, list)):
         for t in text:
             if isinstance(t, bool) or not isinstance(t, (int, str)):
-                raise SpecError("shape.int_type", param=_param(option), type=type(t).__name__,
+                raise SpecError("shape.int_type", param=option_param(option), type=type(t).__name__,
                                 value=t, text=text)
         return [str(t) for t in text] if text else [""]
     if not isinstance(text, str):
-        raise SpecError("shape.type", param=_param(option), type=type(text).__name__,
+        raise SpecError("shape.type", param=option_param(option), type=type(text).__name__,
                         text=str(text)[:60])
     if not text.strip():
         raise SpecError("shape.empty_shape" if kind == "shape" else "shape.empty_per_dim",
-                        param=_param(option), example=example)
+                        param=option_param(option), example=example)
     parts = [p.strip() for p in _SHAPE_SPLIT.split(text.strip())]
     if any(p == "" for p in parts):
         raise SpecError("shape.malformed_shape" if kind == "shape" else "shape.malformed_per_dim",
-                        param=_param(option), text=text, example=example)
+                        param=option_param(option), text=text, example=example)
     return parts
 
 
 def _int_at_least(part: str, option: str, minimum: int, what: str) -> int:
     if not re.fullmatch(r"[+-]?\d{1,7}", part):
-        raise SpecError("shape.not_int", param=_param(option), part=part)
+        raise SpecError("shape.not_int", param=option_param(option), part=part)
     value = int(part)
     if value < minimum:
         key = {"sizes": "shape.too_small_sizes", "factors": "shape.too_small_factors"}.get(
             what, "shape.too_small_values")
-        raise SpecError(key, param=_param(option), minimum=minimum, got=value)
+        raise SpecError(key, param=option_param(option), minimum=minimum, got=value)
     if value > MAX_EXTENT:
-        raise SpecError("shape.too_large", param=_param(option), got=value, limit=MAX_EXTENT)
+        raise SpecError("shape.too_large", param=option_param(option), got=value, limit=MAX_EXTENT)
     return value
 
 

@@ -62,36 +62,10 @@ def backward(grad_output, q, k, v):
     grad_k = (ds.T @ q) * SCALE  # grad_k_equals_dst_q
     return grad_q, grad_k, grad_v
 '''
-    if framework == "torch":
-        layer += '''
-
-class AttentionFunction(torch.autograd.Function):
-    """The layer as a torch.autograd.Function whose backward is the derived one."""
-
-    @staticmethod
-    def forward(ctx, q, k, v):
-        ctx.save_for_backward(q, k, v)
-        return forward_plain(q, k, v)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return backward(grad_output, *ctx.saved_tensors)
-
-
-def forward(q, k, v):
-    return AttentionFunction.apply(q, k, v)
-
-
-def reference_forward(q, k, v):
-    """PyTorch's own F.scaled_dot_product_attention."""
-    return F.scaled_dot_product_attention(q[None], k[None], v[None], is_causal=CAUSAL)[0]
-'''
-    else:
-        layer += '''
-
-def forward(q, k, v):
-    return forward_plain(q, k, v)
-'''
+    layer += writer.layer_forward(
+        framework, "AttentionFunction", ["q", "k", "v"],
+        ("PyTorch's own F.scaled_dot_product_attention.",
+         "return F.scaled_dot_product_attention(q[None], k[None], v[None], is_causal=CAUSAL)[0]"))
     shape = (seq, dim)
     return writer.module(
         writer.header(title="Scaled dot-product attention (attention)", framework=framework,

@@ -79,11 +79,7 @@ def backward(grad_output, x, gamma, beta):
     # dL/dγ = Σ g·x̂, dL/dβ = Σ g
     return grad_input, sum_g_x_hat.reshape(-1), sum_g.reshape(-1)
 '''
-    if framework == "torch":
-        layer += _TORCH_FUNCTION.replace(
-            "REFERENCE_BODY", "F.batch_norm(x, None, None, gamma, beta, training=True, eps=EPS)")
-    else:
-        layer += _PLAIN_FORWARD
+    layer += norm_forward(framework, "F.batch_norm(x, None, None, gamma, beta, training=True, eps=EPS)")
     return norm_module("Batch normalization (batchnorm, training mode)", "batchnorm", shape,
                        (features,), layer, config,
                        framework, command_line, api)
@@ -138,11 +134,8 @@ def backward(grad_output, x, gamma, beta):
     # dL/dγ = Σ g·x̂, dL/dβ = Σ g
     return grad_input, (g * x_hat).sum({keyword}=AXES), g.sum({keyword}=AXES)
 '''
-    if framework == "torch":
-        layer += _TORCH_FUNCTION.replace("REFERENCE_BODY", "F.batch_norm(x, torch.tensor(RUNNING_MEAN, dtype=x.dtype), "
-                                         "torch.tensor(RUNNING_VAR, dtype=x.dtype), gamma, beta, training=False, eps=EPS)")
-    else:
-        layer += _PLAIN_FORWARD
+    layer += norm_forward(framework, "F.batch_norm(x, torch.tensor(RUNNING_MEAN, dtype=x.dtype), "
+                          "torch.tensor(RUNNING_VAR, dtype=x.dtype), gamma, beta, training=False, eps=EPS)")
     return norm_module("Batch normalization (batchnorm, eval mode)", "batchnorm", shape,
                        (features,), layer, config,
                        framework, command_line, api)
@@ -203,43 +196,16 @@ def backward(grad_output, x, gamma, beta):
     # dL/dγ = Σ g∘x̂, dL/dβ = Σ g over the leading dimensions
     return (grad_input, *({reduce_lead}))
 '''
-    if framework == "torch":
-        layer += _TORCH_FUNCTION.replace("REFERENCE_BODY", "F.layer_norm(x, NORMALIZED_SHAPE, gamma, beta, eps=EPS)")
-    else:
-        layer += _PLAIN_FORWARD
+    layer += norm_forward(framework, "F.layer_norm(x, NORMALIZED_SHAPE, gamma, beta, eps=EPS)")
     return norm_module("Layer normalization (layernorm)", "layernorm", shape, norm_shape, layer, config,
                        framework, command_line, api)
 
 
-_TORCH_FUNCTION = '''
-
-class NormFunction(torch.autograd.Function):
-    """The layer as a torch.autograd.Function whose backward is the derived one."""
-
-    @staticmethod
-    def forward(ctx, x, gamma, beta):
-        ctx.save_for_backward(x, gamma, beta)
-        return forward_plain(x, gamma, beta)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return backward(grad_output, *ctx.saved_tensors)
-
-
-def forward(x, gamma, beta):
-    return NormFunction.apply(x, gamma, beta)
-
-
-def reference_forward(x, gamma, beta):
-    """PyTorch's own implementation."""
-    return REFERENCE_BODY
-'''
-
-_PLAIN_FORWARD = '''
-
-def forward(x, gamma, beta):
-    return forward_plain(x, gamma, beta)
-'''
+def norm_forward(framework: str, reference: str) -> str:
+    """``forward(x, gamma, beta)`` of a normalisation layer; for torch the autograd.Function and
+    ``reference_forward`` returning ``reference`` (PyTorch's own layer)."""
+    return writer.layer_forward(framework, "NormFunction", ["x", "gamma", "beta"],
+                                ("PyTorch's own implementation.", f"return {reference}"))
 
 
 def _prod(values: tuple[int, ...]) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from math import prod
 from typing import Any
 
-from gradsym.render.emit.batchnorm import _PLAIN_FORWARD, _TORCH_FUNCTION, _eps, norm_module
+from gradsym.render.emit.batchnorm import _eps, norm_forward, norm_module
 from gradsym.render.emit.writer import literal
 
 
@@ -68,10 +68,6 @@ def backward(grad_output, x, gamma, beta):
     # dL/dγ = Σ g∘x̂, dL/dβ = Σ g over the samples and positions of each channel
     return grad_input, (g * x_hat.reshape(x.shape)).sum({keyword}=OTHERS), g.sum({keyword}=OTHERS)
 '''
-    if framework == "torch":
-        layer += _TORCH_FUNCTION.replace("REFERENCE_BODY",
-                                         "F.group_norm(x, GROUPS, gamma, beta, eps=EPS)")
-    else:
-        layer += _PLAIN_FORWARD
+    layer += norm_forward(framework, "F.group_norm(x, GROUPS, gamma, beta, eps=EPS)")
     return norm_module("Group normalization (groupnorm)", "groupnorm", shape, (channels,), layer,
                        config, framework, command_line, api)

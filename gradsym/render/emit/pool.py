@@ -224,7 +224,7 @@ def backward(grad_output, x):
         func = "max_pool" if mode == "max" else "avg_pool"
         extra = ("dilation=DILATION,\n        ceil_mode=CEIL_MODE" if mode == "max"
                  else "ceil_mode=CEIL_MODE,\n        count_include_pad=COUNT_INCLUDE_PAD")
-        layer += writer.one_input_function("PoolFunction", "pooling")
+        layer += writer.layer_forward(framework, "PoolFunction", ["x"])
         layer += f'''
 
 CEIL_MODE = {bool(config.get("ceil_mode"))}

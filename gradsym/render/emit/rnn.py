@@ -62,40 +62,14 @@ def backward(grad_output, x, w_ih, w_hh, b, h0):
     grad_h0 = w_hh.T @ d_next  # ∂L/∂h0 = W_hhᵀ·d_1
     return {xp}.stack(grad_x), grad_w_ih, grad_w_hh, grad_b, grad_h0
 '''
-    if framework == "torch":
-        layer += '''
-
-class RNNFunction(torch.autograd.Function):
-    """The layer as a torch.autograd.Function whose backward is the derived one."""
-
-    @staticmethod
-    def forward(ctx, x, w_ih, w_hh, b, h0):
-        ctx.save_for_backward(x, w_ih, w_hh, b, h0)
-        return forward_plain(x, w_ih, w_hh, b, h0)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return backward(grad_output, *ctx.saved_tensors)
-
-
-def forward(x, w_ih, w_hh, b, h0):
-    return RNNFunction.apply(x, w_ih, w_hh, b, h0)
-
-
-def reference_forward(x, w_ih, w_hh, b, h0):
-    """PyTorch's own Elman cell (torch.rnn_tanh_cell), step by step."""
-    h, out = h0.unsqueeze(0), []
-    for t in range(STEPS):
-        h = torch.rnn_tanh_cell(x[t].unsqueeze(0), h, w_ih, w_hh, b, None)
-        out.append(h[0])
-    return torch.stack(out)
-'''
-    else:
-        layer += '''
-
-def forward(x, w_ih, w_hh, b, h0):
-    return forward_plain(x, w_ih, w_hh, b, h0)
-'''
+    layer += writer.layer_forward(
+        framework, "RNNFunction", ["x", "w_ih", "w_hh", "b", "h0"],
+        ("PyTorch's own Elman cell (torch.rnn_tanh_cell), step by step.",
+         "h, out = h0.unsqueeze(0), []\n"
+         "for t in range(STEPS):\n"
+         "    h = torch.rnn_tanh_cell(x[t].unsqueeze(0), h, w_ih, w_hh, b, None)\n"
+         "    out.append(h[0])\n"
+         "return torch.stack(out)"))
     arguments = writer.arguments([
         ("x", (steps, inputs), True), ("w_ih", (hidden, inputs), True),
         ("w_hh", (hidden, hidden), True), ("b", (hidden,), True), ("h0", (hidden,), True),

@@ -98,36 +98,8 @@ def backward(grad_output, x):
     return s * (grad_output - (grad_output * s).sum({keep})) / TEMPERATURE
 '''
         reference = "torch.softmax(x / TEMPERATURE, dim=-1)"
-    if framework == "torch":
-        layer += f'''
-
-class SoftmaxFunction(torch.autograd.Function):
-    """The layer as a torch.autograd.Function whose backward is the derived one."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return forward_plain(x)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return backward(grad_output, *ctx.saved_tensors)
-
-
-def forward(x):
-    return SoftmaxFunction.apply(x)
-
-
-def reference_forward(x):
-    """PyTorch's own operation."""
-    return {reference}
-'''
-    else:
-        layer += '''
-
-def forward(x):
-    return forward_plain(x)
-'''
+    layer += writer.layer_forward(framework, "SoftmaxFunction", ["x"],
+                                  ("PyTorch's own operation.", f"return {reference}"))
     return writer.module(
         writer.header(title="Softmax (softmax)", framework=framework, command_line=command_line,
                       config=config, api=api),

@@ -87,7 +87,7 @@ def backward(grad_output, x):
         call = f"F.interpolate({call_args})"
         if len(call) > 92:  # ruff's layout at 100 columns
             call = f"F.interpolate(\n        {call_args}\n    )"
-        layer += writer.one_input_function("UpsampleFunction", "upsampling")
+        layer += writer.layer_forward(framework, "UpsampleFunction", ["x"])
         layer += f'''
 
 def reference_forward(x):

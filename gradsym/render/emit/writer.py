@@ -87,28 +87,47 @@ def constants(pairs: Sequence[tuple[str, Any, str]]) -> str:
     return "\n".join(out) + "\n"
 
 
-def one_input_function(class_name: str, what: str) -> str:
-    """A ``torch.autograd.Function`` around ``forward_plain(x)`` whose backward is the derived
-    ``backward(grad_output, x)``, and ``forward(x)`` applying it (layers with one input)."""
-    return f'''
+def layer_forward(framework: str, class_name: str, args: Sequence[str],
+                  reference: tuple[str, str] | None = None) -> str:
+    """``forward(*args)`` of a layer module: for torch a ``torch.autograd.Function`` around
+    ``forward_plain`` whose backward is the derived ``backward(grad_output, *args)``, plus
+    ``reference_forward`` when ``reference`` gives (its docstring, its body) — PyTorch's own
+    operation, whose autograd the self-test compares with; elsewhere ``forward_plain`` itself."""
+    names = ", ".join(args)
+    if framework != "torch":
+        return f"""
+
+def forward({names}):
+    return forward_plain({names})
+"""
+    out = f'''
 
 class {class_name}(torch.autograd.Function):
-    """The {what} as a torch.autograd.Function whose backward is the derived one."""
+    """The layer as a torch.autograd.Function whose backward is the derived one."""
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return forward_plain(x)
+    def forward(ctx, {names}):
+        ctx.save_for_backward({names})
+        return forward_plain({names})
 
     @staticmethod
     def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
-        return backward(grad_output, x)
+        return backward(grad_output, *ctx.saved_tensors)
 
 
-def forward(x):
-    return {class_name}.apply(x)
+def forward({names}):
+    return {class_name}.apply({names})
 '''
+    if reference is not None:
+        doc, body = reference
+        indented = "\n".join("    " + line if line else line for line in body.split("\n"))
+        out += f'''
+
+def reference_forward({names}):
+    """{doc}"""
+{indented}
+'''
+    return out
 
 
 # ---------------------------------------------------------------------------
