@@ -207,5 +207,5 @@ def gradient(**tensors):
         writer.imports(framework),
         _RUNTIME[framework],
         body,
-        matrix_self_test(framework, positive).replace("self-test matrix", "self-test expr"),
+        matrix_self_test(framework, positive, "expr"),
     )

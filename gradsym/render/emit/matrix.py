@@ -387,7 +387,13 @@ def _lc_text(lc: Any) -> str:
     return lc_text(lc)
 
 
-def _self_test(framework: str, positive: bool) -> str:
+def _self_test(framework: str, positive: bool, command: str = "matrix") -> str:
+    """``_draw`` and ``_self_test()`` comparing ``gradient()`` with the framework's own
+    differentiation of ``value()`` (also expr's modules: ``command`` names the printed line)."""
+    return _self_test_text(framework, positive).replace("COMMAND", command)
+
+
+def _self_test_text(framework: str, positive: bool) -> str:
     draw = {
         "numpy": "rng.standard_normal(shape)",
         "torch": "torch.randn(shape, generator=generator, dtype=torch.float64)",
@@ -431,7 +437,7 @@ def _self_test():
         worst = max(worst, float(np.max(np.abs(grads[name] - numeric))) / scale)
     ok = worst < 1e-5
     print(
-        f"self-test matrix (NumPy): largest difference from central differences "
+        f"self-test COMMAND (NumPy): largest difference from central differences "
         f"{worst:.2e}: {'OK' if ok else 'FAILED'}"
     )
     return 0 if ok else 1
@@ -463,7 +469,7 @@ def _self_test():
         worst = max(worst, float((grads[name] - reference).abs().max()))
     ok = passed and worst < 1e-9
     print(
-        f"self-test matrix (PyTorch): gradcheck {'passed' if passed else 'FAILED'}, largest "
+        f"self-test COMMAND (PyTorch): gradcheck {'passed' if passed else 'FAILED'}, largest "
         f"difference from torch.autograd {worst:.2e}: {'OK' if ok else 'FAILED'}"
     )
     return 0 if ok else 1
@@ -496,7 +502,7 @@ def _self_test():
         worst = max(worst, float(jnp.max(jnp.abs(grads[name] - reference))))
     ok = ok and worst < 1e-9
     print(
-        f"self-test matrix (JAX): largest difference from jax.grad {worst:.2e}: "
+        f"self-test COMMAND (JAX): largest difference from jax.grad {worst:.2e}: "
         f"{'OK' if ok else 'FAILED'}"
     )
     return 0 if ok else 1
