@@ -53,9 +53,9 @@ def natural_printer() -> Any:
         return print_once
 
     class NaturalPrinter(StrPrinter):
-        def _print_Function(self, expr: Any) -> str:
-            return str(super()._print_Function(expr))
+        _print_Function = remembered(StrPrinter._print_Function)
 
+        @remembered
         def _print_Add(self, expr: Any, order: Any = None) -> str:
             terms = sorted(Add.make_args(expr), key=_term_key)
             out: list[str] = []
@@ -73,7 +73,4 @@ def natural_printer() -> Any:
 
         def _needs_parens(self, term: Any) -> bool:
             return False
-
-    NaturalPrinter._print_Function = remembered(NaturalPrinter._print_Function)  # type: ignore[method-assign]
-    NaturalPrinter._print_Add = remembered(NaturalPrinter._print_Add)  # type: ignore[method-assign]
     return NaturalPrinter
