@@ -88,7 +88,7 @@ def _guarded(function: Any) -> Any:
     import functools
     import inspect
 
-    from gradsym.errors import api_message
+    from gradsym.errors import in_python_terms
 
     parameters = frozenset(inspect.signature(function).parameters)
 
@@ -106,10 +106,7 @@ def _guarded(function: Any) -> Any:
         try:
             return function(*args, **kwargs)
         except GradsymError as exc:
-            named = api_message(str(exc), parameters)
-            if named == str(exc):
-                raise
-            raise type(exc)(named) from None
+            raise in_python_terms(exc, parameters) from None
         except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
             raise SpecError(
                 f"{function.__name__}(): an argument has the wrong type or value "

@@ -22,7 +22,7 @@ import numpy as np
 
 from gradsym import progress
 from gradsym.calculus import SparseJacobian
-from gradsym.errors import GradsymError, SpecError, api_message
+from gradsym.errors import GradsymError, SpecError, in_python_terms
 from gradsym.numeric import difference_jacobian, exact_array, first_mismatch, sparse_jacobians
 from gradsym.poly import Poly, VarTable, evaluate, to_sympy
 from gradsym.proofs import Check
@@ -269,10 +269,7 @@ class Derivation:
         except GradsymError as exc:
             parameters = {"seed", *given, *self.value_options,
                           *(self.model.options if self.model else ())}
-            named = api_message(str(exc), parameters)
-            if named == str(exc):
-                raise
-            raise type(exc)(named) from None
+            raise in_python_terms(exc, parameters) from None
 
     def evaluate_given(self, seed: int | None = None, **given: Any) -> Evaluation:
         """:meth:`evaluate` for the engine and the command line: errors name ``--options``."""

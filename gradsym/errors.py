@@ -79,3 +79,11 @@ def api_message(message: str, parameters: frozenset[str] | set[str]) -> str:
         return f"{parameter}={match.group(2)}" if match.group(2) else parameter
 
     return _OPTION.sub(name, message)
+
+
+def in_python_terms(exc: GradsymError, parameters: frozenset[str] | set[str]) -> GradsymError:
+    """``exc`` as the Python API reports it: a copy with the ``--options`` that are among
+    ``parameters`` renamed by :func:`api_message`, or ``exc`` itself when nothing changes
+    (a keyed error is worded for Python already)."""
+    named = api_message(str(exc), parameters)
+    return exc if named == str(exc) else type(exc)(named)
