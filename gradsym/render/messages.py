@@ -1808,6 +1808,12 @@ class _Names:
     def __getattr__(self, name: str) -> str:
         return "--" + name.replace("_", "-") if self.cli else name
 
+    def with_value(self, name: str, value: object) -> str:
+        """``--groups 3`` on the command line, ``groups=3`` from Python."""
+        if self.cli:
+            return f"{getattr(self, name)} {value}"
+        return f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}"
+
 
 class _Given:
     """``{given.groups}``: a parameter with the value it was given — ``--groups 3`` on the
@@ -1817,10 +1823,7 @@ class _Given:
         self.names, self.facts = _Names(caller), facts
 
     def __getattr__(self, name: str) -> str:
-        value = self.facts[name]
-        if self.names.cli:
-            return f"{getattr(self.names, name)} {value}"
-        return f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}"
+        return self.names.with_value(name, self.facts[name])
 
 
 def word_error(key: str, facts: dict[str, object], lang: str = "en", caller: str = "python") -> str:
@@ -1846,7 +1849,7 @@ def word_error(key: str, facts: dict[str, object], lang: str = "en", caller: str
             for extra in ("got", "example"):
                 if extra in facts:
                     worded[f"{fact}_{extra}"] = (f"{name} {facts[extra]}" if verbatim else
-                                                 _Given(caller, {name: facts[extra]}).__getattr__(name))
+                                                 names.with_value(name, facts[extra]))
     return template.format(opt=names, given=given, **worded)
 
 
