@@ -577,7 +577,8 @@ def _constant_value(node: Node) -> Fraction | None:
 # --------------------------------------------------------------------------------------------
 
 
-def _children(node: Node) -> tuple[Node, ...]:
+def children(node: Node) -> tuple[Node, ...]:
+    """The operands of ``node``, left to right (none for a name or a number)."""
     if isinstance(node, BinOp):
         return (node.left, node.right)
     if isinstance(node, Neg | Transpose):
@@ -599,7 +600,7 @@ def names_in(node: Node) -> set[str]:
         current = stack.pop()
         if isinstance(current, Name):
             found.add(current.id)
-        stack.extend(_children(current))
+        stack.extend(children(current))
     return found
 
 

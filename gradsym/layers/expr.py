@@ -30,7 +30,7 @@ from gradsym.budget import admit, expression_cost
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation, LazyMapping
 from gradsym.errors import ExpressionError, SpecError
-from gradsym.exprparse import BinOp, Call, Neg, Node, Transpose, names_in, parse
+from gradsym.exprparse import BinOp, Call, Node, children, names_in, parse
 from gradsym.layers.arrays import (
     EXPR_FUNCTIONS,
     ArrayEvaluator,
@@ -617,9 +617,4 @@ def _walk(node: Node) -> Iterator[Node]:
     while stack:
         current = stack.pop()
         yield current
-        if isinstance(current, BinOp):
-            stack += [current.left, current.right]
-        elif isinstance(current, Neg | Transpose):
-            stack.append(current.operand)
-        elif isinstance(current, Call):
-            stack += list(current.args)
+        stack += children(current)

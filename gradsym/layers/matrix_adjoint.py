@@ -22,6 +22,7 @@ from gradsym.exprparse import (
     Node,
     Num,
     Transpose,
+    children,
     to_text,
 )
 from gradsym.layers.expr import (
@@ -73,16 +74,6 @@ class ClosedForm:
     reason: Reason = ("", {})
 
 
-def _children(n: Node) -> tuple[Node, ...]:
-    if isinstance(n, BinOp):
-        return (n.left, n.right)
-    if isinstance(n, Neg | Transpose):
-        return (n.operand,)
-    if isinstance(n, Call):
-        return n.args
-    return ()
-
-
 def _post_order(root: Node) -> list[Node]:
     order: list[Node] = []
     seen: set[Node] = set()
@@ -96,7 +87,7 @@ def _post_order(root: Node) -> list[Node]:
             continue
         seen.add(node)
         stack.append((node, True))
-        for child in reversed(_children(node)):
+        for child in reversed(children(node)):
             if child not in seen:
                 stack.append((child, False))
     return order
@@ -137,7 +128,7 @@ def closed_forms(
 
     for n in reversed(order):
         if n in unknown:
-            for child in _children(n):
+            for child in children(n):
                 taint(child, unknown[n])
             continue
         if n not in adj:
@@ -146,7 +137,7 @@ def closed_forms(
             for child, contribution in _adjoint_rule(n, adj[n], values, why, shapes):
                 give(child, contribution)
         except Unsupported as exc:
-            for child in _children(n):
+            for child in children(n):
                 taint(child, exc.reason)
     out: dict[str, ClosedForm] = {}
     for name in wrt:
