@@ -299,6 +299,20 @@ class Derivation:
             raise SpecError(f"numeric evaluation needs {', '.join(missing)}")
         return self._evaluate(parsed)
 
+    def exact_point(self, parsed: dict[str, Values], *, as_sympy: bool = True
+                    ) -> tuple[dict[str, np.ndarray], dict[Any, Any]]:
+        """The given values as exact arrays by role, and as a point for SymPy elements: element
+        symbol → its number (a SymPy number, or the exact int / Fraction with ``as_sympy=False``)."""
+        symbols = self.table.symbols()
+        values: dict[str, np.ndarray] = {}
+        point: dict[Any, Any] = {}
+        for role, val in parsed.items():
+            tensor = self.symbols[role]
+            values[role] = exact_array(val.flat, tensor.shape)
+            numbers = [_number_to_sympy(v) for v in val.flat] if as_sympy else val.flat
+            point.update(zip(symbols[tensor.first : tensor.first + len(val.flat)], numbers))
+        return values, point
+
     def _evaluate(self, parsed: dict[str, Values]) -> Evaluation:
         assert self.model is not None
         point_ids: list[Any] = [None] * len(self.table)

@@ -37,7 +37,7 @@ from gradsym.budget import admit, batchnorm_cost
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation
 from gradsym.errors import SpecError
-from gradsym.numeric import Dual, exact_array
+from gradsym.numeric import Dual
 from gradsym.proofs import Check
 from gradsym.rules import RULES
 from gradsym.spec import Values
@@ -450,18 +450,8 @@ class NormDerivation(Derivation):
     def _evaluate(self, parsed: dict[str, Values]) -> Evaluation:
         import sympy
 
-        from gradsym.derivation import _number_to_sympy
-
-        values: dict[str, np.ndarray] = {}
-        point: dict[Any, Any] = {}
-        symbols = self.table.symbols()
-        decimal = False
-        for role, val in parsed.items():
-            tensor = self.symbols[role]
-            values[role] = exact_array(val.flat, tensor.shape)
-            decimal = decimal or val.decimal
-            for i, v in enumerate(val.flat):
-                point[symbols[tensor.first + i]] = _number_to_sympy(v)
+        values, point = self.exact_point(parsed)
+        decimal = any(val.decimal for val in parsed.values())
         setup = self.norm
         stats = setup.stats_of(values)
         for group, (_, var) in zip(setup.groups, stats):

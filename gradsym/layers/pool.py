@@ -36,7 +36,6 @@ from gradsym import progress
 from gradsym.budget import admit, given, pool_cost
 from gradsym.calculus import SparseJacobian, jacobian, vjp
 from gradsym.derivation import Derivation, Evaluation, NumericModel
-from gradsym.numeric import exact_array
 from gradsym.poly import Poly, VarTable
 from gradsym.proofs import Check, compare
 from gradsym.rules import first_argmax
@@ -403,13 +402,7 @@ class PoolDerivation(Derivation):
         if self.pool.mode == "avg":
             return super()._evaluate(parsed)
         # Max pooling's elements are SymPy trees; walk them with exact numbers.
-        symbols = self.table.symbols()
-        values: dict[str, np.ndarray] = {}
-        point: dict[Any, Any] = {}
-        for role, val in parsed.items():
-            tensor = self.symbols[role]
-            values[role] = exact_array(val.flat, tensor.shape)
-            point.update(zip(symbols[tensor.first : tensor.first + tensor.size], val.flat))
+        values, point = self.exact_point(parsed, as_sympy=False)
 
         def each(arr: np.ndarray) -> np.ndarray:
             out = np.empty(arr.shape, dtype=object)

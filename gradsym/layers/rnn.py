@@ -50,7 +50,7 @@ from gradsym.calculus import SparseJacobian, jacobian
 from gradsym.derivation import Derivation, Evaluation, NumericModel
 from gradsym.errors import SpecError
 from gradsym.layers.mlp import PolyAlgebra
-from gradsym.numeric import Dual, apply_rule, exact_array, simplify_number
+from gradsym.numeric import Dual, apply_rule, simplify_number
 from gradsym.poly import Poly, VarTable, multiply, to_sympy
 from gradsym.proofs import Check
 from gradsym.rules import RULES
@@ -504,16 +504,8 @@ class RnnDerivation(Derivation):
         return self
 
     def _evaluate(self, parsed: dict[str, Values]) -> RnnEvaluation:
-        from gradsym.derivation import _number_to_sympy
-
+        values, point = self.exact_point(parsed)
         symbols = self.table.symbols()
-        values: dict[str, np.ndarray] = {}
-        point: dict[Any, Any] = {}
-        for role, val in parsed.items():
-            tensor = self.symbols[role]
-            values[role] = exact_array(val.flat, tensor.shape)
-            for k, v in enumerate(val.flat):
-                point[symbols[tensor.first + k]] = _number_to_sympy(v)
         # The hidden states, exactly: tanh of exact numbers stays symbolic (tanh(1)).
         ev = RnnEvaluation(values, np.empty(0), {}, {}, {}, any(v.decimal for v in parsed.values()), point=point)
         hidden = self.symbols["hidden"]
