@@ -19,34 +19,36 @@ from gradsym.render.emit.writer import literal
 
 _XP = {"numpy": "np", "torch": "torch", "jax": "jnp"}
 
-_RUNTIME = {
-    "numpy": '''
-# -- elements and arrays (float64) --
+_ARRAY_RUNTIME = '''
+# -- elements and arrays (float64) --PREAMBLE
 def as_array(v, shape):
-    return np.asarray(v, dtype=np.float64).reshape(shape)
+    return XP.asarray(v, dtype=XP.float64).reshape(shape)
 
 
 def stack(entries, shape):
-    return np.array([np.asarray(e, dtype=np.float64) for e in entries]).reshape(shape)
+    return XP.stack([XP.asarray(e, dtype=XP.float64) for e in entries]).reshape(shape)
 
 
 def maximum(*args):
     out = args[0]
     for a in args[1:]:
-        out = np.maximum(out, a)
+        out = XP.maximum(out, a)
     return out
 
 
 def minimum(*args):
     out = args[0]
     for a in args[1:]:
-        out = np.minimum(out, a)
+        out = XP.minimum(out, a)
     return out
 
 
 def heaviside(z, at_zero):
-    return np.heaviside(z, at_zero)
-''',
+    return XP.heaviside(z, at_zero)
+'''
+
+_RUNTIME = {
+    "numpy": _ARRAY_RUNTIME.replace("PREAMBLE", "\n\n").replace("XP", "np"),
     "torch": '''
 # -- elements and arrays (float64; a 0-d tensor keeps autograd's graph) --
 def scalar(v):
@@ -78,36 +80,8 @@ def minimum(*args):
 def heaviside(z, at_zero):
     return torch.heaviside(scalar(z), scalar(at_zero))
 ''',
-    "jax": '''
-# -- elements and arrays (float64) --
-jax.config.update("jax_enable_x64", True)
-
-
-def as_array(v, shape):
-    return jnp.asarray(v, dtype=jnp.float64).reshape(shape)
-
-
-def stack(entries, shape):
-    return jnp.stack([jnp.asarray(e, dtype=jnp.float64) for e in entries]).reshape(shape)
-
-
-def maximum(*args):
-    out = args[0]
-    for a in args[1:]:
-        out = jnp.maximum(out, a)
-    return out
-
-
-def minimum(*args):
-    out = args[0]
-    for a in args[1:]:
-        out = jnp.minimum(out, a)
-    return out
-
-
-def heaviside(z, at_zero):
-    return jnp.heaviside(z, at_zero)
-''',
+    "jax": _ARRAY_RUNTIME.replace("PREAMBLE", '\njax.config.update("jax_enable_x64", True)\n\n')
+                         .replace("XP", "jnp"),
 }
 
 _FUNCTIONS = {"exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "tanh": "tanh",
