@@ -311,12 +311,26 @@ def test_emit_needs_concrete_sizes(cli: Any) -> None:
     assert result.code == 2 and "--emit needs concrete sizes" in result.err
 
 
-def test_emitted_code_is_formatted(tmp_path: Path) -> None:
+FORMATTED = [
+    lambda: gradsym.deconv((3, 2), (2, 2), stride=2, padding="same", in_channels=2, out_channels=4,
+                           convention="tensorflow", bias=True),
+    lambda: gradsym.softmax(classes=3, loss="ce", target="1"),
+    lambda: gradsym.rnn(steps=2, input_size=1, hidden=2),
+    lambda: gradsym.groupnorm("2x4", 2),
+    lambda: gradsym.layernorm("2x3"),
+    lambda: gradsym.attention(seq=2, dim=2),
+    lambda: gradsym.upsample(input="3x3", scale=2, mode="bilinear"),
+    lambda: gradsym.matrix("(X*w - y).T*(X*w - y)", ["X=3x2", "w=2x1", "y=3x1"]),
+    lambda: gradsym.expr("sum(a*a) + sum(exp(a))", ["a=2"]),
+]
+
+
+@pytest.mark.parametrize("build", FORMATTED)
+def test_emitted_code_is_formatted(tmp_path: Path, build: Any) -> None:
     ruff = shutil.which("ruff")
     if ruff is None:
         pytest.skip("ruff is not installed")
-    d = gradsym.deconv((3, 2), (2, 2), stride=2, padding="same", in_channels=2, out_channels=4,
-                       convention="tensorflow", bias=True)
+    d = build()
     for framework in ("numpy", "torch", "jax"):
         path = tmp_path / f"{framework}.py"
         path.write_text(d.to_code(framework), encoding="utf-8")

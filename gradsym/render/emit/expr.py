@@ -9,6 +9,7 @@ stacks them into an array of the variable's shape. The kinks are written as deri
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from gradsym.errors import SpecError
@@ -115,7 +116,10 @@ class ElementPrinter:
                 return f"{self.xp}.sqrt({base})"
             if power == -1:
                 return f"(1 / {base})"
-            return f"({base} ** {self(power)})"
+            exponent = self(power)
+            # the formatter hugs ** between simple operands: a_1**2, but (a + b) ** 2
+            simple = all(re.fullmatch(r"[A-Za-z_][A-Za-z_0-9]*|\d+", t) for t in (base, exponent))
+            return f"({base}**{exponent})" if simple else f"({base} ** {exponent})"
         name = type(e).__name__
         if name in _FUNCTIONS:
             return f"{self.xp}.{_FUNCTIONS[name]}({self(e.args[0])})"
@@ -156,7 +160,7 @@ def emit_expr(d: Any, framework: str, command_line: str) -> str:
     )
     body = f'''
 # -- the expression and its derived gradient, element by element --
-EXPRESSION = {expression!r}
+EXPRESSION = {literal(expression)}
 SHAPES = {{{", ".join(f'"{n}": {literal(shapes[n])}' for n in order)}}}
 WRT = {literal(tuple(wrt))}
 

@@ -64,7 +64,8 @@ def backward(grad_output, x, gamma, beta):
     sum_g_hat = g_hat.sum({keep})
     sum_g_hat_x_hat = (g_hat * x_hat).sum({keep})
     # grad_input_equals_compact_form: dL/dx = (M·ĝ − Σĝ − x̂·Σ ĝ∘x̂) / (M·σ), per group
-    grad_input = ((COUNT * g_hat - sum_g_hat - x_hat * sum_g_hat_x_hat) / (COUNT * sigma)).reshape(x.shape)
+    grad_input = (COUNT * g_hat - sum_g_hat - x_hat * sum_g_hat_x_hat) / (COUNT * sigma)
+    grad_input = grad_input.reshape(x.shape)
     # dL/dγ = Σ g∘x̂, dL/dβ = Σ g over the samples and positions of each channel
     return grad_input, (g * x_hat.reshape(x.shape)).sum({keyword}=OTHERS), g.sum({keyword}=OTHERS)
 '''

@@ -259,7 +259,7 @@ def emit_matrix(d: Any, framework: str, command_line: str) -> str:
     )
     body = f'''
 # -- the objective and its closed-form gradients --
-EXPRESSION = {d.config["expression"]!r}
+EXPRESSION = {literal(d.config["expression"])}
 SHAPES = {{{", ".join(f'"{n}": {literal(shapes[n])}' for n in order)}}}
 WRT = {literal(tuple(wrt))}
 

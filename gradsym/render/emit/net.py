@@ -56,7 +56,7 @@ def emit_net(d: Any, framework: str, command_line: str) -> str:
     constants = "# -- the network --\n" + writer.constants([
         ("INPUT_SHAPE", layers[0].in_shape, "x"),
         ("PARAMETER_SHAPES", "{" + ", ".join(f'"{k}": {literal(v)}' for k, v in shapes.items()) + "}", ""),
-        ("LOSS", repr(loss.kind), "mean over the batch (and the elements)"),
+        ("LOSS", literal(loss.kind), "mean over the batch (and the elements)"),
         ("TARGET_SHAPE", loss.in_shape[:1] if loss.kind == "softmax_ce" else loss.in_shape, ""),
         ("EPS", 1e-05, "batch norm's ε (PyTorch's default)"),
         *([("DILATION", (1,) * nd, ""), ("GROUPS", 1, ""),
@@ -102,7 +102,8 @@ def _conv_blocks(nd: int, framework: str) -> str:
 
 def _pool_blocks(framework: str) -> str:
     ops = _OPS[framework].split("\nINDEX = ")[0]
-    return "# -- pooling building blocks --\n" + ops + '''
+    return "# -- pooling building blocks --\n\n\n" + ops.strip("\n") + '''
+
 
 def window_index(size, window, stride):
     """index[p][q] = flat position of tap q of window p in the plane: s·p + q per axis."""
@@ -207,14 +208,15 @@ def _activations(layers: list[NetLayer], framework: str) -> str:
     if any(layer.kind == "batchnorm" for layer in layers):
         norm = f'''
 
+
 def normalize(u, axes):
     """(x̂, σ): x̂ = (u − mean) / σ, σ = √(var + ε), the batch's biased variance (training mode)."""
     mean = u.mean({word}=axes, {keep})
     var = ((u - mean) ** 2).mean({word}=axes, {keep})
     sigma = {sqrt}(var + EPS)
-    return (u - mean) / sigma, sigma
-'''
+    return (u - mean) / sigma, sigma'''
     return f'''# -- the forward pass, layer by layer (the layout (N, C, *spatial), as PyTorch) --{norm}
+
 
 def activations(x, params):
     """[x, the output of every layer before the loss]: a[l] is layer l+1's input."""
@@ -439,8 +441,10 @@ def _self_test():
     worst, step = 0.0, 1e-6
     for name, value in [("input", x), *params.items()]:
         if np.shape(grads.get(name)) != np.shape(value):
-            print(f"self-test net (NumPy): gradient {{name}} has shape {{np.shape(grads.get(name))}}, "
-                  f"expected {{np.shape(value)}}: FAILED")
+            print(
+                f"self-test net (NumPy): gradient {{name}} has shape {{np.shape(grads.get(name))}}, "
+                f"expected {{np.shape(value)}}: FAILED"
+            )
             return 1
         for _ in range(3):
             direction = rng.standard_normal(np.shape(value))

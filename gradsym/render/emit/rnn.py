@@ -50,7 +50,8 @@ def backward(grad_output, x, w_ih, w_hh, b, h0):
     hs = states(x, w_ih, w_hh, b, h0)
     d_next = {xp}.zeros_like(h0)
     grad_x = [None] * STEPS
-    grad_w_ih, grad_w_hh, grad_b = {xp}.zeros_like(w_ih), {xp}.zeros_like(w_hh), {xp}.zeros_like(b)
+    grad_w_ih, grad_w_hh = {xp}.zeros_like(w_ih), {xp}.zeros_like(w_hh)
+    grad_b = {xp}.zeros_like(b)
     for t in reversed(range(STEPS)):
         delta = grad_output[t] + w_hh.T @ d_next  # δ_t = g_t + W_hhᵀ·d_(t+1)
         d = delta * (1 - hs[t + 1] ** 2)  # d_t = δ_t ∘ tanh′(a_t), tanh′ = 1 − h_t²

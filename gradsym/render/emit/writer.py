@@ -30,6 +30,8 @@ def literal(value: Any) -> str:
         if len(items) == 1:
             return f"({items[0]},)"
         return f"({', '.join(items)})"
+    if isinstance(value, str):  # double quotes, as the formatter writes them
+        return json.dumps(value, ensure_ascii=False)
     return repr(value)
 
 
@@ -137,8 +139,10 @@ def reference_forward({names}):
 def arguments(entries: Sequence[tuple[str, Any, Any]]) -> str:
     """The ``ARGUMENTS`` constant :func:`layer_self_test` reads: ``(name, shape, used)`` for
     each argument of ``forward``, in order."""
-    lines = "".join(f'    ("{name}", {literal(shape)}, {used}),\n' for name, shape, used in entries)
-    return constants([("ARGUMENTS", "(\n" + lines + ")", "")])
+    rows = [f'("{name}", {literal(shape)}, {used})' for name, shape, used in entries]
+    if len(rows) == 1:  # the formatter keeps a one-item tuple on one line
+        return constants([("ARGUMENTS", f"({rows[0]},)", "")])
+    return constants([("ARGUMENTS", "(\n" + "".join(f"    {r},\n" for r in rows) + ")", "")])
 
 
 def layer_self_test(framework: str, *, name: str, reference: str | None = None) -> str:
