@@ -148,8 +148,13 @@ def emit_expr(d: Any, framework: str, command_line: str) -> str:
     unpacked = "\n".join(unpack)
     grads = []
     for name, arr in d.gradient_elems.items():
-        entries = ", ".join(printer(e) for e in arr.reshape(-1))
-        grads.append(f'    grads["{name}"] = stack([{entries}], {literal(shapes[name])})')
+        entries = [printer(e) for e in arr.reshape(-1)]
+        line = f'    grads["{name}"] = stack([{", ".join(entries)}], {literal(shapes[name])})'
+        if len(line) > 100:  # as the formatter lays out a long call: one entry a line
+            rows = "".join(f"            {e},\n" for e in entries)
+            line = (f'    grads["{name}"] = stack(\n        [\n{rows}        ],\n'
+                    f"        {literal(shapes[name])},\n    )")
+        grads.append(line)
     wrt = list(d.gradient_elems)
     expression = d.config["expression"]
     api = (

@@ -55,7 +55,7 @@ def emit_net(d: Any, framework: str, command_line: str) -> str:
     shapes = {layer.param_name(role): shape for layer in layers for role, shape in layer.params.items()}
     constants = "# -- the network --\n" + writer.constants([
         ("INPUT_SHAPE", layers[0].in_shape, "x"),
-        ("PARAMETER_SHAPES", "{" + ", ".join(f'"{k}": {literal(v)}' for k, v in shapes.items()) + "}", ""),
+        ("PARAMETER_SHAPES", _dict_literal({k: literal(v) for k, v in shapes.items()}), ""),
         ("LOSS", literal(loss.kind), "mean over the batch (and the elements)"),
         ("TARGET_SHAPE", loss.in_shape[:1] if loss.kind == "softmax_ce" else loss.in_shape, ""),
         ("EPS", 1e-05, "batch norm's ε (PyTorch's default)"),
@@ -400,7 +400,11 @@ def _reference_torch(layers: list[NetLayer]) -> str:
             line = "F.mse_loss(a, target)"
         else:
             line = "F.l1_loss(a, target)"
-        body.append(f"    a = {line}  # {text}")
+        call = f"    a = {line}"
+        if len(call) > 100:  # the formatter's layout of a long call: its arguments on a line
+            name, _, args = line.partition("(")
+            call = f"    a = {name}(\n        {args[:-1]}\n    )"
+        body += [f"    # {text}", call]
     return f'''
 def reference_forward(x, params, target):
     """The same network from torch.nn.functional's own layers (the oracle)."""
@@ -518,3 +522,13 @@ def _self_test():
         worst = max(worst, float(jnp.max(jnp.abs(got - want))))
     ok = ok and worst < 1e-9
 ''' + _verdict("JAX", "jax.grad")
+
+
+def _dict_literal(items: dict[str, str]) -> str:
+    """``{"0.weight": (2, 1, 3, 3), …}`` on one line, or one entry a line when that is long
+    (as the formatter lays it out)."""
+    entries = [f'"{k}": {v}' for k, v in items.items()]
+    one_line = "{" + ", ".join(entries) + "}"
+    if len("PARAMETER_SHAPES = ") + len(one_line) <= 100:
+        return one_line
+    return "{\n" + "".join(f"    {e},\n" for e in entries) + "}"
