@@ -104,7 +104,13 @@ def torch_oracle(config: dict, command: str, x, w, b, g):
         full = getattr(F, f"conv_transpose{nd}d")(
             xt, wt, None, stride=config["stride"], dilation=config["dilation"],
             groups=config["groups"])
-        if all(a == b_ for a, b_ in pads):
+        if any(a < 0 or b_ < 0 for a, b_ in pads):  # JAX's padding beyond d(k−1): zeros grow y
+            ends = [n + a - m for n, (a, _), m in zip(config["output"], pads, full.shape[2:])]
+            flat = [side for (a, _), e in reversed(list(zip(pads, ends))) for side in (-a, e)]
+            y = F.pad(full, flat)
+            if bt is not None:
+                y = y + bt.reshape((1, -1) + (1,) * nd)
+        elif all(a == b_ for a, b_ in pads):
             y = getattr(F, f"conv_transpose{nd}d")(
                 xt, wt, bt, stride=config["stride"], padding=[a for a, _ in pads],
                 output_padding=config["output_padding"], dilation=config["dilation"],
@@ -156,6 +162,8 @@ def conv_configs(draw: st.DrawFn) -> tuple[str, dict]:
     spatial = tuple(draw(st.integers(b, b + limit)) for b in base)
     if command == "deconv":
         spatial = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+        if convention == "jax" and word is None:  # JAX's padding may reach beyond d(k−1)
+            padding = tuple(draw(st.integers(0, 4)) for _ in range(nd))
     options: dict[str, Any] = dict(stride=stride, padding=padding, dilation=dilation,
                                    bias=draw(st.booleans()), convention=convention)
     if command == "deconv" and word is None and convention == "torch":

@@ -330,12 +330,10 @@ def _resolve_jax(
             )
         torch_eq = torch_equivalent_of_dilated_padding(pair, k, d)
         if torch_eq is None or (torch_eq[1] >= s and torch_eq[1] >= d):
-            raise SpecError(
-                f"--padding {pair[0]},{pair[1]} (JAX's padding of the stride-dilated input) has no "
-                f"PyTorch equivalent in dimension {axis + 1}: it must be at most d(k−1) = "
-                f"{d * (k - 1)} before and at most d(k−1) + max(s, d) − 1 = "
-                f"{d * (k - 1) + max(s, d) - 1} after"
-            )
+            # beyond d(k−1) every extra row of padding reads zeros only: PyTorch's padding
+            # turns negative (the output grows by zeros there) and output_padding stays 0
+            reach = d * (k - 1)
+            torch_eq = ((reach - pair[0], reach - pair[1]), 0)
         jax_pads.append(pair)
         pads_out.append(torch_eq[0])
         op.append(torch_eq[1])
@@ -656,6 +654,8 @@ def convention_line(cfg: ConvConfig, layout: Layout) -> tuple[str, dict[str, Any
         key = f"convention.{layout.convention}.conv"
     else:
         key = f"convention.{layout.convention}.deconv"
+        if any(a < 0 or b < 0 for a, b in cfg.padding):  # JAX's padding beyond d(k−1)
+            key += "_grown"
         fw = layout.framework.get("padding")
         params["framework_padding"] = fw if isinstance(fw, str) else " ".join(f"({a},{b})" for a, b in fw or [])
         params["output_size"] = "x".join(map(str, cfg.output))

@@ -141,20 +141,29 @@ def transposed_config(conv: ConvOptions, output_size: Any) -> tuple[ConvConfig, 
         dilation=conv.dilation, groups=conv.groups, output_padding=conv.output_padding,
         output_size=output_size,
     )
-    resolved = replace(conv, padding=options.padding, output_padding=options.output_padding)
-    return resolved.config(transposed=True), options
+    pads = options.padding
+    if all(a >= 0 and b >= 0 for a, b in pads):
+        resolved = replace(conv, padding=pads, output_padding=options.output_padding)
+        return resolved.config(transposed=True), options
+    # JAX's padding beyond d(k−1): PyTorch's padding is negative there (zeros grow the output)
+    zero = tuple((0, 0) for _ in pads)
+    resolved = replace(conv, padding=zero, output_padding=options.output_padding)
+    return resolved.config(transposed=True).with_padding(pads), options
 
 
 def matching_conv(cfg: ConvConfig) -> ConvConfig:
     """The convolution whose input-gradient this transposed convolution is: same kernel, stride,
     padding, dilation and groups, on an input the size of our output, channels swapped."""
-    return conv_config(
-        cfg.output, cfg.kernel, stride=cfg.stride, padding=cfg.padding, dilation=cfg.dilation,
-        groups=cfg.groups,
+    grown = any(a < 0 or b < 0 for a, b in cfg.padding)  # JAX's padding beyond d(k−1)
+    matching = conv_config(
+        cfg.output, cfg.kernel, stride=cfg.stride,
+        padding=tuple((max(a, 0), max(b, 0)) for a, b in cfg.padding) if grown else cfg.padding,
+        dilation=cfg.dilation, groups=cfg.groups,
         in_channels=cfg.out_channels if cfg.channels else None,
         out_channels=cfg.in_channels if cfg.channels else None,
         batch=cfg.batch if cfg.channels else None,
     )
+    return matching.with_padding(cfg.padding) if grown else matching
 
 
 def conv_grad_input_rhs(

@@ -202,12 +202,17 @@ def _restore_check(cfg: ConvConfig, inverse: list[list[dict[str, int]]], restore
 # A transposed convolution
 
 
+def _signed(n: int) -> str:
+    """A number to subtract: negative ones in parentheses (JAX's padding beyond d(k−1))."""
+    return str(n) if n >= 0 else f"({n})"
+
+
 def _transposed(cfg: ConvConfig, framework: dict[str, Any]) -> Derivation:
     per_dim = zip(cfg.spatial, cfg.kernel, cfg.stride, cfg.padding, cfg.dilation, cfg.output_padding,
                   cfg.output)
     formulas, unread, unwritten, inverse, back, lines = [], [], [], [], [], []
     for axis, (i, k, s, p, d, a, o) in enumerate(per_dim):
-        formula = (f"o′ = s(i′−1) − p_b − p_a + d(k−1) + a + 1 = {s}·({i}−1) − {p[0]} − {p[1]} + "
+        formula = (f"o′ = s(i′−1) − p_b − p_a + d(k−1) + a + 1 = {s}·({i}−1) − {_signed(p[0])} − {_signed(p[1])} + "
                    f"{d}·({k}−1) + {a} + 1 = {o}")
         formulas.append(formula)
         lines.append(("sizes.formula", {"axis": axis + 1, "formula": formula}))

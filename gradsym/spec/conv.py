@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from gradsym.errors import SpecError
@@ -117,6 +117,15 @@ class ConvConfig:
 
     def bias_shape(self) -> tuple[int, ...]:
         return (self.out_channels,) if self.channels else ()
+
+    def with_padding(self, padding: tuple[tuple[int, int], ...]) -> ConvConfig:
+        """This configuration with other (before, after) padding, which may be negative: a
+        negative amount grows a transposed convolution's output by zeros (JAX's padding beyond
+        d(k−1)) and crops a convolution's input; the output shape follows."""
+        shape = transposed_output_shape if self.transposed else conv_output_shape
+        args = (self.output_padding,) if self.transposed else ()
+        output = shape(self.spatial, self.kernel, self.stride, padding, self.dilation, *args)
+        return replace(self, padding=padding, output=output)
 
     def remainder(self) -> tuple[int, ...]:
         """Per dimension: input rows a (forward) convolution leaves unread at the end."""

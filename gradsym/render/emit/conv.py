@@ -155,8 +155,12 @@ def _building_blocks(spec: ConvSpec, framework: str) -> str:
         einsum = f"ngc{positions}{taps},goc{taps}->ngo{positions}"
         parts.append(f'''
 def pad(u, pairs):
-    """Zeros around the spatial axes: pairs[i] = (before, after) for spatial axis i."""
-    return np.pad(u, ((0, 0), (0, 0)) + tuple(pairs))
+    """Zeros around the spatial axes: pairs[i] = (before, after) for spatial axis i; a
+    negative amount crops instead."""
+    grown = np.pad(u, ((0, 0), (0, 0)) + tuple((max(a, 0), max(b, 0)) for a, b in pairs))
+    start = [max(-a, 0) for a, _ in pairs]
+    size = [n - max(-a, 0) - max(-b, 0) for n, (a, b) in zip(grown.shape[2:], pairs)]
+    return crop(grown, start, size)
 
 
 def zero_insert(u, stride):
@@ -194,7 +198,8 @@ def concat(parts):
     elif framework == "torch":
         parts.append(f'''
 def pad(u, pairs):
-    """Zeros around the spatial axes: pairs[i] = (before, after) for spatial axis i."""
+    """Zeros around the spatial axes: pairs[i] = (before, after) for spatial axis i; a
+    negative amount crops instead."""
     flat = [side for pair in reversed(pairs) for side in pair]  # F.pad counts from the last axis
     return F.pad(u, flat)
 
@@ -223,8 +228,10 @@ def concat(parts):
     else:
         parts.append('''
 def pad(u, pairs):
-    """Zeros around the spatial axes: pairs[i] = (before, after) for spatial axis i."""
-    return jnp.pad(u, ((0, 0), (0, 0)) + tuple(pairs))
+    """Zeros around the spatial axes: pairs[i] = (before, after) for spatial axis i; a
+    negative amount crops instead."""
+    config = [(0, 0, 0), (0, 0, 0)] + [(a, b, 0) for a, b in pairs]
+    return lax.pad(u, jnp.zeros((), u.dtype), config)
 
 
 def zero_insert(u, stride):
@@ -274,10 +281,13 @@ def full_correlate_rot180(u, w, start, size):
     This is the transpose of correlate(·, w, s, d): dL/dx of a convolution, or a deconv forward."""
     spread = zero_insert(u, STRIDE)
     reach = [d * (k - 1) for k, d in zip(KERNEL_SIZE, DILATION)]
+    # a negative start: rows of zeros before (JAX's padding beyond d·(k − 1))
+    lead = [max(0, -a) for a in start]
     unread = [max(0, a + n - (m + r)) for a, n, m, r in zip(start, size, spread.shape[2:], reach)]
-    full = pad(spread, [(r, r + extra) for r, extra in zip(reach, unread)])
+    full = pad(spread, [(r + z, r + extra) for r, z, extra in zip(reach, lead, unread)])
     kernel = rot180(swap_channels(w, GROUPS))
-    return crop(correlate(full, kernel, [1] * len(STRIDE), DILATION, GROUPS), start, size)
+    correlated = correlate(full, kernel, [1] * len(STRIDE), DILATION, GROUPS)
+    return crop(correlated, [a + z for a, z in zip(start, lead)], size)
 
 
 def kernel_correlate(a, b):
@@ -525,7 +535,7 @@ def _torch_reference(spec: ConvSpec) -> str:
             f"    )"
         )
         doc = "PyTorch's own F.conv" + str(nd) + "d (the padding applied first: it may be uneven)."
-    elif all(a == b for a, b in spec.padding):
+    elif all(a == b >= 0 for a, b in spec.padding):
         body = (
             f"    y = F.conv_transpose{nd}d(\n"
             f"        input_to_torch(x),\n"
