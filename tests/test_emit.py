@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import gradsym
@@ -330,6 +330,16 @@ FORMATTED = [
     lambda: gradsym.upsample(input="3x3", scale=2, mode="bilinear"),
     lambda: gradsym.matrix("(X*w - y).T*(X*w - y)", ["X=3x2", "w=2x1", "y=3x1"]),
     lambda: gradsym.expr("sum(a*a) + sum(exp(a))", ["a=2"]),
+    # long lines: a one-hot table, element-wise closed forms, whole networks, JAX's padding
+    lambda: gradsym.softmax(classes=6, batch=3, loss="ce", target="1,2,5"),
+    lambda: gradsym.matrix("sum(exp(A .* B) ./ (1 + A .* A))", ["A=3x4", "B=3x4"]),
+    lambda: gradsym.matrix("sum(tanh(W2*tanh(W1*x + b1) + b2))",
+                           ["W1=4x3", "x=3x1", "b1=4x1", "W2=2x4", "b2=2x1"]),
+    lambda: gradsym.net(input="1x2x8", layers="conv 3x3 pad 1 bias, relu, maxpool 2, conv 2x2 "
+                        "stride 2 bias, tanh, flatten, linear 3, relu, linear 2 nobias, softmax_ce"),
+    lambda: gradsym.net(input="1x1x5x5", layers="deconv 2x2x2 stride 2 pad 1 bias, batchnorm, "
+                        "avgpool 2 stride 1, sigmoid, conv 1x3x3 bias, flatten, linear 1, mse"),
+    lambda: gradsym.deconv((2, 3), (2, 2), stride=2, padding=3, convention="jax", bias=True),
 ]
 
 
@@ -659,3 +669,76 @@ def test_chain_modules_match_pytorch(nd: int, depth: int, loss: str, stride: int
         return (F.l1_loss if loss == "l1" else F.mse_loss)(a, t)
 
     assert_same(call_module(module, framework, args, g), torch_autograd(reference, args, g))
+
+
+# ---------------------------------------------------------------------------
+# Long assignments computed in parts (writer.split_long_assignments)
+
+_LEAVES = st.sampled_from(["a", "b", "c_1_2", "2", "0.5", "np.e"])
+
+
+def _expressions() -> st.SearchStrategy[str]:
+    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        binary = st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "**"]), inner).map(
+            lambda t: f"({t[0]} {t[1]} {t[2]})" if t[1] != "**" else f"({t[0]} ** (1 / 3))")
+        calls = st.tuples(st.sampled_from(["np.exp", "np.tanh", "np.sin", "f"]), inner).map(
+            lambda t: f"{t[0]}({t[1]})")
+        return st.one_of(binary, calls, inner.map(lambda x: f"-{x}"))
+
+    part = st.recursive(_LEAVES, extend, max_leaves=12)
+    chain = st.lists(st.tuples(st.sampled_from([" + ", " - ", " * ", " / "]), part),
+                     min_size=6, max_size=16)
+    return st.tuples(part, chain).map(lambda t: t[0] + "".join(op + p for op, p in t[1]))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(_expressions())
+def test_long_assignments_are_split_into_equal_formatted_parts(expression: str) -> None:
+    from gradsym.render.emit.writer import split_long_assignments
+
+    code = f"def g(a, b, c_1_2):\n    y = {expression}\n    return y\n"
+    assume(len(expression) > 100)  # shorter lines are left as they are
+    split = split_long_assignments(code)
+    assert split != code and all(len(line) <= 100 for line in split.splitlines())
+    env: dict[str, Any] = {"np": np, "f": lambda v: v / (1 + abs(v))}
+    exec(code, env)  # noqa: S102  (a generated test expression)
+    try:
+        want = env["g"](0.3, 0.7, 1.1)
+    except (ArithmeticError, ValueError):  # x / 0 and the like: nothing to compare
+        assume(False)
+    exec(split, env)  # noqa: S102
+    got = env["g"](0.3, 0.7, 1.1)
+    assert (np.isnan(want) and np.isnan(got)) or got == pytest.approx(want, rel=1e-12)
+    ruff = shutil.which("ruff")
+    if ruff is not None:
+        result = subprocess.run([ruff, "format", "--line-length", "100", "--diff", "-"],
+                                input=split, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(_expressions())
+def test_parts_are_reused_only_while_their_names_are_unchanged(expression: str) -> None:
+    """The same long expression twice, once before and once after ``a`` changes (and once
+    more after it): shared parts are computed once, and none of them goes stale."""
+    from gradsym.render.emit.writer import split_long_assignments
+
+    assume(len(expression) > 100)
+    code = (f"def g(a, b, c_1_2):\n    y = {expression}\n    w = {expression}\n"
+            f"    a = a + 1\n    z = {expression}\n    return y, w, z\n")
+    split = split_long_assignments(code)
+    env: dict[str, Any] = {"np": np, "f": lambda v: v / (1 + abs(v))}
+    try:
+        exec(code, env)  # noqa: S102  (a generated test expression)
+        want = env["g"](0.3, 0.7, 1.1)
+    except (ArithmeticError, ValueError):
+        assume(False)
+    exec(split, env)  # noqa: S102
+    got = env["g"](0.3, 0.7, 1.1)
+    lines = split.splitlines()
+    y = next(line for line in lines if line.startswith("    y = "))
+    w = next(line for line in lines if line.startswith("    w = "))
+    assert w == "    w" + y[5:]  # w reuses every part of y: nothing computed twice
+    assert all(len(line) <= 100 for line in lines)
+    for g, w in zip(got, want):
+        assert (np.isnan(w) and np.isnan(g)) or g == pytest.approx(w, rel=1e-12)

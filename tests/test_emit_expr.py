@@ -70,7 +70,7 @@ def test_numpy_module_equals_the_exact_evaluation(expression: str, shapes: list[
 @pytest.mark.parametrize("framework", ["numpy", "torch", "jax"])
 def test_self_tests_pass_in_every_framework(framework: str, tmp_path: Path) -> None:
     pytest.importorskip({"numpy": "numpy", "torch": "torch", "jax": "jax"}[framework])
-    for expression, shapes in CASES[:3]:
+    for expression, shapes in CASES[:3] + LONG[:1]:
         code = gradsym.expr(expression, shapes).to_code(framework)
         path = tmp_path / f"run_{next(_COUNTER)}.py"
         path.write_text(code, encoding="utf-8")
@@ -94,3 +94,41 @@ def test_same_command_same_bytes_and_clean_errors(cli: Any) -> None:
     assert first.code == 0 and first.out == second.out and "import gradsym" not in first.out
     refused = cli("expr", "exp(a)", "--shape", "a=2", "--emit", "numpy")
     assert refused.code == 2 and refused.err.startswith("error: ") and refused.err.count("\n") == 1
+
+
+# Long derived entries: computed in parts (tmp1, …, df_da_1_1) so that every line stays within
+# 100 columns and the formatter leaves the module as it is.
+LONG = [
+    ("sum(relu(a*b) + exp(a)*b/(1+a**2))", ["a=3x3", "b=3x3"]),
+    ("sum(softmax(a)*b)", ["a=8", "b=8"]),
+    ("sum(a)**2*sum(b) + sum(sin(a)*cos(b)) / (1 + sum(a*a))", ["a=4x3", "b=4x3"]),
+    ("logsumexp(a) + sum(maximum(a, b)) + sum(exp(a))**(1/2)", ["a=2x5", "b=2x5"]),
+]
+
+
+@pytest.mark.parametrize(("expression", "shapes"), LONG)
+def test_long_entries_are_computed_in_parts_and_formatted(expression: str, shapes: list[str],
+                                                         tmp_path: Path) -> None:
+    import shutil
+
+    at, arrays = _values(shapes, 3)
+    d = gradsym.expr(expression, shapes, at=at)
+    code = d.to_code("numpy")
+    assert "df_da_1" in code and max(len(line) for line in code.splitlines()[2:]) <= 100
+    module = _load(code, tmp_path)
+    assert float(module.value(**arrays)) == pytest.approx(float(sympy.sympify(
+        str(d.numeric.forward_values[()]))), rel=1e-12)
+    grads = module.gradient(**arrays)
+    for name, exact in d.to_dict()["gradients"].items():
+        expected = np.vectorize(lambda v: float(sympy.sympify(str(v))), otypes=[float])(
+            np.array(exact["numeric"], dtype=object))
+        np.testing.assert_allclose(grads[name], expected, rtol=1e-10, atol=1e-12)
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    for framework in ("numpy", "torch", "jax"):
+        path = tmp_path / f"{framework}.py"
+        path.write_text(d.to_code(framework), encoding="utf-8")
+        result = subprocess.run([ruff, "format", "--line-length", "100", "--diff", str(path)],
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout

@@ -89,13 +89,26 @@ _FUNCTIONS = {"exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "tanh": "t
               "sign": "sign", "Abs": "abs"}
 
 
+_ROOM = 80  # a longer entry is computed first, in parts (writer.split_long_assignments)
+# an operand the formatter writes ** next to without spaces: a name, a number, either negated
+_SIMPLE = re.compile(r"-?(?:[A-Za-z_][A-Za-z_0-9.]*|\d+(?:\.\d+)?(?:e[+-]?\d+)?)")
+
+
 class ElementPrinter:
     """Framework code for one SymPy element expression (the functions gradsym's rules know)."""
 
     def __init__(self, xp: str) -> None:
         self.xp = xp
+        self._texts: dict[Any, str] = {}
 
     def __call__(self, e: Any) -> str:
+        text = self._texts.get(e)
+        if text is None:
+            text = self._texts[e] = self.text(e)
+        return text
+
+    def text(self, e: Any) -> str:
+        """``e`` as code (uncached)."""
         import sympy
 
         if e.is_Symbol:
@@ -117,8 +130,10 @@ class ElementPrinter:
             if power == -1:
                 return f"(1 / {base})"
             exponent = self(power)
-            # the formatter hugs ** between simple operands: a_1**2, but (a + b) ** 2
-            simple = all(re.fullmatch(r"[A-Za-z_][A-Za-z_0-9]*|\d+", t) for t in (base, exponent))
+            if e.base.is_Number and e.base < 0:
+                base = f"({base})"
+            # the formatter hugs ** between simple operands: a_1**2, x**-2, but (a + b) ** 2
+            simple = all(_SIMPLE.fullmatch(t) for t in (base, exponent))
             return f"({base}**{exponent})" if simple else f"({base} ** {exponent})"
         name = type(e).__name__
         if name in _FUNCTIONS:
@@ -131,6 +146,35 @@ class ElementPrinter:
         raise SpecError("emit.expr_function", function=name)
 
 
+def _named(code: str, variable: str, taken: set[str]) -> tuple[str, str]:
+    """``variable = code`` (the line, split into parts when long) and the variable."""
+    while variable in taken:
+        variable += "_"
+    taken.add(variable)
+    return f"    {variable} = {code[1:-1] if writer.parenthesized(code) else code}\n", variable
+
+
+def _unpack(target: str, elements: list[str]) -> str:
+    """``a_1, a_2, … = a.reshape(-1)``, in pieces when the line would run past 100 columns."""
+    if len(elements) == 1:
+        return f"    ({elements[0]},) = {target}.reshape(-1)"
+    line = f"    {', '.join(elements)} = {target}.reshape(-1)"
+    if len(line) <= 100:
+        return line
+    lines, start = [], 0
+    while start < len(elements):
+        stop = start + 1
+        while stop < len(elements) and len(", ".join(elements[start : stop + 1])) <= _ROOM - 8:
+            stop += 1
+        names = ", ".join(elements[start:stop])
+        if stop - start == 1:
+            lines.append(f"    {names} = {target}.reshape(-1)[{start}]")
+        else:
+            lines.append(f"    {names} = {target}.reshape(-1)[{start}:{stop}]")
+        start = stop
+    return "\n".join(lines)
+
+
 def emit_expr(d: Any, framework: str, command_line: str) -> str:
     if not d.scalar:
         raise SpecError("emit.expr_scalar")
@@ -140,21 +184,32 @@ def emit_expr(d: Any, framework: str, command_line: str) -> str:
     order = [n for n in declared if n in d.used or n in d.wrt]
     printer = ElementPrinter(_XP[framework])
     unpack = []
+    taken = set(local.values()) | set(HELPERS)
     for name in order:
         unpack.append(f'    {local[name]} = as_array(tensors["{name}"], {literal(shapes[name])})')
         elements = [str(s) for s in d.arrays[name].reshape(-1)]
-        target = ", ".join(elements) + ("," if len(elements) == 1 else "")
-        unpack.append(f"    {target} = {local[name]}.reshape(-1)")
+        taken.update(elements)
+        unpack.append(_unpack(local[name], elements))
     unpacked = "\n".join(unpack)
+    result = printer(d.forward_elems[()])
+    value_parts = ""
+    if len(f"    return as_array({result}, ())") > 100:
+        value_parts, result = _named(result, "f", taken)
     grads = []
     for name, arr in d.gradient_elems.items():
-        entries = [printer(e) for e in arr.reshape(-1)]
-        line = f'    grads["{name}"] = stack([{", ".join(entries)}], {literal(shapes[name])})'
-        if len(line) > 100:  # as the formatter lays out a long call: one entry a line
+        entries, parts = [], ""
+        for symbol, e in zip(d.arrays[name].reshape(-1), arr.reshape(-1)):
+            code = printer(e)
+            if len(code) > _ROOM:  # computed first, into df_d<element>
+                line, code = _named(code, f"df_d{symbol}", taken)
+                parts += line
+            entries.append(code)
+        call = f'    grads["{name}"] = stack([{", ".join(entries)}], {literal(shapes[name])})'
+        if len(call) > 100:  # as the formatter lays out a long call: one entry a line
             rows = "".join(f"            {e},\n" for e in entries)
-            line = (f'    grads["{name}"] = stack(\n        [\n{rows}        ],\n'
+            call = (f'    grads["{name}"] = stack(\n        [\n{rows}        ],\n'
                     f"        {literal(shapes[name])},\n    )")
-        grads.append(line)
+        grads.append(parts + call)
     wrt = list(d.gradient_elems)
     expression = d.config["expression"]
     api = (
@@ -173,7 +228,7 @@ WRT = {literal(tuple(wrt))}
 def value(**tensors):
     """f = {expression}, a number."""
 {unpacked}
-    return as_array({printer(d.forward_elems[()])}, ())
+{value_parts}    return as_array({result}, ())
 
 
 def gradient(**tensors):

@@ -116,6 +116,12 @@ _FRAMEWORK = {
 }
 
 
+def _wrap(code: str) -> str:
+    """``code`` in parentheses, unless it is in them already (the formatter drops doubled
+    parentheses)."""
+    return code if writer.parenthesized(code) else f"({code})"
+
+
 def _number(value: Fraction) -> str:
     if value.denominator == 1:
         return str(value.numerator)
@@ -136,7 +142,7 @@ class Printer:
         if isinstance(n, Name):
             return self.names[n.id]
         if isinstance(n, Neg):
-            return f"-({self.node(n.operand)})"
+            return f"-{_wrap(self.node(n.operand))}"
         if isinstance(n, Transpose):
             return f"transpose({self.node(n.operand)})"
         if isinstance(n, BinOp):
@@ -211,13 +217,13 @@ class Printer:
         if isinstance(atom, m.MatPow):
             return f"power({self.atom(atom.arg)}, {atom.k})"
         if isinstance(atom, m.Had):
-            return f"(({self.lc(atom.left)}) * ({self.lc(atom.right)}))"
+            return f"({_wrap(self.lc(atom.left))} * {_wrap(self.lc(atom.right))})"
         if isinstance(atom, m.Group):
-            return f"({self.lc(atom.lc)})"
+            return _wrap(self.lc(atom.lc))
         if isinstance(atom, m.Diag):
             return f"diag({self.lc(atom.arg)})"
         if isinstance(atom, m.Elem) and atom.func == "recip":
-            return f"(1 / ({self.lc(atom.arg)}))"
+            return f"(1 / {_wrap(self.lc(atom.arg))})"
         if isinstance(atom, m.Elem):  # the framework's functions act entry by entry
             return self.call(atom.func, [self.lc(atom.arg)])
         assert isinstance(atom, m.ScalarOf)

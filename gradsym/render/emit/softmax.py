@@ -11,7 +11,6 @@ from fractions import Fraction
 from typing import Any
 
 from gradsym.render.emit import writer
-from gradsym.render.emit.writer import literal
 
 _OPS = {
     "numpy": {"exp": "np.exp", "log": "np.log", "keep": "axis=-1, keepdims=True",
@@ -46,7 +45,7 @@ def emit_softmax(config: dict[str, Any], framework: str, command_line: str) -> s
         q = [[float((1 - eps) * (k == t) + eps / classes) for k in range(classes)] for t in targets]
         constants += [("TARGET", tuple(targets), "one class index per row, 0-based"),
                       ("SMOOTHING", float(eps), "ε, PyTorch's label_smoothing"),
-                      ("Q", literal(q), "q = (1 − ε)·one-hot(target) + ε/K")]
+                      ("Q", q, "q = (1 − ε)·one-hot(target) + ε/K")]
     layer = writer.constants(constants) + f'''
 
 # -- the layer and its derived backward --

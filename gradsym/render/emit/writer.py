@@ -8,7 +8,9 @@ differentiation of a forward pass (PyTorch: ``gradcheck`` and ``autograd``; JAX:
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import textwrap
 from collections.abc import Sequence
 from typing import Any
@@ -33,6 +35,18 @@ def literal(value: Any) -> str:
     if isinstance(value, str):  # double quotes, as the formatter writes them
         return json.dumps(value, ensure_ascii=False)
     return repr(value)
+
+
+def parenthesized(code: str) -> bool:
+    """Whether one pair of parentheses encloses the whole of ``code``."""
+    if not (code.startswith("(") and code.endswith(")")):
+        return False
+    depth = 0
+    for i, ch in enumerate(code):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return i == len(code) - 1
+    return False
 
 
 def header(
@@ -72,7 +86,7 @@ def _oracle(framework: str) -> str:
 def module(*sections: str) -> str:
     """Join sections with two blank lines, one trailing newline (ruff/black layout)."""
     parts = [s.strip("\n") for s in sections if s.strip()]
-    return parts[0] + "\n\n" + "\n\n\n".join(parts[1:]) + "\n"
+    return split_long_assignments(parts[0] + "\n\n" + "\n\n\n".join(parts[1:]) + "\n")
 
 
 def imports(framework: str) -> str:
@@ -81,12 +95,28 @@ def imports(framework: str) -> str:
 
 
 def constants(pairs: Sequence[tuple[str, Any, str]]) -> str:
-    """``NAME = literal  # comment`` lines."""
+    """``NAME = literal  # comment`` lines; a long tuple one item a line, as the formatter
+    lays it out."""
     out = []
     for name, value, comment in pairs:
-        line = f"{name} = {literal(value) if not isinstance(value, str) else value}"
-        out.append(f"{line}  # {comment}" if comment else line)
+        tail = f"  # {comment}" if comment else ""
+        if isinstance(value, str):
+            out.append(f"{name} = {value}{tail}")
+        else:
+            out.append("\n".join(_laid_out(value, f"{name} = ", "", tail, 0)))
     return "\n".join(out) + "\n"
+
+
+def _laid_out(value: Any, head: str, comma: str, tail: str, indent: int) -> list[str]:
+    """The lines of ``head + literal(value) + comma + tail`` at ``indent``: on one line when
+    it fits in 100 columns, else each item of a tuple on a line of its own (recursively)."""
+    flat = " " * indent + head + literal(value) + comma + tail
+    if len(flat) <= 100 or not isinstance(value, (list, tuple)) or not value:
+        return [flat]
+    lines = [" " * indent + head + "("]
+    for item in value:
+        lines += _laid_out(item, "", ",", "", indent + 4)
+    return lines + [" " * indent + ")" + comma + tail]
 
 
 def layer_forward(framework: str, class_name: str, args: Sequence[str],
@@ -309,3 +339,165 @@ def _draw(key, name, shape):
     values = jax.random.normal(key, shape, dtype=jnp.float64)
     return jnp.abs(values) + 0.5 if name in {pos} else values
 '''
+
+
+# -- long assignments, computed in parts ---------------------------------------------------
+_ROOM = 80  # the longest right-hand side a part gets: `    tmp12 = …` stays within 100 columns
+_SHORT = 12  # a part this short stays in place when its neighbours are named
+_ASSIGNMENT = re.compile(r"^( +)([A-Za-z_][\w\[\]\"']*) = (.+)$")
+# what a line assigns: ``a, b = …``, ``x += …``, ``for i, j in …``, ``with … as f``
+_ASSIGNED = re.compile(r"^\s*(?:for (.+?) in |with .* as (.+?):|([\w\[\]\"', ()]+?) [-+*/@%]?= )")
+# an operand the formatter writes ``**`` next to without spaces: a name, an attribute, a
+# number, either negated
+_SIMPLE = re.compile(r"-?(?:[A-Za-z_][\w.]*|\d+(?:\.\d+)?(?:e[+-]?\d+)?)")
+_PRECEDENCE = {ast.Add: 10, ast.Sub: 10, ast.Mult: 11, ast.Div: 11, ast.MatMult: 11,
+               ast.FloorDiv: 11, ast.Mod: 11, ast.Pow: 13}
+_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@",
+           ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**"}
+
+
+def split_long_assignments(code: str) -> str:
+    """Every ``target = expression`` line of ``code`` longer than 100 columns, computed in
+    parts first (``tmp1 = …``), each line within 100 columns and written as the formatter
+    writes it: the least parentheses, ``**`` hugged between simple operands. A part met
+    again in the same block, its names unchanged since, is computed once."""
+    lines = code.split("\n")
+    if all(len(line) <= 100 for line in lines):
+        return code
+    parts = _Parts(set(re.findall(r"[A-Za-z_]\w*", code)))
+    out = []
+    for line in lines:
+        if line.strip():
+            parts.block(line[: len(line) - len(line.lstrip())])
+        match = _ASSIGNMENT.match(line)
+        tree = None
+        if len(line) > 100 and match is not None and "#" not in line:  # comments stay put
+            try:
+                tree = ast.parse(match.group(3), mode="eval").body
+            except SyntaxError:  # the first line of a statement that goes on
+                tree = None
+        if tree is None or match is None:
+            out.append(line)
+        else:
+            out.extend(parts.lines_for(match.group(2), parts.fit(tree)))
+        assigned = _ASSIGNED.match(line)
+        if assigned:
+            targets = next(group for group in assigned.groups() if group)
+            parts.forget(set(re.findall(r"[A-Za-z_]\w*", targets)))
+    return "\n".join(out)
+
+
+def _code(node: ast.expr, child: Any = None) -> str:
+    """``node`` as code with the least parentheses; ``child`` writes the sub-expressions."""
+    child = child or _code
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Constant):
+        return repr(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        # the formatter writes -(a**2) for -a**2: a power under a minus keeps its parentheses
+        power = isinstance(node.operand, ast.BinOp) and isinstance(node.operand.op, ast.Pow)
+        return "-" + _operand(node.operand, 14 if power else 12, child)
+    if isinstance(node, ast.BinOp):
+        own = _PRECEDENCE[type(node.op)]
+        if isinstance(node.op, ast.Pow):  # right-associative; -x binds looser on the left only
+            left, right = _operand(node.left, own + 1, child), _operand(node.right, 12, child)
+            simple = _SIMPLE.fullmatch(left) and _SIMPLE.fullmatch(right)
+            return f"{left}**{right}" if simple else f"{left} ** {right}"
+        left, right = _operand(node.left, own, child), _operand(node.right, own + 1, child)
+        return f"{left} {_SYMBOL[type(node.op)]} {right}"
+    if isinstance(node, ast.Call):
+        args = [child(a) for a in node.args] + [f"{k.arg}={child(k.value)}" for k in node.keywords]
+        return f"{_operand(node.func, 14, child)}({', '.join(args)})"
+    if isinstance(node, ast.Attribute):
+        return f"{_operand(node.value, 14, child)}.{node.attr}"
+    if isinstance(node, ast.Tuple):
+        items = [child(e) for e in node.elts]
+        return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+    if isinstance(node, ast.Subscript):
+        return f"{_operand(node.value, 14, child)}[{child(node.slice)}]"
+    return ast.unparse(node)
+
+
+def _level(node: ast.expr) -> int:
+    if isinstance(node, ast.BinOp):
+        return _PRECEDENCE[type(node.op)]
+    if isinstance(node, ast.UnaryOp):
+        return 12
+    return 14
+
+
+def _operand(node: ast.expr, minimum: int, child: Any) -> str:
+    code = child(node)
+    named = code.isidentifier()  # a part computed first: a name binds tightest
+    return code if named or _level(node) >= minimum else f"({code})"
+
+
+
+
+class _Parts:
+    """The parts of long assignments, each into a fresh variable; within one block (lines of
+    one indentation) a part already computed is reused while none of its names changes."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = taken
+        self.count = 0
+        self.indent = ""
+        self.lines: list[str] = []
+        self.known: dict[str, str] = {}  # code → the variable holding it
+
+    def block(self, indent: str) -> None:
+        if indent != self.indent:
+            self.indent, self.known = indent, {}
+
+    def forget(self, names: set[str]) -> None:
+        """``names`` were assigned: the parts that read them are stale."""
+        self.known = {code: variable for code, variable in self.known.items()
+                      if variable not in names
+                      and not names & set(re.findall(r"[A-Za-z_]\w*", code))}
+
+    def name(self, code: str) -> str:
+        if code.isidentifier():
+            return code
+        if code in self.known:
+            return self.known[code]
+        while True:
+            self.count += 1
+            variable = f"tmp{self.count}"
+            if variable not in self.taken:
+                break
+        self.taken.add(variable)
+        self.known[code] = variable
+        self.lines.append(f"{self.indent}{variable} = {code}")
+        return variable
+
+    def fit(self, node: ast.expr) -> str:
+        """``node`` as code of at most ``_ROOM`` characters, its long parts named first."""
+        code = _code(node)
+        if len(code) <= _ROOM:
+            return code
+        kids: dict[int, str] = {}
+        for sub in ast.iter_child_nodes(node):
+            if isinstance(sub, ast.expr):
+                kids[id(sub)] = self.fit(sub)
+
+        def child(sub: ast.expr) -> str:
+            return kids.get(id(sub)) or _code(sub)
+
+        code = _code(node, child)
+        if len(code) <= _ROOM:
+            return code
+        if isinstance(node, ast.BinOp):  # a left-deep chain: name what came before, then the rest
+            kids[id(node.left)] = self.name(kids[id(node.left)])
+            code = _code(node, child)
+            if len(code) > _ROOM:
+                kids[id(node.right)] = self.name(kids[id(node.right)])
+            return _code(node, child)
+        for key, sub_code in list(kids.items()):
+            if len(sub_code) > _SHORT:
+                kids[key] = self.name(sub_code)
+        return _code(node, child)
+
+    def lines_for(self, target: str, code: str) -> list[str]:
+        lines, self.lines = self.lines, []
+        return lines + [f"{self.indent}{target} = {code}"]
