@@ -343,6 +343,18 @@ FORMATTED = [
 ]
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(case=conv_configs(), framework=st.sampled_from(["numpy", "torch", "jax"]))
+def test_random_conv_modules_are_formatted(case: tuple[str, dict], framework: str) -> None:
+    ruff = shutil.which("ruff")
+    d = derive(*case)
+    if ruff is None or d is None:
+        return
+    result = subprocess.run([ruff, "format", "--line-length", "100", "--diff", "-"],
+                            input=d.to_code(framework), capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
 @pytest.mark.parametrize("build", FORMATTED)
 def test_emitted_code_is_formatted(tmp_path: Path, build: Any) -> None:
     ruff = shutil.which("ruff")
