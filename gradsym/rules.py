@@ -20,9 +20,24 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from gradsym.errors import Phrase
+
 
 class DomainError(ArithmeticError):
-    """A value outside a function's domain (log of a negative number, division by zero, …)."""
+    """A value outside a function's domain (log of a negative number, division by zero, …).
+
+    Raised with a catalogue key and facts, as a GradsymError is (``DomainError("domain.log")``);
+    an error that reports it holds it as a fact and words it in its own language."""
+
+    def __init__(self, key: str, /, **facts: object) -> None:
+        super().__init__(key)
+        self.key, self.facts = key, facts
+
+    def render(self, lang: str = "en", caller: str = "python") -> str:
+        return Phrase(self.key, **self.facts).render(lang, caller)
+
+    def __str__(self) -> str:
+        return self.render()
 
 
 @dataclass(frozen=True)
