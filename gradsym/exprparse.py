@@ -150,56 +150,51 @@ _AST_BINOPS: dict[type[ast.operator], str] = {
     ast.MatMult: "@",
 }
 
-# what the parser refuses, as the catalogue words it (``error.expr.what.<name>``)
+# what the parser refuses, as the catalogue words it (``error.<key>``)
 _FORBIDDEN_BINOPS: dict[type[ast.operator], str] = {
-    ast.FloorDiv: "floor_division",
-    ast.Mod: "modulo",
-    ast.BitXor: "xor",
-    ast.BitOr: "bit_or",
-    ast.BitAnd: "bit_and",
-    ast.LShift: "shift_left",
-    ast.RShift: "shift_right",
+    ast.FloorDiv: "expr.what.floor_division",
+    ast.Mod: "expr.what.modulo",
+    ast.BitXor: "expr.what.xor",
+    ast.BitOr: "expr.what.bit_or",
+    ast.BitAnd: "expr.what.bit_and",
+    ast.LShift: "expr.what.shift_left",
+    ast.RShift: "expr.what.shift_right",
 }
 
 _DOTTED_OPS: dict[type[ast.operator], str] = {ast.Mod: ".*", ast.FloorDiv: "./"}
 """MatCalc's element-wise operators, as :func:`matcalc_notation` spells them for Python."""
 
 _FORBIDDEN_UNARY: dict[type[ast.unaryop], str] = {
-    ast.Not: "not",
-    ast.Invert: "invert",
+    ast.Not: "expr.what.not",
+    ast.Invert: "expr.what.invert",
 }
 
 _FORBIDDEN_KINDS: dict[type[ast.AST], str] = {
-    ast.Lambda: "lambda",
-    ast.IfExp: "conditional",
-    ast.Compare: "comparison",
-    ast.BoolOp: "and_or",
-    ast.ListComp: "list_comprehension",
-    ast.SetComp: "set_comprehension",
-    ast.DictComp: "dict_comprehension",
-    ast.GeneratorExp: "generator",
-    ast.NamedExpr: "walrus",
-    ast.Starred: "starred",
-    ast.List: "list",
-    ast.Tuple: "tuple",
-    ast.Dict: "dict",
-    ast.Set: "set",
-    ast.Subscript: "subscript",
-    ast.Slice: "slice",
-    ast.Await: "await",
-    ast.Yield: "yield",
-    ast.YieldFrom: "yield_from",
-    ast.JoinedStr: "fstring",
-    ast.FormattedValue: "fstring",
+    ast.Lambda: "expr.what.lambda",
+    ast.IfExp: "expr.what.conditional",
+    ast.Compare: "expr.what.comparison",
+    ast.BoolOp: "expr.what.and_or",
+    ast.ListComp: "expr.what.list_comprehension",
+    ast.SetComp: "expr.what.set_comprehension",
+    ast.DictComp: "expr.what.dict_comprehension",
+    ast.GeneratorExp: "expr.what.generator",
+    ast.NamedExpr: "expr.what.walrus",
+    ast.Starred: "expr.what.starred",
+    ast.List: "expr.what.list",
+    ast.Tuple: "expr.what.tuple",
+    ast.Dict: "expr.what.dict",
+    ast.Set: "expr.what.set",
+    ast.Subscript: "expr.what.subscript",
+    ast.Slice: "expr.what.slice",
+    ast.Await: "expr.what.await",
+    ast.Yield: "expr.what.yield",
+    ast.YieldFrom: "expr.what.yield_from",
+    ast.JoinedStr: "expr.what.fstring",
+    ast.FormattedValue: "expr.what.fstring",
 }
 
 _DECIMAL_RE = re.compile(r"(?P<int>[0-9]*)(?:\.(?P<frac>[0-9]*))?(?:[eE](?P<exp>[+-]?[0-9]+))?")
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
-
-
-def _what(kind: str, /, **facts: object) -> Phrase:
-    """What the parser refuses (``error.expr.what.<kind>``): ``a list``, ``the name '__x'``."""
-    return Phrase(f"expr.what.{kind}", **facts)
 
 
 def _nested_too_deeply() -> ExpressionError:
@@ -281,8 +276,8 @@ class _Parser:
                 return self.elementwise[dotted](left, right)
             if op is None:
                 kind = _FORBIDDEN_BINOPS.get(type(node.op))
-                what = (_what(kind) if kind else
-                        _what("operator", operator=type(node.op).__name__))
+                what = (Phrase(kind) if kind else
+                        Phrase("expr.what.operator", operator=type(node.op).__name__))
                 raise self.reject(what, node, Phrase("expr.hint.operators",
                                                      operators=" ".join(BINARY_OPS)))
             left = self.convert(node.left, depth + 1)
@@ -294,36 +289,38 @@ class _Parser:
             if isinstance(node.op, ast.UAdd):
                 return self.convert(node.operand, depth + 1)
             kind = _FORBIDDEN_UNARY.get(type(node.op))
-            what = _what(kind) if kind else _what("operator", operator=type(node.op).__name__)
+            what = (Phrase(kind) if kind else
+                    Phrase("expr.what.operator", operator=type(node.op).__name__))
             raise self.reject(what, node, Phrase("expr.hint.unary"))
         if isinstance(node, ast.Call):
             return self.call(node, depth)
         if isinstance(node, ast.Attribute):
             if node.attr.startswith("__"):
-                raise self.reject(_what("attribute", attribute=node.attr), node,
+                raise self.reject(Phrase("expr.what.attribute", attribute=node.attr), node,
                                   Phrase("expr.hint.reserved"))
             if node.attr != "T":
-                raise self.reject(_what("attribute", attribute=node.attr), node,
+                raise self.reject(Phrase("expr.what.attribute", attribute=node.attr), node,
                                   Phrase("expr.hint.attribute"))
             return Transpose(self.convert(node.value, depth + 1))
         kind = _FORBIDDEN_KINDS.get(type(node))
-        raise self.reject(_what(kind) if kind else _what("node", node=type(node).__name__), node)
+        what = Phrase(kind) if kind else Phrase("expr.what.node", node=type(node).__name__)
+        raise self.reject(what, node)
 
     def constant(self, node: ast.Constant) -> Num:
         value = node.value
         numbers = Phrase("expr.hint.numbers")
         if isinstance(value, bool) or value is None:
-            raise self.reject(_what("constant", value=repr(value)), node, numbers)
+            raise self.reject(Phrase("expr.what.constant", value=repr(value)), node, numbers)
         if value is Ellipsis:
-            raise self.reject(_what("ellipsis"), node, numbers)
+            raise self.reject(Phrase("expr.what.ellipsis"), node, numbers)
         if isinstance(value, str):
-            raise self.reject(_what("string"), node, numbers)
+            raise self.reject(Phrase("expr.what.string"), node, numbers)
         if isinstance(value, bytes):
-            raise self.reject(_what("bytes"), node, numbers)
+            raise self.reject(Phrase("expr.what.bytes"), node, numbers)
         if isinstance(value, complex):
-            raise self.reject(_what("complex"), node, Phrase("expr.hint.real"))
+            raise self.reject(Phrase("expr.what.complex"), node, Phrase("expr.hint.real"))
         if not isinstance(value, int | float):
-            raise self.reject(_what("constant_type", type=type(value).__name__), node, numbers)
+            raise self.reject(Phrase("expr.what.constant_type", type=type(value).__name__), node, numbers)
         literal = ast.get_source_segment(self.source, node) or repr(value)
         if len(literal) > MAX_NUMBER_LENGTH:
             raise ExpressionError("expr.number_long", length=len(literal),
@@ -357,7 +354,7 @@ class _Parser:
     def name(self, node: ast.Name) -> Name:
         ident = node.id
         if ident.startswith("__"):
-            raise self.reject(_what("name", name=ident), node, Phrase("expr.hint.reserved"))
+            raise self.reject(Phrase("expr.what.name", name=ident), node, Phrase("expr.hint.reserved"))
         if ident not in self.names:
             hint = Phrase("expr.hint.call_it", name=ident) if ident in self.functions else ""
             raise ExpressionError("expr.unknown_name", name=ident, names=_listing(self.names),
@@ -371,25 +368,25 @@ class _Parser:
         if not isinstance(func, ast.Name):
             for inner in ast.walk(func):  # name the most suspicious part first
                 if isinstance(inner, ast.Name) and inner.id.startswith("__"):
-                    raise self.reject(_what("name", name=inner.id), inner, reserved)
+                    raise self.reject(Phrase("expr.what.name", name=inner.id), inner, reserved)
                 if isinstance(inner, ast.Attribute) and inner.attr.startswith("__"):
-                    raise self.reject(_what("attribute", attribute=inner.attr), inner, reserved)
-            what = _what("method_call" if isinstance(func, ast.Attribute) else "this_call")
+                    raise self.reject(Phrase("expr.what.attribute", attribute=inner.attr), inner, reserved)
+            what = Phrase("expr.what.method_call" if isinstance(func, ast.Attribute) else "this_call")
             raise self.reject(what, node, Phrase("expr.hint.declared", allowed=allowed))
         ident = func.id
         if ident.startswith("__"):
-            raise self.reject(_what("name", name=ident), func, reserved)
+            raise self.reject(Phrase("expr.what.name", name=ident), func, reserved)
         if ident not in self.functions:
             key = "expr.call_variable" if ident in self.names else "expr.function_not_allowed"
             raise ExpressionError(key, name=ident, allowed=allowed, found=self.found(node))
         for keyword in node.keywords:
-            what = (_what("kwargs") if keyword.arg is None else
-                    _what("keyword", name=keyword.arg))
+            what = (Phrase("expr.what.kwargs") if keyword.arg is None else
+                    Phrase("expr.what.keyword", name=keyword.arg))
             raise self.reject(what, keyword, Phrase("expr.hint.by_position", name=ident))
         args: list[Node] = []
         for arg in node.args:
             if isinstance(arg, ast.Starred):
-                raise self.reject(_what("star_args"), arg,
+                raise self.reject(Phrase("expr.what.star_args"), arg,
                                   Phrase("expr.hint.list_arguments", name=ident))
             args.append(self.convert(arg, depth + 1))
         return Call(ident, tuple(args))

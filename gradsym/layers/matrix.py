@@ -174,10 +174,10 @@ def elaborate(node: Node, shapes: Mapping[str, Shape]) -> tuple[Node, dict[Node,
         return n, shape
 
     def scalar(n: Node, shape: Shape, whole: Node, role: str) -> Node:
-        """``n`` as a number, or an error naming its ``role`` (``error.matrix.role.<role>``)."""
+        """``n`` as a number, or an error naming its ``role`` (a key: ``matrix.role.divisor``)."""
         coerced = _coerce(n, shape)
         if coerced is None:
-            raise _fail(whole, "matrix.scalar_role", role=Phrase(f"matrix.role.{role}"),
+            raise _fail(whole, "matrix.scalar_role", role=Phrase(role),
                         operand=to_text(n), shape=shape_text(shape))
         if coerced is not n:
             table[coerced] = ()
@@ -211,7 +211,8 @@ def elaborate(node: Node, shapes: Mapping[str, Shape]) -> tuple[Node, dict[Node,
                 if ca is None or cb is None or (sa != () and sb != ()):
                     raise _fail(n, "matrix.add_shapes" if n.op == "+" else "matrix.subtract_shapes",
                                 left=shape_text(sa), right=shape_text(sb))
-                a, b = scalar(a, sa, n, "term"), scalar(b, sb, n, "term")
+                a = scalar(a, sa, n, "matrix.role.term")
+                b = scalar(b, sb, n, "matrix.role.term")
                 sa = sb = ()
             return done(BinOp(n.op, a, b), sa)
         if n.op in ("*", "@"):
@@ -221,19 +222,19 @@ def elaborate(node: Node, shapes: Mapping[str, Shape]) -> tuple[Node, dict[Node,
                 return done(BinOp("*", a, b), (sa[0], sb[1]))
             if sa == (1, 1) or sb == (1, 1):
                 if sa == (1, 1):
-                    a = scalar(a, sa, n, "factor")
+                    a = scalar(a, sa, n, "matrix.role.factor")
                     return done(BinOp("*", a, b), sb)
-                b = scalar(b, sb, n, "factor")
+                b = scalar(b, sb, n, "matrix.role.factor")
                 return done(BinOp("*", a, b), sa)
             raise _fail(n, "matrix.multiply_shapes", left=shape_text(sa), right=shape_text(sb),
                         columns=sa[1], rows=sb[0])
         if n.op == "/":
-            b = scalar(b, sb, n, "divisor")
+            b = scalar(b, sb, n, "matrix.role.divisor")
             return done(BinOp("/", a, b), sa)
         # power
         if sa == () or (sa == (1, 1) and axis_literal(b) is None):
-            a = scalar(a, sa, n, "base")
-            b = scalar(b, sb, n, "exponent")
+            a = scalar(a, sa, n, "matrix.role.base")
+            b = scalar(b, sb, n, "matrix.role.exponent")
             return done(BinOp("**", a, b), ())
         k = axis_literal(b)
         if k is None:
@@ -286,7 +287,7 @@ def elaborate(node: Node, shapes: Mapping[str, Shape]) -> tuple[Node, dict[Node,
             return done(Call("norm", (a,)), ())
         # scalar functions: of a number (a 1x1 counts), or element by element of a matrix
         if sa in ((), (1, 1)):
-            return done(Call(func, (scalar(a, sa, n, "argument"),)), ())
+            return done(Call(func, (scalar(a, sa, n, "matrix.role.argument"),)), ())
         return done(Call(func, (a,)), sa)
 
     root, shape = walk(node)
