@@ -320,7 +320,8 @@ class _Parser:
         if isinstance(value, complex):
             raise self.reject(Phrase("expr.what.complex"), node, Phrase("expr.hint.real"))
         if not isinstance(value, int | float):
-            raise self.reject(Phrase("expr.what.constant_type", type=type(value).__name__), node, numbers)
+            what = Phrase("expr.what.constant_type", type=type(value).__name__)
+            raise self.reject(what, node, numbers)
         literal = ast.get_source_segment(self.source, node) or repr(value)
         if len(literal) > MAX_NUMBER_LENGTH:
             raise ExpressionError("expr.number_long", length=len(literal),
@@ -354,7 +355,8 @@ class _Parser:
     def name(self, node: ast.Name) -> Name:
         ident = node.id
         if ident.startswith("__"):
-            raise self.reject(Phrase("expr.what.name", name=ident), node, Phrase("expr.hint.reserved"))
+            raise self.reject(Phrase("expr.what.name", name=ident), node,
+                              Phrase("expr.hint.reserved"))
         if ident not in self.names:
             hint = Phrase("expr.hint.call_it", name=ident) if ident in self.functions else ""
             raise ExpressionError("expr.unknown_name", name=ident, names=_listing(self.names),
@@ -370,8 +372,10 @@ class _Parser:
                 if isinstance(inner, ast.Name) and inner.id.startswith("__"):
                     raise self.reject(Phrase("expr.what.name", name=inner.id), inner, reserved)
                 if isinstance(inner, ast.Attribute) and inner.attr.startswith("__"):
-                    raise self.reject(Phrase("expr.what.attribute", attribute=inner.attr), inner, reserved)
-            what = Phrase("expr.what.method_call" if isinstance(func, ast.Attribute) else "this_call")
+                    raise self.reject(Phrase("expr.what.attribute", attribute=inner.attr), inner,
+                                      reserved)
+            method = isinstance(func, ast.Attribute)
+            what = Phrase("expr.what.method_call" if method else "expr.what.this_call")
             raise self.reject(what, node, Phrase("expr.hint.declared", allowed=allowed))
         ident = func.id
         if ident.startswith("__"):

@@ -89,7 +89,8 @@ def declare(
     for name, shape in items:
         label = f"{option} {name}={shape}" if isinstance(shape, str) else f"{option} {name}"
         where = (Phrase("expr.declaration", param=param, name=name, shape=shape)
-                 if isinstance(shape, str) else Phrase("expr.declared_name", param=param, name=name))
+                 if isinstance(shape, str) else
+                 Phrase("expr.declared_name", param=param, name=name))
         if not isinstance(name, str) or not _NAME_RE.match(name):
             raise SpecError("expr.name_form", param=param, name=str(name))
         if keyword.iskeyword(name):
