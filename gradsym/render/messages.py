@@ -1843,8 +1843,9 @@ def word_error(key: str, facts: dict[str, object], lang: str = "en", caller: str
     # caller knows it, ``{param_got}`` / ``{param_example}`` the name with that value
     for fact, value in facts.items():
         if isinstance(value, Phrase | BaseException):  # a part of the message: same language
+            render = getattr(value, "render", None)  # a Phrase, a keyed error (or DomainError)
             keyed = isinstance(value, Phrase) or getattr(value, "key", None) is not None
-            worded[fact] = (value.render(lang, caller) if keyed  # type: ignore[union-attr]
+            worded[fact] = (render(lang, caller) if keyed and render is not None
                             else translate_error(str(value) or type(value).__name__, lang))
             continue
         if fact == "param" or fact.endswith("_param"):
