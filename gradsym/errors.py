@@ -17,6 +17,34 @@ class Verbatim(str):
     a layer's ``size``), never renamed for the caller."""
 
 
+class Phrase:
+    """A part of a keyed message that the catalogue words too (``error.<key>`` with ``facts``),
+    in the language of the message that holds it: ``ExpressionError("expr.not_allowed",
+    what=Phrase("expr.what.list"), …)``. ``Phrase(text=…)`` (no key) is English from elsewhere
+    (Python's parser), translated by the error templates where they know it."""
+
+    def __init__(self, key: str = "", /, **facts: object) -> None:
+        self.key, self.facts = key or None, facts
+
+    def render(self, lang: str = "en", caller: str = "python") -> str:
+        if self.key is None:
+            text = str(self.facts.get("text", ""))
+            if lang == "en" or not text:
+                return text
+            from gradsym.render.messages import translate_error
+
+            return translate_error(text, lang)
+        from gradsym.render.messages import word_error
+
+        return word_error(self.key, self.facts, lang, caller)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __repr__(self) -> str:
+        return f"Phrase({self.key!r}, **{self.facts!r})"
+
+
 class GradsymError(ValueError):
     """Base class of every error gradsym reports to a user.
 

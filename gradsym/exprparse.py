@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from gradsym.errors import ExpressionError, GradsymError
+from gradsym.errors import ExpressionError, GradsymError, Phrase
 
 __all__ = [
     "BINARY_OPS",
@@ -150,56 +150,62 @@ _AST_BINOPS: dict[type[ast.operator], str] = {
     ast.MatMult: "@",
 }
 
+# what the parser refuses, as the catalogue words it (``error.<key>``)
 _FORBIDDEN_BINOPS: dict[type[ast.operator], str] = {
-    ast.FloorDiv: "'//' (floor division)",
-    ast.Mod: "'%' (modulo)",
-    ast.BitXor: "'^' (bitwise xor; write powers as a ** b)",
-    ast.BitOr: "'|' (bitwise or)",
-    ast.BitAnd: "'&' (bitwise and)",
-    ast.LShift: "'<<' (shift)",
-    ast.RShift: "'>>' (shift)",
+    ast.FloorDiv: "expr.what.floor_division",
+    ast.Mod: "expr.what.modulo",
+    ast.BitXor: "expr.what.xor",
+    ast.BitOr: "expr.what.bit_or",
+    ast.BitAnd: "expr.what.bit_and",
+    ast.LShift: "expr.what.shift_left",
+    ast.RShift: "expr.what.shift_right",
 }
 
 _DOTTED_OPS: dict[type[ast.operator], str] = {ast.Mod: ".*", ast.FloorDiv: "./"}
 """MatCalc's element-wise operators, as :func:`matcalc_notation` spells them for Python."""
 
 _FORBIDDEN_UNARY: dict[type[ast.unaryop], str] = {
-    ast.Not: "'not'",
-    ast.Invert: "'~' (bitwise not)",
+    ast.Not: "expr.what.not",
+    ast.Invert: "expr.what.invert",
 }
 
 _FORBIDDEN_KINDS: dict[type[ast.AST], str] = {
-    ast.Lambda: "lambda",
-    ast.IfExp: "a conditional expression (x if c else y)",
-    ast.Compare: "a comparison",
-    ast.BoolOp: "'and'/'or'",
-    ast.ListComp: "a list comprehension",
-    ast.SetComp: "a set comprehension",
-    ast.DictComp: "a dict comprehension",
-    ast.GeneratorExp: "a generator expression",
-    ast.NamedExpr: "an assignment expression (:=)",
-    ast.Starred: "a starred expression (*x)",
-    ast.List: "a list",
-    ast.Tuple: "a tuple",
-    ast.Dict: "a dict",
-    ast.Set: "a set",
-    ast.Subscript: "subscripting (x[...])",
-    ast.Slice: "a slice",
-    ast.Await: "await",
-    ast.Yield: "yield",
-    ast.YieldFrom: "yield from",
-    ast.JoinedStr: "an f-string",
-    ast.FormattedValue: "an f-string",
+    ast.Lambda: "expr.what.lambda",
+    ast.IfExp: "expr.what.conditional",
+    ast.Compare: "expr.what.comparison",
+    ast.BoolOp: "expr.what.and_or",
+    ast.ListComp: "expr.what.list_comprehension",
+    ast.SetComp: "expr.what.set_comprehension",
+    ast.DictComp: "expr.what.dict_comprehension",
+    ast.GeneratorExp: "expr.what.generator",
+    ast.NamedExpr: "expr.what.walrus",
+    ast.Starred: "expr.what.starred",
+    ast.List: "expr.what.list",
+    ast.Tuple: "expr.what.tuple",
+    ast.Dict: "expr.what.dict",
+    ast.Set: "expr.what.set",
+    ast.Subscript: "expr.what.subscript",
+    ast.Slice: "expr.what.slice",
+    ast.Await: "expr.what.await",
+    ast.Yield: "expr.what.yield",
+    ast.YieldFrom: "expr.what.yield_from",
+    ast.JoinedStr: "expr.what.fstring",
+    ast.FormattedValue: "expr.what.fstring",
 }
 
 _DECIMAL_RE = re.compile(r"(?P<int>[0-9]*)(?:\.(?P<frac>[0-9]*))?(?:[eE](?P<exp>[+-]?[0-9]+))?")
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
-_NESTED_TOO_DEEPLY = f"expression is nested too deeply (at most {MAX_DEPTH} levels)"
+
+
+def _nested_too_deeply() -> ExpressionError:
+    return ExpressionError("expr.nested", limit=MAX_DEPTH)
+
+
 _SNIPPET_LENGTH = 40
 
 
-def _listing(items: Collection[str], empty: str) -> str:
-    return ", ".join(sorted(items)) if items else empty
+def _listing(items: Collection[str]) -> str | Phrase:
+    return ", ".join(sorted(items)) if items else Phrase("expr.none")
 
 
 class _Parser:
@@ -224,35 +230,39 @@ class _Parser:
 
     # -- error helpers ---------------------------------------------------------------------
 
-    def where(self, node: ast.AST) -> str:
-        """Describe the position of ``node`` in the user's (unstripped) text."""
+    def position(self, node: ast.AST) -> Phrase | None:
+        """The position of ``node`` in the user's (unstripped) text."""
         lineno: int | None = getattr(node, "lineno", None)
         col: int | None = getattr(node, "col_offset", None)
         if lineno is None or col is None or not 1 <= lineno <= len(self.lines):
-            return ""
+            return None
         line = self.lines[lineno - 1]
         # ast offsets count UTF-8 bytes; report characters.
         column = len(line.encode("utf-8")[:col].decode("utf-8", "ignore")) + 1
         return _position(lineno, column, self.line_shift, self.col_shift)
 
-    def found(self, node: ast.AST) -> str:
+    def where(self, node: ast.AST) -> Phrase | str:
+        """`` at column C`` (or nothing when the position is not known)."""
+        return _where(self.position(node))
+
+    def found(self, node: ast.AST) -> Phrase | str:
         snippet = ast.get_source_segment(self.source, node) or ""
         snippet = " ".join(snippet.split())
         if len(snippet) > _SNIPPET_LENGTH:
             snippet = snippet[: _SNIPPET_LENGTH - 3] + "..."
-        where = self.where(node)
+        position = self.position(node)
         if not snippet:
-            return f" ({where.strip()})" if where else ""
-        return f" (found {snippet!r}{where})"
+            return Phrase("expr.found_at", position=position) if position else ""
+        return Phrase("expr.found", snippet=snippet, where=_where(position))
 
-    def reject(self, what: str, node: ast.AST, hint: str = "") -> ExpressionError:
-        return ExpressionError(f"{what} is not allowed in an expression{hint}{self.found(node)}")
+    def reject(self, what: Phrase, node: ast.AST, hint: Phrase | str = "") -> ExpressionError:
+        return ExpressionError("expr.not_allowed", what=what, hint=hint, found=self.found(node))
 
     # -- the walk --------------------------------------------------------------------------
 
     def convert(self, node: ast.AST, depth: int) -> Node:
         if depth > MAX_DEPTH:
-            raise ExpressionError(_NESTED_TOO_DEEPLY)
+            raise _nested_too_deeply()
         if isinstance(node, ast.Constant):
             return self.constant(node)
         if isinstance(node, ast.Name):
@@ -265,10 +275,11 @@ class _Parser:
                 right = self.convert(node.right, depth + 1)
                 return self.elementwise[dotted](left, right)
             if op is None:
-                what = _FORBIDDEN_BINOPS.get(
-                    type(node.op), f"the operator {type(node.op).__name__}"
-                )
-                raise self.reject(what, node, f"; allowed operators: {' '.join(BINARY_OPS)}")
+                kind = _FORBIDDEN_BINOPS.get(type(node.op))
+                what = (Phrase(kind) if kind else
+                        Phrase("expr.what.operator", operator=type(node.op).__name__))
+                raise self.reject(what, node, Phrase("expr.hint.operators",
+                                                     operators=" ".join(BINARY_OPS)))
             left = self.convert(node.left, depth + 1)
             right = self.convert(node.right, depth + 1)
             return BinOp(op, left, right)
@@ -277,51 +288,48 @@ class _Parser:
                 return Neg(self.convert(node.operand, depth + 1))
             if isinstance(node.op, ast.UAdd):
                 return self.convert(node.operand, depth + 1)
-            what = _FORBIDDEN_UNARY.get(type(node.op), f"the operator {type(node.op).__name__}")
-            raise self.reject(what, node, "; the only unary operators are - and +")
+            kind = _FORBIDDEN_UNARY.get(type(node.op))
+            what = (Phrase(kind) if kind else
+                    Phrase("expr.what.operator", operator=type(node.op).__name__))
+            raise self.reject(what, node, Phrase("expr.hint.unary"))
         if isinstance(node, ast.Call):
             return self.call(node, depth)
         if isinstance(node, ast.Attribute):
             if node.attr.startswith("__"):
-                raise self.reject(
-                    f"the attribute '.{node.attr}'", node, "; names starting with '__' are reserved"
-                )
+                raise self.reject(Phrase("expr.what.attribute", attribute=node.attr), node,
+                                  Phrase("expr.hint.reserved"))
             if node.attr != "T":
-                raise self.reject(
-                    f"the attribute '.{node.attr}'", node, "; the only attribute is .T (transpose)"
-                )
+                raise self.reject(Phrase("expr.what.attribute", attribute=node.attr), node,
+                                  Phrase("expr.hint.attribute"))
             return Transpose(self.convert(node.value, depth + 1))
-        what = _FORBIDDEN_KINDS.get(type(node), f"{type(node).__name__}")
+        kind = _FORBIDDEN_KINDS.get(type(node))
+        what = Phrase(kind) if kind else Phrase("expr.what.node", node=type(node).__name__)
         raise self.reject(what, node)
 
     def constant(self, node: ast.Constant) -> Num:
         value = node.value
+        numbers = Phrase("expr.hint.numbers")
         if isinstance(value, bool) or value is None:
-            raise self.reject(repr(value), node, "; only numbers are")
+            raise self.reject(Phrase("expr.what.constant", value=repr(value)), node, numbers)
         if value is Ellipsis:
-            raise self.reject("'...' (Ellipsis)", node, "; only numbers are")
+            raise self.reject(Phrase("expr.what.ellipsis"), node, numbers)
         if isinstance(value, str):
-            raise self.reject("a string literal", node, "; only numbers are")
+            raise self.reject(Phrase("expr.what.string"), node, numbers)
         if isinstance(value, bytes):
-            raise self.reject("a bytes literal", node, "; only numbers are")
+            raise self.reject(Phrase("expr.what.bytes"), node, numbers)
         if isinstance(value, complex):
-            raise self.reject("a complex number", node, "; only real numbers are")
+            raise self.reject(Phrase("expr.what.complex"), node, Phrase("expr.hint.real"))
         if not isinstance(value, int | float):
-            raise self.reject(
-                f"a constant of type {type(value).__name__}", node, "; only numbers are"
-            )
+            what = Phrase("expr.what.constant_type", type=type(value).__name__)
+            raise self.reject(what, node, numbers)
         literal = ast.get_source_segment(self.source, node) or repr(value)
         if len(literal) > MAX_NUMBER_LENGTH:
-            raise ExpressionError(
-                f"number literal is too long ({len(literal)} characters; at most "
-                f"{MAX_NUMBER_LENGTH}){self.where(node)}"
-            )
+            raise ExpressionError("expr.number_long", length=len(literal),
+                                  limit=MAX_NUMBER_LENGTH, where=self.where(node))
         exponent_part = re.split(r"[eE]", literal, maxsplit=1)[1:] if isinstance(value, float) else []
         if exponent_part and "_" in exponent_part[0]:
-            raise ExpressionError(
-                f"number {literal!r} has '_' in its exponent; write the exponent as plain digits "
-                f"(e.g. 1e50){self.where(node)}"
-            )
+            raise ExpressionError("expr.number_underscore", literal=literal,
+                                  where=self.where(node))
         if isinstance(value, int):
             return Num(Fraction(value), is_decimal=False)
         return Num(self.decimal(literal, node), is_decimal=True)
@@ -330,14 +338,13 @@ class _Parser:
         """The exact value of a float literal such as ``0.1``, ``1_000.5`` or ``1e-5``."""
         match = _DECIMAL_RE.fullmatch(literal.replace("_", ""))
         if match is None:  # pragma: no cover - Python accepted it as a float literal
-            raise ExpressionError(f"cannot read the number {literal!r}{self.where(node)}")
+            raise ExpressionError("expr.number_unreadable", literal=literal,
+                                  where=self.where(node))
         digits = (match["int"] or "") + (match["frac"] or "")
         exponent = int(match["exp"] or "0") - len(match["frac"] or "")
         if abs(int(match["exp"] or "0")) > MAX_EXPONENT:
-            raise ExpressionError(
-                f"number {literal!r} is out of range (exponent at most {MAX_EXPONENT} in "
-                f"magnitude){self.where(node)}"
-            )
+            raise ExpressionError("expr.number_range", literal=literal, limit=MAX_EXPONENT,
+                                  where=self.where(node))
         mantissa = int(digits or "0")
         return (
             Fraction(mantissa * 10**exponent)
@@ -348,77 +355,60 @@ class _Parser:
     def name(self, node: ast.Name) -> Name:
         ident = node.id
         if ident.startswith("__"):
-            raise self.reject(
-                f"the name {ident!r}", node, "; names starting with '__' are reserved"
-            )
+            raise self.reject(Phrase("expr.what.name", name=ident), node,
+                              Phrase("expr.hint.reserved"))
         if ident not in self.names:
-            hint = ""
-            if ident in self.functions:
-                hint = f" ('{ident}' is a function: call it, e.g. {ident}(...))"
-            raise ExpressionError(
-                f"unknown name {ident!r} in expression; defined names: "
-                f"{_listing(self.names, '(none)')} (declare it with --shape {ident}=...){hint}"
-            )
+            hint = Phrase("expr.hint.call_it", name=ident) if ident in self.functions else ""
+            raise ExpressionError("expr.unknown_name", name=ident, names=_listing(self.names),
+                                  hint=hint)
         return Name(ident)
 
     def call(self, node: ast.Call, depth: int) -> Call:
-        allowed = f"; allowed functions: {_listing(self.functions, '(none)')}"
+        allowed = Phrase("expr.allowed_functions", functions=_listing(self.functions))
+        reserved = Phrase("expr.hint.reserved")
         func = node.func
         if not isinstance(func, ast.Name):
             for inner in ast.walk(func):  # name the most suspicious part first
                 if isinstance(inner, ast.Name) and inner.id.startswith("__"):
-                    raise self.reject(
-                        f"the name {inner.id!r}", inner, "; names starting with '__' are reserved"
-                    )
+                    raise self.reject(Phrase("expr.what.name", name=inner.id), inner, reserved)
                 if isinstance(inner, ast.Attribute) and inner.attr.startswith("__"):
-                    raise self.reject(
-                        f"the attribute '.{inner.attr}'",
-                        inner,
-                        "; names starting with '__' are reserved",
-                    )
-            what = "a method call (x.f(...))" if isinstance(func, ast.Attribute) else "this call"
-            raise self.reject(
-                what, node, f"; only declared functions can be called, as f(x){allowed}"
-            )
+                    raise self.reject(Phrase("expr.what.attribute", attribute=inner.attr), inner,
+                                      reserved)
+            method = isinstance(func, ast.Attribute)
+            what = Phrase("expr.what.method_call" if method else "expr.what.this_call")
+            raise self.reject(what, node, Phrase("expr.hint.declared", allowed=allowed))
         ident = func.id
         if ident.startswith("__"):
-            raise self.reject(
-                f"the name {ident!r}", func, "; names starting with '__' are reserved"
-            )
+            raise self.reject(Phrase("expr.what.name", name=ident), func, reserved)
         if ident not in self.functions:
-            if ident in self.names:
-                raise ExpressionError(
-                    f"cannot call {ident!r}: it is a variable, not a function{allowed}"
-                    f"{self.found(node)}"
-                )
-            raise ExpressionError(
-                f"function {ident!r} is not allowed in an expression{allowed}{self.found(node)}"
-            )
+            key = "expr.call_variable" if ident in self.names else "expr.function_not_allowed"
+            raise ExpressionError(key, name=ident, allowed=allowed, found=self.found(node))
         for keyword in node.keywords:
-            what = "**kwargs" if keyword.arg is None else f"the keyword argument {keyword.arg}=..."
-            raise self.reject(
-                what, keyword, f" (in a call of {ident!r}); pass arguments by position"
-            )
+            what = (Phrase("expr.what.kwargs") if keyword.arg is None else
+                    Phrase("expr.what.keyword", name=keyword.arg))
+            raise self.reject(what, keyword, Phrase("expr.hint.by_position", name=ident))
         args: list[Node] = []
         for arg in node.args:
             if isinstance(arg, ast.Starred):
-                raise self.reject(
-                    "*args (argument unpacking)",
-                    arg,
-                    f" (in a call of {ident!r}); list the arguments",
-                )
+                raise self.reject(Phrase("expr.what.star_args"), arg,
+                                  Phrase("expr.hint.list_arguments", name=ident))
             args.append(self.convert(arg, depth + 1))
         return Call(ident, tuple(args))
 
 
-def _position(lineno: int, column: int, line_shift: int, col_shift: int) -> str:
-    """`` at column C`` (or `` at line L, column C``) in the user's original text."""
+def _position(lineno: int, column: int, line_shift: int, col_shift: int) -> Phrase:
+    """``at column C`` (or ``at line L, column C``) in the user's original text."""
     if lineno == 1:
         column += col_shift
     lineno += line_shift
     if lineno == 1:
-        return f" at column {column}"
-    return f" at line {lineno}, column {column}"
+        return Phrase("expr.position.column", column=column)
+    return Phrase("expr.position.line", line=lineno, column=column)
+
+
+def _where(position: Phrase | None) -> Phrase | str:
+    """`` at column C`` after a message, or nothing."""
+    return Phrase("expr.where", position=position) if position is not None else ""
 
 
 def matcalc_notation(source: str) -> str:
@@ -481,17 +471,15 @@ def parse(
 names starting with '__' are reserved (found 'a.__class__' at column 1)
     """
     if not isinstance(text, str):
-        raise ExpressionError(f"an expression must be text (str), got {type(text).__name__}")
+        raise ExpressionError("expr.text_type", type=type(text).__name__)
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(
-            f"expression is too long ({len(text)} characters; at most {MAX_LENGTH})"
-        )
+        raise ExpressionError("expr.too_long", length=len(text), limit=MAX_LENGTH)
     null = text.find("\x00")
     if null >= 0:
-        raise ExpressionError(f"expression contains a null byte (\\x00) at position {null + 1}")
+        raise ExpressionError("expr.null_byte", position=null + 1)
     source = text.strip()
     if not source:
-        raise ExpressionError("expression is empty")
+        raise ExpressionError("expr.empty")
     if elementwise is not None and ("%" in source or "//" in source):
         elementwise = None  # the user's own % or //: refused below, as always
     if elementwise is not None:
@@ -507,25 +495,24 @@ names starting with '__' are reserved (found 'a.__class__' at column 1)
             tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:  # includes IndentationError
         if "integer string conversion" in str(exc.msg):  # sys.get_int_max_str_digits()
-            raise ExpressionError(
-                f"number literal is too long (at most {MAX_NUMBER_LENGTH} characters)"
-            ) from None
-        where = ""
+            raise ExpressionError("expr.number_long_text", limit=MAX_NUMBER_LENGTH) from None
+        where: Phrase | str = ""
         if exc.lineno is not None and exc.offset is not None and exc.offset >= 1:
-            where = _position(exc.lineno, exc.offset, line_shift, col_shift)
+            where = _where(_position(exc.lineno, exc.offset, line_shift, col_shift))
         elif exc.offset == 0:  # Python reports column 0 when the text ends too early
-            where = " at the end of the expression"
-        raise ExpressionError(f"cannot parse expression: {exc.msg}{where}") from None
+            where = _where(Phrase("expr.position.end"))
+        # Python's own words, translated by the error templates where they know them
+        raise ExpressionError("expr.syntax", reason=Phrase(text=exc.msg), where=where) from None
     except (RecursionError, MemoryError):
-        raise ExpressionError(_NESTED_TOO_DEEPLY) from None
+        raise _nested_too_deeply() from None
     except (ValueError, OverflowError) as exc:
-        raise ExpressionError(f"cannot parse expression: {exc}") from None
+        raise ExpressionError("expr.syntax", reason=Phrase(text=str(exc)), where="") from None
     parser = _Parser(source, line_shift, col_shift, frozenset(names), frozenset(functions),
                      elementwise)
     try:
         result = parser.convert(tree.body, 1)
     except RecursionError:  # pragma: no cover - the depth check fires long before
-        raise ExpressionError(_NESTED_TOO_DEEPLY) from None
+        raise _nested_too_deeply() from None
     _constant_value(result)
     return result
 
@@ -565,10 +552,9 @@ def _constant_value(node: Node) -> Fraction | None:
         return None
     bits = max(abs(value.numerator), value.denominator).bit_length()
     if bits > MAX_POWER_BITS:
-        raise ExpressionError(
-            f"cannot evaluate {to_text(node)!r}: the number would have about "
-            f"{int(bits * 0.30103) + 1} digits (at most about {int(MAX_POWER_BITS * 0.30103)})"
-        )
+        raise ExpressionError("expr.power_digits", expression=to_text(node),
+                              digits=int(bits * 0.30103) + 1,
+                              limit=int(MAX_POWER_BITS * 0.30103))
     return Fraction(value)
 
 
@@ -740,15 +726,14 @@ def _check_power(node: BinOp, base: object, exponent: object) -> None:
     bits = math.log2(max(abs(b.numerator), b.denominator)) * abs(e.numerator) / e.denominator
     if bits > MAX_POWER_BITS:
         digits = int(bits * 0.30103) + 1
-        raise ExpressionError(
-            f"cannot evaluate {to_text(node)!r}: the number would have about {digits} digits "
-            f"(at most about {int(MAX_POWER_BITS * 0.30103)})"
-        )
+        raise ExpressionError("expr.power_digits", expression=to_text(node), digits=digits,
+                              limit=int(MAX_POWER_BITS * 0.30103))
 
 
 def _fail(node: Node, exc: BaseException) -> ExpressionError:
-    message = str(exc) or type(exc).__name__
-    return ExpressionError(f"cannot evaluate {to_text(node)!r}: {message}")
+    """``cannot evaluate 'a / b': …`` with the reason (a keyed DomainError is worded in the
+    message's language; Python's own words by the error templates)."""
+    return ExpressionError("expr.cannot_evaluate", expression=to_text(node), reason=exc)
 
 
 def _fold(
@@ -761,9 +746,7 @@ def _fold(
         return number(node.value)
     if isinstance(node, Name):
         if node.id not in env:
-            raise ExpressionError(
-                f"name {node.id!r} has no value; defined: {_listing(list(env), '(none)')}"
-            )
+            raise ExpressionError("expr.no_value", name=node.id, names=_listing(list(env)))
         return env[node.id]
     if isinstance(node, BinOp):
         left = _fold(node.left, env, funcs, number)
@@ -791,18 +774,14 @@ def _fold(
         except GradsymError:
             raise
         except AttributeError:
-            raise ExpressionError(
-                f"cannot evaluate {to_text(node)!r}: .T needs a matrix, got "
-                f"{type(operand).__name__}"
-            ) from None
+            raise ExpressionError("expr.transpose_number", expression=to_text(node),
+                                  type=type(operand).__name__) from None
         except (TypeError, ValueError, ArithmeticError) as exc:
             raise _fail(node, exc) from None
     if isinstance(node, Call):
         if node.func not in funcs:
-            raise ExpressionError(
-                f"function {node.func!r} is not available; available: "
-                f"{_listing(list(funcs), '(none)')}"
-            )
+            raise ExpressionError("expr.function_unavailable", name=node.func,
+                                  names=_listing(list(funcs)))
         args = [_fold(arg, env, funcs, number) for arg in node.args]
         try:
             return funcs[node.func](*args)

@@ -137,7 +137,7 @@ class Dual:
             return NotImplemented  # element by element, by NumPy
         o = Dual.lift(other)
         if o.value == 0:
-            raise DomainError("division by zero")
+            raise DomainError("domain.division")
         value = _div(self.value, o.value)
         inverse = _div(1, o.value)
         return Dual(value, _combined(self.tangent, inverse, o.tangent, -value * inverse))
@@ -156,14 +156,14 @@ class Dual:
             if k == 0:
                 return Dual(1)
             if self.value == 0 and k < 0:
-                raise DomainError("division by zero (0 to a negative power)")
+                raise DomainError("domain.negative_exponent")
             return Dual(_pow(self.value, k), _scaled(self.tangent, k * _pow(self.value, k - 1)))
         if self.value < 0:
-            raise DomainError("a negative number to a fractional power")
+            raise DomainError("domain.negative_power")
         if self.value == 0:
             if exponent > 1:
                 return Dual(0, _scaled(self.tangent, 0))
-            raise DomainError("0 to a power below 1 has no derivative")
+            raise DomainError("domain.zero_power")
         value = exact_root(self.value, exponent)
         if value is None:
             value = float(self.value) ** float(exponent)

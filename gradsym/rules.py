@@ -20,9 +20,24 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from gradsym.errors import Phrase
+
 
 class DomainError(ArithmeticError):
-    """A value outside a function's domain (log of a negative number, division by zero, …)."""
+    """A value outside a function's domain (log of a negative number, division by zero, …).
+
+    Raised with a catalogue key and facts, as a GradsymError is (``DomainError("domain.log")``);
+    an error that reports it holds it as a fact and words it in its own language."""
+
+    def __init__(self, key: str, /, **facts: object) -> None:
+        super().__init__(key)
+        self.key, self.facts = key, facts
+
+    def render(self, lang: str = "en", caller: str = "python") -> str:
+        return Phrase(self.key, **self.facts).render(lang, caller)
+
+    def __str__(self) -> str:
+        return self.render()
 
 
 @dataclass(frozen=True)
@@ -48,7 +63,7 @@ def _float(v: Any) -> float:
     try:
         return float(v)
     except OverflowError:
-        raise DomainError("a value is too large for floating point") from None
+        raise DomainError("domain.too_large") from None
 
 
 def _div(a: Any, b: Any) -> Any:
@@ -72,12 +87,12 @@ def _exp(x: Any) -> Any:
     try:
         return math.exp(_float(x))
     except OverflowError:
-        raise DomainError("exp overflows") from None
+        raise DomainError("domain.exp_overflow") from None
 
 
 def _log(x: Any) -> Any:
     if x <= 0:
-        raise DomainError("log of a number ≤ 0")
+        raise DomainError("domain.log")
     if x == 1:
         return 0
     if _is_mp(x):
@@ -146,7 +161,7 @@ def _int_root(n: int, q: int) -> int | None:
 
 def _sqrt(x: Any) -> Any:
     if x < 0:
-        raise DomainError("a negative number to a fractional power")
+        raise DomainError("domain.negative_power")
     if x == 0:
         return 0
     root = exact_root(x, Fraction(1, 2))
@@ -163,7 +178,7 @@ def _sqrt(x: Any) -> Any:
 
 def _sqrt_slope(x: Any, root: Any) -> Any:
     if x == 0:
-        raise DomainError("0 to a power below 1 has no derivative")
+        raise DomainError("domain.zero_power")
     return _div(1, 2 * root) if isinstance(root, int) else 1 / (2 * root)
 
 

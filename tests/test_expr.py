@@ -395,18 +395,18 @@ def test_reserved_names_are_renamed_visibly() -> None:
 @pytest.mark.parametrize(
     ("shapes", "message"),
     [
-        (["a=2", "a_1=scalar"], r"--shape a and --shape a_1 both use the name 'a_1'"),
+        (["a=2", "a_1=scalar"], r"shape a and shape a_1 both use the name 'a_1'"),
         (["X=2x2", "X_1=2"], r"both use the name 'X_1_1'"),
         (["sum=2"], r"'sum' is the name of a function"),
         (["if=2"], r"'if' is a Python keyword"),
         (["1a=2"], r"a name must start with a letter"),
         (["_a=2"], r"a name must start with a letter"),
-        (["a=2", "a=3"], r"--shape a is declared twice"),
+        (["a=2", "a=3"], r"shape a is declared twice"),
         (["a"], r"expected NAME=SHAPE"),
         (["a=0"], r"--shape a=0 sizes must be ≥ 1"),
         (["a=2x2x2x2"], r"at most 3 are supported"),
         (["a=1000x1000"], r"1,000,000 elements"),
-        ([], r"--shape is required"),
+        ([], r"^shape is required"),
     ],
 )
 def test_bad_declarations(shapes: list[str], message: str) -> None:

@@ -48,6 +48,7 @@ from gradsym.spec import Values
 from gradsym.spec.expr import Declared as Declared
 from gradsym.spec.expr import at_items as at_items
 from gradsym.spec.expr import declare as declare
+from gradsym.spec.expr import name_list
 from gradsym.spec.expr import parse_at as parse_at
 from gradsym.spec.expr import parse_wrt as parse_wrt
 from gradsym.symbols import Tensor
@@ -113,9 +114,9 @@ def exact_value(expr: Any, subs: Mapping[Any, Any]) -> Any:
     if value.is_Rational:
         return int(value) if value.q == 1 else Fraction(int(value.p), int(value.q))
     if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or value.free_symbols:
-        raise DomainError("the expression or its derivative is undefined there")
+        raise DomainError("domain.undefined")
     if value.is_real is False:
-        raise DomainError("the value is not a real number")
+        raise DomainError("domain.not_real")
     rational = _rational_value(value)
     return value if rational is None else rational
 
@@ -231,11 +232,8 @@ class ExpressionDerivation(Derivation):
         values = parse_at(given, self.declared, seed)
         missing = [n for n in self.declared if n in self.used and n not in values]
         if missing:
-            example = " ".join(f"--at {n}=…" for n in missing)
-            raise SpecError(
-                f"--at needs a value for every name in the expression; missing "
-                f"{', '.join(missing)} (e.g. {example})"
-            )
+            raise SpecError("expr.at_missing", missing=", ".join(missing),
+                            example=name_list("expr.at_example", missing, "expr.more_space"))
         exact = {
             name: _exact_array(v.flat, self.declared[name].shape) for name, v in values.items()
         }
@@ -243,10 +241,9 @@ class ExpressionDerivation(Derivation):
             dual = self._dual_jacobians(exact)
             evaluation = self._exact_evaluation(exact, values)
         except DomainError as exc:
-            given_names = ", ".join(f"--at {n}" for n in values)
-            raise SpecError(
-                f"cannot evaluate at the given values ({given_names}): {exc}"
-            ) from None
+            raise SpecError("expr.at_evaluate", reason=exc,
+                            names=name_list("expr.at_name", list(values), "expr.more_comma")
+                            ) from None
         evaluation.checks.append(self._dual_check(evaluation, dual))
         return evaluation
 
@@ -473,10 +470,7 @@ def extremum_shares(node: Any) -> list[Any]:
 def check_defined(outputs: np.ndarray, text: str) -> None:
     for e in outputs.reshape(-1):
         if isinstance(e, sympy.Basic) and e.has(sympy.zoo, sympy.nan):
-            raise ExpressionError(
-                f"the expression {text!r} is undefined (it divides by zero or takes log(0)): "
-                f"it evaluates to {e}"
-            )
+            raise ExpressionError("expr.undefined", text=text, value=str(e))
 
 
 def tree_size(outputs: np.ndarray) -> int:
@@ -542,7 +536,8 @@ def expr(
     [15, 18]
     """
     if expression is None:
-        raise SpecError('the expression is required, e.g. gradsym expr "sum(a**2)" --shape a=3')
+        raise SpecError("expr.expression_required", command="expr", example="sum(a**2)",
+                        shape="a=3")
     declared = declare(shape, functions=EXPR_FUNCTIONS)
     tree = parse(expression, names=list(declared), functions=list(EXPR_FUNCTIONS),
                  elementwise=MATCALC_OPERATORS)

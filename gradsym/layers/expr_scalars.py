@@ -95,7 +95,7 @@ class SympyScalars:
         rows = m.tolist()
         det = permutation_det(rows)
         if det == 0:
-            raise ExpressionError("the matrix is singular (its determinant is 0)")
+            raise ExpressionError("expr.singular")
         return _object_array([[c / det for c in row] for row in adjugate(rows)])
 
 
@@ -195,7 +195,7 @@ class DualScalars:
         for col in range(n):
             pivot = max(range(col, n), key=lambda r: abs(_float(a[r][col].value)))
             if a[pivot][col].value == 0:
-                raise DomainError("the matrix is singular at these values")
+                raise DomainError("domain.singular")
             a[col], a[pivot] = a[pivot], a[col]
             head = a[col][col]
             a[col] = [x / head for x in a[col]]
@@ -210,7 +210,7 @@ def _float(v: Any) -> float:
     try:
         return float(v)
     except OverflowError:
-        raise DomainError("a value is too large for floating point") from None
+        raise DomainError("domain.too_large") from None
 
 
 def _singular_det(m: np.ndarray) -> Any:

@@ -35,7 +35,7 @@ import numpy as np
 import sympy
 
 from gradsym import progress
-from gradsym.errors import ExpressionError, SpecError
+from gradsym.errors import ExpressionError, Phrase, SpecError
 from gradsym.exprparse import (
     BinOp,
     Call,
@@ -155,8 +155,10 @@ def _coerce(node: Node, shape: Shape) -> Node | None:
     return None
 
 
-def _fail(node: Node, message: str) -> ExpressionError:
-    return ExpressionError(f"cannot evaluate {to_text(node)!r}: {message}")
+def _fail(node: Node, key: str, **facts: object) -> ExpressionError:
+    """``cannot evaluate 'X + Y': …`` with the reason ``error.<key>`` worded from ``facts``."""
+    return ExpressionError("expr.cannot_evaluate", expression=to_text(node),
+                           reason=Phrase(key, **facts))
 
 
 def elaborate(node: Node, shapes: Mapping[str, Shape]) -> tuple[Node, dict[Node, Shape]]:
@@ -172,10 +174,11 @@ def elaborate(node: Node, shapes: Mapping[str, Shape]) -> tuple[Node, dict[Node,
         return n, shape
 
     def scalar(n: Node, shape: Shape, whole: Node, role: str) -> Node:
+        """``n`` as a number, or an error naming its ``role`` (a key: ``matrix.role.divisor``)."""
         coerced = _coerce(n, shape)
         if coerced is None:
-            raise _fail(whole, f"{role} must be a number (a scalar or 1x1), but "
-                        f"{to_text(n)!r} is {shape_text(shape)}")
+            raise _fail(whole, "matrix.scalar_role", role=Phrase(role),
+                        operand=to_text(n), shape=shape_text(shape))
         if coerced is not n:
             table[coerced] = ()
         return coerced
@@ -206,9 +209,10 @@ def elaborate(node: Node, shapes: Mapping[str, Shape]) -> tuple[Node, dict[Node,
             if sa != sb:
                 ca, cb = _coerce(a, sa), _coerce(b, sb)
                 if ca is None or cb is None or (sa != () and sb != ()):
-                    raise _fail(n, f"cannot {'add' if n.op == '+' else 'subtract'} "
-                                f"{shape_text(sa)} and {shape_text(sb)} (shapes must be equal)")
-                a, b = scalar(a, sa, n, "each term"), scalar(b, sb, n, "each term")
+                    raise _fail(n, "matrix.add_shapes" if n.op == "+" else "matrix.subtract_shapes",
+                                left=shape_text(sa), right=shape_text(sb))
+                a = scalar(a, sa, n, "matrix.role.term")
+                b = scalar(b, sb, n, "matrix.role.term")
                 sa = sb = ()
             return done(BinOp(n.op, a, b), sa)
         if n.op in ("*", "@"):
@@ -218,28 +222,27 @@ def elaborate(node: Node, shapes: Mapping[str, Shape]) -> tuple[Node, dict[Node,
                 return done(BinOp("*", a, b), (sa[0], sb[1]))
             if sa == (1, 1) or sb == (1, 1):
                 if sa == (1, 1):
-                    a = scalar(a, sa, n, "the factor")
+                    a = scalar(a, sa, n, "matrix.role.factor")
                     return done(BinOp("*", a, b), sb)
-                b = scalar(b, sb, n, "the factor")
+                b = scalar(b, sb, n, "matrix.role.factor")
                 return done(BinOp("*", a, b), sa)
-            raise _fail(n, f"cannot multiply {shape_text(sa)} by {shape_text(sb)}: the columns "
-                        f"of the left ({sa[1]}) must equal the rows of the right ({sb[0]})")
+            raise _fail(n, "matrix.multiply_shapes", left=shape_text(sa), right=shape_text(sb),
+                        columns=sa[1], rows=sb[0])
         if n.op == "/":
-            b = scalar(b, sb, n, "the divisor")
+            b = scalar(b, sb, n, "matrix.role.divisor")
             return done(BinOp("/", a, b), sa)
         # power
         if sa == () or (sa == (1, 1) and axis_literal(b) is None):
-            a = scalar(a, sa, n, "the base")
-            b = scalar(b, sb, n, "the exponent")
+            a = scalar(a, sa, n, "matrix.role.base")
+            b = scalar(b, sb, n, "matrix.role.exponent")
             return done(BinOp("**", a, b), ())
         k = axis_literal(b)
         if k is None:
-            raise _fail(n, f"a matrix power needs a whole-number exponent, got {to_text(b)!r}")
+            raise _fail(n, "matrix.power_exponent", exponent=to_text(b))
         if sa[0] != sa[1]:
-            raise _fail(n, f"only a square matrix has powers, but {to_text(a)!r} is "
-                        f"{shape_text(sa)}")
+            raise _fail(n, "matrix.power_square", operand=to_text(a), shape=shape_text(sa))
         if abs(k) > MAX_MATRIX_POWER:
-            raise _fail(n, f"matrix powers are limited to ±{MAX_MATRIX_POWER}, got {k}")
+            raise _fail(n, "matrix.power_limit", limit=MAX_MATRIX_POWER, got=k)
         if k == 1:
             return a, sa
         if k == -1:
@@ -253,23 +256,21 @@ def elaborate(node: Node, shapes: Mapping[str, Shape]) -> tuple[Node, dict[Node,
         if func in ("Identity", "OneMatrix"):  # constant matrices (MatCalc's eye, ones, …)
             sizes = [axis_literal(walk(x)[0]) for x in n.args]
             if any(k is None or k < 1 for k in sizes):
-                raise _fail(n, f"{func} needs whole-number sizes ≥ 1")
+                raise _fail(n, "matrix.sizes_whole", function=func)
             rows, cols = sizes[0], sizes[-1]
             assert rows is not None and cols is not None
             return done(Call(func, n.args), (rows, cols))
         if func == "ediv":  # MatCalc's a ./ b, element by element
             b, sb = walk(n.args[1])
             if sa != sb:
-                raise _fail(n, f"an element-wise quotient needs equal shapes, got "
-                            f"{shape_text(sa)} and {shape_text(sb)}")
+                raise _fail(n, "matrix.quotient_shapes", left=shape_text(sa), right=shape_text(sb))
             return done(Call("ediv", (a, b)), sa)
         if func == "hadamard":
             b, sb = walk(n.args[1])
             if sa == () or sb == ():
                 return done(BinOp("*", a, b), sb if sa == () else sa)
             if sa != sb:
-                raise _fail(n, f"a Hadamard product needs equal shapes, got {shape_text(sa)} "
-                            f"and {shape_text(sb)}")
+                raise _fail(n, "matrix.hadamard_shapes", left=shape_text(sa), right=shape_text(sb))
             return done(Call("hadamard", (a, b)), sa)
         if func in ("trace", "det", "inv"):
             if sa == ():
@@ -277,8 +278,8 @@ def elaborate(node: Node, shapes: Mapping[str, Shape]) -> tuple[Node, dict[Node,
                     return done(BinOp("/", Num(Fraction(1)), a), ())
                 return a, ()
             if sa[0] != sa[1]:
-                raise _fail(n, f"{func} needs a square matrix, but {to_text(a)!r} is "
-                            f"{shape_text(sa)}")
+                raise _fail(n, "matrix.square", function=func, operand=to_text(a),
+                            shape=shape_text(sa))
             return done(Call(func, (a,)), sa if func == "inv" else ())
         if func == "sum":
             return (a, ()) if sa == () else done(Call("sum", (a,)), ())
@@ -286,7 +287,7 @@ def elaborate(node: Node, shapes: Mapping[str, Shape]) -> tuple[Node, dict[Node,
             return done(Call("norm", (a,)), ())
         # scalar functions: of a number (a 1x1 counts), or element by element of a matrix
         if sa in ((), (1, 1)):
-            return done(Call(func, (scalar(a, sa, n, "the argument"),)), ())
+            return done(Call(func, (scalar(a, sa, n, "matrix.role.argument"),)), ())
         return done(Call(func, (a,)), sa)
 
     root, shape = walk(node)
@@ -421,8 +422,8 @@ def matrix(
     ``hessian=True`` (``--hessian``) adds ``d.hessians`` (:mod:`gradsym.layers.matrix_hessian`).
     """
     if expression is None:
-        raise SpecError('the expression is required, e.g. gradsym matrix "trace(X.T*X)" '
-                        "--shape X=3x2")
+        raise SpecError("expr.expression_required", command="matrix", example="trace(X.T*X)",
+                        shape="X=3x2")
     declared = declare(shape, functions=MATRIX_FUNCTIONS, max_dims=2)
     algebra = {n: _algebra_shape(x.shape) for n, x in declared.items()}
     tree = lower(parse(expression, names=list(declared),

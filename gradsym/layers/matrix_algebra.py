@@ -372,11 +372,11 @@ def lc_pow(lc: LC, e: Fraction) -> LC:
     t = _as_term(lc)
     if t is None:
         if e < 0:
-            raise ExpressionError("the expression divides by zero")
+            raise ExpressionError("expr.divides_by_zero")
         return lc_const(0) if e > 0 else lc_const(1)
     if not t.mats and e.denominator == 1:
         if t.coef == 0 and e < 0:  # pragma: no cover - zero terms are never stored
-            raise ExpressionError("the expression divides by zero")
+            raise ExpressionError("expr.divides_by_zero")
         return LC((Term(t.coef ** int(e), tuple((x, p * e) for x, p in t.scalars), ()),), ())
     atom = atomize(lc)
     return LC((Term(Fraction(1), ((atom, e),), ()),), ())

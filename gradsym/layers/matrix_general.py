@@ -29,7 +29,7 @@ import numpy as np
 import sympy
 
 from gradsym.derivation import Derivation
-from gradsym.errors import ExpressionError, SpecError
+from gradsym.errors import ExpressionError, Phrase, SpecError
 from gradsym.exprparse import BinOp, Call, Name, Neg, Node, Num, Transpose, names_in, parse
 from gradsym.layers import matrix as concrete
 from gradsym.layers.matrix import (
@@ -132,11 +132,9 @@ def letter_shapes(shape: Any) -> dict[str, LetterShape]:
     for name, spec in _declaration_items(shape, "--shape"):
         parts = _parts(spec)
         if parts is None or any(isinstance(k, str) and not SIZE_LETTER.match(k) for k in parts):
-            raise SpecError(f"--shape {name}={spec}: a size is a whole number or a lowercase "
-                            f"letter (not x), e.g. --shape X=nxn or --shape A=mx3")
+            raise SpecError("matrix.size_letter", name=name, spec=spec)
         if len(parts) > 2:
-            raise SpecError(f"--shape {name}={spec}: matrix takes scalars, vectors and matrices "
-                            f"(at most 2 sizes)")
+            raise SpecError("matrix.size_count", name=name, spec=spec)
         out[str(name)] = tuple(parts)
     return out
 
@@ -255,6 +253,23 @@ def unsentinel(text: str, letters: Mapping[int, str]) -> str:
     return re.sub(r"\d+", lambda m: letters.get(int(m.group()), m.group()), text)
 
 
+def _with_letters(exc: ExpressionError, letters: Mapping[int, str]) -> ExpressionError:
+    """``exc`` with the sentinel sizes in its facts (and their parts) written as letters."""
+    if exc.key is None:
+        return ExpressionError(unsentinel(str(exc), letters))
+
+    def fact(value: object) -> object:
+        if isinstance(value, Phrase):
+            return Phrase(value.key or "", **{k: fact(v) for k, v in value.facts.items()})
+        if isinstance(value, str):
+            return type(value)(unsentinel(value, letters))
+        if isinstance(value, int) and not isinstance(value, bool):
+            return letters.get(value, value)
+        return value
+
+    return type(exc)(exc.key, **{k: fact(v) for k, v in exc.facts.items()})
+
+
 _SCALAR: dict[str, Callable[[Any], Any]] = {
     "log": sympy.log, "exp": sympy.exp, "sqrt": sympy.sqrt, "sin": sympy.sin, "cos": sympy.cos,
     "tanh": sympy.tanh, "abs": sympy.Abs, "sigmoid": lambda a: 1 / (1 + sympy.exp(-a)),
@@ -345,12 +360,10 @@ class GeneralMatrixDerivation(Derivation):
         return {n: (lc_text(f.lc) if f.lc is not None else None) for n, f in self.forms.items()}
 
     def to_code(self, framework: str = "numpy", command_line: str | None = None) -> str:
-        raise SpecError("--emit needs concrete sizes: give numbers in --shape (e.g. X=3x3), "
-                        "not letters")
+        raise SpecError("matrix.emit_letters")
 
     def evaluate(self, seed: int | None = None, **given: Any) -> Any:
-        raise SpecError("values need concrete sizes: give numbers in --shape (e.g. X=3x3), "
-                        "not letters, to use --at")
+        raise SpecError("matrix.values_letters")
 
 
 def _check_sizes(
@@ -392,18 +405,17 @@ def matrix_general(
 ) -> GeneralMatrixDerivation:
     """:func:`gradsym.layers.matrix.matrix` when some ``--shape`` size is a letter."""
     if at:
-        raise SpecError("--at needs concrete sizes: the sizes in --shape are letters; give "
-                        "numbers (e.g. --shape X=3x3) to evaluate at values")
+        raise SpecError("matrix.at_letters")
     shapes = letter_shapes(shape)
     letters = list(dict.fromkeys(k for s in shapes.values() for k in s if isinstance(k, str)))
     if len(letters) > len(SENTINELS):
-        raise SpecError(f"--shape: at most {len(SENTINELS)} different size letters, got "
-                        f"{len(letters)} ({', '.join(letters)})")
+        raise SpecError("matrix.letters_count", limit=len(SENTINELS), count=len(letters),
+                        letters=", ".join(letters))
     concrete = declare(spec_at(shapes, dict.fromkeys(letters, 2)), functions=MATRIX_FUNCTIONS,
                        max_dims=2)
     clash = [k for k in letters if k in concrete]
     if clash:
-        raise SpecError(f"--shape: '{clash[0]}' is both a name and a size letter; rename one")
+        raise SpecError("matrix.letter_clash", letter=clash[0])
     code = {k: SENTINELS[i] for i, k in enumerate(letters)}
     back = {p: k for k, p in code.items()}
     declared = {n: Declared(n, tuple(code[k] if isinstance(k, str) else k for k in shapes[n]),
@@ -416,14 +428,13 @@ def matrix_general(
                            elementwise=ELEMENTWISE), algebra)
         explicit, node_shapes = elaborate(tree, algebra)
     except ExpressionError as exc:
-        raise ExpressionError(unsentinel(str(exc), back)) from None
+        raise _with_letters(exc, back) from None
     used = names_in(tree)
     wrt_names = parse_wrt(wrt, declared, used)
     out_shape = node_shapes[explicit]
     if out_shape not in ((), (1, 1)):
-        raise SpecError(f"J is {unsentinel('x'.join(map(str, out_shape)), back)}, not a scalar: "
-                        f"letter sizes need a scalar objective (take trace, sum or norm), or give "
-                        f"numbers in --shape for the element-wise Jacobian")
+        raise SpecError("matrix.letters_scalar",
+                        shape=unsentinel("x".join(map(str, out_shape)), back))
     derived = closed_forms(explicit, node_shapes, declared, wrt_names)
     forms = {n: ClosedForm(n, factor_right(to_letters(f.lc, back)) if f.lc is not None else None,
                            f.reason)
@@ -497,8 +508,7 @@ def matrix(
     """
     if expression is not None and has_letters(shape):
         if hessian:  # the Hessian's closed forms are derived and checked at concrete sizes
-            raise SpecError("--hessian needs concrete sizes: give numbers in --shape (e.g. X=3x3), "
-                            "not letters")
+            raise SpecError("matrix.hessian_letters")
         return matrix_general(expression, shape, wrt, at, seed=seed, max_terms=max_terms)
     return concrete.matrix(expression, shape, wrt, at, seed=seed, max_terms=max_terms,
                            hessian=hessian)

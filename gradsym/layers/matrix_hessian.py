@@ -305,11 +305,9 @@ def attach_hessians(d: Any, max_terms: int | None, slope: Slope) -> None:
     ``slope`` gives f′ of the element-wise functions, as the gradients use it)."""
     if not d.scalar:
         shape = "x".join(map(str, d.forward_elems.shape))
-        raise SpecError(f"--hessian needs a scalar objective, but J is {shape}; make it one "
-                        f"with trace, sum or norm, or drop --hessian")
+        raise SpecError("matrix.hessian_scalar", shape=shape)
     if d.points:
-        raise SpecError("--hessian: the expression is too large to expand into element "
-                        "symbols for the element-wise Hessian; use smaller shapes")
+        raise SpecError("matrix.hessian_large")
     grads = d.gradient_elems
     size = sum(math.prod(d.declared[n].shape) for n in d.wrt)
     budget_check(float(tree_size(_flat(grads))) * max(size, 1), max_terms, "the Hessian")

@@ -65,13 +65,13 @@ _SAME_SHAPE = ("inv", "Inverse", "hadamard", "HadamardProduct", "ediv", "log", "
 def _size(node: Node, what: str) -> int:
     if isinstance(node, Num) and node.value.denominator == 1 and node.value > 0:
         return int(node.value)
-    raise ExpressionError(f"{what} needs a whole number ≥ 1 as its size, got {to_text(node)!r}")
+    raise ExpressionError("matrix.size_number", function=what, got=to_text(node))
 
 
 def _number(node: Node, what: str) -> Node:
     if isinstance(node, Num) or (isinstance(node, Neg) and isinstance(node.operand, Num)):
         return node
-    raise ExpressionError(f"{what} takes a number (its entries), got {to_text(node)!r}")
+    raise ExpressionError("matrix.entries_number", function=what, got=to_text(node))
 
 
 def _ones(rows: int, cols: int) -> Node:
@@ -182,14 +182,12 @@ class _Lowering:
         if func in ("vector", "matrix"):
             value = _number(n.args[0], f"{func}(...)")
             if want is None or want[0] is None or (func == "matrix" and want[1] is None):
-                raise ExpressionError(
-                    f"cannot tell the size of {to_text(n)!r} from where it stands; write "
-                    f"ones(m) or ones(m, n) (times the number) instead")
+                raise ExpressionError("matrix.ones_size", operand=to_text(n))
             rows = want[0]
             cols = 1 if func == "vector" else want[1]
             if func == "vector" and want[1] not in (None, 1):
-                raise ExpressionError(f"{to_text(n)!r} is a column, but its place needs "
-                                      f"{rows}x{want[1]}")
+                raise ExpressionError("matrix.ones_column", operand=to_text(n), rows=rows,
+                                      columns=want[1])
             assert cols is not None
             ones = _ones(rows, cols)
             return ones if value == Num(Fraction(1)) else BinOp("*", value, ones)
@@ -216,15 +214,15 @@ class _Lowering:
     def diag(self, x: Node, whole: Node) -> Node:
         shape = self.shape(x)
         if shape is None or len(shape) != 2:
-            raise ExpressionError(f"cannot tell the shape of the argument of {to_text(whole)!r}")
+            raise ExpressionError("matrix.diag_unknown", operand=to_text(whole))
         rows, cols = shape
         if cols == 1 or rows == 1:  # a vector → the diagonal matrix
             k = max(rows, cols)
             column = x if cols == 1 else Transpose(x)
             return Call("hadamard", (BinOp("*", column, _ones(1, k)), _identity(k)))
         if rows != cols:
-            raise ExpressionError(f"diag needs a vector or a square matrix, but the argument of "
-                                  f"{to_text(whole)!r} is {rows}x{cols}")
+            raise ExpressionError("matrix.diag_shape", operand=to_text(whole), rows=rows,
+                                  columns=cols)
         return BinOp("*", Call("hadamard", (x, _identity(rows))), _ones(rows, 1))
 
 

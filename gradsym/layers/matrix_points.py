@@ -256,7 +256,7 @@ class ExactScalars(SympyScalars):
     def inv(self, m: np.ndarray) -> np.ndarray:
         matrix = sympy.Matrix(m.tolist())
         if matrix.det(method="bareiss") == 0:
-            raise DomainError("the matrix is singular at these values")
+            raise DomainError("domain.singular")
         inverse = matrix.inv(method="LU")
         out = np.empty(inverse.shape, dtype=object)
         for i in range(inverse.rows):

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from gradsym.budget import MAX_TERMS_HELP, MAX_TERMS_HELP_ZH
-from gradsym.errors import Verbatim
+from gradsym.errors import Phrase, Verbatim
 from gradsym.layers.general_statements import STATEMENTS as GENERAL_STATEMENTS
 
 LANGUAGES = ("en", "zh")
@@ -1848,6 +1848,12 @@ def word_error(key: str, facts: dict[str, object], lang: str = "en", caller: str
     # ``param`` / ``*_param`` facts hold a parameter's name: ``{param}`` is the name as the
     # caller knows it, ``{param_got}`` / ``{param_example}`` the name with that value
     for fact, value in facts.items():
+        if isinstance(value, Phrase | BaseException):  # a part of the message: same language
+            render = getattr(value, "render", None)  # a Phrase, a keyed error (or DomainError)
+            keyed = isinstance(value, Phrase) or getattr(value, "key", None) is not None
+            worded[fact] = (render(lang, caller) if keyed and render is not None
+                            else translate_error(str(value) or type(value).__name__, lang))
+            continue
         if fact == "param" or fact.endswith("_param"):
             name = str(value)
             verbatim = isinstance(value, Verbatim)

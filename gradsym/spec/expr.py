@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from gradsym.errors import SizeError, SpecError
-from gradsym.spec.values import Values, parse_shape, parse_values
+from gradsym.errors import Phrase, SizeError, SpecError
+from gradsym.spec.values import Values, option_param, parse_shape, parse_values
 
 MAX_DECLARED_ELEMENTS = 100_000
 """No tensor may have more elements than this, whatever the budget."""
@@ -81,30 +81,29 @@ def declare(
     'E_'
     """
     items = _declaration_items(spec, option)
+    param = option_param(option)
     if not items:
-        raise SpecError(f"{option} is required: declare every name, e.g. {option} a=2 or "
-                        f"{option} X=3x2 (or {option} s=scalar)")
+        raise SpecError("expr.shape_required", param=param)
     funcs = set(functions)
     shapes: dict[str, tuple[int, ...]] = {}
     for name, shape in items:
-        where = f"{option} {name}={shape}" if isinstance(shape, str) else f"{option} {name}"
+        label = f"{option} {name}={shape}" if isinstance(shape, str) else f"{option} {name}"
+        where = (Phrase("expr.declaration", param=param, name=name, shape=shape)
+                 if isinstance(shape, str) else
+                 Phrase("expr.declared_name", param=param, name=name))
         if not isinstance(name, str) or not _NAME_RE.match(name):
-            raise SpecError(
-                f"{option} {name!s}: a name must start with a letter and use only letters, "
-                f"digits and _ (e.g. {option} a=2)"
-            )
+            raise SpecError("expr.name_form", param=param, name=str(name))
         if keyword.iskeyword(name):
-            raise SpecError(f"{where}: {name!r} is a Python keyword; choose another name")
+            raise SpecError("expr.name_keyword", where=where, name=name)
         if name in funcs:
-            raise SpecError(f"{where}: {name!r} is the name of a function; choose another name")
+            raise SpecError("expr.name_function", where=where, name=name)
         if name in shapes:
-            raise SpecError(f"{option} {name} is declared twice; declare each name once")
-        shapes[name] = _parse_declared_shape(shape, where, max_dims)
+            raise SpecError("expr.declared_twice", param=param, name=name)
+        shapes[name] = _parse_declared_shape(shape, label, where, max_dims)
         size = math.prod(shapes[name])
         if size > MAX_DECLARED_ELEMENTS:
-            raise SizeError(
-                f"{where} has {size:,} elements; at most {MAX_DECLARED_ELEMENTS:,} are supported"
-            )
+            raise SizeError("expr.too_many_elements", where=where, size=size,
+                            limit=MAX_DECLARED_ELEMENTS)
     declared: dict[str, Declared] = {}
     taken = set(shapes)
     for name, shape in shapes.items():
@@ -125,30 +124,29 @@ def _declaration_items(spec: Any, option: str) -> list[tuple[Any, Any]]:
     if isinstance(spec, str):
         spec = [spec]
     if not isinstance(spec, (list, tuple)):
-        raise SpecError(
-            f"{option} must be NAME=SHAPE text, a list of them or a dict; got "
-            f"{type(spec).__name__} {spec!r}"
-        )
+        raise SpecError("expr.shape_type", param=option_param(option), type=type(spec).__name__,
+                        value=spec)
     items: list[tuple[Any, Any]] = []
     for entry in spec:
         if isinstance(entry, tuple) and len(entry) == 2:
             items.append(entry)
             continue
         if not isinstance(entry, str) or "=" not in entry:
-            raise SpecError(f"{option} {entry!s}: expected NAME=SHAPE, e.g. {option} X=3x2")
+            raise SpecError("expr.shape_entry", param=option_param(option), entry=str(entry))
         name, _, shape = entry.partition("=")
         items.append((name.strip(), shape.strip()))
     return items
 
 
-def _parse_declared_shape(shape: Any, where: str, max_dims: int) -> tuple[int, ...]:
+def _parse_declared_shape(shape: Any, label: str, where: Phrase, max_dims: int
+                          ) -> tuple[int, ...]:
     if isinstance(shape, str) and shape.strip().lower() in ("scalar", "()", ""):
         if not shape.strip():
-            raise SpecError(f"{where}: the shape is empty; give e.g. 2, 3x2 or scalar")
+            raise SpecError("expr.shape_empty", where=where)
         return ()
     if isinstance(shape, tuple | list) and len(shape) == 0:
         return ()
-    return parse_shape(shape, where, max_dims=max_dims)
+    return parse_shape(shape, label, max_dims=max_dims)
 
 
 def _check_collisions(declared: Mapping[str, Declared], option: str) -> None:
@@ -158,10 +156,8 @@ def _check_collisions(declared: Mapping[str, Declared], option: str) -> None:
         for element in names:
             other = owner.get(element)
             if other is not None and other != d.name:
-                raise SpecError(
-                    f"{option} {other} and {option} {d.name} both use the name {element!r} "
-                    f"(elements are NAME_i_j…); rename one of them"
-                )
+                raise SpecError("expr.collision", param=option_param(option), other=other,
+                                name=d.name, element=element)
             owner[element] = d.name
 
 
@@ -170,8 +166,7 @@ def parse_wrt(wrt: Any, declared: Mapping[str, Declared], used: set[str]) -> lis
     if wrt is None or (not isinstance(wrt, str) and len(wrt) == 0):
         names = [n for n in declared if n in used]
         if not names:
-            raise SpecError("the expression uses no declared name; there is nothing to "
-                            "differentiate")
+            raise SpecError("expr.nothing_to_differentiate")
         return names
     items = [wrt] if isinstance(wrt, str) else list(wrt)
     out: list[str] = []
@@ -181,15 +176,11 @@ def parse_wrt(wrt: Any, declared: Mapping[str, Declared], used: set[str]) -> lis
             if not name:
                 continue
             if name not in declared:
-                raise SpecError(
-                    f"--wrt {name}: no such name; declared: {', '.join(declared)} "
-                    f"(declare it with --shape {name}=...)"
-                )
+                raise SpecError("expr.wrt_unknown", name=name, declared=", ".join(declared))
             if name not in out:
                 out.append(name)
     if not out:
-        raise SpecError("--wrt is empty; name a declared tensor, e.g. --wrt "
-                        f"{next(iter(declared))}")
+        raise SpecError("expr.wrt_empty", wrt=next(iter(declared)))
     return out
 
 
@@ -204,7 +195,7 @@ def at_items(at: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for entry in at:
         if not isinstance(entry, str) or "=" not in entry:
-            raise SpecError(f"--at {entry!s}: expected NAME=VALUES, e.g. --at a=[2,3]")
+            raise SpecError("expr.at_entry", entry=str(entry))
         name, _, values = entry.partition("=")
         name = name.strip()
         if name in out:
@@ -220,8 +211,16 @@ def parse_at(
     values: dict[str, Values] = {}
     for name, text in given.items():
         if name not in declared:
-            raise SpecError(
-                f"--at {name}: no such name; declared: {', '.join(declared)}"
-            )
+            raise SpecError("expr.at_unknown", name=name, declared=", ".join(declared))
         values[name] = parse_values(text, declared[name].shape, f"--at {name}", seed=seed)
     return values
+
+
+def name_list(key: str, names: Sequence[str], separator: str) -> Phrase | str:
+    """``--at a, --at b`` (``key`` ``expr.at_name``, ``separator`` ``expr.more_comma``) or
+    ``--at a=… --at b=…``: each name as the caller writes it, in one message part."""
+    listed: Phrase | str = ""
+    for name in reversed(names):
+        more = Phrase(separator, rest=listed) if listed else ""
+        listed = Phrase(key, name=name, more=more)
+    return listed

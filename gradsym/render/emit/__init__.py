@@ -52,11 +52,11 @@ def to_code(d: Derivation, framework: str, command_line: str | None = None) -> s
     ``command_line`` is recorded in the header; by default the Python call.
     """
     if framework not in FRAMEWORKS:
-        raise SpecError(f"--emit must be one of {', '.join(FRAMEWORKS)}, got {framework!r}")
+        raise SpecError("emit.framework", choices=", ".join(FRAMEWORKS), framework=framework)
     line = command_line or f"gradsym.{d.command}(...).to_code({framework!r})"
     entry = _EMITTERS.get(d.command)
     if entry is None:
-        raise SpecError(f"--emit is not available for {d.command}: it has no backward pass to emit")
+        raise SpecError("emit.unavailable", command=d.command)
     module, function, reads = entry
     emit = getattr(importlib.import_module(f"gradsym.render.emit.{module}"), function)
     if reads == "derivation":  # closed forms or element expressions, not only the config

@@ -233,12 +233,10 @@ class Printer:
 def emit_matrix(d: Any, framework: str, command_line: str) -> str:
     forms = getattr(d, "forms", None)
     if not forms:
-        raise SpecError("--emit needs a scalar objective with closed matrix forms; J is not a "
-                        "scalar (make it one with trace, sum or norm)")
+        raise SpecError("emit.matrix_scalar")
     missing = [n for n, f in forms.items() if f.lc is None]
     if missing:
-        raise SpecError(f"--emit: ∂J/∂{missing[0]} has no closed matrix form (an element-wise "
-                        f"function of a matrix); the emitted code uses closed forms only")
+        raise SpecError("emit.matrix_open", name=missing[0])
     declared = d.declared
     reserved = HELPERS
     local = {name: (name + "_" if name in reserved else name) for name in declared}
@@ -312,8 +310,7 @@ def _hessian_code(d: Any, printer: Printer, unpack: str, shapes: dict[str, tuple
     missing = [n for n, h in hessians.items() if h.lc is None]
     if missing:
         name = missing[0]
-        raise SpecError(f"--emit with --hessian: ∂²J/∂{name}² has no closed matrix form; "
-                        f"the emitted code uses closed forms only (drop --hessian)")
+        raise SpecError("emit.matrix_hessian", name=name)
     lines = []
     for name, h in hessians.items():
         shape = literal(shapes[name] * 2)
