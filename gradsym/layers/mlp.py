@@ -411,14 +411,11 @@ class MlpDerivation(Derivation):
                 raise SpecError(f"--at {name}: unknown name; {self._names_hint()}")
             tensor_name, index = known[name]
             shape = named[tensor_name].shape if index is None else ()
-            hint = ""
+            layout = None
             if index is None and tensor_name.startswith("w"):
                 rows, cols = shape
-                hint = (
-                    f"; gradsym's {tensor_name} is ({rows} inputs × {cols} outputs), the "
-                    f"transpose of torch.nn.Linear.weight: give W.T (a {rows}x{cols} list)"
-                )
-            values = parse_values(text, shape, f"--at {name}", seed=seed, layout_hint=hint)
+                layout = (tensor_name, rows, cols)
+            values = parse_values(text, shape, f"--at {name}", seed=seed, weight_layout=layout)
             decimal = decimal or values.decimal
             if index is None:
                 flat[tensor_name] = list(values.flat)
