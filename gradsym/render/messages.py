@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from gradsym.budget import MAX_TERMS_HELP, MAX_TERMS_HELP_ZH
-from gradsym.errors import Verbatim
+from gradsym.errors import GradsymError, Verbatim, api_message
 from gradsym.layers.general_statements import STATEMENTS as GENERAL_STATEMENTS
 
 LANGUAGES = ("en", "zh")
@@ -1815,6 +1815,17 @@ class _Names:
         return f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}"
 
 
+class _Flags:
+    """``{flag.expand}`` in an error template: an on/off option as the caller sets it —
+    ``--expand`` on the command line, ``expand=True`` from Python."""
+
+    def __init__(self, caller: str) -> None:
+        self.cli = caller == "cli"
+
+    def __getattr__(self, name: str) -> str:
+        return "--" + name.replace("_", "-") if self.cli else f"{name}=True"
+
+
 class _Given:
     """``{given.groups}``: a parameter with the value it was given — ``--groups 3`` on the
     command line, ``groups=3`` from Python."""
@@ -1842,15 +1853,21 @@ def word_error(key: str, facts: dict[str, object], lang: str = "en", caller: str
     # ``param`` / ``*_param`` facts hold a parameter's name: ``{param}`` is the name as the
     # caller knows it, ``{param_got}`` / ``{param_example}`` the name with that value
     for fact, value in facts.items():
+        if isinstance(value, GradsymError):  # an error inside this one: worded the same way
+            worded[fact] = value.render(lang, caller)
+        if fact == "params" or fact.endswith("_params"):  # parameter names: "--x, --k" / "x, k"
+            worded[fact] = ", ".join(getattr(names, str(name)) for name in value)  # type: ignore[attr-defined]
         if fact == "param" or fact.endswith("_param"):
             name = str(value)
             verbatim = isinstance(value, Verbatim)
+            if verbatim and caller != "cli":  # "--k (layer 2)" → "k (layer 2)", as api_message
+                name = api_message(name, {m.replace("-", "_") for m in re.findall(r"--([\w-]+)", name)})
             worded[fact] = name if verbatim else getattr(names, name)
             for extra in ("got", "example"):
                 if extra in facts:
                     worded[f"{fact}_{extra}"] = (f"{name} {facts[extra]}" if verbatim else
                                                  names.with_value(name, facts[extra]))
-    return template.format(opt=names, given=given, **worded)
+    return template.format(opt=names, given=given, flag=_Flags(caller), **worded)
 
 
 # -- translating finished error messages -------------------------------------------------

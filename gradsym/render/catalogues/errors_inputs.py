@@ -69,6 +69,79 @@ _MESSAGES = [
      "{param} 含有 {got}；数值必须是有限数"),
     ("values.type", "{param} contains {got}, which is not a number", "{param} 含有 {got}，它不是数字"),
     ("values.seed", "{param} must be a whole number, got {got}", "{param} 必须是整数，实际为 {got}"),
+    # -- command-line plumbing (cli/common.py) ------------------------------------------------
+    ("cli.format", "{opt.format} must be one of {choices}, got {got}",
+     "{opt.format} 必须是 {choices} 之一，实际为 {got}"),
+    ("cli.suffix", "{given.output}: unknown suffix {suffix}; use one of {choices} or give "
+     "{opt.format}",
+     "{given.output}：未知的后缀 {suffix}；请使用 {choices} 之一，或给出 {opt.format}"),
+    ("cli.pdf_format", "{given.output}: a PDF is made from LaTeX; drop {opt.format} or use "
+     "{given.format}",
+     "{given.output}：PDF 由 LaTeX 生成；请去掉 {opt.format} 或使用 {given.format}"),
+    ("cli.lang", "{opt.lang} must be en or zh, got {got}", "{opt.lang} 必须是 en 或 zh，实际为 {got}"),
+    ("cli.plot_suffix", "{given.plot}: the picture is a PNG; use a name ending in .png",
+     "{given.plot}：图片是 PNG 格式；请使用以 .png 结尾的文件名"),
+    ("cli.emit", "{opt.emit} must be one of {choices}, got {got}",
+     "{opt.emit} 必须是 {choices} 之一，实际为 {got}"),
+    ("cli.emit_suffix", "{given.output}: {opt.emit} writes a Python module; use a name ending in "
+     ".py",
+     "{given.output}：{opt.emit} 写出的是 Python 模块；请使用以 .py 结尾的文件名"),
+    ("cli.emit_option", "{param} does not apply to {opt.emit} (it prints a Python module); drop "
+     "{param}",
+     "{param} 不适用于 {opt.emit}（它输出一个 Python 模块）；请去掉 {param}"),
+    ("cli.show", "{given.show}: unknown section {section}; choose from {choices}",
+     "{given.show}：未知的部分 {section}；可选 {choices}"),
+    ("cli.folder", "{param_got}: the folder {folder} does not exist",
+     "{param_got}：文件夹 {folder} 不存在"),
+    ("cli.no_space", "{param_got}: cannot write {where} (no space left on the device)",
+     "{param_got}：无法写入 {where}（设备上没有剩余空间）"),
+    ("cli.permission", "{param_got}: cannot write {where} (permission denied)",
+     "{param_got}：无法写入 {where}（没有权限）"),
+    ("cli.cannot_write", "{param_got}: cannot write {where} ({reason})",
+     "{param_got}：无法写入 {where}（{reason}）"),
+    ("cli.is_folder", "{param_got} is a folder; give a file name",
+     "{param_got} 是一个文件夹；请给出文件名"),
+    ("cli.fifo", "{param_got} is a named pipe (FIFO); print to stdout and redirect instead",
+     "{param_got} 是命名管道（FIFO）；请输出到标准输出再重定向"),
+    ("cli.overflow", "a number is too large for the floating-point check; use smaller values or "
+     "exponents",
+     "数值太大，浮点检查无法处理；请使用更小的数值或指数"),
+    ("cli.digits", "a number in the result has more than 4,300 digits; use smaller values or "
+     "exponents",
+     "结果中的数超过 4,300 位；请使用更小的数值或指数"),
+    # -- chain (layers/chain.py) and value options shared by the commands --------------------
+    ("values.needs", "numeric evaluation needs {params}", "数值计算需要 {params}"),
+    ("chain.channels", "{opt.in_channels} ({in_channels}) and {opt.out_channels} ({out_channels}) "
+     "differ, but in a stack each layer's output is the next layer's input; give the same number "
+     "(e.g. {given.in_channels} {opt.out_channels} {in_channels})",
+     "{opt.in_channels}（{in_channels}）与 {opt.out_channels}（{out_channels}）不同，但在堆叠中每层的"
+     "输出是下一层的输入；请给出相同的数（例如 {given.in_channels} {opt.out_channels} {in_channels}）"),
+    ("chain.layer", "layer {layer} of {given.depth} reads the {size} output of layer {previous}: "
+     "{inner}; or use a smaller {opt.depth}",
+     "{given.depth} 中的第 {layer} 层读取第 {previous} 层 {size} 的输出：{inner}；或者使用更小的 "
+     "{opt.depth}"),
+    ("chain.expand_budget", "{flag.expand} would write about {work} expanded monomials (up to "
+     "{widest} in one output of the last layer), over the budget of {budget}; use a smaller "
+     "{opt.depth}, {opt.input} or {opt.kernel}, drop {flag.expand} (each layer is still derived in "
+     "its own symbols), or raise the budget with {given.max_terms}",
+     "{flag.expand} 将写出约 {work} 个展开后的单项式（最后一层的一个输出中多达 {widest} 个），超出预算 "
+     "{budget}；请使用更小的 {opt.depth}、{opt.input} 或 {opt.kernel}，去掉 {flag.expand}（每层仍用自己的"
+     "符号推导），或用 {given.max_terms} 提高预算"),
+    ("chain.per_layer_count", "{param} is given {count} times but there are {depth} layers "
+     "({given.depth}); give it once for every layer, or {depth} times (one per layer)",
+     "{param} 给出了 {count} 次，但共有 {depth} 层（{given.depth}）；请给出一次（所有层共用），或 "
+     "{depth} 次（每层一次）"),
+    ("chain.per_layer", "{once}; or give one per layer: {depth} tensors of {each} ({total} values) "
+     "for {given.depth}",
+     "{once}；或者每层各给一个：对 {given.depth} 给出 {depth} 个 {each} 的张量（共 {total} 个值）"),
+    ("chain.per_layer_one", "{once}; or give one per layer: {depth} tensors of one value ({total} "
+     "values) for {given.depth}",
+     "{once}；或者每层各给一个：对 {given.depth} 给出 {depth} 个单值张量（共 {total} 个值）"),
+    ("chain.value_option", "unknown value option {got}; chain takes {opt.x}, {opt.k}, {opt.b}, "
+     "{opt.target}",
+     "未知的数值选项 {got}；chain 接受 {opt.x}、{opt.k}、{opt.b}、{opt.target}"),
+    ("chain.loss", "{opt.loss} must be one of {choices}, got {got}",
+     "{opt.loss} 必须是 {choices} 之一，实际为 {got}"),
 ]
 
 EN = {f"error.{key}": english for key, english, _ in _MESSAGES}
