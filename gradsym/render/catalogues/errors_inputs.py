@@ -142,6 +142,73 @@ _MESSAGES = [
      "未知的数值选项 {got}；chain 接受 {opt.x}、{opt.k}、{opt.b}、{opt.target}"),
     ("chain.loss", "{opt.loss} must be one of {choices}, got {got}",
      "{opt.loss} 必须是 {choices} 之一，实际为 {got}"),
+    # -- convolution sizes and conventions (shapes.py, layers/conventions.py, sizes.py) ------
+    ("shapes.kernel_large", "{given.kernel} (dilated extent {extent}) is larger than the padded "
+     "input {padded} in dimension {axis}; use a smaller {opt.kernel}/{opt.dilation} or more "
+     "{opt.padding}",
+     "{given.kernel}（膨胀后跨度 {extent}）在第 {axis} 维大于填充后的输入 {padded}；请使用更小的 "
+     "{opt.kernel}/{opt.dilation} 或更大的 {opt.padding}"),
+    ("shapes.output_padding", "{given.output_padding} must be smaller than the stride ({stride}) "
+     "or the dilation ({dilation}) in dimension {axis}",
+     "第 {axis} 维的 {given.output_padding} 必须小于步幅（{stride}）或膨胀（{dilation}）"),
+    ("shapes.transposed_empty", "the transposed convolution's output would be empty ({size}) in "
+     "dimension {axis}; use less {opt.padding}",
+     "转置卷积的输出在第 {axis} 维将为空（{size}）；请减小 {opt.padding}"),
+    ("conventions.output_size_count", "{opt.output_size} has {count} values but the input has "
+     "{ndim} dimensions",
+     "{opt.output_size} 有 {count} 个值，但输入有 {ndim} 个维度"),
+    ("conventions.groups", "{given.groups}: {api} has no groups; use {given.convention}",
+     "{given.groups}：{api} 没有分组；请使用 {given.convention}"),
+    ("conventions.output_padding_tensorflow", "{opt.output_padding} is PyTorch's option; with "
+     "{given.convention} choose the output with {opt.output_size}",
+     "{opt.output_padding} 是 PyTorch 的选项；使用 {given.convention} 时请用 {opt.output_size} 选择输出"),
+    ("conventions.output_padding_jax", "{opt.output_padding} is PyTorch's option; with "
+     "{given.convention} the padding decides the output size (JAX has no output_padding)",
+     "{opt.output_padding} 是 PyTorch 的选项；使用 {given.convention} 时输出尺寸由填充决定（JAX 没有 "
+     "output_padding）"),
+    ("conventions.output_size_jax", "{opt.output_size}: JAX's lax.conv_transpose has none; the "
+     "padding decides the output size",
+     "{opt.output_size}：JAX 的 lax.conv_transpose 没有此参数；输出尺寸由填充决定"),
+    ("conventions.same_torch", "{given.padding} is not defined for a PyTorch transposed "
+     "convolution; give numbers, or use {given.convention} or jax",
+     "{given.padding} 对 PyTorch 的转置卷积没有定义；请给出数字，或使用 {given.convention} 或 jax"),
+    ("conventions.output_size_torch", "{given.output_size} is not reachable in dimension {axis}; "
+     "PyTorch accepts {valid}",
+     "{given.output_size} 在第 {axis} 维无法达到；PyTorch 接受 {valid}"),
+    ("conventions.output_size_padding", "{opt.output_size} asks for {given.output_padding}, not "
+     "{given_padding}; give one of them",
+     "{opt.output_size} 需要 {given.output_padding}，而不是 {given_padding}；请只给出其中一个"),
+    ("conventions.crops", "the transposed convolution's output would be empty in dimension {axis}: "
+     "padding {before},{after} crops everything; use less {opt.padding}",
+     "转置卷积的输出在第 {axis} 维将为空：填充 {before},{after} 把一切都裁掉了；请减小 {opt.padding}"),
+    ("conventions.tensorflow_size", "{given.output_size} is not valid for tf.nn.conv2d_transpose in "
+     "dimension {axis}; the valid sizes are {valid}",
+     "{given.output_size} 在第 {axis} 维对 tf.nn.conv2d_transpose 无效；有效的尺寸为 {valid}"),
+    ("conventions.tensorflow_default", "the default output size {output_size} is not valid for "
+     "tf.nn.conv2d_transpose in dimension {axis}; the valid sizes are {valid}",
+     "默认输出尺寸 {output_size} 在第 {axis} 维对 tf.nn.conv2d_transpose 无效；有效的尺寸为 {valid}"),
+    ("sizes.transposed_only", "{param} belongs to a transposed convolution; add {flag.transposed}",
+     "{param} 属于转置卷积；请加上 {flag.transposed}"),
+    # -- conv --general (layers/general_build.py) -----------------------------------------------
+    ("general.dims", "{opt.dims} must be 1, 2 or 3, got {got}", "{opt.dims} 必须是 1、2 或 3，实际为 {got}"),
+    ("general.unused", "{param} cannot be used with {flag.general} (the proof is for symbolic "
+     "sizes, plain layout, PyTorch conventions); drop {param} or drop {flag.general}",
+     "{param} 不能与 {flag.general} 同时使用（该证明针对符号尺寸、普通布局和 PyTorch 约定）；请去掉 "
+     "{param} 或 {flag.general}"),
+    ("general.both", "{flag.general} with {given_param} also needs {missing_param} (to check the "
+     "proof at those sizes), or give neither",
+     "带 {given_param} 的 {flag.general} 还需要 {missing_param}（以便在这些尺寸下检验证明），或者两者都不给"),
+    ("general.symbol", "{param} is a symbol in a {flag.general} proof; give {opt.input} and "
+     "{opt.kernel} too to also check the proof at {param_got}, or drop {param}",
+     "在 {flag.general} 证明中 {param} 是符号；请同时给出 {opt.input} 和 {opt.kernel}，以便也在 "
+     "{param_got} 处检验证明，或者去掉 {param}"),
+    ("general.padding", "{opt.padding} is the symbol p in a {flag.general} proof; give {opt.input} "
+     "and {opt.kernel} too to also check the proof at {given.padding}, or drop {opt.padding}",
+     "在 {flag.general} 证明中 {opt.padding} 是符号 p；请同时给出 {opt.input} 和 {opt.kernel}，以便也在 "
+     "{given.padding} 处检验证明，或者去掉 {opt.padding}"),
+    ("general.dims_input", "{given.dims} does not match {given.input} ({count} dimensions); drop "
+     "{opt.dims} or give {dims} sizes",
+     "{given.dims} 与 {given.input}（{count} 个维度）不符；请去掉 {opt.dims}，或给出 {dims} 个尺寸"),
 ]
 
 EN = {f"error.{key}": english for key, english, _ in _MESSAGES}
