@@ -1810,8 +1810,9 @@ class _Names:
 
     def with_value(self, name: str, value: object) -> str:
         """``--groups 3`` on the command line, ``groups=3`` from Python."""
-        if self.cli:
-            return f"{getattr(self, name)} {value}"
+        if self.cli:  # a value with spaces is quoted as the shell needs it
+            shown = f"'{value}'" if isinstance(value, str) and " " in value else value
+            return f"{getattr(self, name)} {shown}"
         return f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}"
 
 

@@ -142,6 +142,39 @@ _MESSAGES = [
      "未知的数值选项 {got}；chain 接受 {opt.x}、{opt.k}、{opt.b}、{opt.target}"),
     ("chain.loss", "{opt.loss} must be one of {choices}, got {got}",
      "{opt.loss} 必须是 {choices} 之一，实际为 {got}"),
+    # -- net's --layers and --input (spec/net.py) -------------------------------------------
+    ("net.layer", "{opt.layers}: layer {layer} ({text}): {why}; accepted forms: {forms}",
+     "{opt.layers}：第 {layer} 层（{text}）：{why}；可用的写法：{forms}"),
+    ("net.whole", "{what} must be a whole number ≥ 1, got {got}", "{what} 必须是 ≥ 1 的整数，实际为 {got}"),
+    ("net.empty", "the layer is empty (two commas in a row?)", "该层为空（连续两个逗号？）"),
+    ("net.unknown", "unknown layer {kind}", "未知的层 {kind}"),
+    ("net.conv_size", "{kind} needs its size COUTxKHxKW (e.g. {kind} 2x3x3)",
+     "{kind} 需要尺寸 COUTxKHxKW（例如 {kind} 2x3x3）"),
+    ("net.conv_channels", "{kind} size {size} needs the output channels and a kernel size, e.g. "
+     "2x3x3 (2 channels, 3x3 kernel)",
+     "{kind} 的尺寸 {size} 需要输出通道数和卷积核尺寸，例如 2x3x3（2 个通道，3x3 卷积核）"),
+    ("net.number", "{word} needs a number", "{word} 需要一个数"),
+    ("net.at_least", "{word} must be a whole number ≥ {minimum}, got {got}",
+     "{word} 必须是 ≥ {minimum} 的整数，实际为 {got}"),
+    ("net.unexpected", "unexpected {got}", "多余的 {got}"),
+    ("net.pool_size", "{kind} needs its window size K (e.g. {kind} 2)",
+     "{kind} 需要窗口尺寸 K（例如 {kind} 2）"),
+    ("net.linear_size", "linear needs its output size OUT (e.g. linear 3)",
+     "linear 需要输出尺寸 OUT（例如 linear 3）"),
+    ("net.no_options", "{kind} takes no options, got {got}", "{kind} 不带选项，实际给了 {got}"),
+    ("net.loss_last", "a loss must be the last layer", "损失必须是最后一层"),
+    ("net.loss_end", "the network must end with a loss (softmax_ce, mse or l1)",
+     "网络必须以损失结尾（softmax_ce、mse 或 l1）"),
+    ("net.layers_required", "{param} is required, e.g. {param_example}",
+     "必须给出 {param}，例如 {param_example}"),
+    ("net.layers_type", "{opt.layers} must be a string such as \"linear 3, mse\", got {type}",
+     "{opt.layers} 必须是字符串，例如 \"linear 3, mse\"，实际为 {type}"),
+    ("net.input_required", "{opt.input} is required: the input shape NxCxHxW (or NxCxL, NxF), e.g. "
+     "1x1x6x6",
+     "必须给出 {opt.input}：输入形状 NxCxHxW（或 NxCxL、NxF），例如 1x1x6x6"),
+    ("net.input_one", "{given.input} has one size; give NxF, NxCxL, NxCxHxW or NxCxDxHxW (N "
+     "samples first, e.g. 1x1x6x6)",
+     "{given.input} 只有一个尺寸；请给出 NxF、NxCxL、NxCxHxW 或 NxCxDxHxW（样本数 N 在前，例如 1x1x6x6）"),
     # -- convolution sizes and conventions (shapes.py, layers/conventions.py, sizes.py) ------
     ("shapes.kernel_large", "{given.kernel} (dilated extent {extent}) is larger than the padded "
      "input {padded} in dimension {axis}; use a smaller {opt.kernel}/{opt.dilation} or more "
