@@ -175,6 +175,30 @@ _MESSAGES = [
     ("net.input_one", "{given.input} has one size; give NxF, NxCxL, NxCxHxW or NxCxDxHxW (N "
      "samples first, e.g. 1x1x6x6)",
      "{given.input} 只有一个尺寸；请给出 NxF、NxCxL、NxCxHxW 或 NxCxDxHxW（样本数 N 在前，例如 1x1x6x6）"),
+    ("net.layer_shape", "{opt.layers}: layer {layer} ({text}) reads a tensor of shape {shape}: "
+     "{why}",
+     "{opt.layers}：第 {layer} 层（{text}）读入形状为 {shape} 的张量：{why}"),
+    ("net.needs_channels", "{kind} needs (N, C, *spatial) with 1 to 3 spatial sizes; put it before "
+     "flatten, or give {opt.input} NxCxHxW",
+     "{kind} 需要 (N, C, *spatial)，空间尺寸 1 到 3 个；请把它放在 flatten 之前，或给出 {opt.input} "
+     "NxCxHxW"),
+    ("net.kernel_dims", "the kernel {kernel} has {count} sizes but the input has {spatial} spatial "
+     "sizes; give COUTx{example}",
+     "卷积核 {kernel} 有 {count} 个尺寸，而输入有 {spatial} 个空间尺寸；请给出 COUTx{example}"),
+    ("net.batchnorm_values", "batch norm in training mode needs at least 2 values per channel "
+     "(N·spatial ≥ 2), as PyTorch",
+     "训练模式下的批归一化每个通道至少需要 2 个值（N·spatial ≥ 2），与 PyTorch 相同"),
+    ("net.linear_shape", "linear needs (N, F); put flatten before it", "linear 需要 (N, F)；请在它前面加 flatten"),
+    ("net.softmax_shape", "softmax_ce needs logits (N, K); put flatten and linear K before it",
+     "softmax_ce 需要 logits (N, K)；请在它前面加 flatten 和 linear K"),
+    ("net.at_unknown", "{param}: no such parameter; the parameters are {known}",
+     "{param}：没有这个参数；参数有 {known}"),
+    ("net.at_none", "{param}: no such parameter; the parameters are none (this network has no "
+     "parameters)",
+     "{param}：没有这个参数；这个网络没有参数"),
+    ("net.target", "{opt.target}: softmax_ce needs {count} class indices in 0…{last} (as "
+     "F.cross_entropy), got {got}",
+     "{opt.target}：softmax_ce 需要 {count} 个 0…{last} 中的类别下标（同 F.cross_entropy），实际为 {got}"),
     # -- convolution sizes and conventions (shapes.py, layers/conventions.py, sizes.py) ------
     ("shapes.kernel_large", "{given.kernel} (dilated extent {extent}) is larger than the padded "
      "input {padded} in dimension {axis}; use a smaller {opt.kernel}/{opt.dilation} or more "
