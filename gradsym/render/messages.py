@@ -1838,6 +1838,17 @@ class _Given:
         return self.names.with_value(name, self.facts[name])
 
 
+def _param_name(value: object, names: _Names) -> str:
+    """A parameter as the caller knows it; a :class:`Verbatim` label as it is, its leading
+    ``--option`` renamed for Python as :func:`api_message` does (``--k (layer 2)``)."""
+    name = str(value)
+    if not isinstance(value, Verbatim):
+        return getattr(names, name)
+    if names.cli:
+        return name
+    return api_message(name, {m.replace("-", "_") for m in re.findall(r"--([\w-]+)", name)})
+
+
 def word_error(key: str, facts: dict[str, object], lang: str = "en", caller: str = "python") -> str:
     """The message of a keyed error (``error.<key>`` in the catalogue) in ``lang``.
 
@@ -1857,12 +1868,12 @@ def word_error(key: str, facts: dict[str, object], lang: str = "en", caller: str
         if isinstance(value, GradsymError):  # an error inside this one: worded the same way
             worded[fact] = value.render(lang, caller)
         if fact == "params" or fact.endswith("_params"):  # parameter names: "--x, --k" / "x, k"
-            worded[fact] = ", ".join(getattr(names, str(name)) for name in value)  # type: ignore[attr-defined]
+            worded[fact] = ", ".join(_param_name(name, names) for name in value)  # type: ignore[attr-defined]
         if fact == "param" or fact.endswith("_param"):
             name = str(value)
             verbatim = isinstance(value, Verbatim)
-            if verbatim and caller != "cli":  # "--k (layer 2)" → "k (layer 2)", as api_message
-                name = api_message(name, {m.replace("-", "_") for m in re.findall(r"--([\w-]+)", name)})
+            if verbatim and not names.cli:  # "--k (layer 2)" → "k (layer 2)", as api_message
+                name = _param_name(value, names)
             worded[fact] = name if verbatim else getattr(names, name)
             for extra in ("got", "example"):
                 if extra in facts:

@@ -142,6 +142,12 @@ _MESSAGES = [
      "未知的数值选项 {got}；chain 接受 {opt.x}、{opt.k}、{opt.b}、{opt.target}"),
     ("chain.loss", "{opt.loss} must be one of {choices}, got {got}",
      "{opt.loss} 必须是 {choices} 之一，实际为 {got}"),
+    ("values.needs_also", "numeric values need {params} as well (given: {given_params}); give "
+     "every value, or none for the symbolic result only",
+     "数值计算还需要 {params}（已给出：{given_params}）；请给出全部数值，或都不给以只得到符号结果"),
+    ("values.unknown_option", "unknown value option {got}; {command} takes {choices}",
+     "未知的数值选项 {got}；{command} 接受 {choices}"),
+    ("values.no_model", "{command} cannot be evaluated at numbers", "{command} 不能代入数值计算"),
     # -- net's --layers and --input (spec/net.py) -------------------------------------------
     ("net.layer", "{opt.layers}: layer {layer} ({text}): {why}; accepted forms: {forms}",
      "{opt.layers}：第 {layer} 层（{text}）：{why}；可用的写法：{forms}"),
@@ -266,6 +272,36 @@ _MESSAGES = [
     ("general.dims_input", "{given.dims} does not match {given.input} ({count} dimensions); drop "
      "{opt.dims} or give {dims} sizes",
      "{given.dims} 与 {given.input}（{count} 个维度）不符；请去掉 {opt.dims}，或给出 {dims} 个尺寸"),
+    # -- the layers' value options (mlp, normalise, softmax, batchnorm) -------------------------
+    ("mlp.needs", "numeric evaluation needs {at_params} (whole tensors, or every element such as "
+     "{example_param})",
+     "数值计算需要 {at_params}（整个张量，或每个元素，如 {example_param}）"),
+    ("mlp.needs_also", "numeric values need {at_params} as well (whole tensors, or every element "
+     "such as {example_param}); give every value, or none for the symbolic result only",
+     "数值计算还需要 {at_params}（整个张量，或每个元素，如 {example_param}）；请给出全部数值，或都不给以只"
+     "得到符号结果"),
+    ("mlp.at_unknown", "{param}: unknown name; this network takes {names}, or single elements such "
+     "as {example}",
+     "{param}：未知的名称；这个网络接受 {names}，或单个元素，如 {example}"),
+    ("mlp.at_unknown_bias", "{param}: unknown name; this network takes {names}, or single elements "
+     "such as {example}; biases b_l need {flag.bias}",
+     "{param}：未知的名称；这个网络接受 {names}，或单个元素，如 {example}；偏置 b_l 需要 {flag.bias}"),
+    ("values.needs_every", "numeric evaluation needs every value ({params})",
+     "数值计算需要所有的值（{params}）"),
+    ("normalise.eps_symbolic", "{given.eps} keeps ε symbolic, so there is nothing to evaluate at "
+     "numbers; give {opt.eps} a number (e.g. 1e-5) with {opt.x}/{opt.gamma}/{opt.beta}/{opt.g}",
+     "{given.eps} 使 ε 保持为符号，因此无法代入数值；请给 {opt.eps} 一个数字（例如 1e-5），并配合 "
+     "{opt.x}/{opt.gamma}/{opt.beta}/{opt.g}"),
+    ("normalise.running_var", "{opt.running_var}: channel {label} has running_var + ε ≤ 0; a "
+     "variance is ≥ 0, and PyTorch would give NaN",
+     "{opt.running_var}：第 {label} 个通道的 running_var + ε ≤ 0；方差应 ≥ 0，否则 PyTorch 会得到 NaN"),
+    ("softmax.g_loss", "{opt.g} does not apply with {given.loss}: the loss is the end of the chain "
+     "(its upstream gradient is 1); drop {opt.g}",
+     "{opt.g} 不适用于 {given.loss}：损失是链的终点（其上游梯度为 1）；请去掉 {opt.g}"),
+    ("batchnorm.running_eval", "{opt.running_mean} and {opt.running_var} are the statistics of eval "
+     "mode; add {flag.eval} (training mode uses the batch's own statistics)",
+     "{opt.running_mean} 和 {opt.running_var} 是推理模式的统计量；请加上 {flag.eval}（训练模式使用批量"
+     "自身的统计量）"),
 ]
 
 EN = {f"error.{key}": english for key, english, _ in _MESSAGES}
