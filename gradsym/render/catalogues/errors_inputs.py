@@ -302,6 +302,26 @@ _MESSAGES = [
      "mode; add {flag.eval} (training mode uses the batch's own statistics)",
      "{opt.running_mean} 和 {opt.running_var} 是推理模式的统计量；请加上 {flag.eval}（训练模式使用批量"
      "自身的统计量）"),
+    # -- the work budget, the Python API and --emit ---------------------------------------------
+    ("budget.too_large", "{what} is too large: it would take about {time} and {memory} ({work} "
+     "terms of work), over the budget of {limit} terms (about {limit_time} and {limit_memory}); "
+     "raise it with {given.max_terms} or choose smaller sizes",
+     "{what} 太大：预计约需 {time}、{memory}（{work} 项工作量），超出预算 {limit} 项（约 {limit_time}、"
+     "{limit_memory}）；请用 {given.max_terms} 提高预算，或选择更小的尺寸"),
+    ("budget.max_terms_type", "{opt.max_terms} must be a whole number ≥ 1 (int), got {type} {got}",
+     "{opt.max_terms} 必须是 ≥ 1 的整数（int），实际为 {type} {got}"),
+    ("api.wrong_argument", "{function}(): an argument has the wrong type or value ({error})",
+     "{function}()：某个参数的类型或值不对（{error}）"),
+    ("emit.batchnorm_mode", "{opt.emit} supports batch norm in training mode (batch statistics, "
+     "biased variance) and {opt.eval}",
+     "{opt.emit} 支持训练模式（批统计量、有偏方差）和 {opt.eval} 的批归一化"),
+    ("emit.chain_convention", "{opt.emit} for chain uses PyTorch's layouts; drop {opt.convention}",
+     "chain 的 {opt.emit} 使用 PyTorch 的布局；请去掉 {opt.convention}"),
+    ("emit.conv_general", "{opt.emit} needs concrete sizes: give {opt.input} and {opt.kernel} (not "
+     "only {opt.general})",
+     "{opt.emit} 需要具体的尺寸：请给出 {opt.input} 和 {opt.kernel}（不能只用 {opt.general}）"),
+    ("emit.net_layers", "{opt.emit} for net needs the network: give {opt.input} and {opt.layers}",
+     "net 的 {opt.emit} 需要网络本身：请给出 {opt.input} 和 {opt.layers}"),
 ]
 
 EN = {f"error.{key}": english for key, english, _ in _MESSAGES}
