@@ -302,6 +302,48 @@ _MESSAGES = [
      "mode; add {flag.eval} (training mode uses the batch's own statistics)",
      "{opt.running_mean} 和 {opt.running_var} 是推理模式的统计量；请加上 {flag.eval}（训练模式使用批量"
      "自身的统计量）"),
+    # -- NumPy-semantics shapes of expressions (layers/arrays.py) -------------------------------
+    ("arrays.scalar_axis", "cannot evaluate {expr}: {func} of a scalar has no axis; drop the axis "
+     "argument",
+     "无法计算 {expr}：标量的 {func} 没有坐标轴；请去掉 axis 参数"),
+    ("arrays.axis_range", "cannot evaluate {expr}: axis {axis} is out of range for a {ndim}-D array "
+     "(use 0 … {last}, or -1 for the last)",
+     "无法计算 {expr}：axis {axis} 超出 {ndim} 维数组的范围（请用 0 … {last}，或用 -1 表示最后一维）"),
+    ("arrays.axis_range_minmax", "cannot evaluate {expr}: axis {axis} is out of range for a {ndim}-D "
+     "array (use 0 … {last}, or -1 for the last); the second argument of {func} is an axis — for "
+     "the element-wise {func}imum use {func}imum(x, y)",
+     "无法计算 {expr}：axis {axis} 超出 {ndim} 维数组的范围（请用 0 … {last}，或用 -1 表示最后一维）；"
+     "{func} 的第二个参数是坐标轴——逐元素取 {func}imum 请用 {func}imum(x, y)"),
+    ("arrays.axis_type", "the second argument of {func} is an axis and must be a whole number such "
+     "as 0 or -1, got {got}",
+     "{func} 的第二个参数是坐标轴，必须是 0 或 -1 这样的整数，实际为 {got}"),
+    ("arrays.axis_type_minmax", "the second argument of {func} is an axis and must be a whole "
+     "number such as 0 or -1, got {got}; for the element-wise {func}imum of two arrays use "
+     "{func}imum(x, y)",
+     "{func} 的第二个参数是坐标轴，必须是 0 或 -1 这样的整数，实际为 {got}；两个数组逐元素取 {func}imum "
+     "请用 {func}imum(x, y)"),
+    ("arrays.arity", "{func} takes {low} arguments, got {got} (in {expr})",
+     "{func} 接受 {low} 个参数，实际为 {got} 个（在 {expr} 中）"),
+    ("arrays.arity_one", "{func} takes {low} argument, got {got} (in {expr})",
+     "{func} 接受 {low} 个参数，实际为 {got} 个（在 {expr} 中）"),
+    ("arrays.arity_range", "{func} takes {low} or {high} arguments, got {got} (in {expr})",
+     "{func} 接受 {low} 或 {high} 个参数，实际为 {got} 个（在 {expr} 中）"),
+    ("arrays.dot", "cannot evaluate {expr}: dot of shapes {left} and {right} does not fit (NumPy "
+     "rules)",
+     "无法计算 {expr}：形状 {left} 与 {right} 的 dot 不匹配（NumPy 规则）"),
+    ("arrays.broadcast", "cannot evaluate {expr}: shapes {left} and {right} do not broadcast (NumPy "
+     "rules: sizes must match or be 1, from the last axis)",
+     "无法计算 {expr}：形状 {left} 与 {right} 不能广播（NumPy 规则：从最后一维起，尺寸必须相等或为 1）"),
+    ("arrays.matmul_scalar", "cannot evaluate {expr}: @ needs arrays, not scalars; use * to scale",
+     "无法计算 {expr}：@ 需要数组，不能是标量；缩放请用 *"),
+    ("arrays.matmul_first", "cannot evaluate {expr}: matrix product of shapes {left} and {right}: "
+     "the last axis of the left ({inner}) must equal the first axis of the right ({other})",
+     "无法计算 {expr}：形状为 {left} 与 {right} 的矩阵乘积中，左边的最后一维（{inner}）必须等于右边的第一维"
+     "（{other}）"),
+    ("arrays.matmul_second", "cannot evaluate {expr}: matrix product of shapes {left} and {right}: "
+     "the last axis of the left ({inner}) must equal the second-to-last axis of the right ({other})",
+     "无法计算 {expr}：形状为 {left} 与 {right} 的矩阵乘积中，左边的最后一维（{inner}）必须等于右边的倒数"
+     "第二维（{other}）"),
     # -- the work budget, the Python API and --emit ---------------------------------------------
     ("budget.too_large", "{what} is too large: it would take about {time} and {memory} ({work} "
      "terms of work), over the budget of {limit} terms (about {limit_time} and {limit_memory}); "
