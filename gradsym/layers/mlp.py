@@ -405,8 +405,9 @@ class MlpDerivation(Derivation):
         # Whole tensors first, so that single elements can override them.
         for name, text in sorted(given.items(), key=lambda kv: kv[0] in known and known[kv[0]][1] is not None):
             if name not in known:
+                label = Verbatim(f"--at {name}")
                 raise SpecError("mlp.at_unknown" if self.cfg.bias else "mlp.at_unknown_bias",
-                                param=Verbatim(f"--at {name}"), **self._names_facts())
+                                param=label, **self._names_facts())
             tensor_name, index = known[name]
             shape = named[tensor_name].shape if index is None else ()
             layout = None

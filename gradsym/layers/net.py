@@ -342,9 +342,10 @@ def _values(layers: list[NetLayer], x: Any, target: Any, at: dict[str, Any], see
     names = {layer.param_name(role): (layer, role, shape) for layer in layers for role, shape in layer.params.items()}
     unknown = sorted(set(at) - set(names))
     if unknown:
+        label = Verbatim(f"--at {unknown[0]}")
         if not names:
-            raise SpecError("net.at_none", param=Verbatim(f"--at {unknown[0]}"))
-        raise SpecError("net.at_unknown", param=Verbatim(f"--at {unknown[0]}"), known=", ".join(names))
+            raise SpecError("net.at_none", param=label)
+        raise SpecError("net.at_unknown", param=label, known=", ".join(names))
     rng = random.Random(f"net:{seed if seed is not None else 0}")
     values: dict[str, Values] = {
         "input": parse_values(x if x is not None else "random", layers[0].in_shape, "--x", seed=seed)

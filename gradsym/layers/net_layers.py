@@ -95,16 +95,16 @@ def _shape_text(shape: tuple[int, ...]) -> str:
 
 def _layer_error(spec: LayerSpec, shape: tuple[int, ...], why: str | SpecError,
                  **facts: object) -> SpecError:
-    """The error of one layer: ``why`` (a key of ``net.*`` with its ``facts``, or the error of
+    """The error of one layer: ``why`` (a key with its ``facts``, or the error of
     the layer's configuration) with the layer and the shape it reads."""
-    reason = why if isinstance(why, SpecError) else SpecError("net." + why, **facts)
+    reason = why if isinstance(why, SpecError) else SpecError(why, **facts)
     return SpecError("net.layer_shape", layer=spec.position + 1, text=repr(spec.text),
                      shape=_shape_text(shape), why=reason)
 
 
 def _needs_channels(spec: LayerSpec, shape: tuple[int, ...]) -> None:
     if len(shape) < 3:
-        raise _layer_error(spec, shape, "needs_channels", kind=spec.kind)
+        raise _layer_error(spec, shape, "net.needs_channels", kind=spec.kind)
 
 
 def build_layers(input_shape: tuple[int, ...], specs: list[LayerSpec]) -> list[NetLayer]:
@@ -118,7 +118,7 @@ def build_layers(input_shape: tuple[int, ...], specs: list[LayerSpec]) -> list[N
             _needs_channels(spec, shape)
             n, c, spatial = shape[0], shape[1], shape[2:]
             if len(o["kernel"]) != len(spatial):
-                raise _layer_error(spec, shape, "kernel_dims", kernel=_shape_text(o["kernel"]),
+                raise _layer_error(spec, shape, "net.kernel_dims", kernel=_shape_text(o["kernel"]),
                                    count=len(o["kernel"]), spatial=len(spatial),
                                    example=_shape_text((3,) * len(spatial)))
             try:
@@ -144,20 +144,20 @@ def build_layers(input_shape: tuple[int, ...], specs: list[LayerSpec]) -> list[N
             layer.out_shape = (shape[0], shape[1], *pcfg.output)
         elif kind == "batchnorm":
             if shape[0] * math.prod(shape[2:]) < 2:
-                raise _layer_error(spec, shape, "batchnorm_values")
+                raise _layer_error(spec, shape, "net.batchnorm_values")
             layer.params = {"gamma": (shape[1],), "beta": (shape[1],)}
         elif kind == "flatten":
             layer.out_shape = (shape[0], math.prod(shape[1:]))
         elif kind == "linear":
             if len(shape) != 2:
-                raise _layer_error(spec, shape, "linear_shape")
+                raise _layer_error(spec, shape, "net.linear_shape")
             layer.out_shape = (shape[0], o["out_features"])
             layer.params = {"weight": (o["out_features"], shape[1])}
             if o["bias"]:
                 layer.params["bias"] = (o["out_features"],)
         elif kind == "softmax_ce":
             if len(shape) != 2:
-                raise _layer_error(spec, shape, "softmax_shape")
+                raise _layer_error(spec, shape, "net.softmax_shape")
             layer.out_shape = ()
         elif kind in ("mse", "l1"):
             layer.out_shape = ()

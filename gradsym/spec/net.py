@@ -48,35 +48,35 @@ class LayerSpec:
 
 
 def _fail(spec_text: str, position: int, why: str | SpecError, **facts: object) -> SpecError:
-    """The error of one layer: ``why`` (a key of ``net.*`` with its ``facts``, or an error
+    """The error of one layer: ``why`` (a key with its ``facts``, or an error
     from parsing the layer's sizes) in the frame that names the layer and the accepted forms."""
-    reason = why if isinstance(why, SpecError) else SpecError("net." + why, **facts)
+    reason = why if isinstance(why, SpecError) else SpecError(why, **facts)
     return SpecError("net.layer", layer=position + 1, text=repr(spec_text), why=reason, forms=FORMS)
 
 
 def _int(word: str, spec_text: str, position: int, what: str) -> int:
     if not word.isdigit() or int(word) < 1:
-        raise _fail(spec_text, position, "whole", what=what, got=repr(word))
+        raise _fail(spec_text, position, "net.whole", what=what, got=repr(word))
     return int(word)
 
 
 def _parse_one(text: str, position: int) -> LayerSpec:
     words = text.lower().split()
     if not words:
-        raise _fail(text, position, "empty")
+        raise _fail(text, position, "net.empty")
     kind, rest = words[0], words[1:]
     if kind not in KINDS:
-        raise _fail(text, position, "unknown", kind=repr(kind))
+        raise _fail(text, position, "net.unknown", kind=repr(kind))
     options: dict[str, Any] = {}
     if kind in ("conv", "deconv"):
         if not rest:
-            raise _fail(text, position, "conv_size", kind=kind)
+            raise _fail(text, position, "net.conv_size", kind=kind)
         try:
             dims = parse_shape(rest[0], "size", max_dims=4)
         except SpecError as exc:
             raise _fail(text, position, exc) from None
         if len(dims) < 2:
-            raise _fail(text, position, "conv_channels", kind=kind, size=repr(rest[0]))
+            raise _fail(text, position, "net.conv_channels", kind=kind, size=repr(rest[0]))
         options.update(out_channels=dims[0], kernel=dims[1:], stride=1, padding=0, bias=False)
         rest = rest[1:]
         while rest:
@@ -85,17 +85,17 @@ def _parse_one(text: str, position: int) -> LayerSpec:
                 options["bias"] = True
             elif word in ("stride", "pad", "padding"):
                 if not rest:
-                    raise _fail(text, position, "number", word=word)
+                    raise _fail(text, position, "net.number", word=word)
                 value = rest.pop(0)
                 minimum = 1 if word == "stride" else 0
                 if not value.isdigit() or int(value) < minimum:
-                    raise _fail(text, position, "at_least", word=word, minimum=minimum, got=repr(value))
+                    raise _fail(text, position, "net.at_least", word=word, minimum=minimum, got=repr(value))
                 options["stride" if word == "stride" else "padding"] = int(value)
             else:
-                raise _fail(text, position, "unexpected", got=repr(word))
+                raise _fail(text, position, "net.unexpected", got=repr(word))
     elif kind in POOLS:
         if not rest:
-            raise _fail(text, position, "pool_size", kind=kind)
+            raise _fail(text, position, "net.pool_size", kind=kind)
         try:
             options["size"] = parse_shape(rest[0], "window", max_dims=3)
         except SpecError as exc:
@@ -104,20 +104,20 @@ def _parse_one(text: str, position: int) -> LayerSpec:
         rest = rest[1:]
         if rest:
             if rest[0] != "stride" or len(rest) != 2:
-                raise _fail(text, position, "unexpected", got=repr(" ".join(rest)))
+                raise _fail(text, position, "net.unexpected", got=repr(" ".join(rest)))
             options["stride"] = _int(rest[1], text, position, "stride")
     elif kind == "linear":
         if not rest:
-            raise _fail(text, position, "linear_size")
+            raise _fail(text, position, "net.linear_size")
         options["out_features"] = _int(rest[0], text, position, "OUT")
         options["bias"] = True
         rest = rest[1:]
         if rest == ["nobias"]:
             options["bias"] = False
         elif rest:
-            raise _fail(text, position, "unexpected", got=repr(" ".join(rest)))
+            raise _fail(text, position, "net.unexpected", got=repr(" ".join(rest)))
     elif rest:
-        raise _fail(text, position, "no_options", kind=kind, got=repr(" ".join(rest)))
+        raise _fail(text, position, "net.no_options", kind=kind, got=repr(" ".join(rest)))
     return LayerSpec(kind, position, " ".join(text.split()), options)
 
 
@@ -136,9 +136,9 @@ def parse_net_layers(text: Any) -> list[LayerSpec]:
     specs = [_parse_one(part.strip(), i) for i, part in enumerate(parts)]
     for spec in specs[:-1]:
         if spec.kind in LOSSES:
-            raise _fail(spec.text, spec.position, "loss_last")
+            raise _fail(spec.text, spec.position, "net.loss_last")
     if specs[-1].kind not in LOSSES:
-        raise _fail(specs[-1].text, specs[-1].position, "loss_end")
+        raise _fail(specs[-1].text, specs[-1].position, "net.loss_end")
     return specs
 
 
