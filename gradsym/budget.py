@@ -212,6 +212,19 @@ def budget_of(max_terms: object) -> int:
     return max_terms
 
 
+SUBJECTS = ("this derivation", "this pooling", "this network", "this RNN", "this upsampling",
+            "this attention", "this softmax", "this batch norm", "this group norm",
+            "this layer norm", "this expression", "the Hessian")
+"""What :func:`admit` may refuse, each worded by the catalogue (``budget.subject.pooling``)."""
+
+
+def _subject(what: str) -> object:
+    """``what`` as a fact of the budget error: a known subject is worded per language."""
+    if what not in SUBJECTS:
+        return what
+    return SizeError("budget.subject." + what.split(" ", 1)[1].lower().replace(" ", "_"))
+
+
 def admit(cost: Cost, max_terms: object, what: str = "this derivation") -> None:
     """Refuse (:class:`SizeError`) when ``cost`` is over the budget; else do nothing."""
     budget = budget_of(max_terms)
@@ -220,7 +233,7 @@ def admit(cost: Cost, max_terms: object, what: str = "this derivation") -> None:
         time, memory, work = duration_text(cost.seconds), size_text(cost.bytes), f"{needed:,}"
         limit, limit_time = f"{budget:,}", duration_text(budget * SECONDS_PER_TERM)
         limit_memory = size_text(budget * BYTES_PER_TERM)
-        raise SizeError("budget.too_large", what=what, time=time, memory=memory, work=work,
+        raise SizeError("budget.too_large", what=_subject(what), time=time, memory=memory, work=work,
                         limit=limit, limit_time=limit_time, limit_memory=limit_memory,
                         max_terms=needed)
 

@@ -1846,6 +1846,9 @@ def _param_name(value: object, names: _Names) -> str:
         return getattr(names, name)
     if names.cli:
         return name
+    at = re.fullmatch(r"--at ([^\s=]+)(?:=…)?", name)  # a value given by name: at={'w_1': …}
+    if at:
+        return f"at[{at.group(1)!r}]"
     return api_message(name, {m.replace("-", "_") for m in re.findall(r"--([\w-]+)", name)})
 
 

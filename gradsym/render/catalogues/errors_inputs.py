@@ -382,7 +382,7 @@ _MESSAGES = [
     ("budget.too_large", "{what} is too large: it would take about {time} and {memory} ({work} "
      "terms of work), over the budget of {limit} terms (about {limit_time} and {limit_memory}); "
      "raise it with {given.max_terms} or choose smaller sizes",
-     "{what} 太大：预计约需 {time}、{memory}（{work} 项工作量），超出预算 {limit} 项（约 {limit_time}、"
+     "{what}太大：预计约需 {time}、{memory}（{work} 项工作量），超出预算 {limit} 项（约 {limit_time}、"
      "{limit_memory}）；请用 {given.max_terms} 提高预算，或选择更小的尺寸"),
     ("budget.max_terms_type", "{opt.max_terms} must be a whole number ≥ 1 (int), got {type} {got}",
      "{opt.max_terms} 必须是 ≥ 1 的整数（int），实际为 {type} {got}"),
@@ -398,6 +398,18 @@ _MESSAGES = [
      "{opt.emit} 需要具体的尺寸：请给出 {opt.input} 和 {opt.kernel}（不能只用 {opt.general}）"),
     ("emit.net_layers", "{opt.emit} for net needs the network: give {opt.input} and {opt.layers}",
      "net 的 {opt.emit} 需要网络本身：请给出 {opt.input} 和 {opt.layers}"),
+    ("budget.subject.derivation", "this derivation", "这个推导"),
+    ("budget.subject.pooling", "this pooling", "这个池化"),
+    ("budget.subject.network", "this network", "这个网络"),
+    ("budget.subject.rnn", "this RNN", "这个 RNN"),
+    ("budget.subject.upsampling", "this upsampling", "这个上采样"),
+    ("budget.subject.attention", "this attention", "这个注意力"),
+    ("budget.subject.softmax", "this softmax", "这个 softmax"),
+    ("budget.subject.batch_norm", "this batch norm", "这个批归一化"),
+    ("budget.subject.group_norm", "this group norm", "这个组归一化"),
+    ("budget.subject.layer_norm", "this layer norm", "这个层归一化"),
+    ("budget.subject.expression", "this expression", "这个表达式"),
+    ("budget.subject.hessian", "the Hessian", "黑塞矩阵"),
 ]
 
 EN = {f"error.{key}": english for key, english, _ in _MESSAGES}
