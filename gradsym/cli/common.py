@@ -504,11 +504,9 @@ def _check_animate(argv: list[str] | None) -> None:
     command = next((a for a in args if not a.startswith("-")), None)
     if command is not None and command not in ANIMATED:
         from gradsym.cli import app
-        from gradsym.render.messages import Catalogue
-
         names = {c.name or c.callback.__name__ for c in app.registered_commands if c.callback}
         if command in names:
-            raise SpecError(Catalogue("en")("error.animate.command", command=command))
+            raise SpecError("animate.command", command=command)
 
 
 def _fail(message: str, *, worded: bool = False) -> int:

@@ -159,7 +159,7 @@ def infer(node: Node, shapes: Mapping[str, tuple[int, ...]]) -> Info:
             return Info(x.shape, (count + 1) * (x.size + 1))
         reduced = () if axis is None else x.shape[:axis] + x.shape[axis + 1 :]
         return Info(reduced, count * (x.size + 1))
-    raise ExpressionError(f"cannot evaluate {to_text(node)!r}")  # pragma: no cover
+    raise ExpressionError("arrays.cannot", expr=repr(to_text(node)))  # pragma: no cover
 
 
 def _broadcast(node: Node, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:

@@ -395,7 +395,7 @@ def _sympy_number(expr: Any) -> Any:
         return int(expr)
     if expr.is_Rational:
         return Fraction(int(expr.p), int(expr.q))
-    raise SpecError(f"the loss did not evaluate to a rational number ({expr})")  # pragma: no cover
+    raise SpecError("chain.loss_rational", expr=expr)  # pragma: no cover
 
 
 class PerLayer(tuple[str, ...]):

@@ -148,6 +148,8 @@ _MESSAGES = [
     ("values.unknown_option", "unknown value option {got}; {command} takes {choices}",
      "未知的数值选项 {got}；{command} 接受 {choices}"),
     ("values.no_model", "{command} cannot be evaluated at numbers", "{command} 不能代入数值计算"),
+    ("chain.loss_rational", "the loss did not evaluate to a rational number ({expr})",
+     "损失没有算出有理数（{expr}）"),
     # -- net's --layers and --input (spec/net.py) -------------------------------------------
     ("net.layer", "{opt.layers}: layer {layer} ({text}): {why}; accepted forms: {forms}",
      "{opt.layers}：第 {layer} 层（{text}）：{why}；可用的写法：{forms}"),
@@ -378,6 +380,7 @@ _MESSAGES = [
      "雅可比矩阵 {role}：每个非零项都是 [输出下标, 自变量下标, 值]"),
     ("reader.jacobian_index", "jacobian {role}: index {index} is outside the shape {shape}",
      "jacobian {role}：下标 {index} 超出形状 {shape}"),
+    ("arrays.cannot", "cannot evaluate {expr}", "无法计算 {expr}"),
     # -- the work budget, the Python API and --emit ---------------------------------------------
     ("budget.too_large", "{what} is too large: it would take about {time} and {memory} ({work} "
      "terms of work), over the budget of {limit} terms (about {limit_time} and {limit_memory}); "
