@@ -68,7 +68,7 @@ CASES = [
      "next layer's input; give the same number (e.g. --in-channels 2 --out-channels 2)",
      "chain.channels",
      lambda: gradsym.chain(input="4x4", kernel="2x2", in_channels=2, out_channels=3),
-     "(e.g. in_channels=2 out_channels 2)"),
+     "(e.g. in_channels=2 out_channels=2)"),
     (["chain", "--input", "3x3", "--kernel", "2x2", "--depth", "3"],
      "layer 3 of --depth 3 reads the 1x1 output of layer 2: --kernel 2 (dilated extent 2) is "
      "larger than the padded input 1 in dimension 1; use a smaller --kernel/--dilation or more "

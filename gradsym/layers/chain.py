@@ -73,7 +73,8 @@ def chain_configs(options: ConvOptions, depth: int) -> list[ConvConfig]:
     if depth > MAX_DEPTH:
         raise SpecError("option.at_most", param="depth", got=depth, limit=MAX_DEPTH)
     if in_channels is not None and out_channels is not None and in_channels != out_channels:
-        raise SpecError("chain.channels", in_channels=in_channels, out_channels=out_channels)
+        raise SpecError("chain.channels", in_channels=in_channels, out_channels=out_channels,
+                        same_param="out_channels", example=in_channels)
     # One of the two given: the other must match it.
     channels = in_channels if in_channels is not None else out_channels
     cfgs: list[ConvConfig] = []

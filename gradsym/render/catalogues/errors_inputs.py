@@ -113,9 +113,9 @@ _MESSAGES = [
     ("values.needs", "numeric evaluation needs {params}", "数值计算需要 {params}"),
     ("chain.channels", "{opt.in_channels} ({in_channels}) and {opt.out_channels} ({out_channels}) "
      "differ, but in a stack each layer's output is the next layer's input; give the same number "
-     "(e.g. {given.in_channels} {opt.out_channels} {in_channels})",
+     "(e.g. {given.in_channels} {same_param_example})",
      "{opt.in_channels}（{in_channels}）与 {opt.out_channels}（{out_channels}）不同，但在堆叠中每层的"
-     "输出是下一层的输入；请给出相同的数（例如 {given.in_channels} {opt.out_channels} {in_channels}）"),
+     "输出是下一层的输入；请给出相同的数（例如 {given.in_channels} {same_param_example}）"),
     ("chain.layer", "layer {layer} of {given.depth} reads the {size} output of layer {previous}: "
      "{inner}; or use a smaller {opt.depth}",
      "{given.depth} 中的第 {layer} 层读取第 {previous} 层 {size} 的输出：{inner}；或者使用更小的 "
