@@ -100,17 +100,13 @@ def _guarded(function: Any) -> Any:
         if budget is not None and (
             isinstance(budget, bool) or not isinstance(budget, int) or budget < 1
         ):
-            raise SpecError(
-                f"max_terms must be a whole number ≥ 1 (int), got {type(budget).__name__} {budget!r}"
-            )
+            raise SpecError("budget.max_terms_type", type=type(budget).__name__, got=repr(budget))
         try:
             return function(*args, **kwargs)
         except GradsymError as exc:
             raise in_python_terms(exc, parameters) from None
         except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
-            raise SpecError(
-                f"{function.__name__}(): an argument has the wrong type or value "
-                f"({type(exc).__name__}: {str(exc)[:120]})"
-            ) from None
+            raise SpecError("api.wrong_argument", function=function.__name__,
+                            error=f"{type(exc).__name__}: {str(exc)[:120]}") from None
 
     return call

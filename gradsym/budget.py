@@ -208,8 +208,21 @@ def budget_of(max_terms: object) -> int:
     if max_terms is None:
         return DEFAULT_MAX_TERMS
     if isinstance(max_terms, bool) or not isinstance(max_terms, int) or max_terms < 1:
-        raise SpecError(f"--max-terms must be a whole number ≥ 1, got {max_terms!r}")
+        raise SpecError("option.positive", param="max_terms", got=repr(max_terms))
     return max_terms
+
+
+SUBJECTS = ("this derivation", "this pooling", "this network", "this RNN", "this upsampling",
+            "this attention", "this softmax", "this batch norm", "this group norm",
+            "this layer norm", "this expression", "the Hessian")
+"""What :func:`admit` may refuse, each worded by the catalogue (``budget.subject.pooling``)."""
+
+
+def _subject(what: str) -> object:
+    """``what`` as a fact of the budget error: a known subject is worded per language."""
+    if what not in SUBJECTS:
+        return what
+    return SizeError("budget.subject." + what.split(" ", 1)[1].lower().replace(" ", "_"))
 
 
 def admit(cost: Cost, max_terms: object, what: str = "this derivation") -> None:
@@ -220,11 +233,9 @@ def admit(cost: Cost, max_terms: object, what: str = "this derivation") -> None:
         time, memory, work = duration_text(cost.seconds), size_text(cost.bytes), f"{needed:,}"
         limit, limit_time = f"{budget:,}", duration_text(budget * SECONDS_PER_TERM)
         limit_memory = size_text(budget * BYTES_PER_TERM)
-        raise SizeError(
-            f"{what} is too large: it would take about {time} and {memory} ({work} terms of "
-            f"work), over the budget of {limit} terms (about {limit_time} and {limit_memory}); "
-            f"raise it with --max-terms {needed} or choose smaller sizes"
-        )
+        raise SizeError("budget.too_large", what=_subject(what), time=time, memory=memory, work=work,
+                        limit=limit, limit_time=limit_time, limit_memory=limit_memory,
+                        max_terms=needed)
 
 
 def duration_text(seconds: float) -> str:

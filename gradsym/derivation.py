@@ -274,7 +274,7 @@ class Derivation:
     def evaluate_given(self, seed: int | None = None, **given: Any) -> Evaluation:
         """:meth:`evaluate` for the engine and the command line: errors name ``--options``."""
         if self.model is None:
-            raise SpecError(f"{self.command} cannot be evaluated at numbers")
+            raise SpecError("values.no_model", command=self.command)
         model = self.model
         remembered: tuple[dict[str, Any], int | None] = getattr(self, "_given_values", ({}, None))
         built, built_seed = remembered
@@ -282,10 +282,8 @@ class Derivation:
         seed = built_seed if seed is None else seed
         unknown = sorted(set(given) - set(model.options))
         if unknown:
-            raise SpecError(
-                f"unknown value option {unknown[0]!r}; {self.command} takes "
-                f"{', '.join(sorted(model.options))}"
-            )
+            raise SpecError("values.unknown_option", got=repr(unknown[0]), command=self.command,
+                            choices=", ".join(sorted(model.options)))
         parsed: dict[str, Values] = {}
         for option, role in model.options.items():
             text = given.get(option)
@@ -296,7 +294,7 @@ class Derivation:
             parsed[role] = parse_values(text, self.symbols[role].shape, f"--{option.replace('_', '-')}", seed=seed)
         missing = self._missing_values({k: v for k, v in given.items() if v is not None})
         if missing:
-            raise SpecError(f"numeric evaluation needs {', '.join(missing)}")
+            raise SpecError("values.needs", params=missing)
         return self._evaluate(parsed)
 
     def exact_point(self, parsed: dict[str, Values], *, as_sympy: bool = True
@@ -394,11 +392,7 @@ class Derivation:
                 role = self.model.options.get(option)
                 if role in self.symbols:
                     parse_values(text, self.symbols[role].shape, f"--{option.replace('_', '-')}", seed=seed)
-            raise SpecError(
-                f"numeric values need {', '.join(missing)} as well (given: "
-                f"{', '.join(f'--{option}' for option in values)}); give every value, or "
-                f"none for the symbolic result only"
-            )
+            raise SpecError("values.needs_also", params=missing, given_params=list(values))
         return self.attach_numeric(lambda: self.evaluate_given(seed=seed, **values))
 
     def attach_numeric(self, evaluate: Callable[[], Any]) -> Any:
@@ -411,8 +405,8 @@ class Derivation:
     def _missing_values(self, values: dict[str, Any]) -> list[str]:
         if self.model is None:
             return []
-        return [
-            f"--{option.replace('_', '-')}" for option, role in self.model.options.items()
+        return [  # the parameters' names: errors name them as the caller knows them
+            option for option, role in self.model.options.items()
             if role in self.symbols and option not in values and role not in self.model.defaults
         ]
 

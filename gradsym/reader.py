@@ -55,7 +55,7 @@ class ExpressionReader:
 
     def name(self, ident: str) -> Any:
         if ident.startswith("__"):
-            raise SpecError(f"the document contains the name {ident!r}, which is not allowed")
+            raise SpecError("reader.name", name=repr(ident))
         if ident not in self.names:
             sp = self.sympy
             if ident in self.shapes:
@@ -79,15 +79,15 @@ class ExpressionReader:
         if not isinstance(text, str):
             return self.sympy.sympify(text) if isinstance(text, (int, float)) else text
         if len(text) > MAX_TEXT:
-            raise SpecError("an expression in the document is too long")
+            raise SpecError("reader.too_long")
         try:
             tree = ast.parse(text.strip(), mode="eval")
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            raise SpecError(f"cannot read the expression {text[:60]!r}") from None
+            raise SpecError("reader.unreadable", text=repr(text[:60])) from None
         try:
             return self._node(tree.body)
         except RecursionError:
-            raise SpecError("an expression in the document is nested too deeply") from None
+            raise SpecError("reader.nested") from None
 
     def _node(self, node: ast.AST) -> Any:
         sp = self.sympy
@@ -98,7 +98,7 @@ class ExpressionReader:
                 return sp.Integer(node.value)
             if isinstance(node.value, float):
                 return sp.Float(repr(node.value))
-            raise SpecError(f"unexpected constant {node.value!r} in an expression")
+            raise SpecError("reader.constant", value=repr(node.value))
         if isinstance(node, ast.Name):
             return self.name(node.id)
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
@@ -151,7 +151,7 @@ class ExpressionReader:
             # matrix closed forms: adj(M), read as SymPy's det(M)·M⁻¹ (equal where M⁻¹ exists)
             m = self._node(node.args[0])
             return sp.Determinant(m) * sp.Inverse(m)
-        raise SpecError(f"the document's expressions contain {type(node).__name__}, which is not allowed")
+        raise SpecError("reader.node", node=type(node).__name__)
 
 
 def _refuse_huge_power(base: Any, exponent: Any) -> None:
@@ -168,10 +168,8 @@ def _refuse_huge_power(base: Any, exponent: Any) -> None:
         return
     bits = math.log2(max(abs(b.numerator), b.denominator)) * abs(e.numerator) / e.denominator
     if bits > MAX_POWER_BITS:
-        raise SpecError(
-            f"an expression in the document computes a number of about {int(bits * 0.30103) + 1} "
-            f"digits (at most about {int(MAX_POWER_BITS * 0.30103)})"
-        )
+        raise SpecError("reader.power", digits=int(bits * 0.30103) + 1,
+                        limit=int(MAX_POWER_BITS * 0.30103))
 
 
 def _nested(value: Any, fn: Any) -> Any:
@@ -206,16 +204,14 @@ class LoadedDerivation:
     def __init__(self, doc: Mapping[str, Any]) -> None:
 
         if not isinstance(doc, Mapping) or "command" not in doc:
-            raise SpecError("not a gradsym document: it has no 'command'")
+            raise SpecError("reader.no_command")
         _validate(doc)
         try:
             self._load(doc)
         except GradsymError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-            raise SpecError(
-                f"not a valid gradsym document: {type(exc).__name__}: {str(exc)[:80]}"
-            ) from None
+            raise SpecError("reader.invalid_load", error=f"{type(exc).__name__}: {str(exc)[:80]}") from None
 
     def _load(self, doc: Mapping[str, Any]) -> None:
         from gradsym.proofs import Check
@@ -252,54 +248,55 @@ class LoadedDerivation:
 def _validate(doc: Mapping[str, Any]) -> None:
     """The document's structure, as strictly as the CLI validates options."""
 
-    def bad(what: str) -> SpecError:
-        return SpecError(f"not a valid gradsym document: {what}")
+    def bad(why: str, **facts: object) -> SpecError:
+        """The key ``why`` with its facts, in the frame "not a valid gradsym document: …"."""
+        return SpecError("reader.invalid", why=SpecError(why, **facts))
 
     if not isinstance(doc["command"], str):
-        raise bad(f"'command' must be a string, got {type(doc['command']).__name__}")
+        raise bad("reader.command_type", type=type(doc["command"]).__name__)
     for key in ("config", "symbols", "jacobian", "grad", "gradients", "shapes", "hessians"):
         if key in doc and not isinstance(doc[key], Mapping):
-            raise bad(f"'{key}' must be an object, got {type(doc[key]).__name__}")
+            raise bad("reader.object", key=key, type=type(doc[key]).__name__)
     checks = doc.get("checks", [])
     if not isinstance(checks, list):
-        raise bad(f"'checks' must be a list, got {type(checks).__name__}")
+        raise bad("reader.checks_type", type=type(checks).__name__)
     for check in checks:
         if not isinstance(check, Mapping) or not isinstance(check.get("name"), str) \
                 or not isinstance(check.get("holds"), bool):
-            raise bad("every check needs a string 'name' and a true/false 'holds'")
+            raise bad("reader.check")
     assumptions = doc.get("assumptions", {})
     if not isinstance(assumptions, Mapping) or not all(
         isinstance(name, str) and isinstance(facts, Mapping)
         and all(isinstance(k, str) and k.isidentifier() and isinstance(v, bool) for k, v in facts.items())
         for name, facts in assumptions.items()
     ):
-        raise bad("'assumptions' must map names to {assumption: true/false}")
+        raise bad("reader.assumptions")
     indexed = doc.get("indexed", [])
     if not isinstance(indexed, list) or not all(isinstance(n, str) for n in indexed):
-        raise bad("'indexed' must be a list of names")
+        raise bad("reader.indexed")
     for name, shape in doc.get("shapes", {}).items():
         if not isinstance(shape, list) or not all(
             (isinstance(n, int) and not isinstance(n, bool) and n >= 0)
             or (isinstance(n, str) and n.isidentifier()) for n in shape  # letter sizes: n, m
         ):
-            raise bad(f"the shape of {name!r} must be a list of whole numbers or size letters")
+            raise bad("reader.shape", name=repr(name))
     for role, jac in doc.get("jacobian", {}).items():
         if not isinstance(jac, Mapping) or not isinstance(jac.get("shape"), list) \
                 or not isinstance(jac.get("nonzeros"), list):
-            raise bad(f"jacobian {role!r} needs a 'shape' list and a 'nonzeros' list")
+            raise bad("reader.jacobian", role=repr(role))
         shape = jac["shape"]
         if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
-            raise bad(f"the shape of jacobian {role!r} must be whole numbers")
+            raise bad("reader.jacobian_shape", role=repr(role))
         for entry in jac["nonzeros"]:
             if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], list)
                     and isinstance(entry[1], list)):
-                raise bad(f"jacobian {role!r}: every nonzero is [output index, wrt index, value]")
+                raise bad("reader.jacobian_entry", role=repr(role))
             index = entry[0] + entry[1]
             if len(index) != len(shape) or not all(
                 isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n
                 for i, n in zip(index, shape)
             ):
-                raise bad(f"jacobian {role!r}: index {index} is outside the shape {shape}")
+                raise bad("reader.jacobian_index", role=repr(role), index=index, shape=shape)
 
 
 def from_dict(doc: Mapping[str, Any]) -> LoadedDerivation:

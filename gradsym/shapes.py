@@ -72,11 +72,8 @@ def conv_output_shape(
     out = []
     for axis, (i, k, s, p, d) in enumerate(zip(spatial, kernel, stride, padding, dilation)):
         if conv_span(i, k, p, d) < 0:
-            raise SpecError(
-                f"--kernel {k} (dilated extent {effective_kernel(k, d)}) is larger than the "
-                f"padded input {i + p[0] + p[1]} in dimension {axis + 1}; use a smaller "
-                f"--kernel/--dilation or more --padding"
-            )
+            raise SpecError("shapes.kernel_large", kernel=k, extent=effective_kernel(k, d),
+                            padded=i + p[0] + p[1], axis=axis + 1)
         out.append(conv_output_size(i, k, stride=s, padding=p, dilation=d))
     return tuple(out)
 
@@ -95,16 +92,11 @@ def transposed_output_shape(
         zip(spatial, kernel, stride, padding, dilation, output_padding)
     ):
         if a >= s and a >= d:
-            raise SpecError(
-                f"--output-padding {a} must be smaller than the stride ({s}) or the dilation "
-                f"({d}) in dimension {axis + 1}"
-            )
+            raise SpecError("shapes.output_padding", output_padding=a, stride=s, dilation=d,
+                            axis=axis + 1)
         o = transposed_output_size(i, k, stride=s, padding=p, dilation=d, output_padding=a)
         if o < 1:
-            raise SpecError(
-                f"the transposed convolution's output would be empty ({o}) in dimension "
-                f"{axis + 1}; use less --padding"
-            )
+            raise SpecError("shapes.transposed_empty", size=o, axis=axis + 1)
         out.append(o)
     return tuple(out)
 

@@ -128,5 +128,5 @@ def test_cli_emits_and_refuses_a_config_without_the_network(cli: Any, tmp_path: 
     assert "gradsym net --input 2x4" in result.out
     d = gradsym.net(input="2x4", layers="linear 3, tanh, mse")
     d.config = {k: v for k, v in d.config.items() if k != "layers"}
-    with pytest.raises(GradsymError, match="--emit for net needs the network"):
+    with pytest.raises(GradsymError, match="^emit for net needs the network: give input and layers"):
         d.to_code("numpy")

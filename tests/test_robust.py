@@ -69,7 +69,7 @@ def test_a_nested_list_of_another_shape_is_refused_and_a_flat_list_accepted(tens
     if given_shape == tensor:
         assert parse_values(literal, tensor, "--x").flat == tuple(range(1, size + 1))
     elif len(given_shape) > 1:
-        with pytest.raises(SpecError, match=r"--x is a nested list of shape .* but the tensor is"):
+        with pytest.raises(SpecError, match=r"^x is a nested list of shape .* but the tensor is"):
             parse_values(literal, tensor, "--x")
     flat = ",".join(str(v) for v in range(1, math.prod(tensor) + 1))
     assert parse_values(flat, tensor, "--x").flat == tuple(range(1, math.prod(tensor) + 1))

@@ -77,17 +77,15 @@ class Emit:
             self.show = parse_show(None)
             return
         if fmt is not None and fmt not in FORMATS:
-            raise SpecError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+            raise SpecError("cli.format", choices=", ".join(FORMATS), got=repr(fmt))
         if output is not None and fmt is None:
             suffix = output.suffix.lower()
             if suffix not in SUFFIXES:
-                raise SpecError(
-                    f"--output {output}: unknown suffix {suffix or '(none)'}; use one of "
-                    f"{' '.join(SUFFIXES)} or give --format"
-                )
+                raise SpecError("cli.suffix", output=output, suffix=suffix or "(none)",
+                                choices=" ".join(SUFFIXES))
             fmt = SUFFIXES[suffix]
         if output is not None and output.suffix.lower() == ".pdf" and fmt != "latex":
-            raise SpecError(f"--output {output}: a PDF is made from LaTeX; drop --format or use --format latex")
+            raise SpecError("cli.pdf_format", output=output, format="latex")
         if fmt is None:
             fmt = "rich" if sys.stdout.isatty() else "text"
         self.fmt = fmt
@@ -95,11 +93,11 @@ class Emit:
         self.full = full
         self.plot = plot
         if lang not in ("en", "zh"):
-            raise SpecError(f"--lang must be en or zh, got {lang!r}")
+            raise SpecError("cli.lang", got=repr(lang))
         self.lang = lang
         self.show = parse_show(show)
         if plot is not None and plot.suffix.lower() != ".png":
-            raise SpecError(f"--plot {plot}: the picture is a PNG; use a name ending in .png")
+            raise SpecError("cli.plot_suffix", plot=plot)
         from gradsym.budget import request_rendering
 
         request_rendering(fmt, full)  # the work budget counts what will be printed
@@ -110,9 +108,7 @@ class Emit:
             check_folder(plot, "--plot")
         self.animate = animate
         if animate is not None and animate.suffix.lower() != ".gif":
-            from gradsym.render.messages import Catalogue
-
-            raise SpecError(Catalogue("en")("error.animate.suffix", path=animate))
+            raise SpecError("animate.suffix", path=animate)
 
     def __call__(self, d: Derivation) -> int:
         """Render ``d`` to stdout or the output file; return the exit status."""
@@ -215,12 +211,12 @@ def check_code_options(code: str, fmt: str | None, output: Path | None, show: st
 
     framework = code
     if framework not in FRAMEWORKS:
-        raise SpecError(f"--emit must be one of {', '.join(FRAMEWORKS)}, got {framework!r}")
+        raise SpecError("cli.emit", choices=", ".join(FRAMEWORKS), got=repr(framework))
     if output is not None and output.suffix.lower() != ".py" and not (output.exists() and not output.is_file()):
-        raise SpecError(f"--output {output}: --emit writes a Python module; use a name ending in .py")
-    for given, name in ((fmt, "--format"), (show, "--show"), (plot, "--plot")):
+        raise SpecError("cli.emit_suffix", output=output)
+    for given, name in ((fmt, "format"), (show, "show"), (plot, "plot")):
         if given is not None:
-            raise SpecError(f"{name} does not apply to --emit (it prints a Python module); drop {name}")
+            raise SpecError("cli.emit_option", param=name)
 
 
 class ExpressionCommand(TyperCommand):
@@ -306,10 +302,8 @@ def parse_show(show: str | None) -> tuple[str, ...]:
     parts = tuple(p.strip().lower() for p in show.split(",") if p.strip())
     bad = [p for p in parts if p not in SECTIONS]
     if bad or not parts:
-        raise SpecError(
-            f"--show {show!r}: unknown section {bad[0] if bad else '(none)'}; choose from "
-            f"{','.join(SECTIONS)}"
-        )
+        raise SpecError("cli.show", show=repr(show), section=bad[0] if bad else "(none)",
+                        choices=",".join(SECTIONS))
     return parts
 
 
@@ -343,7 +337,7 @@ def check_folder(path: Path, option: str) -> None:
 
     folder = Path(os.path.realpath(path)).parent
     if not folder.is_dir():
-        raise SpecError(f"{option} {path}: the folder {folder} does not exist")
+        raise SpecError("cli.folder", param=option.removeprefix("--"), got=path, folder=folder)
 
 
 def write_atomic(path: Path, data: bytes, option: str = "--output") -> None:
@@ -357,22 +351,22 @@ def write_atomic(path: Path, data: bytes, option: str = "--output") -> None:
 
     from gradsym.errors import SpecError
 
+    param = option.removeprefix("--")
+
     def failed(exc: OSError, where: Path) -> SpecError:
         if exc.errno == errno.ENOSPC:
-            return SpecError(f"{option} {path}: cannot write {where} (no space left on the device)")
+            return SpecError("cli.no_space", param=param, got=path, where=where)
         if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            return SpecError(f"{option} {path}: cannot write {where} (permission denied)")
+            return SpecError("cli.permission", param=param, got=path, where=where)
         reason = exc.strerror or type(exc).__name__
-        return SpecError(f"{option} {path}: cannot write {where} ({reason})")
+        return SpecError("cli.cannot_write", param=param, got=path, where=where, reason=reason)
 
     if path.exists() and not path.is_file():
         # A device (``--output /dev/null``): write to it; never replace it with a file.
         if path.is_dir():
-            raise SpecError(f"{option} {path} is a folder; give a file name")
+            raise SpecError("cli.is_folder", param=param, got=path)
         if stat.S_ISFIFO(path.stat().st_mode):
-            raise SpecError(
-                f"{option} {path} is a named pipe (FIFO); print to stdout and redirect instead"
-            )
+            raise SpecError("cli.fifo", param=param, got=path)
         try:
             with open(path, "wb") as stream:
                 stream.write(data)
@@ -382,7 +376,7 @@ def write_atomic(path: Path, data: bytes, option: str = "--output") -> None:
     path = Path(os.path.realpath(path))  # through a symlink, replace the file it points to
     folder = path.parent
     if not folder.is_dir():
-        raise SpecError(f"{option} {path}: the folder {folder} does not exist")
+        raise SpecError("cli.folder", param=option.removeprefix("--"), got=path, folder=folder)
     old = path.stat() if path.exists() else None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -486,19 +480,15 @@ def run(app: Callable[..., Any], argv: list[str] | None) -> int:
     except getattr(typer, "TyperException", ()) as exc:  # Typer ≥ 0.27 only
         return _fail(str(exc))
     except RecursionError:
-        return _fail("the input is nested too deeply")
+        return _fail_with("nested")
     except OverflowError:
-        return _fail(
-            "a number is too large for the floating-point check; use smaller values or exponents"
-        )
+        return _fail_with("cli.overflow")
     except ValueError as exc:
         if "integer string conversion" not in str(exc):
             raise
-        return _fail(
-            "a number in the result has more than 4,300 digits; use smaller values or exponents"
-        )
+        return _fail_with("cli.digits")
     except MemoryError:
-        return _fail("out of memory; choose smaller sizes or a lower --max-terms")
+        return _fail_with("memory")
     except BrokenPipeError:
         return 0
     return int(result) if isinstance(result, int) else 0
@@ -514,11 +504,9 @@ def _check_animate(argv: list[str] | None) -> None:
     command = next((a for a in args if not a.startswith("-")), None)
     if command is not None and command not in ANIMATED:
         from gradsym.cli import app
-        from gradsym.render.messages import Catalogue
-
         names = {c.name or c.callback.__name__ for c in app.registered_commands if c.callback}
         if command in names:
-            raise SpecError(Catalogue("en")("error.animate.command", command=command))
+            raise SpecError("animate.command", command=command)
 
 
 def _fail(message: str, *, worded: bool = False) -> int:
@@ -526,6 +514,13 @@ def _fail(message: str, *, worded: bool = False) -> int:
     message = message if worded else _translated(message)
     sys.stderr.write(f"error: {message}\n")
     return 2
+
+
+def _fail_with(key: str) -> int:
+    """``_fail`` with a catalogue message (one that names no value)."""
+    from gradsym.render.messages import word_error
+
+    return _fail(word_error(key, {}, _LANGUAGE[0], caller="cli"), worded=True)
 
 
 def _interrupted() -> int:

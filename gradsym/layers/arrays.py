@@ -76,19 +76,11 @@ def axis_literal(node: Node) -> int | None:
 
 def _normalize_axis(axis: int, ndim: int, node: Call) -> int:
     if ndim == 0:
-        raise ExpressionError(
-            f"cannot evaluate {to_text(node)!r}: {node.func} of a scalar has no axis; "
-            f"drop the axis argument"
-        )
+        raise ExpressionError("arrays.scalar_axis", expr=repr(to_text(node)), func=node.func)
     if not -ndim <= axis < ndim:
-        hint = ""
-        if node.func in ("max", "min"):
-            hint = (f"; the second argument of {node.func} is an axis — for the element-wise "
-                    f"{node.func}imum use {node.func}imum(x, y)")
-        raise ExpressionError(
-            f"cannot evaluate {to_text(node)!r}: axis {axis} is out of range for a "
-            f"{ndim}-D array (use 0 … {ndim - 1}, or -1 for the last){hint}"
-        )
+        raise ExpressionError("arrays.axis_range_minmax" if node.func in ("max", "min")
+                              else "arrays.axis_range", expr=repr(to_text(node)), func=node.func,
+                              axis=axis, ndim=ndim, last=ndim - 1)
     return axis % ndim
 
 
@@ -97,13 +89,8 @@ def _call_axis(node: Call, ndim: int) -> int | None:
         return None
     axis = axis_literal(node.args[1])
     if axis is None:
-        hint = ""
-        if node.func in ("max", "min"):
-            hint = f"; for the element-wise {node.func}imum of two arrays use {node.func}imum(x, y)"
-        raise ExpressionError(
-            f"the second argument of {node.func} is an axis and must be a whole number such as "
-            f"0 or -1, got {to_text(node.args[1])!r}{hint}"
-        )
+        raise ExpressionError("arrays.axis_type_minmax" if node.func in ("max", "min")
+                              else "arrays.axis_type", func=node.func, got=repr(to_text(node.args[1])))
     return _normalize_axis(axis, ndim, node)
 
 
@@ -111,11 +98,8 @@ def check_arity(node: Call, table: Mapping[str, tuple[int, int]]) -> None:
     low, high = table[node.func]
     n = len(node.args)
     if not low <= n <= high:
-        want = f"{low}" if low == high else f"{low} or {high}"
-        raise ExpressionError(
-            f"{node.func} takes {want} argument{'s' if high > 1 else ''}, got {n} "
-            f"(in {to_text(node)!r})"
-        )
+        key = "arrays.arity_range" if low != high else "arrays.arity" if high > 1 else "arrays.arity_one"
+        raise ExpressionError(key, func=node.func, low=low, high=high, got=n, expr=repr(to_text(node)))
 
 
 @dataclass(frozen=True)
@@ -160,10 +144,8 @@ def infer(node: Node, shapes: Mapping[str, tuple[int, ...]]) -> Info:
             try:
                 shape = np.dot(np.zeros(x.shape), np.zeros(y.shape)).shape
             except ValueError:
-                raise ExpressionError(
-                    f"cannot evaluate {to_text(node)!r}: dot of shapes {shape_text(x.shape)} and "
-                    f"{shape_text(y.shape)} does not fit (NumPy rules)"
-                ) from None
+                raise ExpressionError("arrays.dot", expr=repr(to_text(node)), left=shape_text(x.shape),
+                                      right=shape_text(y.shape)) from None
             k = x.shape[-1] if x.shape and y.shape else 1
             return Info(tuple(shape), k * (x.size + y.size))
         if node.func == "norm":
@@ -177,33 +159,26 @@ def infer(node: Node, shapes: Mapping[str, tuple[int, ...]]) -> Info:
             return Info(x.shape, (count + 1) * (x.size + 1))
         reduced = () if axis is None else x.shape[:axis] + x.shape[axis + 1 :]
         return Info(reduced, count * (x.size + 1))
-    raise ExpressionError(f"cannot evaluate {to_text(node)!r}")  # pragma: no cover
+    raise ExpressionError("arrays.cannot", expr=repr(to_text(node)))  # pragma: no cover
 
 
 def _broadcast(node: Node, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
     try:
         return tuple(np.broadcast_shapes(a, b))
     except ValueError:
-        raise ExpressionError(
-            f"cannot evaluate {to_text(node)!r}: shapes {shape_text(a)} and {shape_text(b)} do "
-            f"not broadcast (NumPy rules: sizes must match or be 1, from the last axis)"
-        ) from None
+        raise ExpressionError("arrays.broadcast", expr=repr(to_text(node)), left=shape_text(a),
+                              right=shape_text(b)) from None
 
 
 def _matmul_shape(node: Node, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
     if not a or not b:
-        raise ExpressionError(
-            f"cannot evaluate {to_text(node)!r}: @ needs arrays, not scalars; use * to scale"
-        )
+        raise ExpressionError("arrays.matmul_scalar", expr=repr(to_text(node)))
     try:
         return tuple(np.matmul(np.zeros(a), np.zeros(b)).shape)
     except ValueError:
-        raise ExpressionError(
-            f"cannot evaluate {to_text(node)!r}: matrix product of shapes {shape_text(a)} and "
-            f"{shape_text(b)}: the last axis of the left ({a[-1]}) must equal the "
-            f"{'first' if len(b) == 1 else 'second-to-last'} axis of the right "
-            f"({b[0] if len(b) == 1 else b[-2]})"
-        ) from None
+        raise ExpressionError("arrays.matmul_first" if len(b) == 1 else "arrays.matmul_second",
+                              expr=repr(to_text(node)), left=shape_text(a), right=shape_text(b),
+                              inner=a[-1], other=b[0] if len(b) == 1 else b[-2]) from None
 
 
 def polynomial_degree(node: Node) -> int | None:

@@ -316,8 +316,7 @@ def batchnorm(
     cfg = batchnorm_config(batch, features, eps, spatial, eval)
     m_count = cfg.per_channel
     if not cfg.eval and (running_mean is not None or running_var is not None):
-        raise SpecError("--running-mean and --running-var are the statistics of eval mode; add --eval "
-                        "(training mode uses the batch's own statistics)")
+        raise SpecError("batchnorm.running_eval")
     # Training: C·M²·M(M+1)/2 (the default); eval: a few terms per value.
     admit_normalisation(cfg.features, m_count, given(x, gamma, beta, g, running_mean, running_var),
                         cfg.eps is None, max_terms, "this batch norm",

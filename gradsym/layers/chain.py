@@ -50,6 +50,7 @@ from gradsym.poly import Poly, VarTable, evaluate, substitute
 from gradsym.proofs import Check, compare
 from gradsym.rules import RULES
 from gradsym.spec import WORDS, ConvOptions, Values, parse_values
+from gradsym.spec.values import option_param
 from gradsym.symbols import Tensor
 
 LOSSES = ("l1", "mse")
@@ -68,15 +69,12 @@ def chain_configs(options: ConvOptions, depth: int) -> list[ConvConfig]:
     """One validated :class:`ConvConfig` per layer; layer l+1 reads layer l's output."""
     in_channels, out_channels = options.in_channels, options.out_channels
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
-        raise SpecError(f"--depth must be a whole number ≥ 1, got {depth}")
+        raise SpecError("option.positive", param="depth", got=depth)
     if depth > MAX_DEPTH:
-        raise SpecError(f"--depth {depth} is too large (at most {MAX_DEPTH})")
+        raise SpecError("option.at_most", param="depth", got=depth, limit=MAX_DEPTH)
     if in_channels is not None and out_channels is not None and in_channels != out_channels:
-        raise SpecError(
-            f"--in-channels ({in_channels}) and --out-channels ({out_channels}) differ, but in a "
-            f"stack each layer's output is the next layer's input; give the same number "
-            f"(e.g. --in-channels {in_channels} --out-channels {in_channels})"
-        )
+        raise SpecError("chain.channels", in_channels=in_channels, out_channels=out_channels,
+                        same_param="out_channels", example=in_channels)
     # One of the two given: the other must match it.
     channels = in_channels if in_channels is not None else out_channels
     cfgs: list[ConvConfig] = []
@@ -89,10 +87,8 @@ def chain_configs(options: ConvOptions, depth: int) -> list[ConvConfig]:
             if layer == 1:
                 raise
             size = "x".join(map(str, spatial))
-            raise SpecError(
-                f"layer {layer} of --depth {depth} reads the {size} output of layer {layer - 1}: "
-                f"{exc}; or use a smaller --depth"
-            ) from None
+            raise SpecError("chain.layer", layer=layer, depth=depth, size=size, previous=layer - 1,
+                            inner=exc) from None
         cfgs.append(cfg)
         spatial = cfg.output
     return cfgs
@@ -294,10 +290,8 @@ def _expand(layers: list[ChainLayer], budget: int) -> Check:
     work = 2 * total + last_total
     if work > budget:
         raise SizeError(
-            f"--expand would write about {work:,} expanded monomials (up to {widest:,} in one "
-            f"output of the last layer), over the budget of {budget:,}; use a smaller --depth, "
-            f"--input or --kernel, drop --expand (each layer is still derived in its own "
-            f"symbols), or raise the budget with --max-terms {work}"
+            "chain.expand_budget", work=f"{work:,}", widest=f"{widest:,}", budget=f"{budget:,}",
+            max_terms=work
         )
     substitutions: dict[int, Poly] = {}
     for layer in layers:
@@ -402,7 +396,7 @@ def _sympy_number(expr: Any) -> Any:
         return int(expr)
     if expr.is_Rational:
         return Fraction(int(expr.p), int(expr.q))
-    raise SpecError(f"the loss did not evaluate to a rational number ({expr})")  # pragma: no cover
+    raise SpecError("chain.loss_rational", expr=expr)  # pragma: no cover
 
 
 class PerLayer(tuple[str, ...]):
@@ -428,10 +422,8 @@ def per_layer_values(
     size = math.prod(shape)
     if isinstance(text, PerLayer):
         if len(text) != depth:
-            raise SpecError(
-                f"{option} is given {len(text)} times but there are {depth} layers (--depth "
-                f"{depth}); give it once for every layer, or {depth} times (one per layer)"
-            )
+            raise SpecError("chain.per_layer_count", param=option_param(option), count=len(text),
+                            depth=depth)
         return [
             parse_values(t, shape, f"{option} (layer {i})", seed=seed)
             for i, t in enumerate(text, 1)
@@ -450,11 +442,9 @@ def per_layer_values(
         try:
             stacked = parse_values(text, (depth, *shape), option, seed=seed)
         except SpecError:
-            each = "x".join(map(str, shape)) if shape else "one value"
-            raise SpecError(
-                f"{once}; or give one per layer: {depth} tensors of {each} "
-                f"({depth * size} values) for --depth {depth}"
-            ) from None
+            raise SpecError("chain.per_layer" if shape else "chain.per_layer_one", once=once,
+                            each="x".join(map(str, shape)), total=depth * size,
+                            depth=depth) from None
         return [
             Values(shape, stacked.flat[i * size : (i + 1) * size], stacked.decimal)
             for i in range(depth)
@@ -569,12 +559,12 @@ class ChainDerivation(Derivation):
         options = ["x", "k", "b", "target"]
         unknown = sorted(set(given) - set(options))
         if unknown:
-            raise SpecError(f"unknown value option {unknown[0]!r}; chain takes --x, --k, --b, --target")
+            raise SpecError("chain.value_option", got=repr(unknown[0]))
         first = self.layers[0]
         needed = ["x", "k"] + (["b"] if first.bias is not None else [])
-        missing = [f"--{o}" for o in needed if given.get(o) is None]
+        missing = [o for o in needed if given.get(o) is None]
         if missing:
-            raise SpecError(f"numeric evaluation needs {', '.join(missing)}")
+            raise SpecError("values.needs", params=missing)
         depth = len(self.layers)
         x = parse_values(given["x"], first.input.shape, "--x", seed=seed)
         ks = per_layer_values(given["k"], first.kernel.shape, depth, "--k", seed)
@@ -782,7 +772,7 @@ def chain(
     require(kernel, "--kernel", "3x3")
     loss_key = loss.strip().lower() if isinstance(loss, str) else loss
     if loss_key not in LOSSES:
-        raise SpecError(f"--loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+        raise SpecError("chain.loss", choices=", ".join(LOSSES), got=repr(loss))
     cfgs = chain_configs(ConvOptions.of(locals(), bias=bias or b is not None), depth)
     # The whole stack against one budget (each layer alone may fit while twenty do not).
     admit(chain_cost(cfgs, values=given(x, k, b, target)), max_terms)

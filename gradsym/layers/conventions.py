@@ -201,7 +201,7 @@ def resolve_transposed(
     (0,)
     """
     if convention not in CONVENTIONS:
-        raise SpecError(f"--convention must be one of {', '.join(CONVENTIONS)}, got {convention!r}")
+        raise SpecError("conv.convention", choices=", ".join(CONVENTIONS), convention=convention)
     spatial = parse_shape(input, "--input")
     nd = len(spatial)
     ksize = parse_shape(kernel, "--kernel")
@@ -212,32 +212,26 @@ def resolve_transposed(
     word = padding.strip().lower() if isinstance(padding, str) and padding.strip().lower() in ("valid", "same") else None
     sizes = None if output_size is None else parse_shape(output_size, "--output-size")
     if sizes is not None and len(sizes) != nd:
-        raise SpecError(f"--output-size has {len(sizes)} values but the input has {nd} dimensions")
+        raise SpecError("conventions.output_size_count", count=len(sizes), ndim=nd)
     if convention != "torch" and groups != 1:
         api = "tf.nn.conv2d_transpose" if convention == "tensorflow" else "lax.conv_transpose"
-        raise SpecError(f"--groups {groups}: {api} has no groups; use --convention torch")
+        raise SpecError("conventions.groups", groups=groups, api=api, convention="torch")
     if convention != "torch" and output_padding is not None:
-        raise SpecError(
-            f"--output-padding is PyTorch's option; with --convention {convention} "
-            + ("choose the output with --output-size" if convention == "tensorflow"
-               else "the padding decides the output size (JAX has no output_padding)")
-        )
+        raise SpecError("conventions.output_padding_tensorflow" if convention == "tensorflow"
+                        else "conventions.output_padding_jax", convention=convention)
     if convention == "torch":
         return _resolve_torch(spatial, ksize, stride_t, dilation_t, padding, word, output_padding, sizes)
     if convention == "tensorflow":
         return _resolve_tensorflow(spatial, ksize, stride_t, dilation_t, padding, word, sizes)
     if sizes is not None:
-        raise SpecError("--output-size: JAX's lax.conv_transpose has none; the padding decides the output size")
+        raise SpecError("conventions.output_size_jax")
     return _resolve_jax(spatial, ksize, stride_t, dilation_t, padding, word)
 
 
 def _pairs(padding: Any, nd: int) -> tuple[tuple[int, int], ...]:
     pads = parse_padding(0 if padding is None else padding, ndim=nd)
     if isinstance(pads, str):
-        raise SpecError(
-            "--padding same is not defined for a PyTorch transposed convolution; give numbers, "
-            "or use --convention tensorflow or jax"
-        )
+        raise SpecError("conventions.same_torch", padding="same", convention="tensorflow")
     return pads
 
 
@@ -254,12 +248,12 @@ def _resolve_torch(
         for axis, (i, k, s, p, d, o) in enumerate(zip(spatial, ksize, stride, pads, dilation, sizes)):
             valid = transposed_size_range(i, k, stride=s, padding=p, dilation=d)
             if o not in valid:
-                raise SpecError(f"--output-size {o} is not reachable in dimension {axis + 1}; "
-                                f"PyTorch accepts {_listing(valid)}")
+                raise SpecError("conventions.output_size_torch", output_size=o, axis=axis + 1,
+                                valid=_listing(valid))
             chosen.append(valid.index(o) + (valid[0] - _base(i, k, s, p, d)))
         if output_padding is not None and tuple(chosen) != op:
-            raise SpecError(f"--output-size asks for --output-padding {'x'.join(map(str, chosen))}, "
-                            f"not {'x'.join(map(str, op))}; give one of them")
+            raise SpecError("conventions.output_size_padding", output_padding="x".join(map(str, chosen)),
+                            given_padding="x".join(map(str, op)))
         op = tuple(chosen)
     return TransposedOptions(pads, op, word, {})
 
@@ -291,14 +285,13 @@ def _resolve_tensorflow(
             valid = transposed_size_range(i, k, stride=s, padding=explicit[axis], dilation=d)
             default = keras_transposed_size(i, k, stride=s, padding=explicit[axis], dilation=d, same=False)
         if not valid:
-            raise SpecError(f"the transposed convolution's output would be empty in dimension "
-                            f"{axis + 1}: padding {explicit[axis][0]},{explicit[axis][1]} crops "
-                            f"everything; use less --padding")
+            raise SpecError("conventions.crops", axis=axis + 1, before=explicit[axis][0],
+                            after=explicit[axis][1])
         o = default if sizes is None else sizes[axis]
         if o not in valid:
-            what = "--output-size" if sizes is not None else "the default output size"
-            raise SpecError(f"{what} {o} is not valid for tf.nn.conv2d_transpose in dimension "
-                            f"{axis + 1}; the valid sizes are {_listing(valid)}")
+            raise SpecError("conventions.tensorflow_size" if sizes is not None
+                            else "conventions.tensorflow_default", output_size=o, axis=axis + 1,
+                            valid=_listing(valid))
         # conv2d_transpose is the gradient of conv2d on an input of size o: its padding.
         p = same_padding(k, d, stride=s, size=o, convention="tensorflow") if word == "same" else explicit[axis]
         pads_out.append(p)

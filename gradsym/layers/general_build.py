@@ -40,6 +40,7 @@ from gradsym.layers.general_statements import STATEMENTS
 from gradsym.poly import VarTable
 from gradsym.proofs import Check
 from gradsym.spec import ConvOptions, parse_padding, parse_per_dim, parse_shape
+from gradsym.spec.values import option_param
 
 
 def cross_check(gen: General, extra: Sequence[tuple[tuple[AxisConfig, ...], Derivation]] = ()) -> Check:
@@ -151,34 +152,23 @@ def _validate(input: Any, kernel: Any, dims: Any, per_dim: dict[str, Any], paddi
               unused: dict[str, Any]) -> int:
     """Check the options of a ``--general`` call; return the number of dimensions."""
     if isinstance(dims, bool) or not isinstance(dims, int) or dims not in DIMS:
-        raise SpecError(f"--dims must be 1, 2 or 3, got {dims!r}")
+        raise SpecError("general.dims", got=repr(dims))
     for option, value in unused.items():
         if value not in (None, False):
-            raise SpecError(
-                f"{option} cannot be used with --general (the proof is for symbolic sizes, plain "
-                f"layout, PyTorch conventions); drop {option} or drop --general"
-            )
+            raise SpecError("general.unused", param=option_param(option))
     if (input is None) != (kernel is None):
-        missing = "--kernel" if kernel is None else "--input"
-        raise SpecError(f"--general with {'--input' if kernel is None else '--kernel'} also needs "
-                        f"{missing} (to check the proof at those sizes), or give neither")
+        raise SpecError("general.both", given_param="input" if kernel is None else "kernel",
+                        missing_param="kernel" if kernel is None else "input")
     if input is None:
         for option, (value, default) in per_dim.items():
             if parse_per_dim(value, dims, option, minimum=0) != (default,) * dims:
-                raise SpecError(
-                    f"{option} is a symbol in a --general proof; give --input and --kernel too to "
-                    f"also check the proof at {option} {value}, or drop {option}"
-                )
+                raise SpecError("general.symbol", param=option_param(option), got=value)
         if parse_padding(padding, ndim=dims) != ((0, 0),) * dims:
-            raise SpecError(
-                "--padding is the symbol p in a --general proof; give --input and --kernel too to "
-                f"also check the proof at --padding {padding}, or drop --padding"
-            )
+            raise SpecError("general.padding", padding=padding)
         return dims
     spatial = parse_shape(input, "--input")
     if dims != 2 and dims != len(spatial):
-        raise SpecError(f"--dims {dims} does not match --input {input} ({len(spatial)} dimensions); "
-                        f"drop --dims or give {dims} sizes")
+        raise SpecError("general.dims_input", dims=dims, input=input, count=len(spatial))
     return len(spatial)
 
 

@@ -38,7 +38,7 @@ from gradsym import progress
 from gradsym.budget import admit, mlp_cost
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation, LazyMapping, _sympy_array
-from gradsym.errors import SpecError
+from gradsym.errors import SpecError, Verbatim
 from gradsym.numeric import Dual, apply_rule, exact_array, simplify_number
 from gradsym.poly import Poly, VarTable, differentiate, evaluate, multiply
 from gradsym.proofs import Check
@@ -380,7 +380,7 @@ class MlpDerivation(Derivation):
         element needs a value."""
         parsed, missing = self._parse_at(given, seed)
         if missing:
-            raise SpecError(f"numeric evaluation needs {self._missing_text(missing)}")
+            raise SpecError("mlp.needs", **self._missing_facts(missing))
         return self._evaluate_at(parsed)
 
     def with_at(self, seed: int | None = None, **given: Any) -> MlpDerivation:
@@ -393,10 +393,7 @@ class MlpDerivation(Derivation):
             return self
         parsed, missing = self._parse_at(given, seed)
         if missing:
-            raise SpecError(
-                f"numeric values need {self._missing_text(missing, also=True)}; give every "
-                f"value, or none for the symbolic result only"
-            )
+            raise SpecError("mlp.needs_also", **self._missing_facts(missing))
         return self.attach_numeric(lambda: self._evaluate_at(parsed))
 
     def _parse_at(self, given: dict[str, Any], seed: int | None) -> tuple[dict[str, Values], list[str]]:
@@ -408,17 +405,16 @@ class MlpDerivation(Derivation):
         # Whole tensors first, so that single elements can override them.
         for name, text in sorted(given.items(), key=lambda kv: kv[0] in known and known[kv[0]][1] is not None):
             if name not in known:
-                raise SpecError(f"--at {name}: unknown name; {self._names_hint()}")
+                label = Verbatim(f"--at {name}")
+                raise SpecError("mlp.at_unknown" if self.cfg.bias else "mlp.at_unknown_bias",
+                                param=label, **self._names_facts())
             tensor_name, index = known[name]
             shape = named[tensor_name].shape if index is None else ()
-            hint = ""
+            layout = None
             if index is None and tensor_name.startswith("w"):
                 rows, cols = shape
-                hint = (
-                    f"; gradsym's {tensor_name} is ({rows} inputs × {cols} outputs), the "
-                    f"transpose of torch.nn.Linear.weight: give W.T (a {rows}x{cols} list)"
-                )
-            values = parse_values(text, shape, f"--at {name}", seed=seed, layout_hint=hint)
+                layout = (tensor_name, rows, cols)
+            values = parse_values(text, shape, f"--at {name}", seed=seed, weight_layout=layout)
             decimal = decimal or values.decimal
             if index is None:
                 flat[tensor_name] = list(values.flat)
@@ -428,19 +424,17 @@ class MlpDerivation(Derivation):
         parsed = {name: Values(named[name].shape, tuple(vals), decimal) for name, vals in flat.items()}
         return parsed, missing
 
-    def _missing_text(self, missing: list[str], also: bool = False) -> str:
+    def _missing_facts(self, missing: list[str]) -> dict[str, object]:
+        """The facts of a "needs values" error: the missing tensors, and an element of the first."""
         named = self.tensors.named()
         example = self.table.names[named[missing[0]].first]
-        given = ", ".join(f"--at {name}=…" for name in missing)
-        return f"{given}{' as well' if also else ''} (whole tensors, or every element such as --at {example}=…)"
+        return {"at_params": [Verbatim(f"--at {name}=…") for name in missing],
+                "example_param": Verbatim(f"--at {example}=…")}
 
-    def _names_hint(self) -> str:
+    def _names_facts(self) -> dict[str, object]:
+        """The facts of an "unknown name" error: the tensors this network takes."""
         parts = [f"{name} ({'x'.join(map(str, t.shape))})" for name, t in self.tensors.named().items()]
-        bias = "" if self.cfg.bias else "; biases b_l need --bias"
-        return (
-            f"this network takes {', '.join(parts)}, or single elements such as "
-            f"{self.table.names[self.tensors.weights[0].first]}{bias}"
-        )
+        return {"names": ", ".join(parts), "example": self.table.names[self.tensors.weights[0].first]}
 
     def _evaluate_at(self, parsed: dict[str, Values]) -> MlpEvaluation:
         named = self.tensors.named()

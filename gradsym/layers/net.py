@@ -50,7 +50,7 @@ from gradsym.budget import (
 )
 from gradsym.calculus import jacobian, vjp
 from gradsym.derivation import Derivation
-from gradsym.errors import SpecError
+from gradsym.errors import SpecError, Verbatim
 from gradsym.layers.conv import bias_grad_rhs, conv_checks, conv_forward
 from gradsym.layers.deconv import (
     deconv_forward,
@@ -342,8 +342,10 @@ def _values(layers: list[NetLayer], x: Any, target: Any, at: dict[str, Any], see
     names = {layer.param_name(role): (layer, role, shape) for layer in layers for role, shape in layer.params.items()}
     unknown = sorted(set(at) - set(names))
     if unknown:
-        known = ", ".join(names) or "none (this network has no parameters)"
-        raise SpecError(f"--at {unknown[0]}: no such parameter; the parameters are {known}")
+        label = Verbatim(f"--at {unknown[0]}")
+        if not names:
+            raise SpecError("net.at_none", param=label)
+        raise SpecError("net.at_unknown", param=label, known=", ".join(names))
     rng = random.Random(f"net:{seed if seed is not None else 0}")
     values: dict[str, Values] = {
         "input": parse_values(x if x is not None else "random", layers[0].in_shape, "--x", seed=seed)
@@ -365,8 +367,7 @@ def _values(layers: list[NetLayer], x: Any, target: Any, at: dict[str, Any], see
             classes = []
             for v in parsed.flat:
                 if Fraction(v).denominator != 1 or not 0 <= v < k:
-                    raise SpecError(f"--target: softmax_ce needs {n} class indices in 0…{k - 1} (as "
-                                    f"F.cross_entropy), got {v}")
+                    raise SpecError("net.target", count=n, last=k - 1, got=v)
                 classes.append(int(v))
         return values, classes, decimal
     parsed_t = parse_values(target if target is not None else "random", last.in_shape, "--target", seed=seed)

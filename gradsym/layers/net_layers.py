@@ -93,17 +93,18 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return "x".join(map(str, shape))
 
 
-def _layer_error(spec: LayerSpec, shape: tuple[int, ...], why: str) -> SpecError:
-    return SpecError(
-        f"--layers: layer {spec.position + 1} ({spec.text!r}) reads a tensor of shape "
-        f"{_shape_text(shape)}: {why}"
-    )
+def _layer_error(spec: LayerSpec, shape: tuple[int, ...], why: str | SpecError,
+                 **facts: object) -> SpecError:
+    """The error of one layer: ``why`` (a key with its ``facts``, or the error of
+    the layer's configuration) with the layer and the shape it reads."""
+    reason = why if isinstance(why, SpecError) else SpecError(why, **facts)
+    return SpecError("net.layer_shape", layer=spec.position + 1, text=repr(spec.text),
+                     shape=_shape_text(shape), why=reason)
 
 
 def _needs_channels(spec: LayerSpec, shape: tuple[int, ...]) -> None:
     if len(shape) < 3:
-        raise _layer_error(spec, shape, f"{spec.kind} needs (N, C, *spatial) with 1 to 3 spatial "
-                                        f"sizes; put it before flatten, or give --input NxCxHxW")
+        raise _layer_error(spec, shape, "net.needs_channels", kind=spec.kind)
 
 
 def build_layers(input_shape: tuple[int, ...], specs: list[LayerSpec]) -> list[NetLayer]:
@@ -117,15 +118,15 @@ def build_layers(input_shape: tuple[int, ...], specs: list[LayerSpec]) -> list[N
             _needs_channels(spec, shape)
             n, c, spatial = shape[0], shape[1], shape[2:]
             if len(o["kernel"]) != len(spatial):
-                raise _layer_error(spec, shape, f"the kernel {_shape_text(o['kernel'])} has "
-                                                f"{len(o['kernel'])} sizes but the input has {len(spatial)} "
-                                                f"spatial sizes; give COUTx{_shape_text(spatial and (3,) * len(spatial))}")
+                raise _layer_error(spec, shape, "net.kernel_dims", kernel=_shape_text(o["kernel"]),
+                                   count=len(o["kernel"]), spatial=len(spatial),
+                                   example=_shape_text((3,) * len(spatial)))
             try:
                 cfg = conv_config(_shape_text(spatial), _shape_text(o["kernel"]), stride=o["stride"],
                                   padding=o["padding"], in_channels=c, out_channels=o["out_channels"],
                                   batch=n, bias=o["bias"], transposed=kind == "deconv")
             except SpecError as exc:
-                raise _layer_error(spec, shape, str(exc)) from None
+                raise _layer_error(spec, shape, exc) from None
             layer.conv = cfg
             layer.out_shape = (n, o["out_channels"], *cfg.output)
             kshape = (o["out_channels"], c) if kind == "conv" else (c, o["out_channels"])
@@ -138,27 +139,25 @@ def build_layers(input_shape: tuple[int, ...], specs: list[LayerSpec]) -> list[N
                 pcfg = pool_config(_shape_text(shape[2:]), _shape_text(o["size"]), stride=o["stride"],
                                    in_channels=shape[1], batch=shape[0], mode=kind[:3])
             except SpecError as exc:
-                raise _layer_error(spec, shape, str(exc)) from None
+                raise _layer_error(spec, shape, exc) from None
             layer.pool = pcfg
             layer.out_shape = (shape[0], shape[1], *pcfg.output)
         elif kind == "batchnorm":
             if shape[0] * math.prod(shape[2:]) < 2:
-                raise _layer_error(spec, shape, "batch norm in training mode needs at least 2 values "
-                                                "per channel (N·spatial ≥ 2), as PyTorch")
+                raise _layer_error(spec, shape, "net.batchnorm_values")
             layer.params = {"gamma": (shape[1],), "beta": (shape[1],)}
         elif kind == "flatten":
             layer.out_shape = (shape[0], math.prod(shape[1:]))
         elif kind == "linear":
             if len(shape) != 2:
-                raise _layer_error(spec, shape, "linear needs (N, F); put flatten before it")
+                raise _layer_error(spec, shape, "net.linear_shape")
             layer.out_shape = (shape[0], o["out_features"])
             layer.params = {"weight": (o["out_features"], shape[1])}
             if o["bias"]:
                 layer.params["bias"] = (o["out_features"],)
         elif kind == "softmax_ce":
             if len(shape) != 2:
-                raise _layer_error(spec, shape, "softmax_ce needs logits (N, K); put flatten and "
-                                                "linear K before it")
+                raise _layer_error(spec, shape, "net.softmax_shape")
             layer.out_shape = ()
         elif kind in ("mse", "l1"):
             layer.out_shape = ()

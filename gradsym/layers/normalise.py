@@ -59,10 +59,7 @@ def admit_normalisation(n_groups: int, count: int, values: bool, eps_symbolic: b
     checked = count * n_groups if checked is None else checked  # the check's cost grows as its square
     admit(batchnorm_cost(work, checked, values=values), max_terms, what)
     if eps_symbolic and values:
-        raise SpecError(
-            "--eps eps keeps ε symbolic, so there is nothing to evaluate at numbers; give "
-            "--eps a number (e.g. 1e-5) with --x/--gamma/--beta/--g"
-        )
+        raise SpecError("normalise.eps_symbolic", eps="eps")
 
 
 # ---------------------------------------------------------------------------
@@ -457,8 +454,7 @@ class NormDerivation(Derivation):
         for group, (_, var) in zip(setup.groups, stats):
             if var + setup.eps <= 0:  # only running variances can be negative
                 label = ",".join(str(i) for i in group.label)
-                raise SpecError(f"--running-var: channel {label} has running_var + ε ≤ 0; a variance "
-                                f"is ≥ 0, and PyTorch would give NaN")
+                raise SpecError("normalise.running_var", label=label)
 
         # Evaluating the M²·groups Jacobian entries dominates large inputs: report every 256.
         reporting = progress.active()
@@ -473,7 +469,8 @@ class NormDerivation(Derivation):
                 done[0] += 1
             out = sympy.sympify(elem).xreplace(point)
             if out.free_symbols:
-                raise SpecError(f"numeric evaluation needs every value ({setup.value_options})")
+                raise SpecError("values.needs_every", params=[
+                    option.removeprefix("--").replace("-", "_") for option in setup.value_options.split(", ")])
             if out.is_Rational:
                 return int(out.p) if out.q == 1 else Fraction(int(out.p), int(out.q))
             return out

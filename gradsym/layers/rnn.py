@@ -464,14 +464,14 @@ class RnnDerivation(Derivation):
     def _parse(self, given: dict[str, Any], seed: int | None) -> tuple[dict[str, Values], list[str]]:
         unknown = sorted(set(given) - set(OPTIONS))
         if unknown:
-            raise SpecError(
-                f"unknown value option {unknown[0]!r}; rnn takes {', '.join(sorted(OPTIONS))}")
+            raise SpecError("values.unknown_option", got=repr(unknown[0]), command="rnn",
+                            choices=", ".join(sorted(OPTIONS)))
         parsed: dict[str, Values] = {}
         missing = []
         for option, role in OPTIONS.items():
             text = given.get(option, DEFAULTS.get(option))
             if text is None:
-                missing.append(option_name(option))
+                missing.append(option)
                 continue
             parsed[role] = parse_values(text, self.symbols[role].shape, option_name(option), seed=seed)
         return parsed, missing
@@ -484,7 +484,7 @@ class RnnDerivation(Derivation):
         given = {**built, **{k: v for k, v in given.items() if v is not None}}
         parsed, missing = self._parse(given, built_seed if seed is None else seed)
         if missing:
-            raise SpecError(f"numeric evaluation needs {', '.join(missing)}")
+            raise SpecError("values.needs", params=missing)
         return self._evaluate(parsed)
 
     def with_values(self, seed: int | None = None, **given: Any) -> Derivation:
@@ -494,11 +494,7 @@ class RnnDerivation(Derivation):
         self._given_values = (values, seed)
         _, missing = self._parse(values, seed)
         if missing:
-            named = ", ".join(option_name(o) for o in values)
-            raise SpecError(
-                f"numeric values need {', '.join(missing)} as well (given: {named}); give every "
-                f"value, or none for the symbolic result only"
-            )
+            raise SpecError("values.needs_also", params=missing, given_params=list(values))
         with progress.step("numeric check at the given values"):
             self.numeric = self.evaluate_given(seed=seed)
         return self

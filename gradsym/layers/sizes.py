@@ -30,6 +30,7 @@ from gradsym.shapes import (
     unread_positions,
 )
 from gradsym.spec import ConvOptions
+from gradsym.spec.values import option_param
 
 
 def sizes(
@@ -65,7 +66,7 @@ def sizes(
         return _transposed(with_framework(cfg, options), options.framework)
     for value, option in ((output_padding, "--output-padding"), (output_size, "--output-size")):
         if value is not None:
-            raise SpecError(f"{option} belongs to a transposed convolution; add --transposed")
+            raise SpecError("sizes.transposed_only", param=option_param(option))
     return _forward(conv.config())
 
 

@@ -238,7 +238,7 @@ class SoftmaxDerivation(Derivation):
                 rational = rows[row.pop()].value(exp_to_e(elem, zs, es).xreplace(other))
                 out = rational.xreplace(e_point)
             if out.free_symbols:
-                raise SpecError("numeric evaluation needs every value (--x, --g)")
+                raise SpecError("values.needs_every", params=["x", "g"])
             return simplify_number(out)
 
         jac = self.jacobians["input"]
@@ -531,8 +531,7 @@ def softmax(
     cfg = softmax_config(classes, batch, temperature=temperature, log=log, loss=loss,
                          target=target, smoothing=smoothing)
     if g is not None and cfg.loss is not None:
-        raise SpecError("--g does not apply with --loss ce: the loss is the end of the chain "
-                        "(its upstream gradient is 1); drop --g")
+        raise SpecError("softmax.g_loss", loss="ce")
     units = work_units(cfg)
     cost = ROW_UNIT * units + render_cost(units)
     if given(x, g):

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from gradsym.budget import MAX_TERMS_HELP, MAX_TERMS_HELP_ZH
-from gradsym.errors import Phrase, Verbatim
+from gradsym.errors import Phrase, Verbatim, api_message
 from gradsym.layers.general_statements import STATEMENTS as GENERAL_STATEMENTS
 
 LANGUAGES = ("en", "zh")
@@ -1816,9 +1816,21 @@ class _Names:
 
     def with_value(self, name: str, value: object) -> str:
         """``--groups 3`` on the command line, ``groups=3`` from Python."""
-        if self.cli:
-            return f"{getattr(self, name)} {value}"
+        if self.cli:  # a value with spaces is quoted as the shell needs it
+            shown = f"'{value}'" if isinstance(value, str) and " " in value else value
+            return f"{getattr(self, name)} {shown}"
         return f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}"
+
+
+class _Flags:
+    """``{flag.expand}`` in an error template: an on/off option as the caller sets it —
+    ``--expand`` on the command line, ``expand=True`` from Python."""
+
+    def __init__(self, caller: str) -> None:
+        self.cli = caller == "cli"
+
+    def __getattr__(self, name: str) -> str:
+        return "--" + name.replace("_", "-") if self.cli else f"{name}=True"
 
 
 class _Given:
@@ -1830,6 +1842,20 @@ class _Given:
 
     def __getattr__(self, name: str) -> str:
         return self.names.with_value(name, self.facts[name])
+
+
+def _param_name(value: object, names: _Names) -> str:
+    """A parameter as the caller knows it; a :class:`Verbatim` label as it is, its leading
+    ``--option`` renamed for Python as :func:`api_message` does (``--k (layer 2)``)."""
+    name = str(value)
+    if not isinstance(value, Verbatim):
+        return getattr(names, name)
+    if names.cli:
+        return name
+    at = re.fullmatch(r"--at ([^\s=]+)(?:=…)?", name)  # a value given by name: at={'w_1': …}
+    if at:
+        return f"at[{at.group(1)!r}]"
+    return api_message(name, {m.replace("-", "_") for m in re.findall(r"--([\w-]+)", name)})
 
 
 def word_error(key: str, facts: dict[str, object], lang: str = "en", caller: str = "python") -> str:
@@ -1854,15 +1880,19 @@ def word_error(key: str, facts: dict[str, object], lang: str = "en", caller: str
             worded[fact] = (render(lang, caller) if keyed and render is not None
                             else translate_error(str(value) or type(value).__name__, lang))
             continue
+        if fact == "params" or fact.endswith("_params"):  # parameter names: "--x, --k" / "x, k"
+            worded[fact] = ", ".join(_param_name(name, names) for name in value)  # type: ignore[attr-defined]
         if fact == "param" or fact.endswith("_param"):
             name = str(value)
             verbatim = isinstance(value, Verbatim)
+            if verbatim and not names.cli:  # "--k (layer 2)" → "k (layer 2)", as api_message
+                name = _param_name(value, names)
             worded[fact] = name if verbatim else getattr(names, name)
             for extra in ("got", "example"):
                 if extra in facts:
                     worded[f"{fact}_{extra}"] = (f"{name} {facts[extra]}" if verbatim else
                                                  names.with_value(name, facts[extra]))
-    return template.format(opt=names, given=given, **worded)
+    return template.format(opt=names, given=given, flag=_Flags(caller), **worded)
 
 
 # -- translating finished error messages -------------------------------------------------

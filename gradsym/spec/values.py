@@ -142,12 +142,10 @@ def parse_padding(
             and all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
             for pair in text
         ):
-            raise SpecError(
-                f"{option} pairs must be (before, after) whole numbers (int); got {text!r}"
-            )
+            raise SpecError("values.pairs_type", param=option_param(option), text=repr(text))
         pairs = tuple((int(a), int(b)) for a, b in text)  # type: ignore[misc]
         if len(pairs) != ndim or any(a < 0 or b < 0 for a, b in pairs):
-            raise SpecError(f"{option} needs {ndim} (before, after) pairs of numbers ≥ 0")
+            raise SpecError("values.pairs_count", param=option_param(option), ndim=ndim)
         return pairs
     values = parse_per_dim(text, ndim, option, minimum=0)
     return tuple((p, p) for p in values)
@@ -199,7 +197,7 @@ def parse_values(
     option: str,
     *,
     seed: int | None = None,
-    layout_hint: str = "",
+    weight_layout: tuple[str, int, int] | None = None,
 ) -> Values:
     """Parse a value option for a tensor of ``shape``.
 
@@ -207,7 +205,8 @@ def parse_values(
     ``"1,2,3,4"``, a Python nested list, or a word: ``arange``, ``ones``,
     ``zeros``, ``random`` (small integers, reproducible with ``seed``).
     Integers, decimals and fractions stay exact. Nothing is evaluated. A nested list must
-    have exactly the tensor's shape (``layout_hint`` is added to that error); a flat list
+    have exactly the tensor's shape (``weight_layout``, an mlp weight's name, rows and columns,
+    adds its layout to that error); a flat list
     is read row-major.
 
     >>> parse_values("1/2, 0.25", (2,), "--x").flat
@@ -218,22 +217,21 @@ def parse_values(
         return _word_values(text.strip().lower(), shape, size, seed, option)
     if isinstance(text, str):
         if len(text) > MAX_VALUE_TEXT:
-            raise SpecError(f"{option} is too long ({len(text)} characters)")
+            raise SpecError("values.too_long", param=option_param(option), length=len(text))
         flat, decimal, nested_shape = _parse_literal(text, option)
     else:
         flat, decimal, nested_shape = _from_python(text, option)
     if nested_shape is not None and len(nested_shape) > 1 and nested_shape != tuple(shape):
-        raise SpecError(
-            f"{option} is a nested list of shape {_fmt_shape(nested_shape)} but the tensor is "
-            f"{_fmt_shape(shape)}; give a {_fmt_shape(shape)} nested list, or {size} values "
-            f"row-major{layout_hint}"
-        )
+        facts = {"param": option_param(option), "nested": _fmt_shape(nested_shape),
+                 "shape": _fmt_shape(shape), "size": size}
+        if weight_layout is None:
+            raise SpecError("values.nested_shape", **facts)
+        name, rows, cols = weight_layout
+        raise SpecError("values.nested_shape_weight", **facts, tensor=name, rows=rows, cols=cols)
     if len(flat) != size:
-        raise SpecError(
-            f"{option} has {len(flat)} value{'s' if len(flat) != 1 else ''} but the tensor "
-            f"{_fmt_shape(shape)} needs {size}; give {size} values row-major, or a word "
-            f"such as arange"
-        )
+        raise SpecError("values.count_one" if len(flat) == 1 else "values.count",
+                        param=option_param(option), count=len(flat), shape=_fmt_shape(shape),
+                        size=size)
     return Values(tuple(shape), tuple(flat), decimal)
 
 
@@ -265,32 +263,26 @@ def parse_number(token: str, option: str) -> tuple[Number, bool]:
     token = token.strip()
     low = token.lower().lstrip("+-")
     if low in {"nan", "inf", "infinity"}:
-        raise SpecError(f"{option} contains '{token}'; values must be finite numbers")
+        raise SpecError("values.not_finite", param=option_param(option), token=token)
     digits = sum(c.isdigit() for c in token.partition("e")[0].partition("E")[0])
     if digits > MAX_DIGITS:
-        raise SpecError(
-            f"{option} contains a number with {digits:,} digits; at most {MAX_DIGITS:,} are supported"
-        )
+        raise SpecError("values.digits", param=option_param(option), digits=f"{digits:,}",
+                        limit=f"{MAX_DIGITS:,}")
     if not _NUMBER.fullmatch(token):
-        raise SpecError(
-            f"{option} contains '{token[:40]}', which is not a number; use integers, "
-            f"decimals or fractions such as 1/2"
-        )
+        raise SpecError("values.not_number", param=option_param(option), token=token[:40])
     decimal = "/" not in token and any(c in token for c in ".eE")
     if "/" in token:
         num, den = token.split("/")
         if any(c in num for c in ".eE"):
-            raise SpecError(f"{option}: a fraction needs whole numbers, got '{token}'")
+            raise SpecError("values.fraction", param=option_param(option), token=token)
         if int(den) == 0:
-            raise SpecError(f"{option} contains '{token}', a division by zero")
+            raise SpecError("values.zero_division", param=option_param(option), token=token)
         value = Fraction(int(num), int(den))
     else:
         mantissa, _, exponent = token.lower().partition("e")
         if exponent and abs(int(exponent)) > MAX_VALUE_EXPONENT:
-            raise SpecError(
-                f"{option} contains '{token}', whose exponent is too large "
-                f"(at most {MAX_VALUE_EXPONENT})"
-            )
+            raise SpecError("values.exponent", param=option_param(option), token=token,
+                            limit=MAX_VALUE_EXPONENT)
         value = Fraction(token)
     return (int(value) if value.denominator == 1 else value), decimal
 
@@ -298,15 +290,13 @@ def parse_number(token: str, option: str) -> tuple[Number, bool]:
 def _parse_literal(text: str, option: str) -> tuple[list[Number], bool, tuple[int, ...] | None]:
     stripped = text.strip()
     if not stripped:
-        raise SpecError(f"{option} is empty; give numbers such as 1,2,3,4 or a word like arange")
+        raise SpecError("values.empty", param=option_param(option))
     if "[" not in stripped and "]" not in stripped:
         entries = [t.strip() for t in stripped.split(",")]
         if "," in stripped and "" in entries:
             position = entries.index("") + 1
-            raise SpecError(
-                f"{option} '{stripped[:60]}' has an empty entry (entry {position}); give one "
-                f"number between every two commas, such as 1,2,3"
-            )
+            raise SpecError("values.empty_entry", param=option_param(option), text=stripped[:60],
+                            position=position)
         tokens = [t for t in re.split(r"[,\s]+", stripped) if t]
         parsed = [parse_number(t, option) for t in tokens]
         return [v for v, _ in parsed], any(d for _, d in parsed), None
@@ -327,7 +317,7 @@ def _parse_nested(text: str, option: str) -> object:
     def value(depth: int) -> object:
         nonlocal pos
         if depth > depth_limit:
-            raise SpecError(f"{option} is nested too deeply")
+            raise SpecError("values.nested_deep", param=option_param(option))
         skip()
         if pos < len(text) and text[pos] == "[":
             pos += 1
@@ -345,19 +335,22 @@ def _parse_nested(text: str, option: str) -> object:
                 if pos < len(text) and text[pos] == "]":
                     pos += 1
                     return items
-                raise SpecError(f"{option}: expected ',' or ']' at character {pos + 1} in '{text[:60]}'")
+                raise SpecError("values.expected_comma", param=option_param(option), position=pos + 1,
+                               text=text[:60])
         start = pos
         while pos < len(text) and text[pos] not in ",[] \t\n":
             pos += 1
         token = text[start:pos]
         if not token:
-            raise SpecError(f"{option}: expected a number at character {pos + 1} in '{text[:60]}'")
+            raise SpecError("values.expected_number", param=option_param(option), position=pos + 1,
+                           text=text[:60])
         return _NumberToken(token)
 
     result = value(0)
     skip()
     if pos != len(text):
-        raise SpecError(f"{option}: unexpected '{text[pos]}' at character {pos + 1}")
+        raise SpecError("values.unexpected", param=option_param(option), char=text[pos],
+                        position=pos + 1)
     return result
 
 
@@ -375,13 +368,13 @@ def _from_python(
     def shape_of(o: object, depth: int) -> tuple[int, ...]:
         nonlocal decimal
         if depth > 16:
-            raise SpecError(f"{option} is nested too deeply")
+            raise SpecError("values.nested_deep", param=option_param(option))
         if isinstance(o, (list, tuple)):
             if not o:
-                raise SpecError(f"{option} contains an empty list")
+                raise SpecError("values.empty_list", param=option_param(option))
             shapes = [shape_of(item, depth + 1) for item in o]
             if any(s != shapes[0] for s in shapes):
-                raise SpecError(f"{option} is ragged: every row must have the same length")
+                raise SpecError("values.ragged", param=option_param(option))
             return (len(o),) + shapes[0]
         if hasattr(o, "tolist") and not isinstance(o, (int, float, Fraction)):
             return shape_of(o.tolist(), depth)
@@ -398,14 +391,14 @@ def _number_from(o: object, option: str) -> tuple[Number, bool]:
     if isinstance(o, _NumberToken):
         return parse_number(o.text, option)
     if isinstance(o, bool):
-        raise SpecError(f"{option} contains {o}; values must be numbers")
+        raise SpecError("values.bool", param=option_param(option), got=o)
     if isinstance(o, int):
         return o, False
     if isinstance(o, Fraction):
         return (int(o) if o.denominator == 1 else o), False
     if isinstance(o, float):
         if not math.isfinite(o):
-            raise SpecError(f"{option} contains {o}; values must be finite numbers")
+            raise SpecError("values.float_not_finite", param=option_param(option), got=o)
         # A float the user handed over in Python: keep the decimal they wrote.
         return parse_number(repr(o), option)
     if isinstance(o, str):
@@ -417,7 +410,7 @@ def _number_from(o: object, option: str) -> tuple[Number, bool]:
             return (int(o) if o.q == 1 else Fraction(int(o.p), int(o.q))), False
     except ImportError:  # pragma: no cover
         pass
-    raise SpecError(f"{option} contains {o!r}, which is not a number")
+    raise SpecError("values.type", param=option_param(option), got=repr(o))
 
 
 def parse_seed(seed: object) -> int | None:
@@ -425,5 +418,5 @@ def parse_seed(seed: object) -> int | None:
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, int):
-        raise SpecError(f"--seed must be a whole number, got {seed!r}")
+        raise SpecError("values.seed", param="seed", got=repr(seed))
     return seed

@@ -29,8 +29,7 @@ def emit_batchnorm(config: dict[str, Any], framework: str, command_line: str) ->
     if config.get("mode", "training") == "eval":
         return emit_batchnorm_eval(config, framework, command_line)
     if config.get("mode", "training") != "training" or config.get("variance", "biased") != "biased":
-        raise SpecError("--emit supports batch norm in training mode (batch statistics, biased "
-                        "variance) and --eval")
+        raise SpecError("emit.batchnorm_mode")
     batch, features = int(config["batch"]), int(config["features"])
     spatial = tuple(config.get("spatial") or ())
     shape = (batch, features, *spatial)

@@ -19,7 +19,7 @@ from gradsym.render.emit.writer import literal
 
 def emit_chain(config: dict[str, Any], framework: str, command_line: str) -> str:
     if config.get("convention", "torch") != "torch":
-        raise SpecError("--emit for chain uses PyTorch's layouts; drop --convention")
+        raise SpecError("emit.chain_convention")
     spec = ConvSpec("conv", config)
     depth = int(config["depth"])
     loss = config["loss"]

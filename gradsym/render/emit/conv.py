@@ -47,7 +47,7 @@ class ConvSpec:
 
     def __init__(self, command: str, config: dict[str, Any]) -> None:
         if "input" not in config or "kernel" not in config:
-            raise SpecError("--emit needs concrete sizes: give --input and --kernel (not only --general)")
+            raise SpecError("emit.conv_general")
         self.command = command
         self.transposed = command == "deconv"
         self.nd = len(config["input"])

@@ -41,7 +41,7 @@ _ORACLE = {
 
 def _layers(config: dict[str, Any]) -> list[NetLayer]:
     if "input" not in config or "layers" not in config:
-        raise SpecError("--emit for net needs the network: give --input and --layers")
+        raise SpecError("emit.net_layers")
     return build_layers(parse_net_input("x".join(map(str, config["input"]))),
                         parse_net_layers(config["layers"]))
 
