@@ -316,11 +316,8 @@ def _resolve_jax(
         pair = jax_transpose_padding(k, d, stride=s, word=word) if word else explicit[axis]
         size = s * (spatial[axis] - 1) + 1 + pair[0] + pair[1] - effective_kernel(k, d) + 1
         if size < 1:
-            raise SpecError(
-                f"lax.conv_transpose's output would be empty ({size}) in dimension {axis + 1}: the "
-                f"stride-dilated input padded by {pair[0]},{pair[1]} is shorter than the dilated "
-                f"kernel ({effective_kernel(k, d)}); give more --padding, or valid / same"
-            )
+            raise SpecError("conventions.jax_empty", size=size, axis=axis + 1, before=pair[0],
+                            after=pair[1], extent=effective_kernel(k, d))
         torch_eq = torch_equivalent_of_dilated_padding(pair, k, d)
         if torch_eq is None or (torch_eq[1] >= s and torch_eq[1] >= d):
             # beyond d(k−1) every extra row of padding reads zeros only: PyTorch's padding

@@ -71,15 +71,6 @@ ZH = {
 }
 
 ERRORS_ZH = {
-    "--emit supports batch norm in training mode (batch statistics, biased variance) and --eval":
-    "--emit 支持训练模式（批统计量、有偏方差）和 --eval 的批归一化",
-    "--running-mean and --running-var are the statistics of eval mode; add --eval (training mode uses "
-    "the batch's own statistics)":
-    "--running-mean 和 --running-var 是推理模式的统计量；请加上 --eval（训练模式使用批量自身的统计量）",
-    "--running-var: channel {label} has running_var + ε ≤ 0; a variance is ≥ 0, and PyTorch would give NaN":
-    "--running-var：第 {label} 个通道的 running_var + ε ≤ 0；方差应 ≥ 0,否则 PyTorch 会得到 NaN",
-    "numeric evaluation needs every value ({setup.value_options})":
-    "数值计算需要所有的值（{setup.value_options}）",
 }
 
 HELP_ZH = {

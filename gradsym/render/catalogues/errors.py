@@ -68,7 +68,7 @@ EN = {
     "0), got {got}; PyTorch's default is 1e-5",
     "error.batchnorm.one_value": "{given.batch} with {opt.spatial} of size 1: batch norm in "
     "training mode needs more than one value per channel (PyTorch raises 'Expected more than 1 "
-    "value per channel when training'); use a larger {opt.batch} or {opt.spatial}, or {opt.eval}",
+    "value per channel when training'); use a larger {opt.batch} or {opt.spatial}, or {flag.eval}",
     "error.batchnorm.one_sample": "{given.batch}: batch norm in training mode needs at least 2 "
     "samples per feature (with one, x − μ = 0 and PyTorch raises 'Expected more than 1 value per "
     "channel when training'); use {param_example} or more",
@@ -103,8 +103,8 @@ EN = {
     "class indices)",
     "error.softmax.smoothing_loss": "{opt.smoothing} needs {given.loss} (label smoothing of the "
     "cross-entropy)",
-    "error.softmax.log_loss": "{opt.log} does not go with {given.loss}: the cross-entropy already "
-    "takes log_softmax; drop {opt.log}",
+    "error.softmax.log_loss": "{flag.log} does not go with {given.loss}: the cross-entropy already "
+    "takes log_softmax; drop {flag.log}",
     "error.softmax.loss_target": "{given.loss} needs {opt.target}, one class index per row (e.g. "
     "{param_example})",
     "error.softmax.smoothing": "{opt.smoothing} must be in [0, 1) (PyTorch's label_smoothing), "
@@ -196,7 +196,7 @@ ZH = {
     "{got}；PyTorch 的默认值是 1e-5",
     "error.batchnorm.one_value": "{given.batch} 且 {opt.spatial} 大小为 1：训练模式的批归一化每个"
     "通道需要多于一个值（PyTorch 会报错 'Expected more than 1 value per channel when training'）；"
-    "请使用更大的 {opt.batch} 或 {opt.spatial}，或用 {opt.eval}",
+    "请使用更大的 {opt.batch} 或 {opt.spatial}，或用 {flag.eval}",
     "error.batchnorm.one_sample": "{given.batch}：训练模式的批归一化每个特征至少需要 2 个样本（只有"
     "一个时 x − μ = 0，PyTorch 会报错 'Expected more than 1 value per channel when training'）；"
     "请使用 {param_example} 或更大",
@@ -224,8 +224,8 @@ ZH = {
     "error.softmax.loss": "{opt.loss} 必须是 ce（交叉熵），实际为 {got}",
     "error.softmax.target_loss": "{opt.target} 需要 {given.loss}（交叉熵使用这些类别下标）",
     "error.softmax.smoothing_loss": "{opt.smoothing} 需要 {given.loss}（交叉熵的标签平滑）",
-    "error.softmax.log_loss": "{opt.log} 不能与 {given.loss} 同用：交叉熵已经使用 log_softmax；"
-    "请去掉 {opt.log}",
+    "error.softmax.log_loss": "{flag.log} 不能与 {given.loss} 同用：交叉熵已经使用 log_softmax；"
+    "请去掉 {flag.log}",
     "error.softmax.loss_target": "{given.loss} 需要 {opt.target}，每行一个类别下标（例如 "
     "{param_example}）",
     "error.softmax.smoothing": "{opt.smoothing} 必须在 [0, 1) 内（PyTorch 的 label_smoothing），实际为 {got}",

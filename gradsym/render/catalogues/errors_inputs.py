@@ -246,6 +246,11 @@ _MESSAGES = [
     ("conventions.crops", "the transposed convolution's output would be empty in dimension {axis}: "
      "padding {before},{after} crops everything; use less {opt.padding}",
      "转置卷积的输出在第 {axis} 维将为空：填充 {before},{after} 把一切都裁掉了；请减小 {opt.padding}"),
+    ("conventions.jax_empty", "lax.conv_transpose's output would be empty ({size}) in dimension "
+     "{axis}: the stride-dilated input padded by {before},{after} is shorter than the dilated "
+     "kernel ({extent}); give more {opt.padding}, or valid / same",
+     "lax.conv_transpose 的输出在第 {axis} 维将为空（{size}）：按步幅膨胀并填充 {before}，{after} 后的"
+     "输入比膨胀后的卷积核（{extent}）短；请加大 {opt.padding}，或使用 valid / same"),
     ("conventions.tensorflow_size", "{given.output_size} is not valid for tf.nn.conv2d_transpose in "
      "dimension {axis}; the valid sizes are {valid}",
      "{given.output_size} 在第 {axis} 维对 tf.nn.conv2d_transpose 无效；有效的尺寸为 {valid}"),

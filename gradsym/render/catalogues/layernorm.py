@@ -106,8 +106,6 @@ ZH |= {
 }
 
 ERRORS_ZH |= {
-    "--emit is not available for groupnorm yet; batchnorm and layernorm emit code":
-    "groupnorm 暂不支持 --emit;batchnorm 和 layernorm 可以生成代码",
 }
 
 HELP_ZH |= {

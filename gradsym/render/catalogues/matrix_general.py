@@ -32,32 +32,6 @@ ZH = {
 }
 
 ERRORS_ZH = {
-    "--at needs concrete sizes: the sizes in --shape are letters; give numbers (e.g. --shape "
-    "X=3x3) to evaluate at values":
-    "--at 需要具体尺寸：--shape 中的尺寸是字母；请给出数字（例如 --shape X=3x3）才能代入数值",
-    "--emit needs concrete sizes: give numbers in --shape (e.g. X=3x3), not letters":
-    "--emit 需要具体尺寸：请在 --shape 中给出数字（例如 X=3x3），而不是字母",
-    "--hessian needs concrete sizes: give numbers in --shape (e.g. X=3x3), not letters":
-    "--hessian 需要具体尺寸：请在 --shape 中给出数字（例如 X=3x3），而不是字母",
-    "values need concrete sizes: give numbers in --shape (e.g. X=3x3), not letters, to use --at":
-    "数值需要具体尺寸：请在 --shape 中给出数字（例如 X=3x3），而不是字母，才能使用 --at",
-    "--shape {name}={spec}: a size is a whole number or a lowercase letter (not x), e.g. "
-    "--shape X=nxn or --shape A=mx3":
-    "--shape {name}={spec}：尺寸是整数或小写字母（不能是 x），例如 --shape X=nxn 或 --shape A=mx3",
-    "--shape {name}={spec}: matrix takes scalars, vectors and matrices (at most 2 sizes)":
-    "--shape {name}={spec}：matrix 只接受标量、向量和矩阵（最多 2 个尺寸）",
-    "--shape: at most {len(SENTINELS)} different size letters, got {len(letters)} "
-    "({', '.join(letters)})":
-    "--shape：最多 {len(SENTINELS)} 个不同的尺寸字母，实际有 {len(letters)} 个（{', '.join(letters)}）",
-    "--shape: '{clash[0]}' is both a name and a size letter; rename one":
-    "--shape：'{clash[0]}' 既是名字又是尺寸字母；请改掉其中一个",
-    "the shape of {name} must be a list of whole numbers or size letters":
-    "{name} 的形状必须是整数或尺寸字母组成的列表",
-    "J is {unsentinel('x'.join(map(str, out_shape)), back)}, not a scalar: letter sizes need a "
-    "scalar objective (take trace, sum or norm), or give numbers in --shape for the element-wise "
-    "Jacobian":
-    "J 是 {unsentinel('x'.join(map(str, out_shape)), back)}，不是标量：字母尺寸需要标量目标（取 trace、"
-    "sum 或 norm），或在 --shape 中给出数字以得到逐元素雅可比矩阵",
 }
 
 HELP_ZH = {

@@ -54,15 +54,6 @@ ZH = {
 }
 
 ERRORS_ZH = {
-    "--hessian needs a scalar objective, but J is {shape}; make it one with trace, sum or norm, "
-    "or drop --hessian":
-    "--hessian 需要标量目标函数，但 J 是 {shape}；用 trace、sum 或 norm 把它变成标量，或去掉 --hessian",
-    "--hessian: the expression is too large to expand into element symbols for the "
-    "element-wise Hessian; use smaller shapes":
-    "--hessian：表达式太大，无法展开成元素符号来计算逐元素 Hessian；请用更小的形状",
-    "--emit with --hessian: ∂²J/∂{name}² has no closed matrix form; the emitted code uses "
-    "closed forms only (drop --hessian)":
-    "--emit 与 --hessian：∂²J/∂{name}² 没有闭式矩阵形式；生成的代码只用闭式（去掉 --hessian）",
 }
 
 HELP_ZH = {

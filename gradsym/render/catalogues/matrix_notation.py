@@ -16,24 +16,6 @@ ZH = {
 }
 
 ERRORS_ZH = {
-    "{func} needs whole-number sizes ≥ 1":
-    "{func} 的尺寸必须是 ≥ 1 的整数",
-    "an element-wise quotient needs equal shapes, got {shape_text(sa)} and {shape_text(sb)}":
-    "逐元素相除要求形状相同，实际为 {shape_text(sa)} 和 {shape_text(sb)}",
-    "{what} needs a whole number ≥ 1 as its size, got {to_text(node)}":
-    "{what} 的尺寸必须是 ≥ 1 的整数，实际为 {to_text(node)}",
-    "{what} takes a number (its entries), got {to_text(node)}":
-    "{what} 的参数必须是一个数（各元素的值），实际为 {to_text(node)}",
-    "cannot tell the shape of the argument of {to_text(whole)}":
-    "无法确定 {to_text(whole)} 的参数的形状",
-    "diag needs a vector or a square matrix, but the argument of {to_text(whole)} is "
-    "{rows}x{cols}":
-    "diag 需要向量或方阵，但 {to_text(whole)} 的参数是 {rows}x{cols}",
-    "cannot tell the size of {to_text(n)} from where it stands; write ones(m) or ones(m, n) "
-    "(times the number) instead":
-    "无法从所在位置确定 {to_text(n)} 的尺寸；请改写为 ones(m) 或 ones(m, n)（乘以该数）",
-    "{to_text(n)} is a column, but its place needs {rows}x{want[1]}":
-    "{to_text(n)} 是列向量，但所在位置需要 {rows}x{want[1]}",
 }
 
 HELP_ZH = {

@@ -93,50 +93,6 @@ ZH = {
 }
 
 ERRORS_ZH = {
-    "--layers: layer {position + 1} ({spec_text}): {why}; accepted forms: {FORMS}":
-    "--layers：第 {position + 1} 层（{spec_text}）：{why}；可用的写法：{FORMS}",
-    "the layer is empty (two commas in a row?)": "该层为空（连续两个逗号？）",
-    "unknown layer {kind}": "未知的层 {kind}",
-    "{kind} needs its size COUTxKHxKW (e.g. {kind} 2x3x3)": "{kind} 需要尺寸 COUTxKHxKW（例如 {kind} 2x3x3）",
-    "{kind} size {rest[0]} needs the output channels and a kernel size, e.g. 2x3x3 (2 channels, 3x3 kernel)":
-    "{kind} 的尺寸 {rest[0]} 需要输出通道数和卷积核尺寸，例如 2x3x3（2 个通道，3x3 卷积核）",
-    "{word} needs a number": "{word} 需要一个数",
-    "{word} must be a whole number ≥ {minimum}, got {value}": "{word} 必须是 ≥ {minimum} 的整数，实际为 {value}",
-    "unexpected {word}": "多余的 {word}",
-    "{kind} needs its window size K (e.g. {kind} 2)": "{kind} 需要窗口尺寸 K（例如 {kind} 2）",
-    "unexpected {' '.join(rest)}": "多余的 {' '.join(rest)}",
-    "linear needs its output size OUT (e.g. linear 3)": "linear 需要输出尺寸 OUT（例如 linear 3）",
-    "{kind} takes no options, got {' '.join(rest)}": "{kind} 不带选项，实际给了 {' '.join(rest)}",
-    "{what} must be a whole number ≥ 1, got {word}": "{what} 必须是 ≥ 1 的整数，实际为 {word}",
-    "--layers is required, e.g. --layers 'conv 2x3x3 pad 1, relu, maxpool 2, flatten, linear 3, softmax_ce'":
-    "必须给出 --layers，例如 --layers 'conv 2x3x3 pad 1, relu, maxpool 2, flatten, linear 3, softmax_ce'",
-    "--layers must be a string such as \"linear 3, mse\", got {type(text).__name__}":
-    "--layers 必须是字符串，例如 \"linear 3, mse\"，实际为 {type(text).__name__}",
-    "--layers has {len(parts)} layers; at most {MAX_LAYERS} are supported":
-    "--layers 有 {len(parts)} 层；最多支持 {MAX_LAYERS} 层",
-    "a loss must be the last layer": "损失必须是最后一层",
-    "the network must end with a loss (softmax_ce, mse or l1)": "网络必须以损失结尾（softmax_ce、mse 或 l1）",
-    "--input is required: the input shape NxCxHxW (or NxCxL, NxF), e.g. 1x1x6x6":
-    "必须给出 --input：输入形状 NxCxHxW（或 NxCxL、NxF），例如 1x1x6x6",
-    "--input {text} has one size; give NxF, NxCxL, NxCxHxW or NxCxDxHxW (N samples first, e.g. 1x1x6x6)":
-    "--input {text} 只有一个尺寸；请给出 NxF、NxCxL、NxCxHxW 或 NxCxDxHxW（样本数 N 在前，例如 1x1x6x6）",
-    "--layers: layer {spec.position + 1} ({spec.text}) reads a tensor of shape {_shape_text(shape)}: {why}":
-    "--layers：第 {spec.position + 1} 层（{spec.text}）读入形状为 {_shape_text(shape)} 的张量：{why}",
-    "{spec.kind} needs (N, C, *spatial) with 1 to 3 spatial sizes; put it before flatten, or give --input NxCxHxW":
-    "{spec.kind} 需要 (N, C, *spatial)，空间尺寸 1 到 3 个；请把它放在 flatten 之前，或给出 --input NxCxHxW",
-    "the kernel {_shape_text(o['kernel'])} has {len(o['kernel'])} sizes but the input has {len(spatial)} "
-    "spatial sizes; give COUTx{_shape_text(spatial and (3,) * len(spatial))}":
-    "卷积核 {_shape_text(o['kernel'])} 有 {len(o['kernel'])} 个尺寸，而输入有 {len(spatial)} 个空间尺寸；"
-    "请给出 COUTx{_shape_text(spatial and (3,) * len(spatial))}",
-    "batch norm in training mode needs at least 2 values per channel (N·spatial ≥ 2), as PyTorch":
-    "训练模式下的批归一化每个通道至少需要 2 个值（N·spatial ≥ 2），与 PyTorch 相同",
-    "linear needs (N, F); put flatten before it": "linear 需要 (N, F)；请在它前面加 flatten",
-    "softmax_ce needs logits (N, K); put flatten and linear K before it":
-    "softmax_ce 需要 logits (N, K)；请在它前面加 flatten 和 linear K",
-    "--at {unknown[0]}: no such parameter; the parameters are {known}":
-    "--at {unknown[0]}：没有这个参数；参数有 {known}",
-    "--target: softmax_ce needs {n} class indices in 0…{k - 1} (as F.cross_entropy), got {v}":
-    "--target：softmax_ce 需要 {n} 个 0…{k - 1} 中的类别下标（同 F.cross_entropy），实际为 {v}",
 }
 
 HELP_ZH = {

@@ -73,10 +73,6 @@ ZH = {
 }
 
 ERRORS_ZH = {
-    "unknown value option {unknown[0]}; rnn takes {', '.join(sorted(OPTIONS))}":
-    "未知的数值选项 {unknown[0]}；rnn 接受 {', '.join(sorted(OPTIONS))}",
-    "numeric values need {', '.join(missing)} as well (given: {named}); give every value, or none for the symbolic result only":
-    "数值计算还需要 {', '.join(missing)}（已给出：{named}）；请给出全部数值，或都不给以只得到符号结果",
 }
 
 HELP_ZH = {

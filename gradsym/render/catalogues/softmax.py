@@ -56,10 +56,6 @@ ZH = {
 }
 
 ERRORS_ZH = {
-    "--g does not apply with --loss ce: the loss is the end of the chain (its upstream gradient "
-    "is 1); drop --g":
-    "--g 不适用于 --loss ce：损失是链的终点（其上游梯度为 1）；请去掉 --g",
-    "numeric evaluation needs every value (--x, --g)": "数值计算需要全部数值(--x、--g）",
 }
 
 HELP_ZH = {
