@@ -90,8 +90,6 @@ ZH = {
         "且那里 dS_ij = 0",
 }
 
-ERRORS_ZH: dict[str, str] = {}
-
 HELP_ZH = {
     "Sequence length L (rows of Q, K and V).": "序列长度 L（Q、K、V 的行数）。",
     "Head dimension D (columns of Q, K and V).": "头维度 D（Q、K、V 的列数）。",

@@ -70,9 +70,6 @@ ZH = {
     "batchnorm.running.xhat": "x̂（归一化后的输入）",
 }
 
-ERRORS_ZH = {
-}
-
 HELP_ZH = {
     "Spatial sizes L, HxW or DxHxW: input (N, C, *spatial) as BatchNorm1d/2d/3d, statistics per "
     "channel over the batch and the positions; --features is C.":

@@ -6,7 +6,4 @@ EN: dict[str, str] = {}
 
 ZH: dict[str, str] = {}
 
-ERRORS_ZH = {
-}
-
 HELP_ZH: dict[str, str] = {}

@@ -49,8 +49,6 @@ ZH = {
     "dL/dγ = Σ g∘x̂,dL/dβ = Σ g 对所有样本求和（精确的多项式运算，不抽样）",
 }
 
-ERRORS_ZH: dict[str, str] = {}
-
 HELP_ZH = {
     "Input shape with 2 to 4 dimensions, e.g. 2x4 (N samples × D features) or 2x3x4.":
     "输入形状，2 到 4 个维度，例如 2x4(N 个样本 × D 个特征）或 2x3x4。",
@@ -103,9 +101,6 @@ ZH |= {
     "check.grad_input_equals_compact_form_groupnorm": "由 SymPy 求导得到的 dL/dx 在每个（样本，组）上等于 "
     "(1/(M·σ))·(M·ĝ − Σĝ − x̂·Σ ĝ∘x̂)，其中 ĝ = g∘γ；每个 ∂y_n/∂x_m 等于 γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ)；"
     "dL/dγ_c = Σ g∘x̂,dL/dβ_c = Σ g 对通道 c 求和（精确的多项式运算，不抽样）",
-}
-
-ERRORS_ZH |= {
 }
 
 HELP_ZH |= {

@@ -31,9 +31,6 @@ ZH = {
     "具体尺寸上（梯度一节列出）都逐元素等于 J 的逐元素导数",
 }
 
-ERRORS_ZH = {
-}
-
 HELP_ZH = {
     "Declare a name: NAME=SHAPE (X=3x2, w=2x1, w=2 for a column, s=scalar); repeatable. "
     "Elements are X_1_1, X_1_2, … Sizes may be letters (X=nxn, x=n, A=mx3): closed forms for "

@@ -53,9 +53,6 @@ ZH = {
     "check.hessian_is_symmetric": "每个逐元素 Hessian 都等于其转置：∂²J/∂xᵢ∂xⱼ = ∂²J/∂xⱼ∂xᵢ",
 }
 
-ERRORS_ZH = {
-}
-
 HELP_ZH = {
     "Also derive the Hessian ∂²J/∂X² of each --wrt name (scalar J): a closed matrix form "
     "where one exists (x'Ax → A + A', least squares → 2X'X, logistic loss → "

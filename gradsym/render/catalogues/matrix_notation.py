@@ -15,9 +15,6 @@ ZH = {
     "matrix(c) 的尺寸由所在位置决定，还有 diag、norm1 与 norm2。",
 }
 
-ERRORS_ZH = {
-}
-
 HELP_ZH = {
     "MatrixCalculus.org's notation too: x' ^ .* ./ logdet eye(n) ones(m,n) vector(1) diag norm1 "
     "norm2. The expression may start with '-'.":

@@ -92,9 +92,6 @@ ZH = {
     "check.local_rule_equals_derivative": "该层的反向规则等于 SymPy 对其公式求得的导数",
 }
 
-ERRORS_ZH = {
-}
-
 HELP_ZH = {
     "Input shape, samples first: NxCxHxW (or NxCxL, NxCxDxHxW, NxF).":
     "输入形状，样本数在前：NxCxHxW（或 NxCxL、NxCxDxHxW、NxF）。",

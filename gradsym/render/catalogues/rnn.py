@@ -72,9 +72,6 @@ ZH = {
         "s_t = tanh′(a_t)）下是相同的多项式，因此在 h_t = tanh(a_t) 时对任意数值都相等",
 }
 
-ERRORS_ZH = {
-}
-
 HELP_ZH = {
     "Elman RNN (tanh, as torch.nn.RNN): unrolled forward, backpropagation through time, proofs.":
     "Elman 循环神经网络（tanh，与 torch.nn.RNN 相同）：展开的前向传播、随时间反向传播与证明。",

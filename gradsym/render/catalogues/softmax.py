@@ -55,9 +55,6 @@ ZH = {
     "softmax.more": "…… 另有 {count} 行 dL/dx（加 --full 显示全部）",
 }
 
-ERRORS_ZH = {
-}
-
 HELP_ZH = {
     "Softmax, log-softmax or softmax cross-entropy: forward, Jacobian, gradient, proofs.":
     "softmax、log-softmax 或 softmax 交叉熵：前向传播、雅可比矩阵、梯度、证明。",

@@ -91,8 +91,6 @@ ZH: dict[str, str] = {
     "anim.caption_upsample_backward": "{name} 汇集所有采样它的输出的加权 g",
 }
 
-ERRORS_ZH: dict[str, str] = {}
-
 HELP_ZH: dict[str, str] = {
     "Upsampling (PyTorch's interpolate with scale_factor): forward, Jacobian, gradient.":
     "上采样（PyTorch 的 interpolate，给定 scale_factor）：前向传播、雅可比矩阵、梯度。",
