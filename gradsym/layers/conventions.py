@@ -526,6 +526,20 @@ class Working:
     first_free: int
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: the expansion allocates hundreds of thousands of small
+    dicts and tuples, none in a reference cycle, and repeated collections cost a third of the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@gc_paused()
 def derive_in_layout(
     cfg: ConvConfig,
     layout: Layout,
@@ -540,35 +554,8 @@ def derive_in_layout(
 
     ``forward`` expands the PyTorch-semantics forward pass on working-layout ids;
     ``checks`` receives the forward pass and the gradients rearranged to that layout.
+    The cyclic garbage collector is paused meanwhile (:func:`gc_paused`).
     """
-    with gc_paused():
-        return _derive_in_layout(cfg, layout, command=command, forward=forward, checks=checks,
-                                 numeric=numeric, extra=extra)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: the expansion allocates hundreds of thousands of small
-    dicts and tuples, none in a reference cycle, and repeated collections cost a third of the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _derive_in_layout(
-    cfg: ConvConfig,
-    layout: Layout,
-    *,
-    command: str,
-    forward: Callable[[np.ndarray, np.ndarray, np.ndarray | None, ConvConfig], list[Poly]],
-    checks: Callable[[ConvConfig, Working, list[Poly], dict[str, list[Poly]]], list[Check]],
-    numeric: Callable[..., np.ndarray],
-    extra: dict[str, Any],
-) -> Derivation:
     t = make_framework_tensors(cfg, layout)
     xshape, wshape, yshape = conv_layout(cfg)
     torch_out = cfg.output_shape()

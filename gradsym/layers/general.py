@@ -480,6 +480,27 @@ def derive_conv_general(dims: int, bias: bool) -> General:
 # -- transposed convolution -----------------------------------------------------------------
 
 
+def _deconv_grad(key: str, axes: list[Axis], f: Series, free: tuple[Any, ...], lengths: Sequence[Any],
+                 first: Sequence[Any], up: Term, rule: str, **params: Any) -> Chain:
+    """∂L/∂x[j] (``key`` input) or ∂L/∂w[a] (kernel) of the transposed convolution: the upstream
+    times the derivative of ``f`` (step ``rule`` with ``params``), ``first`` then m eliminated,
+    the padding absorbed into ĝ."""
+    t = params["t"]
+    out_m, len_o = _col(axes, "m"), _col(axes, "o")
+    ctx = _conv_ctx(axes, dict(zip(free, lengths)))
+    d1 = multiply(up, differentiate(f, t, free, ctx))
+    d2 = _eliminate_step(d1, first, ctx)
+    assert d2.series is not None
+    d3 = _eliminate_step(d2.series, out_m, ctx)
+    assert d3.series is not None
+    d4 = absorb_padding(d3.series, "g", ctx)
+    return Chain(key, sympy.Derivative(sympy.Symbol("L"), _indexed(t, free)), [
+        _step("chain", None, ctx, _chain_display(t, free, out_m, len_o), t=t, g="g"),
+        _step(rule, d1, ctx, **params),
+        d2, d3, _step("absorb", d4, ctx, t="g", hat="ghat", bounds=_bounds_text(_element_names(len(len_o)), len_o)),
+    ], ctx, free, f"grad.{key}")
+
+
 def deconv_forward(axes: list[Axis], *, bias: bool) -> Series:
     """y[m] = Σ_i Σ_a x[i]·w[a]·δ(m, s·i + d·a − p) (+ b): every x[i] scatters x[i]·w[a]."""
     out_i, taps, out_m = _col(axes, "i"), _col(axes, "a"), _col(axes, "m")
@@ -524,36 +545,12 @@ def derive_deconv_general(dims: int, bias: bool) -> General:
                    jw2, _eliminate_step(jw2.series, out_i, ctx_jw)], ctx_jw, out_m + taps, "jacobian.kernel")
     jacobians = [jac_x, jac_w]
 
-    # ∂L/∂x[j]
-    ctx_x = _conv_ctx(axes, dict(zip(free_j, len_n)))
     up = Term(limits=_limits(out_m, len_o), reads=(Read("g", out_m),))
-    d1 = multiply(up, differentiate(f0, "x", free_j, ctx_x))
-    d2 = _eliminate_step(d1, out_i, ctx_x)
-    assert d2.series is not None
-    d3 = _eliminate_step(d2.series, out_m, ctx_x)
-    assert d3.series is not None
-    d4 = absorb_padding(d3.series, "g", ctx_x)
-    grad_x = Chain("input", sympy.Derivative(sympy.Symbol("L"), _indexed("x", free_j)), [
-        _step("chain", None, ctx_x, _chain_display("x", free_j, out_m, len_o), t="x", g="g"),
-        _step("differentiate", d1, ctx_x, t="x", e=_tuple_text(out_i), j=_tuple_text(free_j), others="w, b" if bias else "w",
-              deltas=_deltas_text(out_i, free_j)),
-        d2, d3, _step("absorb", d4, ctx_x, t="g", hat="ghat", bounds=_bounds_text(_element_names(len(len_o)), len_o)),
-    ], ctx_x, free_j, "grad.input")
-
-    # ∂L/∂w[a]
-    ctx_w = _conv_ctx(axes, dict(zip(taps, len_k)))
-    e1 = multiply(up, differentiate(renamed, "w", taps, ctx_w))
-    e2 = _eliminate_step(e1, taps_c, ctx_w)
-    assert e2.series is not None
-    e3 = _eliminate_step(e2.series, out_m, ctx_w)
-    assert e3.series is not None
-    e4 = absorb_padding(e3.series, "g", ctx_w)
-    grad_w = Chain("kernel", sympy.Derivative(sympy.Symbol("L"), _indexed("w", taps)), [
-        _step("chain", None, ctx_w, _chain_display("w", taps, out_m, len_o), t="w", g="g"),
-        _step("differentiate_renamed", e1, ctx_w, t="w", old=_tuple_text(taps), new=_tuple_text(taps_c),
-              others="x, b" if bias else "x", deltas=_deltas_text(taps_c, taps)),
-        e2, e3, _step("absorb", e4, ctx_w, t="g", hat="ghat", bounds=_bounds_text(_element_names(len(len_o)), len_o)),
-    ], ctx_w, taps, "grad.kernel")
+    grad_x = _deconv_grad("input", axes, f0, free_j, len_n, out_i, up, "differentiate", t="x", e=_tuple_text(out_i),
+                          j=_tuple_text(free_j), others="w, b" if bias else "w", deltas=_deltas_text(out_i, free_j))
+    grad_w = _deconv_grad("kernel", axes, renamed, taps, len_k, taps_c, up, "differentiate_renamed", t="w",
+                          old=_tuple_text(taps), new=_tuple_text(taps_c), others="x, b" if bias else "x",
+                          deltas=_deltas_text(taps_c, taps))
     grads = [grad_x, grad_w]
 
     identities = [
@@ -576,7 +573,7 @@ def derive_deconv_general(dims: int, bias: bool) -> General:
     identities.append(Identity(
         "grad_input_equals_conv_upstream_kernel", ("general.check.deconv_grad_input", {}),
         Chain("grad_input_equals_conv_upstream_kernel", _indexed("C", free_j),
-              [_step("definition_conv_upstream", gx, ctx_x)], ctx_x, free_j, "",
+              [_step("definition_conv_upstream", gx, grad_x.ctx)], grad_x.ctx, free_j, "",
               ("general.def.conv_upstream_kernel", {})), grad_x))
     # ∂L/∂w = correlation of the zero-padded g with x (stride d, dilation s)
     gw = (Term(limits=_limits(out_i, len_n),
@@ -585,7 +582,7 @@ def derive_deconv_general(dims: int, bias: bool) -> General:
     identities.append(Identity(
         "grad_kernel_equals_conv_upstream_input", ("general.check.deconv_grad_kernel", {}),
         Chain("grad_kernel_equals_conv_upstream_input", _indexed("C", taps),
-              [_step("definition_conv_input", gw, ctx_w)], ctx_w, taps, "",
+              [_step("definition_conv_input", gw, grad_w.ctx)], grad_w.ctx, taps, "",
               ("general.def.conv_upstream_input", {})), grad_w))
     if bias:
         jacobians.append(Chain("jacobian.bias", sympy.Derivative(_indexed("y", out_m), sympy.Symbol("b")),
