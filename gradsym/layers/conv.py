@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,46 +136,61 @@ def conv_forward(
 # Right-hand sides of the proofs, built from grids
 
 
+def rot180_pairs(
+    source: np.ndarray, weight: np.ndarray, cfg: ConvConfig, pads: list[tuple[int, int]],
+    channels: int, per_group: int, sources_per_group: int,
+) -> Iterator[tuple[int, int, Iterator[tuple[np.ndarray, np.ndarray]]]]:
+    """The operands of a full convolution with the kernel rotated 180° (a convolution's ∂L/∂x,
+    a transposed convolution's forward pass): per batch n and target channel, each source
+    channel s of its group zero-inserted by the stride and padded by ``pads``, with
+    ``weight[s, target within its group]`` rotated 180° and dilated."""
+    nd = cfg.ndim
+    for n in range(cfg.batch):
+        for target in range(channels):
+            progress.report("proof: full convolution", n * channels + target, cfg.batch * channels)
+            group, local = divmod(target, per_group)
+            sources = range(group * sources_per_group, (group + 1) * sources_per_group)
+            yield n, target, (
+                (grids.pad(grids.zero_insert(source[n, s], cfg.stride), pads),
+                 grids.zero_insert(grids.rot180(weight[s, local], nd), cfg.dilation))
+                for s in sources
+            )
+
+
 def full_conv_rot180(
     upstream: np.ndarray, weight: np.ndarray, cfg: ConvConfig, *, keep_detail: bool
 ) -> tuple[list[Poly], dict[str, Any]]:
     """∂L/∂x as a full convolution: zero-insert g by the stride, pad by d(k−1), correlate with
     the kernel rotated 180° and dilated (in/out channel axes swapped per group), append r zeros,
     crop [p : p+i]."""
-    nd = cfg.ndim
     r = cfg.remainder()
     full_pad = [(d * (k - 1), d * (k - 1) + rr) for d, k, rr in zip(cfg.dilation, cfg.kernel, r)]
     in_size = math.prod(cfg.spatial)
     out = [Poly() for _ in range(cfg.batch * cfg.in_channels * in_size)]
     detail: dict[str, Any] = {}
-    for n in range(cfg.batch):
-        for c in range(cfg.in_channels):
-            progress.report("proof: full convolution", n * cfg.in_channels + c, cfg.batch * cfg.in_channels)
-            group, cl = divmod(c, cfg.in_per_group)
-            acc = out[(n * cfg.in_channels + c) * in_size : (n * cfg.in_channels + c + 1) * in_size]
-            for ol in range(cfg.out_per_group):
-                o = group * cfg.out_per_group + ol
-                g_tilde = grids.pad(grids.zero_insert(upstream[n, o], cfg.stride), full_pad)
-                k_rot = grids.zero_insert(grids.rot180(weight[o, cl], nd), cfg.dilation)
-                full_shape = tuple(a - b + 1 for a, b in zip(g_tilde.shape, k_rot.shape))
-                window = grids.crop(
-                    np.arange(math.prod(full_shape)).reshape(full_shape),
-                    [p[0] for p in cfg.padding],
-                    cfg.spatial,
-                )
-                full = grids.correlate(g_tilde, k_rot, full_shape)
-                for target, source in zip(acc, window.reshape(-1).tolist()):
-                    target.add(full[source])
-                if keep_detail and not detail:
-                    crop_text = ", ".join(f"{p[0]}:{p[0] + i}" for p, i in zip(cfg.padding, cfg.spatial))
-                    detail = {
-                        "grids": [
-                            (("proof.g_tilde", {"remainder": "x".join(map(str, r))}), g_tilde),
-                            (("proof.k_rot", {}), k_rot),
-                        ],
-                        "lines": [("proof.crop", {"full": "x".join(map(str, full_shape)),
-                                                  "crop": f"[{crop_text}]"})],
-                    }
+    for n, c, pairs in rot180_pairs(upstream, weight, cfg, full_pad, cfg.in_channels, cfg.in_per_group,
+                                    cfg.out_per_group):
+        acc = out[(n * cfg.in_channels + c) * in_size : (n * cfg.in_channels + c + 1) * in_size]
+        for g_tilde, k_rot in pairs:
+            full_shape = tuple(a - b + 1 for a, b in zip(g_tilde.shape, k_rot.shape))
+            window = grids.crop(
+                np.arange(math.prod(full_shape)).reshape(full_shape),
+                [p[0] for p in cfg.padding],
+                cfg.spatial,
+            )
+            full = grids.correlate(g_tilde, k_rot, full_shape)
+            for target, source in zip(acc, window.reshape(-1).tolist()):
+                target.add(full[source])
+            if keep_detail and not detail:
+                crop_text = ", ".join(f"{p[0]}:{p[0] + i}" for p, i in zip(cfg.padding, cfg.spatial))
+                detail = {
+                    "grids": [
+                        (("proof.g_tilde", {"remainder": "x".join(map(str, r))}), g_tilde),
+                        (("proof.k_rot", {}), k_rot),
+                    ],
+                    "lines": [("proof.crop", {"full": "x".join(map(str, full_shape)),
+                                              "crop": f"[{crop_text}]"})],
+                }
     return out, detail
 
 

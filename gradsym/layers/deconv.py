@@ -28,6 +28,7 @@ from gradsym.layers.conv import (
     bias_grad_rhs,
     conv_config,
     conv_grad_input,
+    rot180_pairs,
     setup_lines,
     tap_index,
 )
@@ -91,7 +92,6 @@ def full_conv_rot180(
     """y as a VALID correlation: x zero-inserted by the stride, padded by d(k−1) − p (before) and
     d(k−1) − p + a (after; cropped where negative), with the kernel rotated 180°, dilated and
     its in/out channel axes swapped within each group."""
-    nd = cfg.ndim
     pads = [
         (d * (k - 1) - p[0], d * (k - 1) - p[1] + a)
         for d, k, p, a in zip(cfg.dilation, cfg.kernel, cfg.padding, cfg.output_padding)
@@ -99,22 +99,16 @@ def full_conv_rot180(
     n_out = math.prod(cfg.output)
     out = [Poly() for _ in range(cfg.batch * cfg.out_channels * n_out)]
     detail: dict[str, Any] = {}
-    for n in range(cfg.batch):
-        for o in range(cfg.out_channels):
-            progress.report("proof: full convolution", n * cfg.out_channels + o, cfg.batch * cfg.out_channels)
-            group, ol = divmod(o, cfg.out_per_group)
-            start = (n * cfg.out_channels + o) * n_out
-            acc = out[start : start + n_out]
-            for cl in range(cfg.in_per_group):
-                c = group * cfg.in_per_group + cl
-                x_tilde = grids.pad(grids.zero_insert(x[n, c], cfg.stride), pads)
-                k_rot = grids.zero_insert(grids.rot180(w[c, ol], nd), cfg.dilation)
-                grids.correlate(x_tilde, k_rot, cfg.output, into=acc)
-                if not detail:
-                    detail = _full_conv_detail(cfg, pads, x_tilde, k_rot)
-            if b is not None:
-                for poly in acc:
-                    poly.add_term((int(b[o]),), 1)
+    for n, o, pairs in rot180_pairs(x, w, cfg, pads, cfg.out_channels, cfg.out_per_group, cfg.in_per_group):
+        start = (n * cfg.out_channels + o) * n_out
+        acc = out[start : start + n_out]
+        for x_tilde, k_rot in pairs:
+            grids.correlate(x_tilde, k_rot, cfg.output, into=acc)
+            if not detail:
+                detail = _full_conv_detail(cfg, pads, x_tilde, k_rot)
+        if b is not None:
+            for poly in acc:
+                poly.add_term((int(b[o]),), 1)
     return out, detail
 
 
