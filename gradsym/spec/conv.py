@@ -54,13 +54,55 @@ class ConvOptions:
 
     def config(self, *, transposed: bool = False) -> ConvConfig:
         """Parse and validate every option; the output shape by PyTorch's rules."""
-        return conv_config(
-            self.input, self.kernel, stride=self.stride,
-            padding=0 if self.padding is None else self.padding, dilation=self.dilation,
-            groups=self.groups, in_channels=self.in_channels, out_channels=self.out_channels,
-            batch=self.batch, bias=self.bias, transposed=transposed,
-            output_padding=0 if self.output_padding is None else self.output_padding,
-            convention=self.convention,
+        input, kernel, stride, dilation = self.input, self.kernel, self.stride, self.dilation
+        groups, in_channels, out_channels, batch = self.groups, self.in_channels, self.out_channels, self.batch
+        bias, convention = self.bias, self.convention
+        padding = 0 if self.padding is None else self.padding
+        output_padding = 0 if self.output_padding is None else self.output_padding
+        if convention not in CONVENTIONS:
+            raise SpecError("conv.convention", convention=convention, choices=", ".join(CONVENTIONS))
+        spatial = parse_shape(input, "--input")
+        ndim = len(spatial)
+        ksize = parse_shape(kernel, "--kernel")
+        if len(ksize) != ndim:
+            raise SpecError("conv.kernel_dims", kernel_dims=len(ksize), input_dims=ndim,
+                            example="x".join(["2"] * ndim))
+        stride_t = parse_per_dim(stride, ndim, "--stride")
+        dilation_t = parse_per_dim(dilation, ndim, "--dilation")
+        pads = parse_padding(padding, ndim=ndim)
+        padding_word = None
+        if pads == "same":
+            padding_word = "same"
+            if transposed:
+                raise SpecError("conv.same_transposed", padding="same")
+            if convention == "torch" and any(s != 1 for s in stride_t):
+                raise SpecError("conv.same_stride", padding="same", stride=1, convention="tensorflow")
+            pads = tuple(
+                same_padding(k, d, stride=s, size=i, convention=convention)
+                for i, k, s, d in zip(spatial, ksize, stride_t, dilation_t)
+            )
+        elif isinstance(padding, str) and padding.strip().lower() == "valid":
+            padding_word = "valid"
+        assert not isinstance(pads, str)
+        channels = in_channels is not None or out_channels is not None or batch is not None
+        cin = positive_count(in_channels, "--in-channels")
+        cout = positive_count(out_channels, "--out-channels")
+        nbatch = positive_count(batch, "--batch")
+        if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+            raise SpecError("option.positive", param="groups", got=groups)
+        if cin % groups or cout % groups:
+            raise SpecError("conv.groups_divide", groups=groups, in_channels=cin, out_channels=cout)
+        if groups > 1 and not channels:
+            raise SpecError("conv.groups_channels")
+        if transposed:
+            op = parse_per_dim(output_padding, ndim, "--output-padding", minimum=0)
+            out = transposed_output_shape(spatial, ksize, stride_t, pads, dilation_t, op)
+        else:
+            op = ()
+            out = conv_output_shape(spatial, ksize, stride_t, pads, dilation_t)
+        return ConvConfig(
+            spatial, ksize, stride_t, pads, dilation_t, groups, cin, cout, nbatch, bool(bias),
+            channels, out, transposed, op, convention, padding_word,
         )
 
 
@@ -168,68 +210,10 @@ class ConvConfig:
         return out
 
 
-def conv_config(
-    input: Any,
-    kernel: Any,
-    *,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    groups: int = 1,
-    in_channels: int | None = None,
-    out_channels: int | None = None,
-    batch: int | None = None,
-    bias: bool = False,
-    transposed: bool = False,
-    output_padding: Any = 0,
-    convention: str = "torch",
-) -> ConvConfig:
-    """Validate every option and compute the output shape (PyTorch's rules)."""
-    if convention not in CONVENTIONS:
-        raise SpecError("conv.convention", convention=convention, choices=", ".join(CONVENTIONS))
-    spatial = parse_shape(input, "--input")
-    ndim = len(spatial)
-    ksize = parse_shape(kernel, "--kernel")
-    if len(ksize) != ndim:
-        raise SpecError("conv.kernel_dims", kernel_dims=len(ksize), input_dims=ndim,
-                        example="x".join(["2"] * ndim))
-    stride_t = parse_per_dim(stride, ndim, "--stride")
-    dilation_t = parse_per_dim(dilation, ndim, "--dilation")
-    pads = parse_padding(padding, ndim=ndim)
-    padding_word = None
-    if pads == "same":
-        padding_word = "same"
-        if transposed:
-            raise SpecError("conv.same_transposed", padding="same")
-        if convention == "torch" and any(s != 1 for s in stride_t):
-            raise SpecError("conv.same_stride", padding="same", stride=1, convention="tensorflow")
-        pads = tuple(
-            same_padding(k, d, stride=s, size=i, convention=convention)
-            for i, k, s, d in zip(spatial, ksize, stride_t, dilation_t)
-        )
-    elif isinstance(padding, str) and padding.strip().lower() == "valid":
-        padding_word = "valid"
-    assert not isinstance(pads, str)
-    channels = in_channels is not None or out_channels is not None or batch is not None
-    cin = positive_count(in_channels, "--in-channels")
-    cout = positive_count(out_channels, "--out-channels")
-    nbatch = positive_count(batch, "--batch")
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
-        raise SpecError("option.positive", param="groups", got=groups)
-    if cin % groups or cout % groups:
-        raise SpecError("conv.groups_divide", groups=groups, in_channels=cin, out_channels=cout)
-    if groups > 1 and not channels:
-        raise SpecError("conv.groups_channels")
-    if transposed:
-        op = parse_per_dim(output_padding, ndim, "--output-padding", minimum=0)
-        out = transposed_output_shape(spatial, ksize, stride_t, pads, dilation_t, op)
-    else:
-        op = ()
-        out = conv_output_shape(spatial, ksize, stride_t, pads, dilation_t)
-    return ConvConfig(
-        spatial, ksize, stride_t, pads, dilation_t, groups, cin, cout, nbatch, bool(bias),
-        channels, out, transposed, op, convention, padding_word,
-    )
+def conv_config(input: Any, kernel: Any, *, transposed: bool = False, **options: Any) -> ConvConfig:
+    """Validate every option and compute the output shape (PyTorch's rules): the
+    :class:`ConvOptions` of these arguments, parsed (:meth:`ConvOptions.config`)."""
+    return ConvOptions(input, kernel, **options).config(transposed=transposed)
 
 
 def positive_count(value: int | None, option: str) -> int:
