@@ -187,51 +187,31 @@ def _instance(command: str, options: ConvOptions) -> dict[str, Any]:
     return {"axes": axes, "padding": cfg.padding, "text": text}
 
 
-def general_conv(
-    input: Any = None,
-    kernel: Any = None,
-    *,
-    dims: int = 2,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    bias: bool = False,
-    unused: dict[str, Any] | None = None,
-) -> Derivation:
+def general_conv(input: Any = None, kernel: Any = None, *, dims: int = 2,
+                 unused: dict[str, Any] | None = None, **options: Any) -> Derivation:
     """Convolution for every size: symbolic n, k, s, d, p (``gradsym conv --general``).
 
-    With ``input`` and ``kernel`` the proof is also instantiated at those sizes.
-    ``unused`` maps options that cannot be combined with ``--general`` to their values.
+    ``options`` are the other :class:`~gradsym.spec.ConvOptions` (``stride``, ``padding``,
+    ``dilation``, ``bias``). With ``input`` and ``kernel`` the proof is also instantiated at
+    those sizes. ``unused`` maps options that cannot be combined with ``--general`` to their values.
 
     >>> d = general_conv(dims=1)
     >>> d.forward
     Sum(w[a]*xhat[a*d + i*s - p], (a, 0, k - 1))
     """
-    options = ConvOptions(input, kernel, stride, padding, dilation, bias=bias)
-    return general_derivation("conv", options, dims, unused or {})
+    return general_derivation("conv", ConvOptions(input, kernel, **options), dims, unused)
 
 
-def general_deconv(
-    input: Any = None,
-    kernel: Any = None,
-    *,
-    dims: int = 2,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    output_padding: Any = 0,
-    bias: bool = False,
-    unused: dict[str, Any] | None = None,
-) -> Derivation:
-    """Transposed convolution for every size: symbolic n, k, s, d, p, q (``deconv --general``).
+def general_deconv(input: Any = None, kernel: Any = None, *, dims: int = 2,
+                   unused: dict[str, Any] | None = None, **options: Any) -> Derivation:
+    """Transposed convolution for every size: symbolic n, k, s, d, p, q (``deconv --general``);
+    ``options`` as :func:`general_conv`'s, and ``output_padding``.
 
     >>> d = general_deconv(dims=1)
     >>> d.forward
     Sum(KroneckerDelta(m, a*d + i*s - p)*w[a]*x[i], (a, 0, k - 1), (i, 0, n - 1))
     """
-    options = ConvOptions(input, kernel, stride, padding, dilation, bias=bias,
-                          output_padding=output_padding)
-    return general_derivation("deconv", options, dims, unused or {})
+    return general_derivation("deconv", ConvOptions(input, kernel, **options), dims, unused)
 
 
 # Options a --general proof has no place for (it is for symbolic sizes, plain layout, PyTorch).
