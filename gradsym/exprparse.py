@@ -20,6 +20,8 @@ It imports nothing but the standard library, :mod:`gradsym.errors` and
 :mod:`gradsym.exprtree`; SymPy is imported lazily, only by :func:`to_sympy`.
 """
 
+# ruff: noqa: F405 -- the node classes come from gradsym.exprtree's public names
+
 from __future__ import annotations
 
 import ast
@@ -28,45 +30,12 @@ import warnings
 from collections.abc import Callable, Collection, Mapping
 from fractions import Fraction
 
+from gradsym import exprtree
 from gradsym.errors import ExpressionError, Phrase
-from gradsym.exprtree import (
-    _OPERATORS,
-    BINARY_OPS,
-    MAX_POWER_BITS,
-    BinOp,
-    Call,
-    Name,
-    Neg,
-    Node,
-    Num,
-    Transpose,
-    _check_power,
-    _listing,
-    children,
-    names_in,
-    to_sympy,
-    to_text,
-)
+from gradsym.exprtree import *  # noqa: F403 -- the tree's public names, re-exported
+from gradsym.exprtree import _OPERATORS, _check_power, _listing
 
-__all__ = [
-    "BINARY_OPS",
-    "MAX_DEPTH",
-    "MAX_LENGTH",
-    "MAX_POWER_BITS",
-    "BinOp",
-    "Call",
-    "Name",
-    "Neg",
-    "Node",
-    "Num",
-    "Transpose",
-    "children",
-    "matcalc_notation",
-    "names_in",
-    "parse",
-    "to_sympy",
-    "to_text",
-]
+__all__ = [*exprtree.__all__, "MAX_DEPTH", "MAX_LENGTH", "matcalc_notation", "parse"]
 
 MAX_LENGTH = 10_000
 """Longest accepted expression, in characters."""
