@@ -16,6 +16,7 @@ inserted g with the rotated kernel, …) by reducing the right-hand sides, built
 their definitions, to the same normal form. Finally every step is instantiated at a
 grid of small sizes and compared with the concrete engine (``general_matches_concrete``).
 
+>>> from gradsym.layers.general_build import general_conv
 >>> d = general_conv(dims=1)
 >>> d.extra["general"].closed["input"]
 Sum(Piecewise((g[i]*w[(-i*s + j + p)/d], Contains((-i*s + j + p)/d, Range(0, k, 1))), (0, True)), (i, 0, o - 1))
