@@ -170,10 +170,48 @@ def group_checks(blocks: list[Block]) -> list[tuple[CheckLine | None, list[Block
     return groups
 
 
+class ElementCells:
+    """Formats cells in one markup (shared by the renderers): each table element's name,
+    computed once, and a polynomial printed with the markup's product sign, power form and
+    numbers. Subclasses say how a name and a number are written."""
+
+    times = " "
+    power = "{base}^{exp}"
+
+    def __init__(self, d: Derivation) -> None:
+        self.d = d
+        self._names: list[str] | None = None
+
+    def name(self, letter: str, index: Sequence[int]) -> str:
+        raise NotImplementedError
+
+    def number(self, value: Any) -> str:
+        raise NotImplementedError
+
+    @property
+    def names(self) -> list[str]:
+        if self._names is None:
+            self._names = [self.name(letter, index) for letter, index in self.d.table.keys]
+        return self._names
+
+    def poly(self, elem: Any) -> str:
+        """A polynomial element in this markup."""
+        return self.d.table.format(
+            elem, names=self.names, times=self.times, power=self.power, number=self.number
+        )
+
+
 class SectionWriter:
     """Lines of a document in one markup: a section is its heading, then each check with the
     blocks that illustrate it, and the other blocks in order. Subclasses say how a heading,
     a block and a check are written."""
+
+    def __init__(self, doc: Document, full: bool, lang: str) -> None:
+        self.doc = doc
+        self.d = doc.derivation
+        self.full = full
+        self.lang = lang
+        self.t = Catalogue(lang)
 
     def heading(self, title: str) -> list[str]:
         raise NotImplementedError

@@ -33,6 +33,7 @@ from gradsym.render.document import (
     Cell,
     CheckLine,
     Document,
+    ElementCells,
     Equations,
     Expr,
     Formula,
@@ -110,20 +111,17 @@ def sympy_tex(expr: Any, names: dict[Any, str]) -> str:
 SYMPY_WORDS = {"zh": {r"\text{otherwise}": r"\text{其他}", r"\text{for}": r"\text{当}"}}
 
 
-class TexCells:
+class TexCells(ElementCells):
     """Formats document cells as LaTeX math (shared by the LaTeX and Markdown backends)."""
 
-    def __init__(self, d: Derivation, lang: str = "en") -> None:
-        self.d = d
-        self.lang = lang
-        self._names: list[str] | None = None
-        self._sympy_names: dict[Any, str] | None = None
+    power = "{base}^{{{exp}}}"
+    name = staticmethod(tex_name)
+    number = staticmethod(tex_number)
 
-    @property
-    def names(self) -> list[str]:
-        if self._names is None:
-            self._names = [tex_name(letter, index) for letter, index in self.d.table.keys]
-        return self._names
+    def __init__(self, d: Derivation, lang: str = "en") -> None:
+        super().__init__(d)
+        self.lang = lang
+        self._sympy_names: dict[Any, str] | None = None
 
     @property
     def sympy_names(self) -> dict[Any, str]:
@@ -134,9 +132,7 @@ class TexCells:
     def expr(self, elem: Any) -> str:
         """One engine element (Poly, number or SymPy expression)."""
         if isinstance(elem, Poly):
-            return self.d.table.format(
-                elem, names=self.names, times=" ", power="{base}^{{{exp}}}", number=tex_number
-            )
+            return self.poly(elem)
         if hasattr(elem, "free_symbols"):
             if not elem.free_symbols:
                 return tex_number(elem)
@@ -462,16 +458,16 @@ PREAMBLE_MACROS = r"""\providecommand{\gsfit}[2][\linewidth]{\setbox0=\hbox{#2}\
 \providecommand{\gsgrid}[3]{\begin{tabular}[t]{@{}c@{}}\small #1\\[2pt]$\displaystyle #2$\\[1pt]\footnotesize #3\end{tabular}}"""
 
 
-class LatexWriter(SectionWriter):
-    """Turns a document's blocks into LaTeX lines."""
+class TexSectionWriter(SectionWriter):
+    """A section writer whose cells are LaTeX math (the LaTeX and Markdown backends)."""
 
     def __init__(self, doc: Document, full: bool, lang: str) -> None:
-        self.doc = doc
-        self.d = doc.derivation
+        super().__init__(doc, full, lang)
         self.cells = TexCells(doc.derivation, lang)
-        self.full = full
-        self.lang = lang
-        self.t = Catalogue(lang)
+
+
+class LatexWriter(TexSectionWriter):
+    """Turns a document's blocks into LaTeX lines."""
 
     def text(self, text: str) -> str:
         if isinstance(text, Typeset):  # formulas typeset, the prose around them as usual

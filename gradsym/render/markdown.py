@@ -30,18 +30,17 @@ from gradsym.render.document import (
     Num,
     Para,
     Row,
-    SectionWriter,
     Typeset,
 )
 from gradsym.render.latex import (
     EQUATIONS_PER_BLOCK,
     TexCells,
+    TexSectionWriter,
     break_terms,
     proof_lines,
     shorten_terms,
 )
 from gradsym.render.layout import build_document
-from gradsym.render.messages import Catalogue
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
@@ -67,15 +66,8 @@ def md_math(tex: str) -> str:
     return tex.replace(r"\|", r"\Vert ").replace("|", r"\vert ")
 
 
-class MarkdownWriter(SectionWriter):
+class MarkdownWriter(TexSectionWriter):
     """Turns a document's blocks into Markdown lines."""
-
-    def __init__(self, doc: Document, full: bool, lang: str) -> None:
-        self.doc = doc
-        self.d = doc.derivation
-        self.cells = TexCells(doc.derivation, lang)
-        self.full = full
-        self.t = Catalogue(lang)
 
     def render(self) -> str:
         lines = [f"# {md_text(self.doc.title)}", ""]
