@@ -255,18 +255,9 @@ def emit_matrix(d: Any, framework: str, command_line: str) -> str:
         grads.append(f"    # ∂J/∂{name} = {_lc_text(form.lc)}")
         grads.append(f'    grads["{name}"] = ({grad_printer.lc(form.lc)}).reshape({literal(shapes[name])})')
     wrt = list(forms)
-    api = (
-        f"value({', '.join(n + '=…' for n in order)}) -> J (a number)\n"
-        f"gradient(…) -> {{{', '.join(repr(n) + ': dJ/d' + n for n in wrt)}}}, each the shape of "
-        f"its variable\nShapes: " + ", ".join(f"{n} {literal(shapes[n]) if shapes[n] else 'scalar'}"
-                                              for n in order) + "."
-    )
-    body = f'''
-# -- the objective and its closed-form gradients --
-EXPRESSION = {literal(d.config["expression"])}
-SHAPES = {{{", ".join(f'"{n}": {literal(shapes[n])}' for n in order)}}}
-WRT = {literal(tuple(wrt))}
-
+    api = objective_api("J", order, wrt, shapes)
+    body = objective_constants("the objective and its closed-form gradients", d.config["expression"],
+                               order, wrt, shapes) + f'''
 
 def value(**tensors):
     """J = {d.config["expression"]}, a number."""
@@ -394,6 +385,28 @@ def _self_test(framework: str, positive: bool, command: str = "matrix") -> str:
     """``_draw`` and ``_self_test()`` comparing ``gradient()`` with the framework's own
     differentiation of ``value()`` (also expr's modules: ``command`` names the printed line)."""
     return _self_test_text(framework, positive).replace("COMMAND", command)
+
+
+def objective_api(result: str, order: list[str], wrt: list[str], shapes: dict[str, Any]) -> str:
+    """The header's API lines of a module for a scalar objective named ``result`` (matrix: J,
+    expr: f): value() of the variables in ``order``, gradient() of each ``wrt`` name, the shapes."""
+    return (
+        f"value({', '.join(n + '=…' for n in order)}) -> {result} (a number)\n"
+        f"gradient(…) -> {{{', '.join(repr(n) + f': d{result}/d' + n for n in wrt)}}}, each the "
+        f"shape of its variable\nShapes: "
+        + ", ".join(f"{n} {literal(shapes[n]) if shapes[n] else 'scalar'}" for n in order) + "."
+    )
+
+
+def objective_constants(comment: str, expression: str, order: list[str], wrt: list[str],
+                        shapes: dict[str, Any]) -> str:
+    """The module constants EXPRESSION, SHAPES and WRT under a ``# -- comment --`` line."""
+    return f'''
+# -- {comment} --
+EXPRESSION = {literal(expression)}
+SHAPES = {{{", ".join(f'"{n}": {literal(shapes[n])}' for n in order)}}}
+WRT = {literal(tuple(wrt))}
+'''
 
 
 def _self_test_text(framework: str, positive: bool) -> str:
