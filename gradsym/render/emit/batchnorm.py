@@ -25,6 +25,20 @@ _ASARRAY = {"numpy": "np.asarray({v}, dtype=float)", "torch": "torch.tensor({v},
             "jax": "jnp.asarray({v}, dtype=x.dtype)"}
 
 
+# Both modes' forward_plain and the head of their backward (normalize() differs by mode).
+_FORWARD_BACKWARD_HEAD = '''def forward_plain(x, gamma, beta):
+    """y = γ·x̂ + β."""
+    x_hat, _ = normalize(x)
+    return gamma.reshape(PER_FEATURE) * x_hat + beta.reshape(PER_FEATURE)
+
+
+def backward(grad_output, x, gamma, beta):
+    """(grad_input, grad_gamma, grad_beta) for the upstream gradient g = dL/dy."""
+    x_hat, sigma = normalize(x)
+    g = grad_output
+'''
+
+
 def emit_batchnorm(config: dict[str, Any], framework: str, command_line: str) -> str:
     if config.get("mode", "training") == "eval":
         return emit_batchnorm_eval(config, framework, command_line)
@@ -60,17 +74,7 @@ def normalize(x):
     return (x - mean) / sigma, sigma
 
 
-def forward_plain(x, gamma, beta):
-    """y = γ·x̂ + β."""
-    x_hat, _ = normalize(x)
-    return gamma.reshape(PER_FEATURE) * x_hat + beta.reshape(PER_FEATURE)
-
-
-def backward(grad_output, x, gamma, beta):
-    """(grad_input, grad_gamma, grad_beta) for the upstream gradient g = dL/dy."""
-    x_hat, sigma = normalize(x)
-    g = grad_output
-    sum_g = g.sum({keep})
+{_FORWARD_BACKWARD_HEAD}    sum_g = g.sum({keep})
     sum_g_x_hat = (g * x_hat).sum({keep})
     # grad_input_equals_compact_form: dL/dx = γ/(N·σ) · (N·g − Σg − x̂·Σ g·x̂)
     scale = gamma.reshape(PER_FEATURE) / (COUNT * sigma)
@@ -118,17 +122,7 @@ def normalize(x):
     return (x - mean) / sigma, sigma
 
 
-def forward_plain(x, gamma, beta):
-    """y = γ·x̂ + β."""
-    x_hat, _ = normalize(x)
-    return gamma.reshape(PER_FEATURE) * x_hat + beta.reshape(PER_FEATURE)
-
-
-def backward(grad_output, x, gamma, beta):
-    """(grad_input, grad_gamma, grad_beta) for the upstream gradient g = dL/dy."""
-    x_hat, sigma = normalize(x)
-    g = grad_output
-    # grad_input_equals_compact_form (eval): a diagonal Jacobian, dL/dx = γ·g/√(running_var + ε)
+{_FORWARD_BACKWARD_HEAD}    # grad_input_equals_compact_form (eval): a diagonal Jacobian, dL/dx = γ·g/√(running_var + ε)
     grad_input = gamma.reshape(PER_FEATURE) / sigma * g
     # dL/dγ = Σ g·x̂, dL/dβ = Σ g
     return grad_input, (g * x_hat).sum({keyword}=AXES), g.sum({keyword}=AXES)
