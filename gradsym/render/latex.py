@@ -465,6 +465,26 @@ class TexSectionWriter(SectionWriter):
         super().__init__(doc, full, lang)
         self.cells = TexCells(doc.derivation, lang)
 
+    def rhs_parts(self, rhs: Cell) -> tuple[list[str], str]:
+        """An equation's right-hand side: its lines (a long sum broken at its terms, shortened
+        unless ``full``) and the note saying what was left out ("" when nothing)."""
+        if isinstance(rhs, Expr):
+            terms, note = shorten_terms(self.cells.terms(rhs.elem), self.full, self.t)
+            return break_terms(terms), note
+        return [self.cells.cell(rhs)], ""
+
+    def verdict(self, line: CheckLine) -> str:
+        return self.t("latex.verdict", verdict=self.t("check.holds" if line.holds else "check.fails"))
+
+    def proof_rows(self, line: CheckLine) -> list[tuple[str, str, str]]:
+        """The aligned derivation of the identity a check line states (none if it has none)."""
+        check = getattr(line, "check", None)
+        if check is None:
+            check = next((c for c in self.d.all_checks() if c.name == line.name), None)
+        if check is None:
+            return []
+        return proof_lines(check, self.d, self.cells, self.t, self.full, line.holds)
+
 
 class LatexWriter(TexSectionWriter):
     """Turns a document's blocks into LaTeX lines."""
@@ -520,11 +540,7 @@ class LatexWriter(TexSectionWriter):
         rows: list[tuple[str, str, str]] = []
         for lhs, rhs in block.rows:
             left = self.cells.cell(lhs)
-            if isinstance(rhs, Expr):
-                terms, note = shorten_terms(self.cells.terms(rhs.elem), self.full, self.t)
-                parts = break_terms(terms)
-            else:
-                parts, note = [self.cells.cell(rhs)], ""
+            parts, note = self.rhs_parts(rhs)
             parts = [fit_wide(p, r"0.8\linewidth") for p in parts]
             if note:
                 parts[-1] += rf"\qquad\text{{\footnotesize {self.text(note)}}}"
@@ -549,17 +565,13 @@ class LatexWriter(TexSectionWriter):
 
     def check(self, line: CheckLine, illustration: list[Block]) -> list[str]:
         mark = r"$\checkmark$" if line.holds else r"$\times$"
-        verdict = self.t("latex.verdict", verdict=self.t("check.holds" if line.holds else "check.fails"))
+        verdict = self.verdict(line)
         lines = [rf"\paragraph{{{mark}~{tex_code(line.name)}}} {self.text(line.statement)} {self.text(verdict)}", ""]
         for block in illustration:
             lines += self.block(block)
-        check = getattr(line, "check", None)
-        if check is None:
-            check = next((c for c in self.d.all_checks() if c.name == line.name), None)
-        if check is not None:
-            rows = proof_lines(check, self.d, self.cells, self.t, self.full, line.holds)
-            if rows:
-                lines += self.align(rows)
+        rows = self.proof_rows(line)
+        if rows:
+            lines += self.align(rows)
         return lines
 
 

@@ -24,7 +24,6 @@ from gradsym.render.document import (
     CheckLine,
     Document,
     Equations,
-    Expr,
     Formula,
     Grid,
     Num,
@@ -36,9 +35,6 @@ from gradsym.render.latex import (
     EQUATIONS_PER_BLOCK,
     TexCells,
     TexSectionWriter,
-    break_terms,
-    proof_lines,
-    shorten_terms,
 )
 from gradsym.render.layout import build_document
 
@@ -137,11 +133,7 @@ class MarkdownWriter(TexSectionWriter):
         rows: list[str] = []
         for lhs, rhs in block.rows:
             left = self.cells.cell(lhs)
-            if isinstance(rhs, Expr):
-                terms, note = shorten_terms(self.cells.terms(rhs.elem), self.full, self.t)
-                parts = break_terms(terms)
-            else:
-                parts, note = [self.cells.cell(rhs)], ""
+            parts, note = self.rhs_parts(rhs)
             if note:
                 parts[-1] += rf"\qquad\text{{({_math_text(note)})}}"
             for i, part in enumerate(parts):
@@ -162,21 +154,16 @@ class MarkdownWriter(TexSectionWriter):
 
     def check(self, line: CheckLine, illustration: list[Block]) -> list[str]:
         mark = "✅" if line.holds else "❌"
-        verdict = self.t("latex.verdict", verdict=self.t("check.holds" if line.holds else "check.fails"))
+        verdict = self.verdict(line)
         lines = [f"### {mark} `{line.name}`", "", f"{md_text(line.statement)} {md_text(verdict)}", ""]
         for block in illustration:
             lines += self.block(block)
-        check = getattr(line, "check", None)
-        if check is None:
-            check = next((c for c in self.d.all_checks() if c.name == line.name), None)
-        if check is not None:
-            rows = proof_lines(check, self.d, self.cells, self.t, self.full, line.holds)
-            body = []
-            for lhs, rhs, reason in rows:
-                tail = rf" && \text{{{_math_text(reason)}}}" if reason else ""
-                body.append(f"{lhs} &{rhs}{tail}")
-            if body:
-                lines += self.aligned(body)
+        body = []
+        for lhs, rhs, reason in self.proof_rows(line):
+            tail = rf" && \text{{{_math_text(reason)}}}" if reason else ""
+            body.append(f"{lhs} &{rhs}{tail}")
+        if body:
+            lines += self.aligned(body)
         return lines
 
 
