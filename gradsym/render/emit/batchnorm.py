@@ -39,24 +39,33 @@ def backward(grad_output, x, gamma, beta):
 '''
 
 
-def emit_batchnorm(config: dict[str, Any], framework: str, command_line: str) -> str:
-    if config.get("mode", "training") == "eval":
-        return emit_batchnorm_eval(config, framework, command_line)
-    if config.get("mode", "training") != "training" or config.get("variance", "biased") != "biased":
-        raise SpecError("emit.batchnorm_mode")
+def _setup(config: dict[str, Any], framework: str) -> tuple[
+        int, int, tuple[int, ...], tuple[int, ...], tuple[int, ...], float, str, str, str, str]:
+    """What both modes read from the configuration: batch, features, spatial sizes, the input
+    shape, the reduced axes, ε (and its note), the framework's axis keyword and square root, and
+    the header's API lines."""
     batch, features = int(config["batch"]), int(config["features"])
     spatial = tuple(config.get("spatial") or ())
     shape = (batch, features, *spatial)
     axes = (0, *range(2, 2 + len(spatial)))
     eps, eps_note = _eps(config.get("eps", "1/100000"))
     keyword = "dim" if framework == "torch" else "axis"
-    keep = f"{keyword}=AXES, keepdims=True" if framework != "torch" else "dim=AXES, keepdim=True"
+    sqrt = {"numpy": "np.sqrt", "torch": "torch.sqrt", "jax": "jnp.sqrt"}[framework]
     api = (
         "forward(x, gamma, beta) -> y\n"
         "backward(grad_output, x, gamma, beta) -> (grad_input, grad_gamma, grad_beta)\n"
         f"Layouts: x (batch, features{', *spatial' if spatial else ''}), gamma and beta (features,)."
     )
-    sqrt = {"numpy": "np.sqrt", "torch": "torch.sqrt", "jax": "jnp.sqrt"}[framework]
+    return batch, features, spatial, shape, axes, eps, eps_note, keyword, sqrt, api
+
+
+def emit_batchnorm(config: dict[str, Any], framework: str, command_line: str) -> str:
+    if config.get("mode", "training") == "eval":
+        return emit_batchnorm_eval(config, framework, command_line)
+    if config.get("mode", "training") != "training" or config.get("variance", "biased") != "biased":
+        raise SpecError("emit.batchnorm_mode")
+    batch, features, spatial, shape, axes, eps, eps_note, keyword, sqrt, api = _setup(config, framework)
+    keep = f"{keyword}=AXES, keepdims=True" if framework != "torch" else "dim=AXES, keepdim=True"
     layer = f'''
 # -- configuration --
 EPS = {eps!r}  # {eps_note}
@@ -91,18 +100,9 @@ def normalize(x):
 def emit_batchnorm_eval(config: dict[str, Any], framework: str, command_line: str) -> str:
     """Eval mode: the running statistics are module constants (PyTorch's initial buffers,
     zeros and ones; edit RUNNING_MEAN/RUNNING_VAR for yours)."""
-    batch, features = int(config["batch"]), int(config["features"])
-    spatial = tuple(config.get("spatial") or ())
-    shape = (batch, features, *spatial)
-    axes = (0, *range(2, 2 + len(spatial)))
-    eps, eps_note = _eps(config.get("eps", "1/100000"))
-    keyword = "dim" if framework == "torch" else "axis"
-    sqrt = {"numpy": "np.sqrt", "torch": "torch.sqrt", "jax": "jnp.sqrt"}[framework]
-    api = (
-        "forward(x, gamma, beta) -> y\n"
-        "backward(grad_output, x, gamma, beta) -> (grad_input, grad_gamma, grad_beta)\n"
-        f"Layouts: x (batch, features{', *spatial' if spatial else ''}), gamma and beta (features,).\n"
-        "Eval mode: RUNNING_MEAN and RUNNING_VAR are PyTorch's initial buffers (zeros, ones); "
+    batch, features, spatial, shape, axes, eps, eps_note, keyword, sqrt, api = _setup(config, framework)
+    api += (
+        "\nEval mode: RUNNING_MEAN and RUNNING_VAR are PyTorch's initial buffers (zeros, ones); "
         "set them to yours."
     )
     layer = f'''
