@@ -409,6 +409,36 @@ WRT = {literal(tuple(wrt))}
 '''
 
 
+# The self-tests' shared text: value() as a function of the --wrt tensors alone, the
+# comparison of gradient() with the framework's autodiff (PyTorch, JAX), the closing lines.
+_OBJECTIVE = '''
+    def objective(*values):
+        return value(**{**tensors, **dict(zip(WRT, values))})
+
+'''
+_MAIN = '''    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(_self_test())
+'''
+
+
+def _compare(start: str, flag: str, shape: str, largest: str) -> str:
+    """The loop comparing gradient() with the autodiff gradients ``expected``: ``start``
+    sets ``worst`` (and ``flag``), ``shape`` formats a shape with ``{}`` for the tensor,
+    ``largest`` is the largest absolute difference; ``ok`` ends the run."""
+    return f'''    grads = gradient(**tensors)
+    {start}
+    for name, reference in zip(WRT, expected):
+        if {shape.format("grads[name]")} != {shape.format("reference")}:
+            {flag} = False
+            continue
+        worst = max(worst, float({largest}))
+    ok = {flag} and worst < 1e-9
+'''
+
+
 def _self_test_text(framework: str, positive: bool) -> str:
     draw = {
         "numpy": "rng.standard_normal(shape)",
@@ -456,12 +486,7 @@ def _self_test():
         f"self-test COMMAND (NumPy): largest difference from central differences "
         f"{worst:.2e}: {'OK' if ok else 'FAILED'}"
     )
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(_self_test())
-'''
+''' + _MAIN
     if framework == "torch":
         return draw_fn.replace("SOURCE", "generator") + '''
 
@@ -470,30 +495,14 @@ def _self_test():
     generator = torch.Generator().manual_seed(0)
     tensors = {name: _draw(generator, shape) for name, shape in SHAPES.items()}
     leaves = [tensors[name].clone().requires_grad_() for name in WRT]
-
-    def objective(*values):
-        return value(**{**tensors, **dict(zip(WRT, values))})
-
-    passed = torch.autograd.gradcheck(objective, leaves, raise_exception=False)
+''' + _OBJECTIVE + '''    passed = torch.autograd.gradcheck(objective, leaves, raise_exception=False)
     expected = torch.autograd.grad(objective(*leaves), leaves)
-    grads = gradient(**tensors)
-    worst = 0.0
-    for name, reference in zip(WRT, expected):
-        if tuple(grads[name].shape) != tuple(reference.shape):
-            passed = False
-            continue
-        worst = max(worst, float((grads[name] - reference).abs().max()))
-    ok = passed and worst < 1e-9
-    print(
+''' + _compare("worst = 0.0", "passed", "tuple({}.shape)",
+                  "(grads[name] - reference).abs().max()") + '''    print(
         f"self-test COMMAND (PyTorch): gradcheck {'passed' if passed else 'FAILED'}, largest "
         f"difference from torch.autograd {worst:.2e}: {'OK' if ok else 'FAILED'}"
     )
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(_self_test())
-'''
+''' + _MAIN
     return draw_fn.replace("SOURCE", "sub") + '''
 
 def _self_test():
@@ -504,26 +513,10 @@ def _self_test():
     for name, shape in SHAPES.items():
         key, sub = jax.random.split(key)
         tensors[name] = _draw(sub, shape)
-
-    def objective(*values):
-        return value(**{**tensors, **dict(zip(WRT, values))})
-
-    expected = jax.grad(objective, argnums=tuple(range(len(WRT))))(*[tensors[n] for n in WRT])
-    grads = gradient(**tensors)
-    worst, ok = 0.0, True
-    for name, reference in zip(WRT, expected):
-        if jnp.shape(grads[name]) != jnp.shape(reference):
-            ok = False
-            continue
-        worst = max(worst, float(jnp.max(jnp.abs(grads[name] - reference))))
-    ok = ok and worst < 1e-9
-    print(
+''' + _OBJECTIVE + '''    expected = jax.grad(objective, argnums=tuple(range(len(WRT))))(*[tensors[n] for n in WRT])
+''' + _compare("worst, ok = 0.0, True", "ok", "jnp.shape({})",
+                  "jnp.max(jnp.abs(grads[name] - reference))") + '''    print(
         f"self-test COMMAND (JAX): largest difference from jax.grad {worst:.2e}: "
         f"{'OK' if ok else 'FAILED'}"
     )
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(_self_test())
-'''
+''' + _MAIN
