@@ -170,6 +170,19 @@ def group_checks(blocks: list[Block]) -> list[tuple[CheckLine | None, list[Block
     return groups
 
 
+def verdict_text(t: Catalogue, holds: bool) -> str:
+    """``(holds)`` / ``(fails)`` after a check's statement (LaTeX, Markdown, HTML)."""
+    return t("latex.verdict", verdict=t("check.holds" if holds else "check.fails"))
+
+
+def check_of(d: Derivation, line: CheckLine) -> Any:
+    """The derivation's check a check line states (None when there is none)."""
+    check = getattr(line, "check", None)
+    if check is None:
+        check = next((c for c in d.all_checks() if c.name == line.name), None)
+    return check
+
+
 class ElementCells:
     """Formats cells in one markup (shared by the renderers): each table element's name,
     computed once, and a polynomial printed with the markup's product sign, power form and

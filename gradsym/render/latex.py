@@ -45,6 +45,8 @@ from gradsym.render.document import (
     SectionWriter,
     Text,
     Typeset,
+    check_of,
+    verdict_text,
 )
 from gradsym.render.latex_text import (
     math_text,
@@ -473,14 +475,9 @@ class TexSectionWriter(SectionWriter):
             return break_terms(terms), note
         return [self.cells.cell(rhs)], ""
 
-    def verdict(self, line: CheckLine) -> str:
-        return self.t("latex.verdict", verdict=self.t("check.holds" if line.holds else "check.fails"))
-
     def proof_rows(self, line: CheckLine) -> list[tuple[str, str, str]]:
         """The aligned derivation of the identity a check line states (none if it has none)."""
-        check = getattr(line, "check", None)
-        if check is None:
-            check = next((c for c in self.d.all_checks() if c.name == line.name), None)
+        check = check_of(self.d, line)
         if check is None:
             return []
         return proof_lines(check, self.d, self.cells, self.t, self.full, line.holds)
@@ -565,7 +562,7 @@ class LatexWriter(TexSectionWriter):
 
     def check(self, line: CheckLine, illustration: list[Block]) -> list[str]:
         mark = r"$\checkmark$" if line.holds else r"$\times$"
-        verdict = self.verdict(line)
+        verdict = verdict_text(self.t, line.holds)
         lines = [rf"\paragraph{{{mark}~{tex_code(line.name)}}} {self.text(line.statement)} {self.text(verdict)}", ""]
         for block in illustration:
             lines += self.block(block)

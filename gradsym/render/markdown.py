@@ -30,6 +30,7 @@ from gradsym.render.document import (
     Para,
     Row,
     Typeset,
+    verdict_text,
 )
 from gradsym.render.latex import (
     EQUATIONS_PER_BLOCK,
@@ -154,7 +155,7 @@ class MarkdownWriter(TexSectionWriter):
 
     def check(self, line: CheckLine, illustration: list[Block]) -> list[str]:
         mark = "✅" if line.holds else "❌"
-        verdict = self.verdict(line)
+        verdict = verdict_text(self.t, line.holds)
         lines = [f"### {mark} `{line.name}`", "", f"{md_text(line.statement)} {md_text(verdict)}", ""]
         for block in illustration:
             lines += self.block(block)
