@@ -300,6 +300,14 @@ def grids_of(
     return out
 
 
+def number_grids(
+    title: str, arr: np.ndarray, decimal: bool, full: bool, t: Catalogue, symbol: Any = None
+) -> list[Grid]:
+    """An array of numbers as grids titled ``TITLE (values)`` (see :func:`grids_of`)."""
+    return grids_of(f"{title} ({t('numeric.values')})", arr, lambda v, _i: Num(v, decimal), full, t,
+                    symbol=symbol)
+
+
 def _grid(title: str, arr: np.ndarray, cell: Any, full: bool, t: Catalogue) -> Grid:
     rows, cols = arr.shape
     r, c = (rows, cols) if full else (min(rows, MAX_GRID), min(cols, MAX_GRID))
