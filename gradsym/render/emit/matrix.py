@@ -224,9 +224,8 @@ class Printer:
             return f"diag({self.lc(atom.arg)})"
         if isinstance(atom, m.Elem) and atom.func == "recip":
             return f"(1 / {_wrap(self.lc(atom.arg))})"
-        if isinstance(atom, m.Elem):  # the framework's functions act entry by entry
-            return self.call(atom.func, [self.lc(atom.arg)])
-        assert isinstance(atom, m.ScalarOf)
+        # Elem: the framework's functions act entry by entry; ScalarOf: of the whole matrix
+        assert isinstance(atom, m.Elem | m.ScalarOf)
         return self.call(atom.func, [self.lc(atom.arg)])
 
 
