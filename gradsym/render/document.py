@@ -170,10 +170,61 @@ def group_checks(blocks: list[Block]) -> list[tuple[CheckLine | None, list[Block
     return groups
 
 
+def verdict_text(t: Catalogue, holds: bool) -> str:
+    """``(holds)`` / ``(fails)`` after a check's statement (LaTeX, Markdown, HTML)."""
+    return t("latex.verdict", verdict=t("check.holds" if holds else "check.fails"))
+
+
+def check_of(d: Derivation, line: CheckLine) -> Any:
+    """The derivation's check a check line states (None when there is none)."""
+    check = getattr(line, "check", None)
+    if check is None:
+        check = next((c for c in d.all_checks() if c.name == line.name), None)
+    return check
+
+
+class ElementCells:
+    """Formats cells in one markup (shared by the renderers): each table element's name,
+    computed once, and a polynomial printed with the markup's product sign, power form and
+    numbers. Subclasses say how a name and a number are written."""
+
+    times = " "
+    power = "{base}^{exp}"
+
+    def __init__(self, d: Derivation) -> None:
+        self.d = d
+        self._names: list[str] | None = None
+
+    def name(self, letter: str, index: Sequence[int]) -> str:
+        raise NotImplementedError
+
+    def number(self, value: Any) -> str:
+        raise NotImplementedError
+
+    @property
+    def names(self) -> list[str]:
+        if self._names is None:
+            self._names = [self.name(letter, index) for letter, index in self.d.table.keys]
+        return self._names
+
+    def poly(self, elem: Any) -> str:
+        """A polynomial element in this markup."""
+        return self.d.table.format(
+            elem, names=self.names, times=self.times, power=self.power, number=self.number
+        )
+
+
 class SectionWriter:
     """Lines of a document in one markup: a section is its heading, then each check with the
     blocks that illustrate it, and the other blocks in order. Subclasses say how a heading,
     a block and a check are written."""
+
+    def __init__(self, doc: Document, full: bool, lang: str) -> None:
+        self.doc = doc
+        self.d = doc.derivation
+        self.full = full
+        self.lang = lang
+        self.t = Catalogue(lang)
 
     def heading(self, title: str) -> list[str]:
         raise NotImplementedError
@@ -247,6 +298,14 @@ def grids_of(
     if more:
         out[-1].note = (out[-1].note + " " if out[-1].note else "") + t("summary.more", count=more)
     return out
+
+
+def number_grids(
+    title: str, arr: np.ndarray, decimal: bool, full: bool, t: Catalogue, symbol: Any = None
+) -> list[Grid]:
+    """An array of numbers as grids titled ``TITLE (values)`` (see :func:`grids_of`)."""
+    return grids_of(f"{title} ({t('numeric.values')})", arr, lambda v, _i: Num(v, decimal), full, t,
+                    symbol=symbol)
 
 
 def _grid(title: str, arr: np.ndarray, cell: Any, full: bool, t: Catalogue) -> Grid:

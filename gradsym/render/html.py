@@ -45,9 +45,11 @@ from gradsym.render.document import (
     Row,
     Section,
     Text,
+    check_of,
     element_name,
     group_checks,
     index1,
+    verdict_text,
 )
 from gradsym.render.layout import build_document
 from gradsym.render.messages import Catalogue
@@ -398,7 +400,7 @@ class HtmlWriter:
 
     def check(self, line: CheckLine, illustration: list[Block]) -> str:
         mark = '<span class="ok">✓</span>' if line.holds else '<span class="fail">✗</span>'
-        verdict = self.t("latex.verdict", verdict=self.t("check.holds" if line.holds else "check.fails"))
+        verdict = verdict_text(self.t, line.holds)
         parts = [f'<div class="check" data-check="{line.name}"><h3>{mark} <code>{line.name}</code></h3>',
                  f"<p>{prose(line.statement)} {prose(verdict)}</p>"]
         for block in illustration:
@@ -406,9 +408,7 @@ class HtmlWriter:
             parts.append(self.block(block))
             if line.name in PROOF_CHECKS and not self.proof_grids and isinstance(block, Row):
                 self.proof_grids = [f"gs-grid-{n}" for n in range(start + 1, self.grid_count + 1)]
-        check = getattr(line, "check", None)
-        if check is None:
-            check = next((c for c in self.d.all_checks() if c.name == line.name), None)
+        check = check_of(self.d, line)
         if check is not None:
             rows = self.proof_rows(check.detail.get("identity", check.name), line.holds)
             if rows:

@@ -33,6 +33,7 @@ from gradsym.render.document import (
     Cell,
     CheckLine,
     Document,
+    ElementCells,
     Equations,
     Expr,
     Formula,
@@ -44,6 +45,8 @@ from gradsym.render.document import (
     SectionWriter,
     Text,
     Typeset,
+    check_of,
+    verdict_text,
 )
 from gradsym.render.latex_text import (
     math_text,
@@ -110,20 +113,17 @@ def sympy_tex(expr: Any, names: dict[Any, str]) -> str:
 SYMPY_WORDS = {"zh": {r"\text{otherwise}": r"\text{其他}", r"\text{for}": r"\text{当}"}}
 
 
-class TexCells:
+class TexCells(ElementCells):
     """Formats document cells as LaTeX math (shared by the LaTeX and Markdown backends)."""
 
-    def __init__(self, d: Derivation, lang: str = "en") -> None:
-        self.d = d
-        self.lang = lang
-        self._names: list[str] | None = None
-        self._sympy_names: dict[Any, str] | None = None
+    power = "{base}^{{{exp}}}"
+    name = staticmethod(tex_name)
+    number = staticmethod(tex_number)
 
-    @property
-    def names(self) -> list[str]:
-        if self._names is None:
-            self._names = [tex_name(letter, index) for letter, index in self.d.table.keys]
-        return self._names
+    def __init__(self, d: Derivation, lang: str = "en") -> None:
+        super().__init__(d)
+        self.lang = lang
+        self._sympy_names: dict[Any, str] | None = None
 
     @property
     def sympy_names(self) -> dict[Any, str]:
@@ -134,9 +134,7 @@ class TexCells:
     def expr(self, elem: Any) -> str:
         """One engine element (Poly, number or SymPy expression)."""
         if isinstance(elem, Poly):
-            return self.d.table.format(
-                elem, names=self.names, times=" ", power="{base}^{{{exp}}}", number=tex_number
-            )
+            return self.poly(elem)
         if hasattr(elem, "free_symbols"):
             if not elem.free_symbols:
                 return tex_number(elem)
@@ -462,16 +460,31 @@ PREAMBLE_MACROS = r"""\providecommand{\gsfit}[2][\linewidth]{\setbox0=\hbox{#2}\
 \providecommand{\gsgrid}[3]{\begin{tabular}[t]{@{}c@{}}\small #1\\[2pt]$\displaystyle #2$\\[1pt]\footnotesize #3\end{tabular}}"""
 
 
-class LatexWriter(SectionWriter):
-    """Turns a document's blocks into LaTeX lines."""
+class TexSectionWriter(SectionWriter):
+    """A section writer whose cells are LaTeX math (the LaTeX and Markdown backends)."""
 
     def __init__(self, doc: Document, full: bool, lang: str) -> None:
-        self.doc = doc
-        self.d = doc.derivation
+        super().__init__(doc, full, lang)
         self.cells = TexCells(doc.derivation, lang)
-        self.full = full
-        self.lang = lang
-        self.t = Catalogue(lang)
+
+    def rhs_parts(self, rhs: Cell) -> tuple[list[str], str]:
+        """An equation's right-hand side: its lines (a long sum broken at its terms, shortened
+        unless ``full``) and the note saying what was left out ("" when nothing)."""
+        if isinstance(rhs, Expr):
+            terms, note = shorten_terms(self.cells.terms(rhs.elem), self.full, self.t)
+            return break_terms(terms), note
+        return [self.cells.cell(rhs)], ""
+
+    def proof_rows(self, line: CheckLine) -> list[tuple[str, str, str]]:
+        """The aligned derivation of the identity a check line states (none if it has none)."""
+        check = check_of(self.d, line)
+        if check is None:
+            return []
+        return proof_lines(check, self.d, self.cells, self.t, self.full, line.holds)
+
+
+class LatexWriter(TexSectionWriter):
+    """Turns a document's blocks into LaTeX lines."""
 
     def text(self, text: str) -> str:
         if isinstance(text, Typeset):  # formulas typeset, the prose around them as usual
@@ -524,11 +537,7 @@ class LatexWriter(SectionWriter):
         rows: list[tuple[str, str, str]] = []
         for lhs, rhs in block.rows:
             left = self.cells.cell(lhs)
-            if isinstance(rhs, Expr):
-                terms, note = shorten_terms(self.cells.terms(rhs.elem), self.full, self.t)
-                parts = break_terms(terms)
-            else:
-                parts, note = [self.cells.cell(rhs)], ""
+            parts, note = self.rhs_parts(rhs)
             parts = [fit_wide(p, r"0.8\linewidth") for p in parts]
             if note:
                 parts[-1] += rf"\qquad\text{{\footnotesize {self.text(note)}}}"
@@ -553,17 +562,13 @@ class LatexWriter(SectionWriter):
 
     def check(self, line: CheckLine, illustration: list[Block]) -> list[str]:
         mark = r"$\checkmark$" if line.holds else r"$\times$"
-        verdict = self.t("latex.verdict", verdict=self.t("check.holds" if line.holds else "check.fails"))
+        verdict = verdict_text(self.t, line.holds)
         lines = [rf"\paragraph{{{mark}~{tex_code(line.name)}}} {self.text(line.statement)} {self.text(verdict)}", ""]
         for block in illustration:
             lines += self.block(block)
-        check = getattr(line, "check", None)
-        if check is None:
-            check = next((c for c in self.d.all_checks() if c.name == line.name), None)
-        if check is not None:
-            rows = proof_lines(check, self.d, self.cells, self.t, self.full, line.holds)
-            if rows:
-                lines += self.align(rows)
+        rows = self.proof_rows(line)
+        if rows:
+            lines += self.align(rows)
         return lines
 
 

@@ -34,6 +34,7 @@ from gradsym.render.document import (
     element_name,
     grids_of,
     index1,
+    number_grids,
     tensor_name,
 )
 from gradsym.render.messages import Catalogue
@@ -86,9 +87,8 @@ def build_document(
                           if elementwise else hidden)
         if ev is not None and elementwise:
             sec.blocks.extend(
-                grids_of(f"{out_letter} ({t('numeric.values')})", ev.forward_values,
-                         lambda v, _i: Num(v, dec), full, t,
-                         symbol=lambda _v, i: element_name(out_letter, i))
+                number_grids(out_letter, ev.forward_values, dec, full, t,
+                             symbol=lambda _v, i: element_name(out_letter, i))
             )
         sections.append(sec)
 
@@ -143,9 +143,8 @@ def build_document(
             if elementwise:
                 sec.blocks.append(Equations(rows, t("summary.more", count=total - limit) if limit < total else ""))
             if ev is not None and role in ev.grad_values and elementwise:
-                sec.blocks.extend(grids_of(f"∂L/∂{tensor.letter} ({t('numeric.values')})",
-                                           ev.grad_values[role], lambda v, _i: Num(v, dec), full, t,
-                                           symbol=lambda _v, i, tensor=tensor: tensor_name(tensor, i)))
+                sec.blocks.extend(number_grids(f"∂L/∂{tensor.letter}", ev.grad_values[role], dec, full, t,
+                                               symbol=lambda _v, i, tensor=tensor: tensor_name(tensor, i)))
         if not elementwise:
             sec.blocks.append(hidden)
         sections.append(sec)

@@ -24,24 +24,20 @@ from gradsym.render.document import (
     CheckLine,
     Document,
     Equations,
-    Expr,
     Formula,
     Grid,
     Num,
     Para,
     Row,
-    SectionWriter,
     Typeset,
+    verdict_text,
 )
 from gradsym.render.latex import (
     EQUATIONS_PER_BLOCK,
     TexCells,
-    break_terms,
-    proof_lines,
-    shorten_terms,
+    TexSectionWriter,
 )
 from gradsym.render.layout import build_document
-from gradsym.render.messages import Catalogue
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
@@ -67,15 +63,8 @@ def md_math(tex: str) -> str:
     return tex.replace(r"\|", r"\Vert ").replace("|", r"\vert ")
 
 
-class MarkdownWriter(SectionWriter):
+class MarkdownWriter(TexSectionWriter):
     """Turns a document's blocks into Markdown lines."""
-
-    def __init__(self, doc: Document, full: bool, lang: str) -> None:
-        self.doc = doc
-        self.d = doc.derivation
-        self.cells = TexCells(doc.derivation, lang)
-        self.full = full
-        self.t = Catalogue(lang)
 
     def render(self) -> str:
         lines = [f"# {md_text(self.doc.title)}", ""]
@@ -145,11 +134,7 @@ class MarkdownWriter(SectionWriter):
         rows: list[str] = []
         for lhs, rhs in block.rows:
             left = self.cells.cell(lhs)
-            if isinstance(rhs, Expr):
-                terms, note = shorten_terms(self.cells.terms(rhs.elem), self.full, self.t)
-                parts = break_terms(terms)
-            else:
-                parts, note = [self.cells.cell(rhs)], ""
+            parts, note = self.rhs_parts(rhs)
             if note:
                 parts[-1] += rf"\qquad\text{{({_math_text(note)})}}"
             for i, part in enumerate(parts):
@@ -170,21 +155,16 @@ class MarkdownWriter(SectionWriter):
 
     def check(self, line: CheckLine, illustration: list[Block]) -> list[str]:
         mark = "✅" if line.holds else "❌"
-        verdict = self.t("latex.verdict", verdict=self.t("check.holds" if line.holds else "check.fails"))
+        verdict = verdict_text(self.t, line.holds)
         lines = [f"### {mark} `{line.name}`", "", f"{md_text(line.statement)} {md_text(verdict)}", ""]
         for block in illustration:
             lines += self.block(block)
-        check = getattr(line, "check", None)
-        if check is None:
-            check = next((c for c in self.d.all_checks() if c.name == line.name), None)
-        if check is not None:
-            rows = proof_lines(check, self.d, self.cells, self.t, self.full, line.holds)
-            body = []
-            for lhs, rhs, reason in rows:
-                tail = rf" && \text{{{_math_text(reason)}}}" if reason else ""
-                body.append(f"{lhs} &{rhs}{tail}")
-            if body:
-                lines += self.aligned(body)
+        body = []
+        for lhs, rhs, reason in self.proof_rows(line):
+            tail = rf" && \text{{{_math_text(reason)}}}" if reason else ""
+            body.append(f"{lhs} &{rhs}{tail}")
+        if body:
+            lines += self.aligned(body)
         return lines
 
 

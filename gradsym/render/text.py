@@ -19,6 +19,7 @@ from gradsym.render.document import (
     Cell,
     CheckLine,
     Document,
+    ElementCells,
     Equations,
     Expr,
     Grid,
@@ -46,24 +47,18 @@ def subscript_name(letter: str, index: Sequence[int]) -> str:
     return letter + ",".join(str(i).translate(SUB) for i in index)
 
 
-class CellFormatter:
+class CellFormatter(ElementCells):
     """Formats cells as Unicode text; shared by the plain and Rich backends."""
 
-    def __init__(self, d: Derivation) -> None:
-        self.d = d
-        self._names: list[str] | None = None
+    times = "·"
+    name = staticmethod(subscript_name)
 
-    @property
-    def names(self) -> list[str]:
-        if self._names is None:
-            self._names = [subscript_name(letter, index) for letter, index in self.d.table.keys]
-        return self._names
+    def number(self, value: Any) -> str:
+        return _num(value)
 
     def expr(self, elem: Any) -> str:
         if isinstance(elem, Poly):
-            return self.d.table.format(
-                elem, names=self.names, times="·", power="{base}^{exp}", number=_num
-            )
+            return self.poly(elem)
         if hasattr(elem, "free_symbols"):
             return _NAME.sub(lambda m: subscript_name(m.group(1), [int(i) for i in m.group(2).split("_")]),
                              readable_text(elem).replace("**", "^"))

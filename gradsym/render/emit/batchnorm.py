@@ -25,24 +25,47 @@ _ASARRAY = {"numpy": "np.asarray({v}, dtype=float)", "torch": "torch.tensor({v},
             "jax": "jnp.asarray({v}, dtype=x.dtype)"}
 
 
-def emit_batchnorm(config: dict[str, Any], framework: str, command_line: str) -> str:
-    if config.get("mode", "training") == "eval":
-        return emit_batchnorm_eval(config, framework, command_line)
-    if config.get("mode", "training") != "training" or config.get("variance", "biased") != "biased":
-        raise SpecError("emit.batchnorm_mode")
+# Both modes' forward_plain and the head of their backward (normalize() differs by mode).
+_FORWARD_BACKWARD_HEAD = '''def forward_plain(x, gamma, beta):
+    """y = γ·x̂ + β."""
+    x_hat, _ = normalize(x)
+    return gamma.reshape(PER_FEATURE) * x_hat + beta.reshape(PER_FEATURE)
+
+
+def backward(grad_output, x, gamma, beta):
+    """(grad_input, grad_gamma, grad_beta) for the upstream gradient g = dL/dy."""
+    x_hat, sigma = normalize(x)
+    g = grad_output
+'''
+
+
+def _setup(config: dict[str, Any], framework: str) -> tuple[
+        int, int, tuple[int, ...], tuple[int, ...], tuple[int, ...], float, str, str, str, str]:
+    """What both modes read from the configuration: batch, features, spatial sizes, the input
+    shape, the reduced axes, ε (and its note), the framework's axis keyword and square root, and
+    the header's API lines."""
     batch, features = int(config["batch"]), int(config["features"])
     spatial = tuple(config.get("spatial") or ())
     shape = (batch, features, *spatial)
     axes = (0, *range(2, 2 + len(spatial)))
     eps, eps_note = _eps(config.get("eps", "1/100000"))
     keyword = "dim" if framework == "torch" else "axis"
-    keep = f"{keyword}=AXES, keepdims=True" if framework != "torch" else "dim=AXES, keepdim=True"
+    sqrt = {"numpy": "np.sqrt", "torch": "torch.sqrt", "jax": "jnp.sqrt"}[framework]
     api = (
         "forward(x, gamma, beta) -> y\n"
         "backward(grad_output, x, gamma, beta) -> (grad_input, grad_gamma, grad_beta)\n"
         f"Layouts: x (batch, features{', *spatial' if spatial else ''}), gamma and beta (features,)."
     )
-    sqrt = {"numpy": "np.sqrt", "torch": "torch.sqrt", "jax": "jnp.sqrt"}[framework]
+    return batch, features, spatial, shape, axes, eps, eps_note, keyword, sqrt, api
+
+
+def emit_batchnorm(config: dict[str, Any], framework: str, command_line: str) -> str:
+    if config.get("mode", "training") == "eval":
+        return emit_batchnorm_eval(config, framework, command_line)
+    if config.get("mode", "training") != "training" or config.get("variance", "biased") != "biased":
+        raise SpecError("emit.batchnorm_mode")
+    batch, features, spatial, shape, axes, eps, eps_note, keyword, sqrt, api = _setup(config, framework)
+    keep = f"{keyword}=AXES, keepdims=True" if framework != "torch" else "dim=AXES, keepdim=True"
     layer = f'''
 # -- configuration --
 EPS = {eps!r}  # {eps_note}
@@ -60,17 +83,7 @@ def normalize(x):
     return (x - mean) / sigma, sigma
 
 
-def forward_plain(x, gamma, beta):
-    """y = γ·x̂ + β."""
-    x_hat, _ = normalize(x)
-    return gamma.reshape(PER_FEATURE) * x_hat + beta.reshape(PER_FEATURE)
-
-
-def backward(grad_output, x, gamma, beta):
-    """(grad_input, grad_gamma, grad_beta) for the upstream gradient g = dL/dy."""
-    x_hat, sigma = normalize(x)
-    g = grad_output
-    sum_g = g.sum({keep})
+{_FORWARD_BACKWARD_HEAD}    sum_g = g.sum({keep})
     sum_g_x_hat = (g * x_hat).sum({keep})
     # grad_input_equals_compact_form: dL/dx = γ/(N·σ) · (N·g − Σg − x̂·Σ g·x̂)
     scale = gamma.reshape(PER_FEATURE) / (COUNT * sigma)
@@ -87,18 +100,9 @@ def backward(grad_output, x, gamma, beta):
 def emit_batchnorm_eval(config: dict[str, Any], framework: str, command_line: str) -> str:
     """Eval mode: the running statistics are module constants (PyTorch's initial buffers,
     zeros and ones; edit RUNNING_MEAN/RUNNING_VAR for yours)."""
-    batch, features = int(config["batch"]), int(config["features"])
-    spatial = tuple(config.get("spatial") or ())
-    shape = (batch, features, *spatial)
-    axes = (0, *range(2, 2 + len(spatial)))
-    eps, eps_note = _eps(config.get("eps", "1/100000"))
-    keyword = "dim" if framework == "torch" else "axis"
-    sqrt = {"numpy": "np.sqrt", "torch": "torch.sqrt", "jax": "jnp.sqrt"}[framework]
-    api = (
-        "forward(x, gamma, beta) -> y\n"
-        "backward(grad_output, x, gamma, beta) -> (grad_input, grad_gamma, grad_beta)\n"
-        f"Layouts: x (batch, features{', *spatial' if spatial else ''}), gamma and beta (features,).\n"
-        "Eval mode: RUNNING_MEAN and RUNNING_VAR are PyTorch's initial buffers (zeros, ones); "
+    batch, features, spatial, shape, axes, eps, eps_note, keyword, sqrt, api = _setup(config, framework)
+    api += (
+        "\nEval mode: RUNNING_MEAN and RUNNING_VAR are PyTorch's initial buffers (zeros, ones); "
         "set them to yours."
     )
     layer = f'''
@@ -118,17 +122,7 @@ def normalize(x):
     return (x - mean) / sigma, sigma
 
 
-def forward_plain(x, gamma, beta):
-    """y = γ·x̂ + β."""
-    x_hat, _ = normalize(x)
-    return gamma.reshape(PER_FEATURE) * x_hat + beta.reshape(PER_FEATURE)
-
-
-def backward(grad_output, x, gamma, beta):
-    """(grad_input, grad_gamma, grad_beta) for the upstream gradient g = dL/dy."""
-    x_hat, sigma = normalize(x)
-    g = grad_output
-    # grad_input_equals_compact_form (eval): a diagonal Jacobian, dL/dx = γ·g/√(running_var + ε)
+{_FORWARD_BACKWARD_HEAD}    # grad_input_equals_compact_form (eval): a diagonal Jacobian, dL/dx = γ·g/√(running_var + ε)
     grad_input = gamma.reshape(PER_FEATURE) / sigma * g
     # dL/dγ = Σ g·x̂, dL/dβ = Σ g
     return grad_input, (g * x_hat).sum({keyword}=AXES), g.sum({keyword}=AXES)

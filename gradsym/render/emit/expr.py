@@ -14,7 +14,7 @@ from typing import Any
 
 from gradsym.errors import SpecError
 from gradsym.render.emit import writer
-from gradsym.render.emit.matrix import HELPERS
+from gradsym.render.emit.matrix import HELPERS, objective_api, objective_constants
 from gradsym.render.emit.matrix import _self_test as matrix_self_test
 from gradsym.render.emit.writer import literal
 
@@ -212,18 +212,9 @@ def emit_expr(d: Any, framework: str, command_line: str) -> str:
         grads.append(parts + call)
     wrt = list(d.gradient_elems)
     expression = d.config["expression"]
-    api = (
-        f"value({', '.join(n + '=…' for n in order)}) -> f (a number)\n"
-        f"gradient(…) -> {{{', '.join(repr(n) + ': df/d' + n for n in wrt)}}}, each the shape of "
-        f"its variable\nShapes: " + ", ".join(f"{n} {literal(shapes[n]) if shapes[n] else 'scalar'}"
-                                              for n in order) + "."
-    )
-    body = f'''
-# -- the expression and its derived gradient, element by element --
-EXPRESSION = {literal(expression)}
-SHAPES = {{{", ".join(f'"{n}": {literal(shapes[n])}' for n in order)}}}
-WRT = {literal(tuple(wrt))}
-
+    api = objective_api("f", order, wrt, shapes)
+    body = objective_constants("the expression and its derived gradient, element by element",
+                               expression, order, wrt, shapes) + f'''
 
 def value(**tensors):
     """f = {expression}, a number."""

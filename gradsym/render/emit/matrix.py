@@ -224,9 +224,8 @@ class Printer:
             return f"diag({self.lc(atom.arg)})"
         if isinstance(atom, m.Elem) and atom.func == "recip":
             return f"(1 / {_wrap(self.lc(atom.arg))})"
-        if isinstance(atom, m.Elem):  # the framework's functions act entry by entry
-            return self.call(atom.func, [self.lc(atom.arg)])
-        assert isinstance(atom, m.ScalarOf)
+        # Elem: the framework's functions act entry by entry; ScalarOf: of the whole matrix
+        assert isinstance(atom, m.Elem | m.ScalarOf)
         return self.call(atom.func, [self.lc(atom.arg)])
 
 
@@ -255,18 +254,9 @@ def emit_matrix(d: Any, framework: str, command_line: str) -> str:
         grads.append(f"    # ∂J/∂{name} = {_lc_text(form.lc)}")
         grads.append(f'    grads["{name}"] = ({grad_printer.lc(form.lc)}).reshape({literal(shapes[name])})')
     wrt = list(forms)
-    api = (
-        f"value({', '.join(n + '=…' for n in order)}) -> J (a number)\n"
-        f"gradient(…) -> {{{', '.join(repr(n) + ': dJ/d' + n for n in wrt)}}}, each the shape of "
-        f"its variable\nShapes: " + ", ".join(f"{n} {literal(shapes[n]) if shapes[n] else 'scalar'}"
-                                              for n in order) + "."
-    )
-    body = f'''
-# -- the objective and its closed-form gradients --
-EXPRESSION = {literal(d.config["expression"])}
-SHAPES = {{{", ".join(f'"{n}": {literal(shapes[n])}' for n in order)}}}
-WRT = {literal(tuple(wrt))}
-
+    api = objective_api("J", order, wrt, shapes)
+    body = objective_constants("the objective and its closed-form gradients", d.config["expression"],
+                               order, wrt, shapes) + f'''
 
 def value(**tensors):
     """J = {d.config["expression"]}, a number."""
@@ -396,6 +386,58 @@ def _self_test(framework: str, positive: bool, command: str = "matrix") -> str:
     return _self_test_text(framework, positive).replace("COMMAND", command)
 
 
+def objective_api(result: str, order: list[str], wrt: list[str], shapes: dict[str, Any]) -> str:
+    """The header's API lines of a module for a scalar objective named ``result`` (matrix: J,
+    expr: f): value() of the variables in ``order``, gradient() of each ``wrt`` name, the shapes."""
+    return (
+        f"value({', '.join(n + '=…' for n in order)}) -> {result} (a number)\n"
+        f"gradient(…) -> {{{', '.join(repr(n) + f': d{result}/d' + n for n in wrt)}}}, each the "
+        f"shape of its variable\nShapes: "
+        + ", ".join(f"{n} {literal(shapes[n]) if shapes[n] else 'scalar'}" for n in order) + "."
+    )
+
+
+def objective_constants(comment: str, expression: str, order: list[str], wrt: list[str],
+                        shapes: dict[str, Any]) -> str:
+    """The module constants EXPRESSION, SHAPES and WRT under a ``# -- comment --`` line."""
+    return f'''
+# -- {comment} --
+EXPRESSION = {literal(expression)}
+SHAPES = {{{", ".join(f'"{n}": {literal(shapes[n])}' for n in order)}}}
+WRT = {literal(tuple(wrt))}
+'''
+
+
+# The self-tests' shared text: value() as a function of the --wrt tensors alone, the
+# comparison of gradient() with the framework's autodiff (PyTorch, JAX), the closing lines.
+_OBJECTIVE = '''
+    def objective(*values):
+        return value(**{**tensors, **dict(zip(WRT, values))})
+
+'''
+_MAIN = '''    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(_self_test())
+'''
+
+
+def _compare(start: str, flag: str, shape: str, largest: str) -> str:
+    """The loop comparing gradient() with the autodiff gradients ``expected``: ``start``
+    sets ``worst`` (and ``flag``), ``shape`` formats a shape with ``{}`` for the tensor,
+    ``largest`` is the largest absolute difference; ``ok`` ends the run."""
+    return f'''    grads = gradient(**tensors)
+    {start}
+    for name, reference in zip(WRT, expected):
+        if {shape.format("grads[name]")} != {shape.format("reference")}:
+            {flag} = False
+            continue
+        worst = max(worst, float({largest}))
+    ok = {flag} and worst < 1e-9
+'''
+
+
 def _self_test_text(framework: str, positive: bool) -> str:
     draw = {
         "numpy": "rng.standard_normal(shape)",
@@ -443,12 +485,7 @@ def _self_test():
         f"self-test COMMAND (NumPy): largest difference from central differences "
         f"{worst:.2e}: {'OK' if ok else 'FAILED'}"
     )
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(_self_test())
-'''
+''' + _MAIN
     if framework == "torch":
         return draw_fn.replace("SOURCE", "generator") + '''
 
@@ -457,30 +494,14 @@ def _self_test():
     generator = torch.Generator().manual_seed(0)
     tensors = {name: _draw(generator, shape) for name, shape in SHAPES.items()}
     leaves = [tensors[name].clone().requires_grad_() for name in WRT]
-
-    def objective(*values):
-        return value(**{**tensors, **dict(zip(WRT, values))})
-
-    passed = torch.autograd.gradcheck(objective, leaves, raise_exception=False)
+''' + _OBJECTIVE + '''    passed = torch.autograd.gradcheck(objective, leaves, raise_exception=False)
     expected = torch.autograd.grad(objective(*leaves), leaves)
-    grads = gradient(**tensors)
-    worst = 0.0
-    for name, reference in zip(WRT, expected):
-        if tuple(grads[name].shape) != tuple(reference.shape):
-            passed = False
-            continue
-        worst = max(worst, float((grads[name] - reference).abs().max()))
-    ok = passed and worst < 1e-9
-    print(
+''' + _compare("worst = 0.0", "passed", "tuple({}.shape)",
+                  "(grads[name] - reference).abs().max()") + '''    print(
         f"self-test COMMAND (PyTorch): gradcheck {'passed' if passed else 'FAILED'}, largest "
         f"difference from torch.autograd {worst:.2e}: {'OK' if ok else 'FAILED'}"
     )
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(_self_test())
-'''
+''' + _MAIN
     return draw_fn.replace("SOURCE", "sub") + '''
 
 def _self_test():
@@ -491,26 +512,10 @@ def _self_test():
     for name, shape in SHAPES.items():
         key, sub = jax.random.split(key)
         tensors[name] = _draw(sub, shape)
-
-    def objective(*values):
-        return value(**{**tensors, **dict(zip(WRT, values))})
-
-    expected = jax.grad(objective, argnums=tuple(range(len(WRT))))(*[tensors[n] for n in WRT])
-    grads = gradient(**tensors)
-    worst, ok = 0.0, True
-    for name, reference in zip(WRT, expected):
-        if jnp.shape(grads[name]) != jnp.shape(reference):
-            ok = False
-            continue
-        worst = max(worst, float(jnp.max(jnp.abs(grads[name] - reference))))
-    ok = ok and worst < 1e-9
-    print(
+''' + _OBJECTIVE + '''    expected = jax.grad(objective, argnums=tuple(range(len(WRT))))(*[tensors[n] for n in WRT])
+''' + _compare("worst, ok = 0.0, True", "ok", "jnp.shape({})",
+                  "jnp.max(jnp.abs(grads[name] - reference))") + '''    print(
         f"self-test COMMAND (JAX): largest difference from jax.grad {worst:.2e}: "
         f"{'OK' if ok else 'FAILED'}"
     )
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(_self_test())
-'''
+''' + _MAIN

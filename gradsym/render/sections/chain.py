@@ -18,6 +18,7 @@ from gradsym.render.document import (
     Para,
     Row,
     grids_of,
+    number_grids,
 )
 from gradsym.render.jsonvalues import expr_text, nested
 
@@ -124,7 +125,7 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
         return grids_of(title, tensor.ids, lambda v, _i: _label(d, int(v)), full, t)
 
     def values(title: str, arr: np.ndarray) -> list[Any]:
-        return grids_of(f"{title} ({t('numeric.values')})", arr, lambda v, _i: Num(v, dec), full, t)
+        return number_grids(title, arr, dec, full, t)
 
     def equations(tensor: Tensor, arr: np.ndarray, prefix: str = "") -> Any:
         flat = arr.reshape(-1)

@@ -15,12 +15,11 @@ from gradsym.render.document import (
     Equations,
     Expr,
     Label,
-    Num,
     Para,
     Row,
     Text,
-    grids_of,
     index1,
+    number_grids,
 )
 from gradsym.render.jsonvalues import expr_text, nested
 
@@ -112,7 +111,7 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
     dec = ev.decimal if ev else False
 
     def values(title: str, arr: np.ndarray) -> list[Any]:
-        return grids_of(f"{title} ({t('numeric.values')})", arr, lambda v, _i: Num(v, dec), full, t)
+        return number_grids(title, arr, dec, full, t)
 
     def formula(layer: NetLayer) -> Equations:
         return Equations([(Text(label), Expr(e)) for label, e in layer.formula])
