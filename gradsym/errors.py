@@ -31,10 +31,10 @@ class Phrase:
             text = str(self.facts.get("text", ""))
             if lang == "en" or not text:
                 return text
-            from gradsym.render.messages import translate_error
+            from gradsym.render.wording import translate_error
 
             return translate_error(text, lang)
-        from gradsym.render.messages import word_error
+        from gradsym.render.wording import word_error
 
         return word_error(self.key, self.facts, lang, caller)
 
@@ -68,7 +68,7 @@ class GradsymError(ValueError):
         """The message in ``lang`` (en, zh), naming parameters for ``caller`` (python, cli)."""
         if self.key is None:
             return str(self.args[0]) if self.args else ""
-        from gradsym.render.messages import word_error
+        from gradsym.render.wording import word_error
 
         return word_error(self.key, self.facts, lang, caller)
 

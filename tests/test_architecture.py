@@ -25,7 +25,7 @@ ALLOWED = {
     ("gradsym.derivation", "gradsym.render.emit"),
     ("gradsym.derivation", "gradsym.render.html"),
     # a keyed error is worded by the catalogue when it is printed (str(exc), the CLI)
-    ("gradsym.errors", "gradsym.render.messages"),
+    ("gradsym.errors", "gradsym.render.wording"),
 }
 
 # Layers whose captions and sections have not moved to render/ yet. Each entry is a

@@ -57,8 +57,9 @@ def test_the_documented_examples_hold():
 
     import gradsym.errors
     import gradsym.render.messages
+    import gradsym.render.wording
 
-    for module in (gradsym.errors, gradsym.render.messages):
+    for module in (gradsym.errors, gradsym.render.messages, gradsym.render.wording):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__
 

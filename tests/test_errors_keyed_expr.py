@@ -14,7 +14,7 @@ import pytest
 import gradsym
 from gradsym.errors import GradsymError, Phrase, SpecError
 from gradsym.render.catalogues import errors_expr as catalogue
-from gradsym.render.messages import word_error
+from gradsym.render.wording import word_error
 
 # (command, CLI arguments, Python keyword arguments or None, key, the English error line as the
 # command line printed it before the messages were keyed, a piece of the Python wording)

@@ -13,7 +13,7 @@ import pytest
 import gradsym
 from gradsym.errors import GradsymError, SpecError, Verbatim
 from gradsym.render.catalogues import errors_inputs
-from gradsym.render.messages import word_error
+from gradsym.render.wording import word_error
 from tests.test_zh import english_runs
 
 NET_FORMS = ("accepted forms: conv COUTxKHxKW [stride S] [pad P] [bias]; deconv COUTxKHxKW "

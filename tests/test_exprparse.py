@@ -271,7 +271,7 @@ def nothing_executes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Make eval/exec/__import__/os.system fail loudly; compile may only build syntax trees."""
     calls: list[str] = []
     # the catalogue words the error (str(exc)); it is imported, as any module, before the patches
-    import gradsym.render.messages  # noqa: F401
+    import gradsym.render.wording  # noqa: F401
 
     def forbidden(name: str) -> Callable[..., Any]:
         def fail(*args: Any, **kwargs: Any) -> Any:

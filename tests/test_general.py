@@ -26,9 +26,9 @@ from gradsym.layers.general_check import AxisConfig, compare_with_concrete, conc
 from gradsym.poly import evaluate
 from gradsym.render.document import Equations, Para
 from gradsym.render.layout import build_document
-from gradsym.render.messages import Catalogue
 from gradsym.render.sections.general import say
 from gradsym.render.text import CellFormatter
+from gradsym.render.wording import Catalogue
 
 CONV_CHECKS = ["grad_input_equals_full_conv_rot180_kernel", "grad_kernel_equals_conv_input_upstream",
                "grad_bias_equals_upstream_sum", "general_matches_concrete"]

@@ -13,7 +13,7 @@ import gradsym
 from gradsym.errors import SpecError
 from gradsym.grids import ZERO
 from gradsym.render import plot, plot_sizes
-from gradsym.render.messages import Catalogue
+from gradsym.render.wording import Catalogue
 
 pytest.importorskip("matplotlib")
 PNG = b"\x89PNG\r\n\x1a\n"

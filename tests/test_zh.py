@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from gradsym.render.messages import EN, ERRORS_ZH, ZH, Catalogue, template_parts, translate_error
+from gradsym.render.messages import EN, ERRORS_ZH, ZH
+from gradsym.render.wording import Catalogue, template_parts, translate_error
 
 ROOT = Path(__file__).resolve().parent.parent / "gradsym"
 ERROR_CALLS = {"SpecError", "ExpressionError", "SizeError", "GradsymError", "_fail"}
@@ -273,7 +274,7 @@ def _help_texts() -> list[str]:
 
 
 def test_every_help_text_has_a_chinese_translation():
-    from gradsym.render.messages import translate_help
+    from gradsym.render.wording import translate_help
 
     untranslated = []
     for text in _help_texts():

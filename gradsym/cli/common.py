@@ -518,7 +518,7 @@ def _fail(message: str, *, worded: bool = False) -> int:
 
 def _fail_with(key: str) -> int:
     """``_fail`` with a catalogue message (one that names no value)."""
-    from gradsym.render.messages import word_error
+    from gradsym.render.wording import word_error
 
     return _fail(word_error(key, {}, _LANGUAGE[0], caller="cli"), worded=True)
 
@@ -548,7 +548,7 @@ def error_language(argv: list[str] | None) -> str:
 def _translated(message: str) -> str:
     if _LANGUAGE[0] == "en":
         return message
-    from gradsym.render.messages import translate_error
+    from gradsym.render.wording import translate_error
 
     return translate_error(message, _LANGUAGE[0])
 
@@ -572,6 +572,6 @@ def _localized(app: Callable[..., Any]) -> Callable[..., Any]:
         stack.extend(getattr(current, "commands", {}).values())
     if _LANGUAGE[0] == "en":
         return command
-    from gradsym.render.messages import localize_help
+    from gradsym.render.wording import localize_help
 
     return localize_help(command, _LANGUAGE[0])

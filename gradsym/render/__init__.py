@@ -7,7 +7,8 @@ proofs); a command's own sections and JSON fields come from
 :mod:`gradsym.render.sections` dispatches on the command. The back ends — text, Rich
 (:mod:`~gradsym.render.terminal`), Markdown, LaTeX/PDF, JSON, plots — only decide how
 blocks look. Prose is resolved through the message catalogue
-(:mod:`~gradsym.render.messages`) in the requested language.
+(:mod:`~gradsym.render.messages`, looked up by :mod:`~gradsym.render.wording`) in the
+requested language.
 
 A renderer may read a layer's data (and its geometry helpers), never differentiate, and
 never import :mod:`gradsym.cli`.

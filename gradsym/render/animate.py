@@ -32,7 +32,7 @@ import numpy as np
 
 from gradsym import grids
 from gradsym.grids import ZERO
-from gradsym.render.messages import Catalogue
+from gradsym.render.wording import Catalogue
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation

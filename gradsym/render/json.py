@@ -71,7 +71,7 @@ def to_dict(d: Derivation) -> dict[str, Any]:
     doc.update(command_json(d))
     doc["checks"] = [c.to_dict() for c in d.all_checks()]
     if d.notes:
-        from gradsym.render.messages import Catalogue
+        from gradsym.render.wording import Catalogue
 
         english = Catalogue("en")
         doc["notes"] = [n if isinstance(n, str) else english(n[0], **n[1]) for n in d.notes]

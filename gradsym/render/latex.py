@@ -57,7 +57,7 @@ from gradsym.render.latex_text import (
     tex_text,
 )
 from gradsym.render.layout import build_document
-from gradsym.render.messages import Catalogue
+from gradsym.render.wording import Catalogue
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation

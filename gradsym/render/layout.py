@@ -37,8 +37,8 @@ from gradsym.render.document import (
     number_grids,
     tensor_name,
 )
-from gradsym.render.messages import Catalogue
 from gradsym.render.sections import command_sections, command_setup
+from gradsym.render.wording import Catalogue
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation

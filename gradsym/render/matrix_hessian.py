@@ -62,7 +62,7 @@ def hessian_json(d: Any) -> dict[str, Any]:
             "symmetric": h.asymmetry is None,
         }
         if h.lc is None:
-            from gradsym.render.messages import Catalogue
+            from gradsym.render.wording import Catalogue
 
             key, params = h.reason
             entry["reason"] = "no closed matrix form: " + Catalogue("en")(key, **params)

@@ -29,9 +29,9 @@ import numpy as np
 
 from gradsym.grids import ZERO
 from gradsym.poly import Poly
-from gradsym.render.messages import Catalogue
 from gradsym.render.plot_flip import FlipPicture, _size, chain_flips, flip_picture
 from gradsym.render.plot_sizes import MAX_CELL_TEXT, _draw_sizes, size_strips
+from gradsym.render.wording import Catalogue
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gradsym.render.messages import Catalogue
+from gradsym.render.wording import Catalogue
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation

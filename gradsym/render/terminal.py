@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 def _grid_tables(grid: Grid, fmt: CellFormatter, width: int, lang: str) -> list[Any]:
     """The grid as Rich tables no wider than ``width``: whole cells, never cut; a grid too
     wide for the terminal is split into column bands, each titled with its columns."""
-    from gradsym.render.messages import Catalogue
     from gradsym.render.text import display_width
+    from gradsym.render.wording import Catalogue
 
     texts = [[fmt.cell(c) for c in row] for row in grid.cells]
     ncols = max((len(r) for r in texts), default=0)

@@ -32,7 +32,7 @@ from gradsym.render.sections import (
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
-    from gradsym.render.messages import Catalogue
+    from gradsym.render.wording import Catalogue
 
 SectionList = list[tuple[str, Any, list[Any]]]
 

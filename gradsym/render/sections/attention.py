@@ -11,7 +11,7 @@ from gradsym.render.document import Equations, Expr, Para, Row, Text, grids_of
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
-    from gradsym.render.messages import Catalogue
+    from gradsym.render.wording import Catalogue
 
 MINUS_INFINITY = Text("−∞")
 

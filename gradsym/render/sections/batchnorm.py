@@ -13,7 +13,7 @@ from gradsym.render.document import Equations, Expr, Label, Num, Para, Row, Text
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
     from gradsym.layers.normalise import Group
-    from gradsym.render.messages import Catalogue
+    from gradsym.render.wording import Catalogue
 
 
 def _index(shape: tuple[int, ...], flat: int) -> tuple[int, ...]:

@@ -24,7 +24,7 @@ from gradsym.render.jsonvalues import expr_text, nested
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
-    from gradsym.render.messages import Catalogue
+    from gradsym.render.wording import Catalogue
     from gradsym.symbols import Tensor
 
 

@@ -20,7 +20,7 @@ from gradsym.layers.general import (
 )
 from gradsym.layers.general_check import TENSOR_ROLES, _grid_ranges, _target, grid
 from gradsym.render.document import Cell, Equations, Expr, Label, Para
-from gradsym.render.messages import Catalogue
+from gradsym.render.wording import Catalogue
 from gradsym.sympy_text import sympy_text
 
 _T = Catalogue("en")

@@ -11,7 +11,7 @@ from gradsym.render.document import Expr, Grid, Label, Num, Para, Row, grids_of
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
-    from gradsym.render.messages import Catalogue
+    from gradsym.render.wording import Catalogue
 
 
 def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, list[Any]]]:

@@ -23,8 +23,8 @@ from gradsym.numeric import json_number
 from gradsym.render.document import Equations, Expr, Formula, Label, Para, typeset
 from gradsym.render.jsonvalues import expr_text, nested
 from gradsym.render.matrix_tex import factors_tex, lc_tex, node_tex, shape_tex, sympy_tex
-from gradsym.render.messages import Catalogue
 from gradsym.render.sections.expr import renamed_json, value_grids
+from gradsym.render.wording import Catalogue
 from gradsym.sympy_text import sympy_text
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ from gradsym.render.sections.matrix import (
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
-    from gradsym.render.messages import Catalogue
+    from gradsym.render.wording import Catalogue
 
 
 def checked_text(d: GeneralMatrixDerivation) -> str:

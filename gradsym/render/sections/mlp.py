@@ -15,7 +15,7 @@ from gradsym.render.jsonvalues import expr_text, nested
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
-    from gradsym.render.messages import Catalogue
+    from gradsym.render.wording import Catalogue
 
 
 def json_fields(d: Derivation) -> dict[str, Any]:

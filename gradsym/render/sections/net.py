@@ -25,7 +25,7 @@ from gradsym.render.jsonvalues import expr_text, nested
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
-    from gradsym.render.messages import Catalogue
+    from gradsym.render.wording import Catalogue
 
 LETTERS = {"input": "a", "kernel": "k", "weight": "w", "bias": "b", "gamma": "γ", "beta": "β"}
 

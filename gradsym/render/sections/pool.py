@@ -19,7 +19,7 @@ from gradsym.render.document import MAX_EQUATIONS, Equations, Label, Para, Text,
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
-    from gradsym.render.messages import Catalogue
+    from gradsym.render.wording import Catalogue
 
 
 def _name(letter: str, flat: int, shape: tuple[int, ...]) -> str:

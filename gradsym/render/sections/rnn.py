@@ -13,7 +13,7 @@ from gradsym.render.jsonvalues import expr_text, nested
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
-    from gradsym.render.messages import Catalogue
+    from gradsym.render.wording import Catalogue
 
 UNROLL_PATHS = 4  # the unrolled forward is shown when H^(T−1) ≤ this (else with --full)
 

@@ -12,7 +12,7 @@ from gradsym.spec.upsample import UpsampleConfig
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
-    from gradsym.render.messages import Catalogue
+    from gradsym.render.wording import Catalogue
 
 
 def config_of(d: Derivation) -> UpsampleConfig:
