@@ -340,6 +340,12 @@ FORMATTED = [
     lambda: gradsym.net(input="1x1x5x5", layers="deconv 2x2x2 stride 2 pad 1 bias, batchnorm, "
                         "avgpool 2 stride 1, sigmoid, conv 1x3x3 bias, flatten, linear 1, mse"),
     lambda: gradsym.deconv((2, 3), (2, 2), stride=2, padding=3, convention="jax", bias=True),
+    lambda: gradsym.pool(input="4x4", size=2, mode="max", in_channels=2, batch=2),
+    lambda: gradsym.pool(input="4x4x4", size=2, mode="avg", padding=1),
+    lambda: gradsym.linear(in_features=7, out_features=5, batch=3, bias=True),
+    lambda: gradsym.mlp(layers="6,5,4,3", activation="tanh"),
+    lambda: gradsym.batchnorm(batch=4, features=3),
+    lambda: gradsym.chain(input="6x6", kernel="3x3", depth=3, padding=1),
 ]
 
 
