@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
+import itertools
 import os
+import shutil
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,3 +45,34 @@ def require(module: str):
 
         return importlib.import_module(module)
     return pytest.importorskip(module)
+
+
+_MODULES = itertools.count()
+
+
+def write_module(code: str, folder: Path, prefix: str = "emitted") -> Path:
+    """``code`` in a fresh ``.py`` file of ``folder``."""
+    path = folder / f"{prefix}_{next(_MODULES)}.py"
+    path.write_text(code, encoding="utf-8")
+    return path
+
+
+def load_module(code: str, folder: Path, prefix: str = "emitted") -> Any:
+    """``code`` written to a fresh file in ``folder`` and imported as a module."""
+    path = write_module(code, folder, prefix)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def unformatted(code: str) -> str:
+    """What ``ruff format --line-length 100`` would change in ``code`` (its diff; "" when it
+    changes nothing). Skips the test when ruff is not installed."""
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    result = subprocess.run([ruff, "format", "--line-length", "100", "--diff", "-"],
+                            input=code, capture_output=True, text=True)
+    return result.stdout if result.returncode else ""

@@ -10,9 +10,6 @@ exercised; a deliberately broken backward makes it exit 1.
 from __future__ import annotations
 
 import ast
-import importlib.util
-import itertools
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,28 +22,13 @@ from hypothesis import strategies as st
 
 import gradsym
 from gradsym.errors import GradsymError
-from tests.conftest import require
+from tests.conftest import load_module, require, unformatted, write_module
 
 torch = require("torch")
 F = torch.nn.functional
 
-_COUNTER = itertools.count()
-
-
-def load(code: str, folder: Path) -> Any:
-    """Write ``code`` to a fresh file in ``folder`` and import it as a module."""
-    path = folder / f"emitted_{next(_COUNTER)}.py"
-    path.write_text(code, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def run_file(code: str, folder: Path) -> subprocess.CompletedProcess[str]:
-    path = folder / f"run_{next(_COUNTER)}.py"
-    path.write_text(code, encoding="utf-8")
+    path = write_module(code, folder, "run")
     return subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
                           timeout=300, cwd=folder)
 
@@ -188,7 +170,7 @@ def derive(command: str, options: dict) -> gradsym.Derivation | None:
 
 
 def compare_with_torch(d: gradsym.Derivation, framework: str, folder: Path, seed: int) -> None:
-    module = load(d.to_code(framework), folder)
+    module = load_module(d.to_code(framework), folder)
     rng = np.random.default_rng(seed)
     sh = shapes(d)
     x = rng.standard_normal(sh["input"])
@@ -352,27 +334,16 @@ FORMATTED = [
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(case=conv_configs(), framework=st.sampled_from(["numpy", "torch", "jax"]))
 def test_random_conv_modules_are_formatted(case: tuple[str, dict], framework: str) -> None:
-    ruff = shutil.which("ruff")
     d = derive(*case)
-    if ruff is None or d is None:
-        return
-    result = subprocess.run([ruff, "format", "--line-length", "100", "--diff", "-"],
-                            input=d.to_code(framework), capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout
+    if d is not None:
+        assert unformatted(d.to_code(framework)) == ""
 
 
 @pytest.mark.parametrize("build", FORMATTED)
-def test_emitted_code_is_formatted(tmp_path: Path, build: Any) -> None:
-    ruff = shutil.which("ruff")
-    if ruff is None:
-        pytest.skip("ruff is not installed")
+def test_emitted_code_is_formatted(build: Any) -> None:
     d = build()
     for framework in ("numpy", "torch", "jax"):
-        path = tmp_path / f"{framework}.py"
-        path.write_text(d.to_code(framework), encoding="utf-8")
-        result = subprocess.run([ruff, "format", "--line-length", "100",
-                                 "--diff", str(path)], capture_output=True, text=True)
-        assert result.returncode == 0, result.stdout
+        assert unformatted(d.to_code(framework)) == ""
 
 
 # ---------------------------------------------------------------------------
@@ -432,7 +403,7 @@ def test_linear_modules_match_pytorch(n_in: int, n_out: int, batch: int, bias: b
     if framework == "jax":
         require("jax")
     d = gradsym.linear(in_features=n_in, out_features=n_out, batch=batch, bias=bias)
-    module = load(d.to_code(framework), tmp_path_factory.mktemp("emit"))
+    module = load_module(d.to_code(framework), tmp_path_factory.mktemp("emit"))
     rng = np.random.default_rng(seed)
     args = [rng.standard_normal((batch, n_in)), rng.standard_normal((n_out, n_in)),
             rng.standard_normal(n_out) if bias else None]
@@ -468,7 +439,7 @@ def test_pool_modules_match_pytorch(options: dict, framework: str, seed: int,
     except GradsymError:
         return
     cfg = d.config
-    module = load(d.to_code(framework), tmp_path_factory.mktemp("emit"))
+    module = load_module(d.to_code(framework), tmp_path_factory.mktemp("emit"))
     rng = np.random.default_rng(seed)
     channels = cfg["layout"] == "channels"
     shape = (cfg["batch"], cfg["in_channels"], *cfg["input"]) if channels else tuple(cfg["input"])
@@ -501,7 +472,7 @@ def test_batchnorm_modules_match_pytorch(batch: int, features: int, framework: s
     if framework == "jax":
         require("jax")
     d = gradsym.batchnorm(batch=batch, features=features)
-    module = load(d.to_code(framework), tmp_path_factory.mktemp("emit"))
+    module = load_module(d.to_code(framework), tmp_path_factory.mktemp("emit"))
     rng = np.random.default_rng(seed)
     args = [rng.standard_normal((batch, features)), rng.standard_normal(features),
             rng.standard_normal(features)]
@@ -539,7 +510,7 @@ def test_mlp_modules_match_pytorch(widths: list[int], activation: str, bias: boo
     if framework == "jax":
         require("jax")
     d = gradsym.mlp(layers=",".join(map(str, widths)), activation=activation, bias=bias)
-    module = load(d.to_code(framework), tmp_path_factory.mktemp("emit"))
+    module = load_module(d.to_code(framework), tmp_path_factory.mktemp("emit"))
     rng = np.random.default_rng(seed)
     args = [rng.standard_normal(widths[0])]
     for n_in, n_out in zip(widths, widths[1:]):
@@ -600,7 +571,7 @@ def test_matrix_modules_match_exact_numbers(expression: str, shapes: list[str], 
     at, arrays = _values(shapes, np.random.default_rng(len(expression)))
     d = gradsym.matrix(expression, shapes, wrt, at)
     doc = d.to_dict()
-    module = load(d.to_code(framework), tmp_path)
+    module = load_module(d.to_code(framework), tmp_path)
     assert module.EXPRESSION == expression and module.WRT == tuple(wrt)
     if framework == "torch":
         tensors = {n: torch.tensor(v) for n, v in arrays.items()}
@@ -670,7 +641,7 @@ def test_chain_modules_match_pytorch(nd: int, depth: int, loss: str, stride: int
         d = gradsym.chain((7,) * nd, (2,) * nd, **options)
     except GradsymError:
         return
-    module = load(d.to_code(framework), tmp_path_factory.mktemp("emit"))
+    module = load_module(d.to_code(framework), tmp_path_factory.mktemp("emit"))
     sh = shapes(d)
     rng = np.random.default_rng(seed)
     args = [rng.standard_normal(sh["input"]), rng.standard_normal(sh["kernel"]),
@@ -727,11 +698,7 @@ def test_long_assignments_are_split_into_equal_formatted_parts(expression: str) 
     exec(split, env)  # noqa: S102
     got = env["g"](0.3, 0.7, 1.1)
     assert (np.isnan(want) and np.isnan(got)) or got == pytest.approx(want, rel=1e-12)
-    ruff = shutil.which("ruff")
-    if ruff is not None:
-        result = subprocess.run([ruff, "format", "--line-length", "100", "--diff", "-"],
-                                input=split, capture_output=True, text=True)
-        assert result.returncode == 0, result.stdout
+    assert unformatted(split) == ""
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])

@@ -5,8 +5,6 @@ framework's autodiff, and its backward equals gradsym's own exact gradients at t
 from __future__ import annotations
 
 import ast
-import importlib.util
-import itertools
 import subprocess
 import sys
 from fractions import Fraction
@@ -18,8 +16,7 @@ import pytest
 
 import gradsym
 from gradsym.errors import GradsymError
-
-_COUNTER = itertools.count()
+from tests.conftest import load_module, write_module
 
 NETS = [
     ("1x1x6x6", "conv 2x3x3 pad 1, relu, maxpool 2, flatten, linear 3, softmax_ce"),
@@ -37,18 +34,11 @@ CASES = [(fw, *NETS[i]) for fw, picks in RUNS.items() for i in picks]
 
 
 def _write(code: str, folder: Path) -> Path:
-    path = folder / f"net_{next(_COUNTER)}.py"
-    path.write_text(code, encoding="utf-8")
-    return path
+    return write_module(code, folder, "net")
 
 
 def _load(code: str, folder: Path) -> Any:
-    path = _write(code, folder)
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(code, folder, "net")
 
 
 def _run(code: str, folder: Path) -> subprocess.CompletedProcess[str]:
