@@ -59,7 +59,11 @@ def write_module(code: str, folder: Path, prefix: str = "emitted") -> Path:
 
 def load_module(code: str, folder: Path, prefix: str = "emitted") -> Any:
     """``code`` written to a fresh file in ``folder`` and imported as a module."""
-    path = write_module(code, folder, prefix)
+    return import_path(write_module(code, folder, prefix))
+
+
+def import_path(path: Path) -> Any:
+    """The Python file ``path`` imported as a module."""
     spec = importlib.util.spec_from_file_location(path.stem, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

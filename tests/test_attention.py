@@ -15,7 +15,7 @@ import gradsym
 from gradsym.errors import SizeError, SpecError
 from gradsym.layers import attention as attention_layer
 from gradsym.layers.attention import attention_config, derive_row, prove
-from tests.conftest import require
+from tests.conftest import import_path, require, write_module
 
 TORCH_CASES = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -307,7 +307,6 @@ def test_bad_input_exits_2_with_one_line(cli, args: list[str], message: str, tmp
 @pytest.mark.parametrize("framework", ["numpy", "torch", "jax"])
 @pytest.mark.parametrize("causal", [False, True])
 def test_emitted_module_matches_torch_and_passes_its_self_test(framework: str, causal: bool, tmp_path) -> None:
-    import importlib.util
     import subprocess
     import sys
 
@@ -316,14 +315,11 @@ def test_emitted_module_matches_torch_and_passes_its_self_test(framework: str, c
         require("jax")
     code = gradsym.attention(seq=3, dim=2, causal=causal).to_code(framework)
     assert "import gradsym" not in code
-    path = tmp_path / f"attention_{framework}.py"
-    path.write_text(code, encoding="utf-8")
+    path = write_module(code, tmp_path, f"attention_{framework}")
     if causal:  # the module's own self-test, once per framework (a subprocess is slow)
         done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
         assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr
-    spec = importlib.util.spec_from_file_location(f"attention_{framework}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = import_path(path)
     rng = np.random.default_rng(1)
     q, k, v, g = (rng.standard_normal((3, 2)) for _ in range(4))
     if framework == "jax":

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import gradsym
 from gradsym.errors import SizeError, SpecError
 from gradsym.layers.normalise import derive_template, weighted_forms
-from tests.conftest import require
+from tests.conftest import load_module, require
 
 CASES = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 numbers = st.one_of(st.integers(-4, 4), st.fractions(min_value=-3, max_value=3, max_denominator=4),
@@ -263,16 +263,11 @@ def test_emitted_groupnorm_module_passes_its_self_test(tmp_path, shape, groups, 
 
 
 def test_emitted_groupnorm_backward_equals_the_exact_derivation(tmp_path) -> None:
-    import importlib.util
 
     x = [[[1, 4], [2, -1], [0, 3], [5, 2]]]
     gamma, beta, g = [1, 2, -1, 1 / 2], [0, 1, 0, 0], [[[1, 0], [2, 1], [-1, 3], [1, 1]]]
     d = gradsym.groupnorm("1x4x2", 2, x=x, gamma=gamma, beta=beta, g=g)
-    path = tmp_path / "gn_exact.py"
-    path.write_text(d.to_code("numpy"))
-    spec = importlib.util.spec_from_file_location("gn_exact", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_module(d.to_code("numpy"), tmp_path, "gn_exact")
     arrays = [np.array(v, dtype=float) for v in (x, gamma, beta)]
     grads = module.backward(np.array(g, dtype=float), *arrays)
     for got, key in zip(grads, ("input", "gamma", "beta")):

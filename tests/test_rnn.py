@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import gradsym
 from gradsym.errors import SizeError, SpecError
 from gradsym.layers.rnn import PARAMETERS, bptt, derive_rnn, mp_value, prove_bptt, rnn_config
-from tests.conftest import require
+from tests.conftest import load_module, require
 from tests.test_latex import compile_pdf, needs_pdflatex
 from tests.test_zh import english_runs
 
@@ -299,7 +299,6 @@ def test_emitted_module_passes_its_self_test(tmp_path, framework):
 
 
 def test_emitted_backward_equals_the_exact_bptt(tmp_path):
-    import importlib.util
 
     import numpy as np
 
@@ -307,11 +306,7 @@ def test_emitted_backward_equals_the_exact_bptt(tmp_path):
               "h0": [1 / 2, 0]}
     g = [[1, 2], [-1, 1]]
     d = gradsym.rnn(steps=2, input_size=1, hidden=2, g=g, **values)
-    path = tmp_path / "rnn_exact.py"
-    path.write_text(d.to_code("numpy"))
-    spec = importlib.util.spec_from_file_location("rnn_exact", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_module(d.to_code("numpy"), tmp_path, "rnn_exact")
     args = [np.array(values[k], dtype=float) for k in ("x", "w_ih", "w_hh", "b", "h0")]
     grads = module.backward(np.array(g, dtype=float), *args)
     for got, key in zip(grads, ("input", "w_ih", "w_hh", "b", "h0")):

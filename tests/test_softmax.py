@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import gradsym
 from gradsym.errors import SizeError, SpecError
 from gradsym.layers.softmax import closed_forms, derive_softmax, shift_invariance, softmax_config
-from tests.conftest import require
+from tests.conftest import load_module, require
 
 CASES = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -330,14 +330,7 @@ def _run_module(code: str, tmp_path) -> subprocess.CompletedProcess:
 
 
 def _load(code: str, tmp_path):
-    import importlib.util
-
-    path = tmp_path / "loaded.py"
-    path.write_text(code, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location(f"emitted_{abs(hash(code))}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(code, tmp_path)
 
 
 # One subprocess run (the module alone, as a user runs it); the rest in-process.

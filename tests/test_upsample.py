@@ -8,7 +8,6 @@ check must hold. A corrupted kernel must make both proofs fail.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from fractions import Fraction
@@ -23,7 +22,7 @@ from gradsym.errors import SizeError, SpecError
 from gradsym.layers.upsample import axis_plan, kernel_grid, plans, proof_checks, tent
 from gradsym.poly import VarTable
 from gradsym.symbols import Tensor
-from tests.conftest import ON_CI, require
+from tests.conftest import ON_CI, load_module, require
 
 CASES = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LINEAR = {1: "linear", 2: "bilinear", 3: "trilinear"}
@@ -237,11 +236,7 @@ def test_emitted_module_passes_its_self_test(cli, tmp_path, capsys, framework, a
     result = cli("upsample", *args, "--emit", framework)
     assert result.code == 0, result.err
     assert "import gradsym" not in result.out
-    path = tmp_path / f"emitted_{framework}.py"
-    path.write_text(result.out, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_module(result.out, tmp_path, f"emitted_{framework}")
     capsys.readouterr()
     assert module._self_test() == 0
     assert capsys.readouterr().out.strip().endswith("OK")
