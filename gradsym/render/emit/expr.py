@@ -9,7 +9,6 @@ stacks them into an array of the variable's shape. The kinks are written as deri
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from gradsym.errors import SpecError
@@ -89,9 +88,6 @@ _FUNCTIONS = {"exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "tanh": "t
               "sign": "sign", "Abs": "abs"}
 
 
-_ROOM = 80  # a longer entry is computed first, in parts (writer.split_long_assignments)
-# an operand the formatter writes ** next to without spaces: a name, a number, either negated
-_SIMPLE = re.compile(r"-?(?:[A-Za-z_][A-Za-z_0-9.]*|\d+(?:\.\d+)?(?:e[+-]?\d+)?)")
 
 
 class ElementPrinter:
@@ -132,9 +128,7 @@ class ElementPrinter:
             exponent = self(power)
             if e.base.is_Number and e.base < 0:
                 base = f"({base})"
-            # the formatter hugs ** between simple operands: a_1**2, x**-2, but (a + b) ** 2
-            simple = all(_SIMPLE.fullmatch(t) for t in (base, exponent))
-            return f"({base}**{exponent})" if simple else f"({base} ** {exponent})"
+            return f"({writer.power(base, exponent)})"
         name = type(e).__name__
         if name in _FUNCTIONS:
             return f"{self.xp}.{_FUNCTIONS[name]}({self(e.args[0])})"
@@ -164,7 +158,7 @@ def _unpack(target: str, elements: list[str]) -> str:
     lines, start = [], 0
     while start < len(elements):
         stop = start + 1
-        while stop < len(elements) and len(", ".join(elements[start : stop + 1])) <= _ROOM - 8:
+        while stop < len(elements) and len(", ".join(elements[start : stop + 1])) <= writer.ROOM - 8:
             stop += 1
         names = ", ".join(elements[start:stop])
         if stop - start == 1:
@@ -200,7 +194,7 @@ def emit_expr(d: Any, framework: str, command_line: str) -> str:
         entries, parts = [], ""
         for symbol, e in zip(d.arrays[name].reshape(-1), arr.reshape(-1)):
             code = printer(e)
-            if len(code) > _ROOM:  # computed first, into df_d<element>
+            if len(code) > writer.ROOM:  # computed first, into df_d<element>
                 line, code = _named(code, f"df_d{symbol}", taken)
                 parts += line
             entries.append(code)

@@ -342,7 +342,7 @@ def _draw(key, name, shape):
 
 
 # -- long assignments, computed in parts ---------------------------------------------------
-_ROOM = 80  # the longest right-hand side a part gets: `    tmp12 = …` stays within 100 columns
+ROOM = 80  # the longest right-hand side a part gets: `    tmp12 = …` stays within 100 columns
 _SHORT = 12  # a part this short stays in place when its neighbours are named
 _ASSIGNMENT = re.compile(r"^( +)([A-Za-z_][\w\[\]\"']*) = (.+)$")
 # what a line assigns: ``a, b = …``, ``x += …``, ``for i, j in …``, ``with … as f``
@@ -396,14 +396,12 @@ def _code(node: ast.expr, child: Any = None) -> str:
         return repr(node.value)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         # the formatter writes -(a**2) for -a**2: a power under a minus keeps its parentheses
-        power = isinstance(node.operand, ast.BinOp) and isinstance(node.operand.op, ast.Pow)
-        return "-" + _operand(node.operand, 14 if power else 12, child)
+        powered = isinstance(node.operand, ast.BinOp) and isinstance(node.operand.op, ast.Pow)
+        return "-" + _operand(node.operand, 14 if powered else 12, child)
     if isinstance(node, ast.BinOp):
         own = _PRECEDENCE[type(node.op)]
         if isinstance(node.op, ast.Pow):  # right-associative; -x binds looser on the left only
-            left, right = _operand(node.left, own + 1, child), _operand(node.right, 12, child)
-            simple = _SIMPLE.fullmatch(left) and _SIMPLE.fullmatch(right)
-            return f"{left}**{right}" if simple else f"{left} ** {right}"
+            return power(_operand(node.left, own + 1, child), _operand(node.right, 12, child))
         left, right = _operand(node.left, own, child), _operand(node.right, own + 1, child)
         return f"{left} {_SYMBOL[type(node.op)]} {right}"
     if isinstance(node, ast.Call):
@@ -417,6 +415,13 @@ def _code(node: ast.expr, child: Any = None) -> str:
     if isinstance(node, ast.Subscript):
         return f"{_operand(node.value, 14, child)}[{child(node.slice)}]"
     return ast.unparse(node)
+
+
+def power(base: str, exponent: str) -> str:
+    """``base ** exponent`` as the formatter writes it: hugged between simple operands
+    (``a_1**2``, ``x**-2``), spaced otherwise (``(a + b) ** 2``)."""
+    simple = _SIMPLE.fullmatch(base) and _SIMPLE.fullmatch(exponent)
+    return f"{base}**{exponent}" if simple else f"{base} ** {exponent}"
 
 
 def _level(node: ast.expr) -> int:
@@ -444,7 +449,7 @@ class _Parts:
         self.count = 0
         self.indent = ""
         self.lines: list[str] = []
-        self.known: dict[str, str] = {}  # code → the variable holding it
+        self.known: dict[str, tuple[str, set[str]]] = {}  # code → (its variable, names read)
 
     def block(self, indent: str) -> None:
         if indent != self.indent:
@@ -452,29 +457,28 @@ class _Parts:
 
     def forget(self, names: set[str]) -> None:
         """``names`` were assigned: the parts that read them are stale."""
-        self.known = {code: variable for code, variable in self.known.items()
-                      if variable not in names
-                      and not names & set(re.findall(r"[A-Za-z_]\w*", code))}
+        self.known = {code: (variable, read) for code, (variable, read) in self.known.items()
+                      if variable not in names and not names & read}
 
     def name(self, code: str) -> str:
         if code.isidentifier():
             return code
         if code in self.known:
-            return self.known[code]
+            return self.known[code][0]
         while True:
             self.count += 1
             variable = f"tmp{self.count}"
             if variable not in self.taken:
                 break
         self.taken.add(variable)
-        self.known[code] = variable
+        self.known[code] = variable, set(re.findall(r"[A-Za-z_]\w*", code))
         self.lines.append(f"{self.indent}{variable} = {code}")
         return variable
 
     def fit(self, node: ast.expr) -> str:
-        """``node`` as code of at most ``_ROOM`` characters, its long parts named first."""
+        """``node`` as code of at most ``ROOM`` characters, its long parts named first."""
         code = _code(node)
-        if len(code) <= _ROOM:
+        if len(code) <= ROOM:
             return code
         kids: dict[int, str] = {}
         for sub in ast.iter_child_nodes(node):
@@ -485,12 +489,12 @@ class _Parts:
             return kids.get(id(sub)) or _code(sub)
 
         code = _code(node, child)
-        if len(code) <= _ROOM:
+        if len(code) <= ROOM:
             return code
         if isinstance(node, ast.BinOp):  # a left-deep chain: name what came before, then the rest
             kids[id(node.left)] = self.name(kids[id(node.left)])
             code = _code(node, child)
-            if len(code) > _ROOM:
+            if len(code) > ROOM:
                 kids[id(node.right)] = self.name(kids[id(node.right)])
             return _code(node, child)
         for key, sub_code in list(kids.items()):
