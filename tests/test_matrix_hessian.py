@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from gradsym import from_dict, matrix
+from gradsym import GradsymError, from_dict, matrix
 from gradsym.layers import matrix_hessian
 from gradsym.layers.matrix_hessian import hessian_values
 
@@ -94,7 +94,13 @@ def test_hessians_equal_jax_hessian_at_random_rational_points(name: str, n: int,
     shapes_of, wrt, fn = OBJECTIVES[name]
     shapes = shapes_of(n, m)
     values = _random_values(shapes, np.random.default_rng(seed))
-    d = matrix(name, shape=shapes, wrt=[wrt], at=_at(values), hessian=True)
+    try:
+        d = matrix(name, shape=shapes, wrt=[wrt], at=_at(values), hessian=True)
+    except GradsymError as exc:
+        # a point outside the domain (norm(A*x) where A*x = 0 has no derivative): gradsym
+        # refuses it, and there is no Hessian to compare
+        assume(exc.key != "expr.at_evaluate")
+        raise
     assert all(c.holds for c in d.checks), [c for c in d.checks if not c.holds]
     assert {"hessian_closed_form_matches_elementwise", "hessian_is_symmetric"} <= {
         c.name for c in d.checks}
