@@ -596,6 +596,8 @@ def derive_in_layout(
         # conv's channel line names PyTorch's layouts; here the tensors use the framework's
         setup = [_channels_line(cfg, layout) if line[0] == "setup.channels" else line for line in setup]
         setup.append(convention_line(cfg, layout))
+        if any(a < 0 or b < 0 for a, b in cfg.padding):  # JAX's padding beyond d(k−1)
+            setup.append(("convention.jax.grown", {}))
     return Derivation(
         command=command,
         config=config,
@@ -631,8 +633,6 @@ def convention_line(cfg: ConvConfig, layout: Layout) -> tuple[str, dict[str, Any
         key = f"convention.{layout.convention}.conv"
     else:
         key = f"convention.{layout.convention}.deconv"
-        if any(a < 0 or b < 0 for a, b in cfg.padding):  # JAX's padding beyond d(k−1)
-            key += "_grown"
         fw = layout.framework.get("padding")
         params["framework_padding"] = fw if isinstance(fw, str) else " ".join(f"({a},{b})" for a, b in fw or [])
         params["output_size"] = "x".join(map(str, cfg.output))

@@ -217,13 +217,9 @@ EN: dict[str, str] = {
     "flip the kernel: this equals PyTorch's conv_transpose with the kernel rotated 180° and "
     "read as (I, O, *k) (a layout change, no channel swap), padding (before, after) {padding}, "
     "output_padding {output_padding} (max(0, s − k_eff) for VALID).",
-    "convention.jax.deconv_grown": "JAX layouts (lax.conv_transpose defaults, "
-    "transpose_kernel=False): input {input}, kernel {kernel}, output {output}; padding "
-    "{framework_padding}. JAX does not flip the kernel: this equals PyTorch's conv_transpose with "
-    "the kernel rotated 180° and read as (I, O, *k), padding (before, after) {padding}, "
-    "output_padding {output_padding}. A negative padding is JAX's padding beyond d(k−1): "
-    "PyTorch refuses it, but its meaning is plain — the output grows by positions whose window "
-    "reads only zeros, so they are 0 (plus the bias).",
+    "convention.jax.grown": "A negative padding is JAX's padding beyond d(k−1): PyTorch refuses "
+    "it, but its meaning is plain — the output grows by positions whose window reads only "
+    "zeros, so they are 0 (plus the bias).",
     "check.matches_torch_with_layout_change": "the framework's own definition, built "
     "independently in its layout, equals the PyTorch result with the axes moved (no flip)",
     "check.matches_torch_with_rot180_kernel": "lax.conv_transpose, built from its own definition "
@@ -742,7 +738,7 @@ ZH: dict[str, str] = {
     "convention.tensorflow.conv": "TensorFlow 布局（tf.nn.conv2d）：输入 {input}，滤波器 {kernel}，输出 {output}；数值按这些布局读取和打印。与 PyTorch 是同一个互相关：把输入换成 NC…，滤波器换成 (O, I, *k)，不翻转；填充（前， 后）为 {padding}(SAME 把多出的奇数个放在末尾)。",
     "convention.jax.conv": "JAX 布局（lax.conv_general_dilated,dimension_numbers 为 ('{input}', '{kernel}', '{output}')）：数值按这些布局读取和打印。与 PyTorch 是同一个互相关：把输入换成 NC…，卷积核换成 (O, I, *k)，不翻转；填充（前， 后）为 {padding}(SAME 与 TensorFlow 相同)。",
     "convention.tensorflow.deconv": "TensorFlow 布局（tf.nn.conv2d_transpose）：输入 {input}，滤波器 {kernel} = (*k, out, in)，输出 {output};padding {framework_padding},output_shape {output_size}。它是 tf.nn.conv2d 的梯度，因此等于把滤波器读作 (I, O, *k) 的 PyTorch conv_transpose（只移动通道轴，不翻转），填充（前， 后）为 {padding},output_padding 为 {output_padding}。",
-    "convention.jax.deconv_grown": "JAX 布局（lax.conv_transpose 默认值，transpose_kernel=False）：输入 {input}，卷积核 {kernel}，输出 {output};padding {framework_padding}。JAX 不翻转卷积核：它等于把卷积核旋转 180° 并读作 (I, O, *k) 的 PyTorch conv_transpose，填充（前， 后）为 {padding},output_padding 为 {output_padding}。负的填充来自 JAX 超出 d(k−1) 的填充：PyTorch 不接受负填充，但含义很清楚——输出在那里增加一些窗口只读到零的位置，它们的值为 0（加上偏置）。",
+    "convention.jax.grown": "负的填充来自 JAX 超出 d(k−1) 的填充：PyTorch 不接受负填充，但含义很清楚——输出在那里增加一些窗口只读到零的位置，它们的值为 0（加上偏置）。",
     "convention.jax.deconv": "JAX 布局（lax.conv_transpose 默认值，transpose_kernel=False）：输入 {input}，卷积核 {kernel}，输出 {output};padding {framework_padding}。JAX 不翻转卷积核：它等于把卷积核旋转 180° 并读作 (I, O, *k) 的 PyTorch conv_transpose（只改变布局，不交换通道），填充（前， 后）为 {padding},output_padding 为 {output_padding}(VALID 时为 max(0, s − k_eff))。",
     "check.matches_torch_with_layout_change": "按该框架自身定义、在其布局中独立构造的结果，等于移动坐标轴后的 PyTorch 结果（不翻转）",
     "check.matches_torch_with_rot180_kernel": "按 lax.conv_transpose 自身定义（卷积核原样）构造的结果，等于卷积核旋转 180° 后的 PyTorch conv_transpose",
