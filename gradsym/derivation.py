@@ -29,6 +29,9 @@ from gradsym.proofs import Check
 from gradsym.spec import Values, parse_values
 from gradsym.symbols import Tensor
 
+Line = tuple[str, dict[str, Any]]
+"""One step of a derivation as data: a catalogue key and its parameters (worded in ``render/``)."""
+
 
 @dataclass
 class NumericModel:
@@ -177,6 +180,11 @@ class Derivation:
 
     Attributes the Python API hands out (SymPy objects, built lazily):
     ``forward``, ``jacobian[role]``, ``grad[role]``, ``checks``, ``numeric``.
+
+    The steps of the derivation are data, worded only in ``render/``: ``title`` and
+    ``setup`` are catalogue keys with parameters (:data:`Line`), ``notes`` further lines.
+    A layer with more to show subclasses this and adds typed attributes (the configuration,
+    closed forms, statistics), never callables.
     """
 
     # value keywords of :meth:`evaluate` besides the numeric model's (named in its errors)
@@ -194,7 +202,10 @@ class Derivation:
         grads: dict[str, np.ndarray],
         checks: list[Check],
         model: NumericModel | None = None,
-        extra: dict[str, Any] | None = None,
+        title: Line | None = None,
+        setup: list[Line] | None = None,
+        output_letter: str = "y",
+        elementwise_hidden: bool = False,
         notes: list[Any] | None = None,
     ) -> None:
         self.command = command
@@ -206,7 +217,10 @@ class Derivation:
         self.grad_elems = grads
         self.checks = checks
         self.model = model
-        self.extra = extra or {}
+        self.title: Line | str = title if title is not None else command
+        self.setup: list[Line] = setup or []  # the set-up lines, in order
+        self.output_letter = output_letter  # the output's name in tables (y, L, J, …)
+        self.elementwise_hidden = elementwise_hidden  # element tables too large to print unasked
         self.notes: list[Any] = notes or []  # text, or (catalogue key, params)
         self.numeric: Evaluation | None = None
         self._forward: Any = None

@@ -190,7 +190,7 @@ def test_no_import_cycle():
     assert not found, "import cycles:\n  " + "\n  ".join(lines)
 
 
-def test_layers_leave_data_not_callables_in_extra():
+def test_layers_return_typed_data_not_callables():
     import gradsym
 
     derivations = [
@@ -202,5 +202,11 @@ def test_layers_leave_data_not_callables_in_extra():
         gradsym.sizes(input="5", kernel="2"),
     ]
     for d in derivations:
-        found = sorted(key for key, value in d.extra.items() if callable(value))
-        assert not found, f"{d.command}: callables in extra {found} (presentation belongs in render/)"
+        assert not hasattr(d, "extra"), f"{d.command}: an untyped bag of extras (give the layer typed attributes)"
+        # the one callable allowed is numeric: expr/matrix's forward pass in dual numbers
+        found = sorted(key for key, value in vars(d).items() if callable(value) and key != "dual_forward")
+        assert not found, f"{d.command}: callables {found} on the derivation (presentation belongs in render/)"
+        # the steps are catalogue keys with parameters, worded only in render/
+        for key, params in [d.title] if isinstance(d.title, tuple) else []:
+            assert isinstance(key, str) and isinstance(params, dict)
+        assert all(isinstance(key, str) and isinstance(params, dict) for key, params in d.setup), d.command

@@ -141,7 +141,7 @@ def test_conv_gradients_and_jacobians_match_torch_with_axes_moved(c):
     d = _derive_conv(c)
     if d is None:
         return
-    nd, ev, cfg = c["nd"], d.numeric, d.extra["conv"]
+    nd, ev, cfg = c["nd"], d.numeric, d.conv
     to_first = (0, nd + 1, *range(1, nd + 1))  # N…C → NC…
     x = torch.tensor(_floats(ev.values["input"])).permute(*to_first).contiguous()
     w = torch.tensor(_floats(ev.values["kernel"])).permute(nd + 1, nd, *range(nd)).contiguous()  # …IO → OI…

@@ -165,7 +165,7 @@ def test_matches_torch_conv_transpose(c):
     assert [ch.name for ch in d.checks][:4] == DECONV_CHECKS
     ev = d.numeric
     assert ev is not None
-    cfg = d.extra["conv"]
+    cfg = d.conv
     nd = cfg.ndim
     # Work in PyTorch's (N, C, *spatial) layout; plain tensors get size-1 axes.
     xs = (cfg.batch, cfg.in_channels, *cfg.spatial)
@@ -208,7 +208,7 @@ def test_deconv_equals_conv_input_gradient_through_the_public_api(c):
     opts["bias"] = False
     d = gradsym.deconv(**opts, x="random", k="random", seed=c["seed"])
     assert d.numeric is not None
-    cfg = d.extra["conv"]
+    cfg = d.conv
     conv_opts = dict(stride=opts["stride"], padding=opts["padding"], dilation=opts["dilation"])
     if cfg.channels:
         conv_opts.update(groups=cfg.groups, in_channels=cfg.out_channels, out_channels=cfg.in_channels,

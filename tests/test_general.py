@@ -246,7 +246,7 @@ def test_seed002_instance_prints_as_the_concrete_derivation():
     assert instance == want
     assert all(c.holds for c in general.checks)
     # …and every step of every chain, expanded at 3x3 / 2x2, is the concrete engine's expression
-    gen = general.extra["general"]
+    gen = general.general
     cfg = (AxisConfig(3, 2, 1, 1, 0), AxisConfig(3, 2, 1, 1, 0))
     assert compare_with_concrete(gen, cfg, plain) is None
     text = general.to_text()
@@ -271,14 +271,14 @@ def test_seed003_numbers_from_the_general_forward_passes(gens):
 def test_every_step_is_justified(conv1, deconv1):
     english = Catalogue("en")
     for d in (conv1, deconv1):
-        gen = d.extra["general"]
+        gen = d.general
         for chain in gen.chains():
             for step in chain.steps:
                 assert say(english, step.message), (chain.name, step.rule)
-    eliminate = say(english, conv1.extra["general"].grads[0].steps[-1].message)
+    eliminate = say(english, conv1.general.grads[0].steps[-1].message)
     assert "keeps only a = (-i·s + j + p)/d" in eliminate and "∈ {0, …, k - 1}" in eliminate
     # i = j: 0 ≤ j ≤ n − 1 always holds
-    dropped = say(english, deconv1.extra["general"].grads[0].steps[2].message)
+    dropped = say(english, deconv1.general.grads[0].steps[2].message)
     assert "keeps only i = j" in dropped and "always true here" in dropped
 
 
@@ -310,7 +310,7 @@ def test_json_strings_read_back_with_the_recorded_assumptions(deconv1):
     names = {name: sympy.Symbol(name, **flags) for name, flags in doc["assumptions"].items()}
     names.update({name: sympy.IndexedBase(name) for name in doc["indexed"]})
     read = lambda text: sympy.sympify(text, locals=names)  # noqa: E731
-    gen = deconv1.extra["general"]
+    gen = deconv1.general
     assert read(doc["forward"]) == deconv1.forward
     for role, text in doc["general"]["closed_forms"].items():
         assert read(text) == gen.closed[role]

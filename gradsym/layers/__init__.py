@@ -9,10 +9,11 @@ A new layer goes in ``layers/<name>.py`` and provides three things:
 - its **options**: a frozen configuration parsed from the caller's values.
 
 It returns a :class:`~gradsym.derivation.Derivation` holding only data: numbers, engine
-elements, catalogue keys with parameters (``extra["setup"]``, ``extra["title"]``) and the
-layer's own results (closed forms, derivation steps). It never imports ``gradsym.render``
-or ``gradsym.cli`` and leaves no callables in ``extra``; its sections and JSON fields go
-in ``gradsym/render/sections/<name>.py`` (see :mod:`gradsym.render`).
+elements, catalogue keys with parameters (``title``, ``setup``: its steps) and, in a
+subclass with typed attributes, the layer's own results (configuration, closed forms,
+statistics). It never imports ``gradsym.render`` or ``gradsym.cli`` and leaves no
+callables on the result; its sections and JSON fields go in
+``gradsym/render/sections/<name>.py`` (see :mod:`gradsym.render`).
 
 The convolution family: :mod:`~gradsym.layers.convolution` holds the public ``conv`` and
 ``deconv`` and picks the engine — :mod:`~gradsym.layers.conv` / :mod:`~gradsym.layers.deconv`

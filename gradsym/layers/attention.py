@@ -416,6 +416,8 @@ class AttentionDerivation(Derivation):
 
     cfg: AttentionConfig
     templates: dict[int, RowTemplate]
+    pieces: Pieces  # the closed forms the proofs compare with
+    scores: dict[str, Any] | None = None  # exact scores s and probabilities p, once evaluated
 
     def _evaluate(self, parsed: dict[str, Values]) -> Evaluation:
         import sympy
@@ -437,7 +439,7 @@ class AttentionDerivation(Derivation):
             decimal,
         )
         evaluation.checks.append(self._dual_check(values))
-        self.extra["values"] = {"s": exact.s, "p": exact.p}
+        self.scores = {"s": exact.s, "p": exact.p}
         return evaluation
 
     def _dual_check(self, values: dict[str, np.ndarray]) -> Check:
@@ -526,19 +528,16 @@ def derive_attention(cfg: AttentionConfig) -> AttentionDerivation:
         checks=checks,
         model=NumericModel({"q": "q", "k": "k", "v": "v", "g": "upstream"},
                            lambda pt: numeric_forward(cfg, pt), degree=None),
-        extra={
-            "title": ("title.attention_causal" if cfg.causal else "title.attention",
-                      {"seq": cfg.seq, "dim": cfg.dim}),
-            "setup": [("attention.setup", {"seq": cfg.seq, "dim": cfg.dim}),
-                      *([("attention.causal", {})] if cfg.causal else []),
-                      ("attention.values", {}), ("attention.upstream", {})],
-            "output_letter": "o",
-            "elementwise_hidden": cfg.seq * cfg.dim > SMALL,
-        },
+        title=("title.attention_causal" if cfg.causal else "title.attention", {"seq": cfg.seq, "dim": cfg.dim}),
+        setup=[("attention.setup", {"seq": cfg.seq, "dim": cfg.dim}),
+               *([("attention.causal", {})] if cfg.causal else []),
+               ("attention.values", {}), ("attention.upstream", {})],
+        output_letter="o",
+        elementwise_hidden=cfg.seq * cfg.dim > SMALL,
     )
     d.cfg = cfg
     d.templates = templates
-    d.extra["pieces"] = pieces
+    d.pieces = pieces
     return d
 
 

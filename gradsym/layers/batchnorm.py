@@ -243,13 +243,14 @@ def derive_batchnorm(cfg: BatchNormConfig) -> BatchNormDerivation:
         grads=grads,
         checks=[check],
         model=model,
-        extra={"title": _title(cfg), "setup": _setup(cfg)},
+        title=_title(cfg),
+        setup=_setup(cfg),
     )
     if model is not None:
         d.norm = setup
     d.bn = cfg
-    d.extra["chain"] = chain
-    d.extra["groups"] = groups
+    d.chain = chain
+    d.groups = groups
     return d
 
 

@@ -688,11 +688,8 @@ def derive_chain(cfgs: list[ConvConfig], loss: str, *, expand: bool = False,
         jacobians={},
         grads={},
         checks=checks,
-        extra={
-            "title": ("title.chain", {"depth": depth, "dims": cfgs[0].ndim, "loss": LOSS_NAMES[loss]}),
-            "setup": [],
-            "output_letter": "L",
-        },
+        title=("title.chain", {"depth": depth, "dims": cfgs[0].ndim, "loss": LOSS_NAMES[loss]}),
+        output_letter="L",
     )
     d.layers = layers
     d.loss = loss
@@ -701,7 +698,7 @@ def derive_chain(cfgs: list[ConvConfig], loss: str, *, expand: bool = False,
     d.loss_grad_elems = exact_array(loss_grad, acts[-1].shape)
     for layer in layers:
         layer.owner = d
-    d.extra["setup"] = _setup(cfgs, loss, expand)
+    d.setup = _setup(cfgs, loss, expand)
     return d
 
 

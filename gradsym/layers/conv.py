@@ -275,7 +275,15 @@ def numeric_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, cfg: ConvCo
 # The derivation
 
 
-def derive_conv(cfg: ConvConfig) -> Derivation:
+class ConvDerivation(Derivation):
+    """A convolution or transposed convolution of concrete sizes; ``conv`` is its configuration."""
+
+    def __init__(self, *, conv: ConvConfig, **fields: Any) -> None:
+        super().__init__(**fields)
+        self.conv = conv
+
+
+def derive_conv(cfg: ConvConfig) -> ConvDerivation:
     """Forward, Jacobians, VJPs and the three proofs of a convolution."""
     t = make_tensors(cfg)
     xshape, wshape, yshape = conv_layout(cfg)
@@ -291,7 +299,7 @@ def derive_conv(cfg: ConvConfig) -> Derivation:
     upstream_ids = t.upstream.flat_ids()
     grads = {role: vjp(jac, upstream_ids) for role, jac in jacobians.items()}
     checks = conv_checks(cfg, x, w, g, grads)
-    return Derivation(
+    return ConvDerivation(
         command="conv",
         config=cfg.to_json(),
         table=t.table,
@@ -307,7 +315,9 @@ def derive_conv(cfg: ConvConfig) -> Derivation:
                 pt["bias"].reshape(-1) if "bias" in pt else None, cfg,
             ).reshape(out_shape),
         ),
-        extra={"conv": cfg, "title": ("title.conv", {"dims": cfg.ndim}), "setup": setup_lines(cfg)},
+        title=("title.conv", {"dims": cfg.ndim}),
+        setup=setup_lines(cfg),
+        conv=cfg,
     )
 
 

@@ -35,11 +35,12 @@ import numpy as np
 
 from gradsym import grids
 from gradsym.calculus import jacobian, vjp
-from gradsym.derivation import Derivation, NumericModel
+from gradsym.derivation import Line, NumericModel
 from gradsym.errors import SpecError
 from gradsym.layers.conv import (
     CONVENTIONS,
     ConvConfig,
+    ConvDerivation,
     ConvTensors,
     _array,
     conv_checks,
@@ -548,8 +549,9 @@ def derive_in_layout(
     forward: Callable[[np.ndarray, np.ndarray, np.ndarray | None, ConvConfig], list[Poly]],
     checks: Callable[[ConvConfig, Working, list[Poly], dict[str, list[Poly]]], list[Check]],
     numeric: Callable[..., np.ndarray],
-    extra: dict[str, Any],
-) -> Derivation:
+    title: Line,
+    setup: list[Line] | None = None,
+) -> ConvDerivation:
     """Forward, Jacobians and VJPs in the framework's layout; the proofs in PyTorch's.
 
     ``forward`` expands the PyTorch-semantics forward pass on working-layout ids;
@@ -588,7 +590,7 @@ def derive_in_layout(
     if layout.convention != "torch":
         all_checks.append(relation_check(cfg, layout, t, forward_fw))
     config = cfg.to_json()
-    setup = list(extra.pop("setup", setup_lines(cfg)))
+    setup = list(setup if setup is not None else setup_lines(cfg))
     if layout.convention != "torch":
         config["layouts"] = dict(layout.names)
         if layout.framework:
@@ -598,7 +600,7 @@ def derive_in_layout(
         setup.append(convention_line(cfg, layout))
         if any(a < 0 or b < 0 for a, b in cfg.padding):  # JAX's padding beyond d(k−1)
             setup.append(("convention.jax.grown", {}))
-    return Derivation(
+    return ConvDerivation(
         command=command,
         config=config,
         table=t.table,
@@ -609,7 +611,9 @@ def derive_in_layout(
         checks=all_checks,
         model=NumericModel({"x": "input", "k": "kernel", "b": "bias", "g": "upstream"},
                            numeric_in_layout(cfg, layout, numeric)),
-        extra={"conv": cfg, "layout": layout, "setup": setup, **extra},
+        title=title,
+        setup=setup,
+        conv=cfg,
     )
 
 
@@ -639,7 +643,7 @@ def convention_line(cfg: ConvConfig, layout: Layout) -> tuple[str, dict[str, Any
     return key, params
 
 
-def derive_conv_convention(cfg: ConvConfig) -> Derivation:
+def derive_conv_convention(cfg: ConvConfig) -> ConvDerivation:
     """A convolution in TensorFlow's or JAX's layout, with the relation to PyTorch proved.
 
     >>> from gradsym.layers.conv import conv_config
@@ -654,7 +658,7 @@ def derive_conv_convention(cfg: ConvConfig) -> Derivation:
 
     return derive_in_layout(
         cfg, layout, command="conv", forward=conv_forward, checks=checks, numeric=numeric_conv,
-        extra={"title": ("title.conv_convention", {"dims": cfg.ndim, "convention": display_name(cfg.convention)})},
+        title=("title.conv_convention", {"dims": cfg.ndim, "convention": display_name(cfg.convention)}),
     )
 
 

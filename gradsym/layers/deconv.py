@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 
 from gradsym import grids, progress
-from gradsym.derivation import Derivation
 from gradsym.layers.conv import (
     ConvConfig,
+    ConvDerivation,
     bias_grad_rhs,
     conv_config,
     conv_grad_input,
@@ -289,7 +289,7 @@ def numeric_conv_transpose(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, c
 # The derivation
 
 
-def derive_deconv(cfg: ConvConfig, framework: dict[str, Any] | None = None) -> Derivation:
+def derive_deconv(cfg: ConvConfig, framework: dict[str, Any] | None = None) -> ConvDerivation:
     """Forward, Jacobians, VJPs and the proofs of a transposed convolution (in ``cfg.convention``).
 
     ``framework`` carries the framework's own options (JAX's padding of the dilated input,
@@ -303,7 +303,8 @@ def derive_deconv(cfg: ConvConfig, framework: dict[str, Any] | None = None) -> D
     return derive_in_layout(
         cfg, layout, command="deconv", forward=deconv_forward, checks=deconv_checks,
         numeric=numeric_conv_transpose,
-        extra={"title": _title(cfg), "setup": setup},
+        title=_title(cfg),
+        setup=setup,
     )
 
 

@@ -599,11 +599,9 @@ def expr(
     if not given:
         example = " ".join(f"--at {n}=…" for n in declared if n in used)
         setup.append(("expr.values_hint", {"example": example}))
-    d.extra.update({
-        "title": ("title.expr", {}),
-        "setup": setup,
-        "output_letter": "f",
-    })
+    d.title = ("title.expr", {})
+    d.setup = setup
+    d.output_letter = "f"
     return d.with_values_at(given, seed=seed)
 
 

@@ -18,7 +18,7 @@ grid of small sizes and compared with the concrete engine (``general_matches_con
 
 >>> from gradsym.layers.general_build import general_conv
 >>> d = general_conv(dims=1)
->>> d.extra["general"].closed["input"]
+>>> d.general.closed["input"]
 Sum(Piecewise((g[i]*w[(-i*s + j + p)/d], Contains((-i*s + j + p)/d, Range(0, k, 1))), (0, True)), (i, 0, o - 1))
 >>> all(c.holds for c in d.checks)
 True
@@ -171,7 +171,7 @@ class Identity:
 
 @dataclass
 class General:
-    """Everything a general derivation found; ``d.extra["general"]``.
+    """Everything a general derivation found; ``d.general``.
 
     ``closed[role]`` is the closed form (SymPy) of each gradient (and ``forward``),
     ``jacobian[role]`` the general Jacobian entry, ``chains``/``identities`` the steps.

@@ -104,7 +104,17 @@ def _setup(gen: General) -> list[Any]:
     return lines
 
 
-def build(command: str, dims: int, bias: bool, instance: dict[str, Any] | None = None) -> Derivation:
+class GeneralDerivation(Derivation):
+    """A derivation for every size: ``general`` holds what it found; ``instance`` the
+    section heading and derivation of the concrete sizes it was also asked for."""
+
+    def __init__(self, *, general: General, instance: tuple[Any, Derivation] | None, **fields: Any) -> None:
+        super().__init__(**fields)
+        self.general = general
+        self.instance = instance
+
+
+def build(command: str, dims: int, bias: bool, instance: dict[str, Any] | None = None) -> GeneralDerivation:
     """The general derivation as a :class:`Derivation` (see :func:`general_conv`)."""
     gen = derive_conv_general(dims, bias) if command == "conv" else derive_deconv_general(dims, bias)
     extra_checks: list[tuple[tuple[AxisConfig, ...], Derivation]] = []
@@ -126,7 +136,7 @@ def build(command: str, dims: int, bias: bool, instance: dict[str, Any] | None =
     forward = np.empty((), dtype=object)
     forward[()] = gen.forward.steps[0].display
     out_index = _tuple_text(gen.forward.free)
-    return Derivation(
+    return GeneralDerivation(
         command=command,
         config=config,
         table=table,
@@ -135,13 +145,11 @@ def build(command: str, dims: int, bias: bool, instance: dict[str, Any] | None =
         jacobians={},
         grads={},
         checks=checks,
-        extra={
-            "general": gen,
-            "instance": instance_section,
-            "title": (f"title.general_{command}", {"dims": dims}),
-            "setup": _setup(gen),
-            "output_letter": f"y[{out_index}]",
-        },
+        title=(f"title.general_{command}", {"dims": dims}),
+        setup=_setup(gen),
+        output_letter=f"y[{out_index}]",
+        general=gen,
+        instance=instance_section,
     )
 
 

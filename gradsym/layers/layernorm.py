@@ -49,6 +49,8 @@ __all__ = ["LayerNormConfig", "LayerNormDerivation", "build_norm_derivation", "l
 class LayerNormDerivation(NormDerivation):
     """Layer norm (and group norm): see :class:`gradsym.layers.normalise.NormDerivation`."""
 
+    stats: str  # whose statistics the sections name: "layernorm" or "groupnorm"
+
 
 STATEMENT = (
     "dL/dx from SymPy's derivatives (chain rule through c = x − μ and v = σ²) equals "
@@ -101,12 +103,13 @@ def build_norm_derivation(command: str, shape: tuple[int, ...], param_shape: tup
         grads=built.grads,
         checks=[check],
         model=model,
-        extra={"title": title, "setup": setup},
+        title=title,
+        setup=setup,
     )
     d.norm = NormSetup(groups, eps_value, what, "--x, --gamma, --beta, --g")
-    d.extra["chain"] = template.chain
-    d.extra["groups"] = groups
-    d.extra["stats"] = stats
+    d.chain = template.chain
+    d.groups = groups
+    d.stats = stats
     return d
 
 

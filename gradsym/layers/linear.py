@@ -142,16 +142,14 @@ def derive_linear(cfg: LinearConfig) -> Derivation:
             {"x": "input", "w": "weight", "b": "bias", "g": "upstream"},
             lambda pt: numeric_linear(pt["input"], pt["weight"], pt.get("bias")),
         ),
-        extra={
-            "title": ("title.linear", {}),
-            "setup": [
-                ("setup.linear", {
-                    "in_features": cfg.in_features, "out_features": cfg.out_features,
-                    "batch": cfg.batch, "bias": "b" if cfg.bias else "0",
-                }),
-                ("setup.upstream", {}),
-            ],
-        },
+        title=("title.linear", {}),
+        setup=[
+            ("setup.linear", {
+                "in_features": cfg.in_features, "out_features": cfg.out_features,
+                "batch": cfg.batch, "bias": "b" if cfg.bias else "0",
+            }),
+            ("setup.upstream", {}),
+        ],
     )
 
 

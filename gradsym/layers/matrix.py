@@ -552,11 +552,9 @@ def matrix(
     if not given:
         example = " ".join(f"--at {n}=…" for n in declared if n in used)
         setup.append(("matrix.values_hint", {"example": example}))
-    d.extra.update({
-        "title": ("title.matrix", {}),
-        "setup": setup,
-        "output_letter": "J",
-    })
+    d.title = ("title.matrix", {})
+    d.setup = setup
+    d.output_letter = "J"
     if hessian:
         from gradsym.layers.matrix_hessian import attach_hessians
 

@@ -483,8 +483,8 @@ def matrix_general(
         jacobians={},
         grads={},
         checks=checks,
-        extra={"title": ("title.matrix_general", {"letters": ", ".join(letters)}),
-               "output_letter": "J", "used": used},
+        title=("title.matrix_general", {"letters": ", ".join(letters)}),
+        output_letter="J",
     )
 
 

@@ -599,11 +599,9 @@ def derive_mlp(cfg: MlpConfig) -> MlpDerivation:
         grads={},
         checks=[differentiation_check(cfg, t, alg, net)],
     )
-    d.extra.update({
-        "title": ("title.mlp", {"layers": "-".join(map(str, cfg.widths)), "activation": cfg.activation}),
-        "setup": setup_lines(cfg),
-        "output_letter": "out",
-    })
+    d.title = ("title.mlp", {"layers": "-".join(map(str, cfg.widths)), "activation": cfg.activation})
+    d.setup = setup_lines(cfg)
+    d.output_letter = "out"
     return d
 
 

@@ -437,14 +437,14 @@ def derive_net(layers: list[NetLayer], values: dict[str, Values], target: Any, d
         jacobians={},
         grads={},
         checks=checks,
-        extra={"title": ("title.net", {"count": len(layers), "loss": loss_layer.kind}), "setup": [],
-               "output_letter": "L"},
+        title=("title.net", {"count": len(layers), "loss": loss_layer.kind}),
+        output_letter="L",
     )
     d.net_layers = layers
     for layer in layers:
         layer.owner = d
     d.forward_elems[()] = _loss_expression(loss_layer, target)
-    d.extra["setup"] = _setup(layers, values)
+    d.setup = _setup(layers, values)
     d.numeric = _evaluate(layers, named, target, decimal, len(table))
     return d
 

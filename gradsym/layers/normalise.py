@@ -443,6 +443,8 @@ class NormDerivation(Derivation):
     general). ``norm`` holds the groups, ε and (eval mode) the roles of the running stats."""
 
     norm: NormSetup
+    groups: list[Group]  # the sets of values normalised together
+    chain: dict[str, Any]  # the generic chain-rule pieces, for display
 
     def _evaluate(self, parsed: dict[str, Values]) -> Evaluation:
         import sympy

@@ -479,10 +479,8 @@ def derive_pool(cfg: PoolConfig) -> PoolDerivation:
         grads={"input": _array(grads, x.shape)},
         checks=[check],
         model=model,
-        extra={
-            "title": (f"title.pool_{cfg.mode}", {"dims": cfg.ndim}),
-            "setup": setup_lines(cfg),
-        },
+        title=(f"title.pool_{cfg.mode}", {"dims": cfg.ndim}),
+        setup=setup_lines(cfg),
     )
     d.pool = cfg
     return d

@@ -455,10 +455,11 @@ class RnnEvaluation(Evaluation):
 
 
 class RnnDerivation(Derivation):
-    """The RNN: BPTT pieces in ``extra``; exact evaluation by substitution."""
+    """The RNN: the BPTT pieces and pre-activations; exact evaluation by substitution."""
 
     rnn_cfg: RnnConfig
     bptt: Bptt
+    preactivation: np.ndarray  # a_t = W_ih x_t + W_hh h_{t-1} + b, per step
     value_options = tuple(OPTIONS)
 
     def _parse(self, given: dict[str, Any], seed: int | None) -> tuple[dict[str, Values], list[str]]:
@@ -628,18 +629,16 @@ def derive_rnn(cfg: RnnConfig, recursion: Callable[[RnnConfig, RnnTensors, Ops],
         model=NumericModel({option_name(o)[2:]: r for o, r in OPTIONS.items()},
                            lambda pt: as_array(rnn_numbers(pt, lambda v, _r, _k: v)), degree=None,
                            defaults={"h0": "zeros", "upstream": "ones"}),
-        extra={
-            "title": ("title.rnn", {"steps": cfg.steps, "input_size": cfg.input_size, "hidden": cfg.hidden}),
-            "setup": [
-                ("rnn.setup", {"steps": cfg.steps, "input_size": cfg.input_size, "hidden": cfg.hidden}),
-                ("rnn.bias", {}),
-                ("rnn.names", {}),
-                ("rnn.defaults", {}),
-            ],
-            "output_letter": "h",
-            "preactivation": as_array(pre),
-        },
+        title=("title.rnn", {"steps": cfg.steps, "input_size": cfg.input_size, "hidden": cfg.hidden}),
+        setup=[
+            ("rnn.setup", {"steps": cfg.steps, "input_size": cfg.input_size, "hidden": cfg.hidden}),
+            ("rnn.bias", {}),
+            ("rnn.names", {}),
+            ("rnn.defaults", {}),
+        ],
+        output_letter="h",
     )
+    d.preactivation = as_array(pre)
     d.rnn_cfg = cfg
     d.bptt = back
     return d

@@ -33,6 +33,16 @@ from gradsym.spec import ConvOptions
 from gradsym.spec.values import option_param
 
 
+class SizesDerivation(Derivation):
+    """The size arithmetic of a convolution: ``conv`` its configuration, ``facts`` the sizes,
+    formulas, unread positions and output_padding table found (the JSON fields)."""
+
+    def __init__(self, *, conv: ConvConfig, facts: dict[str, Any], **fields: Any) -> None:
+        super().__init__(**fields)
+        self.conv = conv
+        self.facts = facts
+
+
 def sizes(
     input: Any = None,
     kernel: Any = None,
@@ -49,7 +59,7 @@ def sizes(
     output_padding: Any = None,
     output_size: Any = None,
     convention: str = "torch",
-) -> Derivation:
+) -> SizesDerivation:
     """The output size of a (transposed) convolution, per dimension, with the formula filled in.
 
     >>> d = sizes(input="5x5", kernel="3x3", stride=2, padding=1)
@@ -74,7 +84,7 @@ def sizes(
 # A convolution
 
 
-def _forward(cfg: ConvConfig) -> Derivation:
+def _forward(cfg: ConvConfig) -> SizesDerivation:
     per_dim = list(zip(cfg.spatial, cfg.kernel, cfg.stride, cfg.padding, cfg.dilation, cfg.output))
     formulas, unread, inverse, restore, lines = [], [], [], [], []
     for axis, (i, k, s, p, d, o) in enumerate(per_dim):
@@ -208,7 +218,7 @@ def _signed(n: int) -> str:
     return str(n) if n >= 0 else f"({n})"
 
 
-def _transposed(cfg: ConvConfig, framework: dict[str, Any]) -> Derivation:
+def _transposed(cfg: ConvConfig, framework: dict[str, Any]) -> SizesDerivation:
     per_dim = zip(cfg.spatial, cfg.kernel, cfg.stride, cfg.padding, cfg.dilation, cfg.output_padding,
                   cfg.output)
     formulas, unread, unwritten, inverse, back, lines = [], [], [], [], [], []
@@ -268,7 +278,7 @@ def _inverse_check(cfg: ConvConfig, inverse: list[list[dict[str, int]]]) -> Chec
 def _derivation(
     cfg: ConvConfig, lines: list[tuple[str, dict[str, Any]]], checks: list[Check], json: dict[str, Any],
     title: str,
-) -> Derivation:
+) -> SizesDerivation:
     config = cfg.to_json()
     config["transposed"] = cfg.transposed
     if cfg.padding_word:
@@ -279,7 +289,7 @@ def _derivation(
     # The "forward pass" of a size computation: one constant per dimension, o₁ = 3, …
     forward = np.empty(cfg.ndim, dtype=object)
     forward[:] = [Poly({(): o}) for o in cfg.output]
-    return Derivation(
+    return SizesDerivation(
         command="sizes",
         config=config,
         table=VarTable(),
@@ -288,6 +298,9 @@ def _derivation(
         jacobians={},
         grads={},
         checks=checks,
-        extra={"title": (title, {"dims": cfg.ndim}), "setup": setup + lines,
-               "output_letter": "o", "json": json, "conv": cfg},
+        title=(title, {"dims": cfg.ndim}),
+        setup=setup + lines,
+        output_letter="o",
+        conv=cfg,
+        facts=json,
     )

@@ -469,10 +469,8 @@ def derive_softmax(cfg: SoftmaxConfig, forms: Forms = closed_forms) -> SoftmaxDe
         grads={"input": _array(grad, shape)},
         checks=checks,
         model=model,
-        extra={
-            "title": (f"title.softmax.{what}", {"batch": n_rows, "classes": n_classes}),
-            "setup": _setup(cfg),
-        },
+        title=(f"title.softmax.{what}", {"batch": n_rows, "classes": n_classes}),
+        setup=_setup(cfg),
     )
     d.sm = cfg
     return d

@@ -376,9 +376,9 @@ def derive_upsample(cfg: UpsampleConfig) -> Derivation:
         grads={"input": _array(grads, x.shape)},
         checks=checks,
         model=model,
-        extra={"title": ("title.upsample_" + ("nearest" if cfg.mode == "nearest" else "linear"),
-                         {"dims": cfg.ndim, "mode": cfg.mode}),
-               "setup": setup_lines(cfg)},
+        title=("title.upsample_" + ("nearest" if cfg.mode == "nearest" else "linear"),
+               {"dims": cfg.ndim, "mode": cfg.mode}),
+        setup=setup_lines(cfg),
     )
 
 

@@ -241,7 +241,7 @@ def _caption_names(d: Derivation, which: str) -> np.ndarray:
 
     if which == "output":
         shape, prefix = tuple(d.symbols["upstream"].shape), ""
-        letter = d.extra.get("output_letter", "y")
+        letter = d.output_letter
         values = d.numeric.forward_values if d.numeric is not None else None
     else:
         shape, prefix, letter = tuple(d.symbols["input"].shape), "∂L/∂", d.symbols["input"].letter
@@ -256,7 +256,7 @@ def _caption_names(d: Derivation, which: str) -> np.ndarray:
 def _output_names(cells: _Cells, d: Derivation) -> np.ndarray:
     shape = tuple(d.symbols["upstream"].shape)  # g has the output's shape, in every layout
     values = d.numeric.forward_values if d.numeric is not None else None
-    return _view3(cells.named(d.extra.get("output_letter", "y"), shape, values), d)
+    return _view3(cells.named(d.output_letter, shape, values), d)
 
 
 def _correlation_frames(

@@ -432,7 +432,7 @@ class HtmlWriter:
         lhs_tensor = tex_mathml(fill_identity(identity.lhs, d))
         rhs_tex = fill_identity(identity.rhs, d)
         relation = "<mo>=</mo>" if holds else "<mo>≠</mo>"
-        out_letter = d.extra.get("output_letter", "y")
+        out_letter = d.output_letter
         rows: list[tuple[str, str, str]] = []
         elems = None
         if identity.kind == "grad" and identity.role in d.grad_elems:
@@ -476,7 +476,7 @@ class HtmlWriter:
     def links(self) -> dict[str, Any]:
         """The Jacobians' non-zero pattern among the symbols shown, as an adjacency list."""
         d = self.d
-        out_letter = d.extra.get("output_letter", "y")
+        out_letter = d.output_letter
         adj: dict[str, set[str]] = {}
         names = d.table.names
         for role, jac in d.jacobians.items():
@@ -569,7 +569,7 @@ class HtmlWriter:
             name, target = "", ""
             if deconv:
                 lead = [0] * (out_ndim - len(pos))
-                name = element_name(d.extra.get("output_letter", "y"), [*lead, *pos])
+                name = element_name(d.output_letter, [*lead, *pos])
                 target, key = f"y[{','.join(str(v + 1) for v in [*lead, *pos])}]", name
             elif (grad_tensor is not None and len(at) == len(spatial)
                   and all(0 <= v < n for v, n in zip(at, spatial))):

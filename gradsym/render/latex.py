@@ -319,7 +319,7 @@ def fill_identity(tex: str, d: Derivation) -> str:
     def letter(token: str) -> str:
         low = token.lower()
         if low == "y":
-            name = d.extra.get("output_letter", "y")
+            name = d.output_letter
         else:
             role = _PLACEHOLDER_ROLES.get(low, "")
             tensor = d.symbols.get(role)
@@ -353,7 +353,7 @@ def proof_lines(
     rhs_tensor = fill_identity(identity.rhs, d)
     relation = "=" if holds else r"\neq"
     rows: list[tuple[str, str, str]] = []
-    out_letter = tex_letter(d.extra.get("output_letter", "y"))
+    out_letter = tex_letter(d.output_letter)
     elems = None
     if identity.kind == "grad" and identity.role in d.grad_elems:
         elems = d.grad_elems[identity.role]
@@ -376,7 +376,7 @@ def proof_lines(
                          t("proof.step.chain")))
             first_reason = t("proof.step.jacobian")
         else:
-            rows.append((tex_name(d.extra.get("output_letter", "y"), index), "", ""))
+            rows.append((tex_name(d.output_letter, index), "", ""))
             first_reason = t("proof.step.forward")
         for i, line in enumerate(expanded):
             prefix = "= " if i == 0 else r"\quad "

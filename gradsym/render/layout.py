@@ -70,10 +70,10 @@ def build_document(
     setup.blocks.append(Row(sym_grids))
     sections.append(setup)
 
-    out_letter = d.extra.get("output_letter", "y")
+    out_letter = d.output_letter
     out_shape = d.forward_elems.shape
     # A command whose element-wise expressions are long may print them only with --full.
-    elementwise = full or not d.extra.get("elementwise_hidden", False)
+    elementwise = full or not d.elementwise_hidden
     hidden = Para(t("summary.elementwise_hidden"))
     if "forward" in show and d.forward_elems.size:  # none: J has no SymPy form (letter sizes)
         sec = Section("forward", t("section.forward"))
@@ -181,7 +181,7 @@ def build_document(
     if ev is None and d.model is not None:
         options = ", ".join(f"--{o}" for o, r in d.model.options.items() if r in d.symbols and r != "upstream")
         verdict += " " + t("numeric.absent", options=options)
-    title = _message(t, d.extra.get("title", d.command))
+    title = _message(t, d.title)
     return Document(f"gradsym {d.command} — {title}", sections, verdict, failed == 0, d, lang)
 
 

@@ -278,7 +278,9 @@ def plot_figure(d: Derivation, lang: str = "en", *, dpi: int = 110) -> Any:
     family = ["DejaVu Sans", font] if font else ["DejaVu Sans"]
     style: dict[str, Any] = {"font.family": family, "font.size": 9, "axes.titlesize": 9, "svg.hashsalt": "gradsym",
              "figure.dpi": dpi}
-    if d.command == "sizes" and "conv" in d.extra:
+    from gradsym.layers.sizes import SizesDerivation
+
+    if isinstance(d, SizesDerivation):
         with mpl.rc_context(style):  # type: ignore[arg-type]
             strips = size_strips(d)
             cells = max(len(st.cells) for st in strips)
@@ -288,7 +290,7 @@ def plot_figure(d: Derivation, lang: str = "en", *, dpi: int = 110) -> Any:
             fig = plt.figure(figsize=(width, min(0.3 * rows + 1.3 * len(strips) + 0.6, 30.0)),
                              layout="constrained")
             _draw_sizes(fig, d, t)
-            key = "plot.sizes.title_transposed" if d.extra["conv"].transposed else "plot.sizes.title"
+            key = "plot.sizes.title_transposed" if d.conv.transposed else "plot.sizes.title"
             fig.suptitle(t(key), fontsize=11)
         return fig
     if d.command == "net" and d.numeric is not None:
@@ -377,7 +379,7 @@ def _draw_jacobian(ax: Any, pic: JacobianPicture, d: Derivation, t: Catalogue, f
 
     tensor = d.symbols[pic.role]
     wrt = display_letter(tensor.letter)
-    out = display_letter(d.extra.get("output_letter", "y"))
+    out = display_letter(d.output_letter)
     gradient = pic.mode.startswith("gradient-")
     mode = pic.mode.removeprefix("gradient-")
     ax.set_facecolor("#f2f2f2")

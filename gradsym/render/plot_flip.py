@@ -56,7 +56,7 @@ def flip_picture(d: Derivation, t: Catalogue) -> FlipPicture | None:
         return None
     result: np.ndarray | None = None
     values = None
-    letter, prefix = d.extra.get("output_letter", "y"), ""
+    letter, prefix = d.output_letter, ""
     role = check.name.split("_")[1] if check.name.startswith("grad_") else ""
     if role in d.grad_elems:
         result = d.grad_elems[role]

@@ -53,8 +53,10 @@ def size_strips(d: Derivation) -> list[SizeStrip]:
     >>> [kind for _, kind in strip.cells]  # doctest: +NORMALIZE_WHITESPACE
     ['input', 'unread_between', 'input', 'input', 'unread_between', 'input', 'unread_end', 'unread_end']
     """
-    cfg = d.extra["conv"]
-    data = d.extra["json"]
+    from gradsym.layers.sizes import SizesDerivation
+
+    assert isinstance(d, SizesDerivation)
+    cfg, data = d.conv, d.facts
     strips = []
     for axis in range(cfg.ndim):
         k, s, (pb, pa), dil = cfg.kernel[axis], cfg.stride[axis], cfg.padding[axis], cfg.dilation[axis]

@@ -2,8 +2,9 @@
 
 Each module here presents one layer: ``sections(d, t, full)`` gives its own document
 sections as ``(key, title, blocks)`` (placed after the built-in section of the same key),
-``json_fields(d)`` the JSON keys it adds. The layer only stores plain data in
-``Derivation.extra``; this package dispatches on the command.
+``json_fields(d)`` the JSON keys it adds. The layer only stores plain data, in typed
+attributes of its :class:`~gradsym.derivation.Derivation` subclass; this package dispatches
+on the command.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
     "sizes": sizes.json_fields,
 }
 
-# A command's own set-up lines (default: ``extra["setup"]``), numeric JSON (default: the
+# A command's own set-up lines (default: ``d.setup``), numeric JSON (default: the
 # common ``numeric`` object) and compact-JSON rule (default: by Jacobian size).
 SETUP: dict[str, Callable[[Derivation], Iterable[Any]]] = {"chain": chain.setup,
                                                            "matrix": matrix.setup,
@@ -100,7 +101,7 @@ def command_json(d: Derivation) -> dict[str, Any]:
 def command_setup(d: Derivation) -> Iterable[Any]:
     """The set-up lines (catalogue keys and parameters)."""
     make = SETUP.get(_family(d))
-    return make(d) if make else d.extra.get("setup", [])
+    return make(d) if make else d.setup
 
 
 def command_numeric_json(d: Derivation) -> dict[str, Any] | None:

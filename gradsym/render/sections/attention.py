@@ -25,7 +25,7 @@ def _approx(value: Any) -> Text:
 def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, list[Any]]]:
     assert isinstance(d, AttentionDerivation)
     cfg = d.cfg
-    pieces = d.extra["pieces"]
+    pieces = d.pieces
     masked = lambda i, c: c >= cfg.allowed(i)  # noqa: E731
     forward: list[Any] = [Para(("attention.definition", {})), Equations([
         (Text("S"), Text("Q·Kᵀ/√D" + (" " + t("attention.mask_rule") if cfg.causal else ""))),
@@ -36,7 +36,7 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
     for i in range(cfg.seq):
         for c in range(cfg.seq):
             index[i, c] = (i, c)
-    if full or not d.extra.get("elementwise_hidden"):
+    if full or not d.elementwise_hidden:
         forward.append(Row([
             *grids_of("S", index, lambda e, _i: MINUS_INFINITY if masked(*e) else Expr(pieces.s[e[0]][e[1]]),
                       full, t),
@@ -54,7 +54,7 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
     if cfg.causal:
         grad.append(Para(("attention.masked", {})))
     ev = d.numeric
-    values = d.extra.get("values")
+    values = d.scores
     if ev is not None and values is not None:
         import mpmath
 
@@ -70,12 +70,12 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
                         jacobians=False)
             forward.append(Row(grids_of(t("attention.weights"), object_array(num.p), lambda e, _i: _approx(e), full, t)))
             cell = lambda e, _i: _approx(e)  # noqa: E731
-            if d.extra.get("elementwise_hidden") and not full:  # the exact values are in the JSON
+            if d.elementwise_hidden and not full:  # the exact values are in the JSON
                 forward.append(Row(grids_of(t("attention.output"), object_array(num.forward), cell, full, t)))
             grad.append(Para(("attention.at_values", {})))
             grad.append(Row([*grids_of(t("attention.dp"), object_array(num.backward["dp"]), cell, full, t),
                              *grids_of(t("attention.ds"), object_array(num.backward["ds"]), cell, full, t)]))
-            if d.extra.get("elementwise_hidden") and not full:
+            if d.elementwise_hidden and not full:
                 grad.append(Row([grid for role in ("q", "k", "v")
                                  for grid in grids_of(f"dL/d{role.upper()} ≈", object_array(num.grads[role]), cell,
                                                       full, t)]))

@@ -12,7 +12,7 @@ from gradsym.render.document import Equations, Expr, Label, Num, Para, Row, Text
 
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
-    from gradsym.layers.normalise import Group
+    from gradsym.layers.normalise import Group, NormDerivation
     from gradsym.render.wording import Catalogue
 
 
@@ -26,11 +26,11 @@ def _name(letter: str, index: tuple[int, ...]) -> Any:
     return sympy.Symbol(f"{letter}_{'_'.join(str(i) for i in index)}")
 
 
-def chain_blocks(d: Derivation, t: Catalogue, key: str, jac_text: str) -> list[Any]:
+def chain_blocks(d: NormDerivation, t: Catalogue, key: str, jac_text: str) -> list[Any]:
     """SymPy's derivatives of y in c and v, for one generic sample."""
     import sympy
 
-    chain = d.extra["chain"]
+    chain = d.chain
     show = {chain["t"]: 1 / sympy.Symbol("sigma"), chain["c"]: sympy.Symbol("c_n"),
             chain["gamma"]: sympy.Symbol("gamma")}
     return [Para(t(key)), Equations([
@@ -116,7 +116,7 @@ def eval_sections(d: BatchNormDerivation, t: Catalogue, full: bool) -> list[tupl
     rows: list[tuple[Any, Any]] = []
     shown = 0
     eps = sympy.Symbol("epsilon")
-    for group in d.extra["groups"]:
+    for group in d.groups:
         c = group.params[0] + 1
         gam, mean, var = _name("gamma", (c,)), _name("running_mean", (c,)), _name("running_var", (c,))
         root = sympy.sqrt(var + eps)
@@ -134,7 +134,7 @@ def eval_sections(d: BatchNormDerivation, t: Catalogue, full: bool) -> list[tupl
     ev = d.numeric
     if ev is not None and d.bn.eps is not None:
         stats = d.norm.stats_of(ev.values)
-        blocks += statistics_blocks(d, t, full, d.extra["groups"], d.bn.eps, stats, "batchnorm.running")
+        blocks += statistics_blocks(d, t, full, d.groups, d.bn.eps, stats, "batchnorm.running")
     return [("grad", ("batchnorm.section", {}), blocks)]
 
 
@@ -147,11 +147,11 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
     count = "N" if not cfg.spatial else "M"
     blocks = chain_blocks(d, t, "batchnorm.chain" if not cfg.spatial else "batchnorm.chain_spatial",
                           f"γ·({count}·δ_nm − 1 − x̂_n·x̂_m)/({count}·σ)")
-    rows, hidden = compact_rows(d, d.extra["groups"], True, full)
+    rows, hidden = compact_rows(d, d.groups, True, full)
     blocks += [Para(t("batchnorm.compact")),
                Equations(rows, t("batchnorm.more", count=hidden) if hidden else "")]
     ev = d.numeric
     if ev is not None and cfg.eps is not None:
         stats = d.norm.stats_of(ev.values)
-        blocks += statistics_blocks(d, t, full, d.extra["groups"], cfg.eps, stats, "batchnorm")
+        blocks += statistics_blocks(d, t, full, d.groups, cfg.eps, stats, "batchnorm")
     return [("grad", ("batchnorm.section", {}), blocks)]

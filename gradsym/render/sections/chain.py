@@ -109,7 +109,7 @@ def large(d: Derivation) -> bool:
 def setup(d: Derivation) -> Iterator[tuple[str, dict[str, Any]]]:
     """The set-up lines; the hint to give values only while there are none."""
     assert isinstance(d, ChainDerivation)
-    yield from d.extra["setup"]
+    yield from d.setup
     if d.numeric is None:
         yield ("chain.setup.values", {"bias": ", --b" if d.layers[0].bias else ""})
 

@@ -18,6 +18,7 @@ from gradsym.layers.general import (
     Step,
     lhs_text,
 )
+from gradsym.layers.general_build import GeneralDerivation
 from gradsym.layers.general_check import TENSOR_ROLES, _grid_ranges, _target, grid
 from gradsym.render.document import Cell, Equations, Expr, Label, Para
 from gradsym.render.wording import Catalogue
@@ -58,8 +59,8 @@ def _chain_blocks(chain: Chain, t: Catalogue) -> list[Any]:
 
 def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, list[Any]]]:
     """The derivation's own sections (every step justified), in the language of ``t``."""
-    gen: General = d.extra["general"]
-    instance: tuple[Any, Derivation] | None = d.extra["instance"]
+    assert isinstance(d, GeneralDerivation)
+    gen, instance = d.general, d.instance
     out: list[tuple[str, Any, list[Any]]] = []
     if len(gen.forward.steps) > 1:  # a single step is the definition, already in the set-up
         out.append(("forward", ("general.section.forward", {}), _chain_blocks(gen.forward, t)))
@@ -87,7 +88,8 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
 
 def json_fields(d: Derivation) -> dict[str, Any]:
     """Symbols, assumptions, indexed names and the ``general`` object (sizes, steps, …)."""
-    gen: General = d.extra["general"]
+    assert isinstance(d, GeneralDerivation)
+    gen = d.general
     symbols = {"input": "x", "kernel": "w", "upstream": "g"}
     if gen.bias:
         symbols["bias"] = "b"

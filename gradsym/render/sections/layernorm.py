@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, list[Any]]]:
     """As batch norm's, with statistics per sample and γ per position (ĝ = g∘γ)."""
     assert isinstance(d, LayerNormDerivation)
-    groups = d.extra["groups"]
-    prefix = d.extra["stats"]  # layernorm | groupnorm
+    groups = d.groups
+    prefix = d.stats  # layernorm | groupnorm
     blocks = chain_blocks(d, t, "layernorm.chain", "γ_n·(M·δ_nm − 1 − x̂_n·x̂_m)/(M·σ)")
     rows, hidden = compact_rows(d, groups, False, full)
     blocks += [Para(t("layernorm.compact")),

@@ -90,7 +90,7 @@ def setup(d: Derivation) -> list[Any]:
     assert isinstance(d, MatrixDerivation)
     names = {n: algebra_name(n, x) for n, x in d.declared.items()}
     out: list[Any] = []
-    lines = list(d.extra.get("setup", []))
+    lines = list(d.setup)
     verbatim = any(isinstance(x, tuple) and x[0] == "matrix.read_as" for x in lines)
     for line in lines:
         if isinstance(line, tuple) and line[0] == "matrix.setup" and not verbatim:

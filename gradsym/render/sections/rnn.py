@@ -31,7 +31,7 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
     steps, n_in, n_hidden = cfg.steps, cfg.input_size, cfg.hidden
     ev = d.numeric
     dec = ev.decimal if ev else False
-    pre = d.extra["preactivation"]
+    pre = d.preactivation
     forward: list[Any] = [Para(t("rnn.step_form")), Equations(
         [(Label("a", (s + 1, i + 1)), Expr(pre[s, i])) for s in range(steps) for i in range(n_hidden)])]
     if full or small_enough(d):
@@ -109,7 +109,7 @@ def json_fields(d: Derivation) -> dict[str, Any]:
     from gradsym.layers.rnn import as_array
 
     return {
-        "preactivation": nested(d.extra["preactivation"], text),
+        "preactivation": nested(d.preactivation, text),
         "bptt": {"delta": nested(as_array(d.bptt.delta), text),
                  "delta_tilde": nested(as_array(d.bptt.delta_tilde), text)},
         "parameters": list(PARAMETERS),

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from gradsym.layers.sizes import SizesDerivation
+
 if TYPE_CHECKING:
     from gradsym.derivation import Derivation
 
 
 def json_fields(d: Derivation) -> dict[str, Any]:
     """``output``, ``shape``, ``formula``, … exactly as the layer computed them."""
-    return dict(d.extra["json"])
+    assert isinstance(d, SizesDerivation)
+    return dict(d.facts)
