@@ -23,7 +23,7 @@ import numpy as np
 from gradsym import progress
 from gradsym.calculus import SparseJacobian
 from gradsym.errors import GradsymError, SpecError, in_python_terms
-from gradsym.numeric import difference_jacobian, exact_array, first_mismatch, sparse_jacobians
+from gradsym.numeric import difference_jacobian, first_mismatch, object_array, sparse_jacobians
 from gradsym.poly import Poly, VarTable, evaluate, to_sympy
 from gradsym.proofs import Check
 from gradsym.spec import Values, parse_values
@@ -320,7 +320,7 @@ class Derivation:
         point: dict[Any, Any] = {}
         for role, val in parsed.items():
             tensor = self.symbols[role]
-            values[role] = exact_array(val.flat, tensor.shape)
+            values[role] = object_array(val.flat, tensor.shape)
             numbers = [_number_to_sympy(v) for v in val.flat] if as_sympy else val.flat
             point.update(zip(symbols[tensor.first : tensor.first + len(val.flat)], numbers))
         return values, point
@@ -331,7 +331,7 @@ class Derivation:
         values: dict[str, np.ndarray] = {}
         for role, val in parsed.items():
             tensor = self.symbols[role]
-            values[role] = exact_array(val.flat, tensor.shape)
+            values[role] = object_array(val.flat, tensor.shape)
             for i, v in enumerate(val.flat):
                 point_ids[tensor.first + i] = v
         decimal = any(v.decimal for v in parsed.values())

@@ -31,10 +31,11 @@ Number = int | Fraction
 Tangent = dict[Hashable, Any]
 
 
-def exact_array(flat: Sequence[Number], shape: Sequence[int]) -> np.ndarray:
-    """An object array of exact numbers."""
-    arr = np.empty(len(flat), dtype=object)
-    arr[:] = list(flat)
+def object_array(elems: Iterable[Any], shape: Sequence[int]) -> np.ndarray:
+    """Elements (exact numbers, polynomials, SymPy expressions) as an object array of ``shape``."""
+    items = list(elems)
+    arr = np.empty(len(items), dtype=object)
+    arr[:] = items
     return arr.reshape(tuple(shape))
 
 
@@ -241,7 +242,7 @@ def sparse_jacobians(
     Entries the forward pass touches are kept even where their value is 0 (structure).
 
     >>> f = lambda p: p["a"] * p["a"]
-    >>> values, jac = sparse_jacobians(f, {"a": exact_array([2, 3], (2,))}, ["a"])
+    >>> values, jac = sparse_jacobians(f, {"a": object_array([2, 3], (2,))}, ["a"])
     >>> values, jac["a"]
     ([4, 9], {(0, 0): 4, (1, 1): 6})
     """
@@ -341,7 +342,7 @@ def difference_jacobian(
     ``wrt``, exact; cost (colours × degree) forward passes on plain numbers.
 
     >>> f = lambda p: p["a"] * p["a"][::-1]
-    >>> a = exact_array([1, 2, 3], (3,))
+    >>> a = object_array([1, 2, 3], (3,))
     >>> jac = difference_jacobian(f, {"a": a}, "a", [(0, 0), (0, 2), (1, 1), (2, 0), (2, 2)],
     ...                           degree=2)
     >>> sorted((k, int(v)) for k, v in jac.entries.items()), jac.stray

@@ -20,8 +20,8 @@ from gradsym.numeric import (
     Dual,
     colouring,
     difference_jacobian,
-    exact_array,
     first_mismatch,
+    object_array,
     sparse_jacobians,
 )
 from gradsym.poly import Poly
@@ -72,7 +72,7 @@ def polynomial_map(p: dict[str, np.ndarray]) -> np.ndarray:
 def test_sparse_duals_and_colours_equal_dense_difference_quotients(case: Any) -> None:
     a_flat, b_flat = case
     n = len(a_flat)
-    point = {"a": exact_array(a_flat, (n,)), "b": exact_array(b_flat, (n, 2))}
+    point = {"a": object_array(a_flat, (n,)), "b": object_array(b_flat, (n, 2))}
     f = lambda p: polynomial_map(p).reshape(-1)  # noqa: E731
     for name, degree in (("a", 3), ("b", 1)):
         dense = dense_difference_jacobian(f, point, name, degree)
@@ -95,8 +95,8 @@ def test_conv_model_checked_by_colours_equals_dense(h: int, w: int, k: int, stri
         return
     d = gradsym.conv(input=(h, w), kernel=(k, k), stride=stride, padding=padding)
     rng = np.random.default_rng(seed)
-    point = {"input": exact_array([int(v) for v in rng.integers(-5, 6, h * w)], (h, w)),
-             "kernel": exact_array([Fraction(int(v), 3) for v in rng.integers(-5, 6, k * k)],
+    point = {"input": object_array([int(v) for v in rng.integers(-5, 6, h * w)], (h, w)),
+             "kernel": object_array([Fraction(int(v), 3) for v in rng.integers(-5, 6, k * k)],
                                    (k, k))}
     assert d.model is not None
     for role in ("input", "kernel"):
@@ -123,7 +123,7 @@ def test_colouring_separates_the_columns_of_every_output() -> None:
 
 def test_compressed_difference_reports_an_entry_the_pattern_lacks() -> None:
     f = lambda p: p["a"] * p["a"][::-1]  # noqa: E731
-    a = exact_array([1, 2, 3], (3,))
+    a = object_array([1, 2, 3], (3,))
     full = [(0, 0), (0, 2), (1, 1), (2, 0), (2, 2)]
     short = difference_jacobian(f, {"a": a}, "a", full[:-1] + [], degree=2)
     assert short.stray  # (2, 2) is missing from the pattern: its sum shows up unexplained

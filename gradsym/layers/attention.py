@@ -41,7 +41,7 @@ from gradsym import progress
 from gradsym.budget import Cost, admit, given, rendered
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation, NumericModel
-from gradsym.numeric import Dual, apply_rule, exact_array, simplify_number
+from gradsym.numeric import Dual, apply_rule, object_array, simplify_number
 from gradsym.poly import VarTable
 from gradsym.proofs import Check
 from gradsym.spec import Values
@@ -401,7 +401,7 @@ def _rows(arr: np.ndarray) -> list[list[Any]]:
             for row in arr.tolist()]
 
 
-def object_array(rows: list[list[Any]]) -> np.ndarray:
+def rows_array(rows: list[list[Any]]) -> np.ndarray:
     """A list of rows as a 2-D object array (entries kept as they are)."""
     out = np.empty((len(rows), len(rows[0]) if rows else 0), dtype=object)
     for i, row in enumerate(rows):
@@ -423,7 +423,7 @@ class AttentionDerivation(Derivation):
         import sympy
 
         cfg = self.cfg
-        values = {role: exact_array(val.flat, self.symbols[role].shape) for role, val in parsed.items()}
+        values = {role: object_array(val.flat, self.symbols[role].shape) for role, val in parsed.items()}
         decimal = any(val.decimal for val in parsed.values())
         progress.report("evaluating", 0, 1)
         r = 1 / sympy.sqrt(cfg.dim)
@@ -432,9 +432,9 @@ class AttentionDerivation(Derivation):
         shape = (cfg.seq, cfg.dim)
         evaluation = Evaluation(
             values,
-            object_array([[simplify_number(x) for x in row] for row in exact.forward]),
+            rows_array([[simplify_number(x) for x in row] for row in exact.forward]),
             {role: {key: simplify_number(x) for key, x in entries.items()} for role, entries in exact.jacobians.items()},
-            {role: object_array([[simplify_number(x) for x in row] for row in arr]) for role, arr in exact.grads.items()},
+            {role: rows_array([[simplify_number(x) for x in row] for row in arr]) for role, arr in exact.grads.items()},
             {role: (shape, shape) for role in exact.jacobians},
             decimal,
         )
@@ -489,7 +489,7 @@ def numeric_forward(cfg: AttentionConfig, point: dict[str, np.ndarray]) -> np.nd
     q, k, v = (_rows(point[role]) for role in ("q", "k", "v"))
     zeros = [[0] * cfg.dim for _ in range(cfg.seq)]
     pieces = build(cfg, q, k, v, zeros, 1 / sympy.sqrt(cfg.dim), sympy.exp, jacobians=False)
-    return object_array(pieces.forward)
+    return rows_array(pieces.forward)
 
 
 # ---------------------------------------------------------------------------
@@ -522,9 +522,9 @@ def derive_attention(cfg: AttentionConfig) -> AttentionDerivation:
         config=cfg.to_json(),
         table=table,
         symbols=tensors,
-        forward=object_array(pieces.forward),
+        forward=rows_array(pieces.forward),
         jacobians=jacobians,  # type: ignore[arg-type]
-        grads={role: object_array(arr) for role, arr in pieces.grads.items()},
+        grads={role: rows_array(arr) for role, arr in pieces.grads.items()},
         checks=checks,
         model=NumericModel({"q": "q", "k": "k", "v": "v", "g": "upstream"},
                            lambda pt: numeric_forward(cfg, pt), degree=None),

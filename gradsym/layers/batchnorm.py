@@ -41,7 +41,6 @@ from gradsym.layers.normalise import (
     Group,
     NormDerivation,
     NormSetup,
-    _array,
     admit_normalisation,
     assemble,
     channel_groups,
@@ -50,6 +49,7 @@ from gradsym.layers.normalise import (
     eps_symbol,
     normalise_values,
 )
+from gradsym.numeric import object_array
 from gradsym.poly import VarTable
 from gradsym.proofs import Check
 from gradsym.spec.batchnorm import BatchNormConfig as BatchNormConfig
@@ -175,9 +175,9 @@ def derive_eval(t: BatchNormTensors, cfg: BatchNormConfig, eps: Any, groups: lis
         "gamma": SparseJacobian(shape, (cfg.features,), dict(sorted(jac_gamma.items()))),
         "beta": SparseJacobian(shape, (cfg.features,), dict(sorted(jac_beta.items()))),
     }
-    grads = {"input": _array(grad_x, shape), "gamma": _array(grad_gamma, (cfg.features,)),
-             "beta": _array(grad_beta, (cfg.features,))}
-    return _array(forward, shape), jacobians, grads
+    grads = {"input": object_array(grad_x, shape), "gamma": object_array(grad_gamma, (cfg.features,)),
+             "beta": object_array(grad_beta, (cfg.features,))}
+    return object_array(forward, shape), jacobians, grads
 
 
 # ---------------------------------------------------------------------------

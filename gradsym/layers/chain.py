@@ -45,7 +45,7 @@ from gradsym.layers.conv import (
     require,
     setup_lines,
 )
-from gradsym.numeric import exact_array, sparse_jacobians
+from gradsym.numeric import object_array, sparse_jacobians
 from gradsym.poly import Poly, VarTable, evaluate, substitute
 from gradsym.proofs import Check, compare
 from gradsym.rules import RULES
@@ -158,12 +158,6 @@ def _layer_tensor(table: VarTable, letter: str, layer: int, shape: tuple[int, ..
     return Tensor(letter, shape, ids[0], table)
 
 
-def _array(polys: list[Any], shape: tuple[int, ...]) -> np.ndarray:
-    arr = np.empty(len(polys), dtype=object)
-    arr[:] = polys
-    return arr.reshape(shape)
-
-
 def _derive_layer(
     table: VarTable, cfg: ConvConfig, index: int, a_in: Tensor, a_out: Tensor, upstream: Tensor,
     kernel: Tensor, bias: Tensor | None,
@@ -187,8 +181,8 @@ def _derive_layer(
         check.detail.setdefault("lines", []).append(("chain.check_layer", {"layer": index}))
     layer = ChainLayer(
         index, cfg, a_in, kernel, bias, upstream, a_out,
-        _array(forward, upstream.shape),
-        {role: _array(polys, roles[role].shape) for role, polys in grads.items()},
+        object_array(forward, upstream.shape),
+        {role: object_array(polys, roles[role].shape) for role, polys in grads.items()},
     )
     return layer, checks
 
@@ -299,7 +293,7 @@ def _expand(layers: list[ChainLayer], budget: int) -> Check:
         progress.report("expanding layers", layer.index - 1, 2 * len(layers))
         flat = layer.forward_elems.reshape(-1)
         expanded = [substitute(p, substitutions) if substitutions else p for p in flat]
-        layer.expanded_elems = {"forward": _array(expanded, layer.output.shape), "grad": {}}
+        layer.expanded_elems = {"forward": object_array(expanded, layer.output.shape), "grad": {}}
         substitutions.update(zip(layer.output.flat_ids(), expanded))
     # substitutions now map every activation a_2 … a_{D+1}; add the incoming gradients d_{l}.
     for layer in reversed(layers):
@@ -308,7 +302,7 @@ def _expand(layers: list[ChainLayer], budget: int) -> Check:
         grads: dict[str, np.ndarray] = {}
         for role, arr in layer.grad_elems.items():
             polys = [substitute(p, substitutions) for p in arr.reshape(-1)]
-            grads[role] = _array(polys, arr.shape)
+            grads[role] = object_array(polys, arr.shape)
             if role == "input" and layer.index > 1:
                 substitutions.update(zip(layers[layer.index - 2].upstream.flat_ids(), polys))
         layer.expanded_elems["grad"] = grads
@@ -503,7 +497,7 @@ def _numeric_check(d: ChainDerivation, ev: ChainEvaluation, target: np.ndarray) 
         if not same(lv.forward_values, values):
             return verdict(f"layer {i + 1}'s output")
         jacobians.append(jac)
-        act = exact_array(values, lv.forward_values.shape)
+        act = object_array(values, lv.forward_values.shape)
     prime, loss_value = _loss_prime(d.loss, act, target)
     if _exact(loss_value) != ev.forward_values[()]:
         return verdict("the loss")
@@ -589,7 +583,7 @@ class ChainDerivation(Derivation):
             point[tensor.first : tensor.first + tensor.size] = list(flat)
 
         def values_of(arr: np.ndarray) -> np.ndarray:
-            return exact_array([_exact(evaluate(p, point)) for p in arr.reshape(-1)], arr.shape)
+            return object_array([_exact(evaluate(p, point)) for p in arr.reshape(-1)], arr.shape)
 
         put(self.layers[0].input, x.flat)
         put(self.target, t.flat)
@@ -599,7 +593,7 @@ class ChainDerivation(Derivation):
             put(layer.kernel, ks[i].flat)
             if layer.bias is not None and bs is not None:
                 put(layer.bias, bs[i].flat)
-            inputs.append(exact_array(point[layer.input.first : layer.input.first + layer.input.size],
+            inputs.append(object_array(point[layer.input.first : layer.input.first + layer.input.size],
                                       layer.input.shape))
             forwards.append(values_of(layer.forward_elems))
             put(layer.output, forwards[-1].reshape(-1).tolist())
@@ -609,7 +603,7 @@ class ChainDerivation(Derivation):
               for i in self.output.flat_ids() + self.target.flat_ids()}
         loss_expr: Any = self.forward_elems[()]
         loss_value = _sympy_number(loss_expr.xreplace(at))
-        loss_grad = exact_array(
+        loss_grad = object_array(
             [_sympy_number(e.xreplace(at)) for e in self.loss_grad_elems.reshape(-1)],
             self.loss_grad_elems.shape,
         )
@@ -625,17 +619,17 @@ class ChainDerivation(Derivation):
         for i, layer in enumerate(self.layers):
             up = layer.upstream
             layer_values.append(LayerValues(
-                exact_array(ks[i].flat, layer.kernel.shape),
-                exact_array(bs[i].flat, layer.bias.shape) if bs is not None and layer.bias is not None else None,
+                object_array(ks[i].flat, layer.kernel.shape),
+                object_array(bs[i].flat, layer.bias.shape) if bs is not None and layer.bias is not None else None,
                 inputs[i],
-                exact_array(point[up.first : up.first + up.size], up.shape),
+                object_array(point[up.first : up.first + up.size], up.shape),
                 forwards[i],
                 grads[i],
             ))
-        target = exact_array(t.flat, self.target.shape)
+        target = object_array(t.flat, self.target.shape)
         ev = ChainEvaluation(
             {"chain_input": inputs[0], "chain_target": target},
-            exact_array([loss_value], ()),
+            object_array([loss_value], ()),
             {}, {}, {}, decimal,
             layers=layer_values, loss_grad_values=loss_grad,
         )
@@ -684,7 +678,7 @@ def derive_chain(cfgs: list[ConvConfig], loss: str, *, expand: bool = False,
         config=_config_json(cfgs, loss, expand),
         table=table,
         symbols={"chain_input": acts[0], "chain_target": target},
-        forward=exact_array([loss_expr], ()),
+        forward=object_array([loss_expr], ()),
         jacobians={},
         grads={},
         checks=checks,
@@ -695,7 +689,7 @@ def derive_chain(cfgs: list[ConvConfig], loss: str, *, expand: bool = False,
     d.loss = loss
     d.target = target
     d.output = acts[-1]
-    d.loss_grad_elems = exact_array(loss_grad, acts[-1].shape)
+    d.loss_grad_elems = object_array(loss_grad, acts[-1].shape)
     for layer in layers:
         layer.owner = d
     d.setup = _setup(cfgs, loss, expand)

@@ -22,6 +22,7 @@ import numpy as np
 from gradsym import grids, progress
 from gradsym.calculus import jacobian, vjp
 from gradsym.derivation import Derivation, NumericModel
+from gradsym.numeric import object_array
 from gradsym.poly import Poly, VarTable
 from gradsym.proofs import Check, compare
 
@@ -304,9 +305,9 @@ def derive_conv(cfg: ConvConfig) -> ConvDerivation:
         config=cfg.to_json(),
         table=t.table,
         symbols=t.as_dict(),
-        forward=_array(forward, out_shape),
+        forward=object_array(forward, out_shape),
         jacobians=jacobians,
-        grads={role: _array(polys, t.as_dict()[role].shape) for role, polys in grads.items()},
+        grads={role: object_array(polys, t.as_dict()[role].shape) for role, polys in grads.items()},
         checks=checks,
         model=NumericModel(
             {"x": "input", "k": "kernel", "b": "bias", "g": "upstream"},
@@ -369,11 +370,5 @@ def conv_checks(
                     grads["bias"], bias_grad_rhs(g, cfg))
         )
     return checks
-
-
-def _array(polys: list[Poly], shape: tuple[int, ...]) -> np.ndarray:
-    arr = np.empty(len(polys), dtype=object)
-    arr[:] = polys
-    return arr.reshape(shape)
 
 

@@ -42,7 +42,6 @@ from gradsym.layers.conv import (
     ConvConfig,
     ConvDerivation,
     ConvTensors,
-    _array,
     conv_checks,
     conv_config,
     conv_forward,
@@ -51,6 +50,7 @@ from gradsym.layers.conv import (
     numeric_conv,
     setup_lines,
 )
+from gradsym.numeric import object_array
 from gradsym.poly import Poly, VarTable
 from gradsym.proofs import Check, compare
 from gradsym.shapes import (
@@ -417,7 +417,7 @@ def tf_conv_transpose_forward(
     # The engine works in (N, C, *spatial); its input-gradient comes back in that order.
     grad = conv_grad_input(conv_cfg, weight, upstream, first_free)
     z_shape = (cfg.batch, cfg.out_channels, *cfg.output)
-    arr = np.moveaxis(_array(grad, z_shape), 1, -1)
+    arr = np.moveaxis(object_array(grad, z_shape), 1, -1)
     out = list(arr.reshape(-1))
     if b is not None:
         channel = np.broadcast_to(np.arange(cfg.out_channels), arr.shape).reshape(-1).tolist()
@@ -572,7 +572,7 @@ def derive_in_layout(
     if layout.identity:
         forward_fw = forward_torch
     else:
-        forward_fw = list(layout.to_framework("output", _array(forward_torch, torch_out)).reshape(-1))
+        forward_fw = list(layout.to_framework("output", object_array(forward_torch, torch_out)).reshape(-1))
     out_shape = t.upstream.shape
     roles = {r: tensor for r, tensor in t.as_dict().items() if r != "upstream"}
     jacobians = {r: jacobian(forward_fw, out_shape, tensor.first, tensor.shape) for r, tensor in roles.items()}
@@ -582,7 +582,7 @@ def derive_in_layout(
     else:
         torch_shapes = {"input": cfg.input_shape(), "kernel": cfg.kernel_shape(), "bias": cfg.bias_shape()}
         grads_torch = {
-            r: list(layout.to_torch(r, _array(polys, roles[r].shape)).reshape(-1))
+            r: list(layout.to_torch(r, object_array(polys, roles[r].shape)).reshape(-1))
             if torch_shapes[r] else polys
             for r, polys in grads.items()
         }
@@ -605,9 +605,9 @@ def derive_in_layout(
         config=config,
         table=t.table,
         symbols=t.as_dict(),
-        forward=_array(forward_fw, out_shape),
+        forward=object_array(forward_fw, out_shape),
         jacobians=jacobians,
-        grads={r: _array(polys, roles[r].shape) for r, polys in grads.items()},
+        grads={r: object_array(polys, roles[r].shape) for r, polys in grads.items()},
         checks=all_checks,
         model=NumericModel({"x": "input", "k": "kernel", "b": "bias", "g": "upstream"},
                            numeric_in_layout(cfg, layout, numeric)),

@@ -40,7 +40,7 @@ from gradsym.layers.arrays import (
     shape_text,
 )
 from gradsym.layers.expr_scalars import DualScalars, SympyScalars, finish
-from gradsym.numeric import first_mismatch, sparse_jacobians
+from gradsym.numeric import first_mismatch, object_array, sparse_jacobians
 from gradsym.poly import VarTable
 from gradsym.proofs import Check
 from gradsym.rules import DomainError
@@ -351,9 +351,7 @@ class ExpressionDerivation(Derivation):
 
 
 def _exact_array(flat: Sequence[Any], shape: tuple[int, ...]) -> np.ndarray:
-    arr = np.empty(len(flat), dtype=object)
-    arr[:] = [int(v) if isinstance(v, Fraction) and v.denominator == 1 else v for v in flat]
-    return arr.reshape(shape)
+    return object_array((int(v) if isinstance(v, Fraction) and v.denominator == 1 else v for v in flat), shape)
 
 
 def _map(arr: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:

@@ -20,6 +20,7 @@ import numpy as np
 from gradsym.budget import admit, given, linear_cost
 from gradsym.calculus import jacobian, vjp
 from gradsym.derivation import Derivation, NumericModel
+from gradsym.numeric import object_array
 from gradsym.poly import Poly, VarTable, product
 from gradsym.proofs import Check, compare
 from gradsym.spec.linear import LinearConfig as LinearConfig
@@ -134,9 +135,9 @@ def derive_linear(cfg: LinearConfig) -> Derivation:
         config=cfg.to_json(),
         table=table,
         symbols=tensors,
-        forward=_array(forward, out_shape),
+        forward=object_array(forward, out_shape),
         jacobians=jacobians,
-        grads={role: _array(polys, tensors[role].shape) for role, polys in grads.items()},
+        grads={role: object_array(polys, tensors[role].shape) for role, polys in grads.items()},
         checks=linear_checks(x, w, g, grads),
         model=NumericModel(
             {"x": "input", "w": "weight", "b": "bias", "g": "upstream"},
@@ -151,12 +152,6 @@ def derive_linear(cfg: LinearConfig) -> Derivation:
             ("setup.upstream", {}),
         ],
     )
-
-
-def _array(polys: list[Poly], shape: tuple[int, ...]) -> np.ndarray:
-    arr = np.empty(len(polys), dtype=object)
-    arr[:] = polys
-    return arr.reshape(shape)
 
 
 # ---------------------------------------------------------------------------

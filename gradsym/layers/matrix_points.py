@@ -51,7 +51,7 @@ from gradsym.layers.matrix_values import (
     arithmetic,
     lc_elements,
 )
-from gradsym.numeric import sparse_jacobians
+from gradsym.numeric import object_array, sparse_jacobians
 from gradsym.rules import RULES, DomainError
 
 POINT_SIZE = 5
@@ -303,9 +303,7 @@ def random_point(declared: Mapping[str, Declared], names: Sequence[str],
     for name in names:
         shape = declared[name].shape
         flat = [Fraction(rng.randint(-9, 9), rng.randint(1, 4)) for _ in range(math.prod(shape))]
-        arr = np.empty(len(flat), dtype=object)
-        arr[:] = [int(v) if v.denominator == 1 else v for v in flat]
-        out[name] = arr.reshape(shape)
+        out[name] = object_array((int(v) if v.denominator == 1 else v for v in flat), shape)
     return out
 
 

@@ -39,7 +39,7 @@ from gradsym.budget import admit, mlp_cost
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation, LazyMapping, _sympy_array
 from gradsym.errors import SpecError, Verbatim
-from gradsym.numeric import Dual, apply_rule, exact_array, simplify_number
+from gradsym.numeric import Dual, apply_rule, object_array, simplify_number
 from gradsym.poly import Poly, VarTable, differentiate, evaluate, multiply
 from gradsym.proofs import Check
 from gradsym.rules import RULES
@@ -442,7 +442,7 @@ class MlpDerivation(Derivation):
         values: dict[str, np.ndarray] = {}
         for name, val in parsed.items():
             tensor = named[name]
-            values["input" if name == "x" else name] = exact_array(val.flat, tensor.shape)
+            values["input" if name == "x" else name] = object_array(val.flat, tensor.shape)
             for i, v in enumerate(val.flat):
                 point[tensor.first + i] = v
         decimal = any(v.decimal for v in parsed.values())
@@ -458,8 +458,8 @@ class MlpDerivation(Derivation):
             gradient_values={n: _map(arr, value) for n, arr in self.gradient_elems.items()},
             layer_values=[
                 {
-                    "z": _map(_object_array(self.network.z[layer]), value),
-                    "a": _map(_object_array(self.network.a[layer]), value),
+                    "z": _map(object_array(self.network.z[layer], (-1,)), value),
+                    "a": _map(object_array(self.network.a[layer], (-1,)), value),
                     "d": _map(_d_array(self, layer), value),
                 }
                 for layer in range(1, self.cfg.depth + 1)
@@ -555,12 +555,6 @@ class MlpDerivation(Derivation):
         return network_forward(flat["x"], weights, biases, act)
 
 
-def _object_array(items: Sequence[Any]) -> np.ndarray:
-    arr = np.empty(len(items), dtype=object)
-    arr[:] = list(items)
-    return arr
-
-
 def _map(arr: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:
     out = np.empty(arr.shape, dtype=object)
     for index in np.ndindex(arr.shape):
@@ -575,12 +569,12 @@ def derive_mlp(cfg: MlpConfig) -> MlpDerivation:
     net = chain_rule(cfg, t, alg)
     out_shape = cfg.out_shape
     n_out = cfg.widths[-1]
-    forward = _object_array(net.a[cfg.depth]).reshape(out_shape)
+    forward = object_array(net.a[cfg.depth], out_shape)
     names = [n for n in net.grads[0] if n != "input"]
-    gradient_elems = {"input": _object_array(
-        [g for k in range(n_out) for g in net.grads[k]["input"]]).reshape(out_shape + (cfg.widths[0],))}
+    gradient_elems = {"input": object_array(
+        [g for k in range(n_out) for g in net.grads[k]["input"]], out_shape + (cfg.widths[0],))}
     for name in names:
-        gradient_elems[name] = _object_array([net.grads[k][name] for k in range(n_out)]).reshape(out_shape)
+        gradient_elems[name] = object_array([net.grads[k][name] for k in range(n_out)], out_shape)
     entries = {
         (k, i): g
         for k in range(n_out)
@@ -625,8 +619,7 @@ def setup_lines(cfg: MlpConfig) -> list[tuple[str, dict[str, Any]]]:
 def _d_array(d: MlpDerivation, layer: int) -> np.ndarray:
     """d_l as an array: (n_l,) for one output, (n_L, n_l) otherwise."""
     rows = [dk[layer] for dk in d.network.d]
-    flat = _object_array([e for row in rows for e in row])
-    return flat.reshape(d.cfg.out_shape + (d.cfg.widths[layer],))
+    return object_array([e for row in rows for e in row], d.cfg.out_shape + (d.cfg.widths[layer],))
 
 
 # ---------------------------------------------------------------------------

@@ -77,7 +77,7 @@ from gradsym.layers.pool import (
     derive_pool,
     pool_work,
 )
-from gradsym.numeric import exact_array
+from gradsym.numeric import object_array
 from gradsym.poly import VarTable
 from gradsym.proofs import Check, compare
 from gradsym.spec import Values, parse_values
@@ -98,12 +98,6 @@ from gradsym.symbols import Tensor
 def _tensor(table: VarTable, letter: str, layer: int, shape: tuple[int, ...]) -> Tensor:
     ids = table.block(letter, [(layer, *(i + 1 for i in idx)) for idx in np.ndindex(*shape)])
     return Tensor(letter, shape, ids[0], table)
-
-
-def _array(polys: list[Any], shape: tuple[int, ...]) -> np.ndarray:
-    arr = np.empty(len(polys), dtype=object)
-    arr[:] = polys
-    return arr.reshape(shape)
 
 
 def _derive_poly_layer(table: VarTable, layer: NetLayer) -> list[Check]:
@@ -129,8 +123,8 @@ def _derive_poly_layer(table: VarTable, layer: NetLayer) -> list[Check]:
         for role in roles
     }
     layer.tensors = t
-    layer.forward_elems = _array(forward, layer.out_shape)
-    layer.grad_elems = {role: _array(polys, t[role].shape) for role, polys in grads.items()}
+    layer.forward_elems = object_array(forward, layer.out_shape)
+    layer.grad_elems = {role: object_array(polys, t[role].shape) for role, polys in grads.items()}
     if layer.kind == "linear":
         checks = linear_checks(x, t["weight"].ids, g, grads)
     elif layer.kind == "conv":
@@ -371,7 +365,7 @@ def _values(layers: list[NetLayer], x: Any, target: Any, at: dict[str, Any], see
                 classes.append(int(v))
         return values, classes, decimal
     parsed_t = parse_values(target if target is not None else "random", last.in_shape, "--target", seed=seed)
-    return values, exact_array(parsed_t.flat, last.in_shape), decimal or parsed_t.decimal
+    return values, object_array(parsed_t.flat, last.in_shape), decimal or parsed_t.decimal
 
 
 def _cost(layers: list[NetLayer]) -> Cost:
@@ -420,7 +414,7 @@ def derive_net(layers: list[NetLayer], values: dict[str, Values], target: Any, d
             rule = _rule_check(layer)
             if rule is not None:
                 checks.append(rule)
-    named = {name: exact_array(v.flat, v.shape) for name, v in values.items()}
+    named = {name: object_array(v.flat, v.shape) for name, v in values.items()}
     loss_layer = layers[-1]
     d = NetDerivation(
         command="net",

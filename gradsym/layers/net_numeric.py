@@ -25,7 +25,7 @@ from gradsym.layers.pool import (
     numeric_avg,
     numeric_pool,
 )
-from gradsym.numeric import Dual, apply_rule, exact_array
+from gradsym.numeric import Dual, apply_rule, object_array
 from gradsym.numeric import seed as seed_point
 from gradsym.poly import evaluate
 from gradsym.proofs import Check
@@ -113,13 +113,13 @@ def layer_forward(layer: NetLayer, a: np.ndarray, p: dict[str, np.ndarray], targ
         for row, t in zip(a.tolist(), target):
             s = sum((apply_rule("exp", _mp(v)) for v in row), 0)
             total = total + apply_rule("log", s) - row[t]
-        return exact_array([total / len(target)], ())
+        return object_array([total / len(target)], ())
     diffs = (a - target).reshape(-1).tolist()
     if kind == "mse":
         value = sum((v * v for v in diffs), Fraction(0)) / len(diffs)
     else:
         value = sum((apply_rule("abs", v) for v in diffs), Fraction(0)) / len(diffs)
-    return exact_array([value], ())
+    return object_array([value], ())
 
 
 def loss_grad(layer: NetLayer, a: np.ndarray, target: Any) -> np.ndarray:
@@ -158,7 +158,7 @@ def layer_backward(
         }
     if kind == "relu":  # relu′(0) = 0, as PyTorch
         flat = [gv if av > 0 else 0 for av, gv in zip(a.reshape(-1).tolist(), g.reshape(-1).tolist())]
-        return {"input": exact_array(flat, a.shape)}
+        return {"input": object_array(flat, a.shape)}
     if kind == "sigmoid":
         return {"input": g * y * (1 - y)}
     if kind == "tanh":

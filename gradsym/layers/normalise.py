@@ -37,7 +37,7 @@ from gradsym.budget import admit, batchnorm_cost
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation
 from gradsym.errors import SpecError
-from gradsym.numeric import Dual
+from gradsym.numeric import Dual, object_array
 from gradsym.proofs import Check
 from gradsym.rules import RULES
 from gradsym.spec import Values
@@ -339,22 +339,16 @@ def assemble(template: GroupTemplate, groups: list[Group], x: Any, g: Any, gamma
             parts_gamma[p].append(part_g)
             parts_beta[p].append(part_b)
     return Assembled(
-        forward=_array(forward, shape),
+        forward=object_array(forward, shape),
         jacobians={
             "input": SparseJacobian(shape, shape, dict(sorted(jac_x.items()))),
             "gamma": SparseJacobian(shape, param_shape, dict(sorted(jac_gamma.items()))),
             "beta": SparseJacobian(shape, param_shape, dict(sorted(jac_beta.items()))),
         },
-        grads={"input": _array(grad_x, shape),
-               "gamma": _array([sympy.Add(*p) for p in parts_gamma], param_shape),
-               "beta": _array([sympy.Add(*p) for p in parts_beta], param_shape)},
+        grads={"input": object_array(grad_x, shape),
+               "gamma": object_array([sympy.Add(*p) for p in parts_gamma], param_shape),
+               "beta": object_array([sympy.Add(*p) for p in parts_beta], param_shape)},
     )
-
-
-def _array(elems: list[Any], shape: tuple[int, ...]) -> np.ndarray:
-    arr = np.empty(len(elems), dtype=object)
-    arr[:] = elems
-    return arr.reshape(shape)
 
 
 def eps_symbol(eps: Fraction | int | None, symbol: Any) -> Any:

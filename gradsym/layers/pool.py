@@ -36,6 +36,7 @@ from gradsym import progress
 from gradsym.budget import admit, given, pool_cost
 from gradsym.calculus import SparseJacobian, jacobian, vjp
 from gradsym.derivation import Derivation, Evaluation, NumericModel
+from gradsym.numeric import object_array
 from gradsym.poly import Poly, VarTable
 from gradsym.proofs import Check, compare
 from gradsym.rules import first_argmax
@@ -474,9 +475,9 @@ def derive_pool(cfg: PoolConfig) -> PoolDerivation:
         config=cfg.to_json(),
         table=table,
         symbols=symbols,
-        forward=_array(forward, out_shape),
+        forward=object_array(forward, out_shape),
         jacobians={"input": jac},
-        grads={"input": _array(grads, x.shape)},
+        grads={"input": object_array(grads, x.shape)},
         checks=[check],
         model=model,
         title=(f"title.pool_{cfg.mode}", {"dims": cfg.ndim}),
@@ -484,12 +485,6 @@ def derive_pool(cfg: PoolConfig) -> PoolDerivation:
     )
     d.pool = cfg
     return d
-
-
-def _array(elems: list[Any], shape: tuple[int, ...]) -> np.ndarray:
-    arr = np.empty(len(elems), dtype=object)
-    arr[:] = elems
-    return arr.reshape(shape)
 
 
 def setup_lines(cfg: PoolConfig) -> list[tuple[str, dict[str, Any]]]:

@@ -50,7 +50,7 @@ from gradsym.calculus import SparseJacobian, jacobian
 from gradsym.derivation import Derivation, Evaluation, NumericModel
 from gradsym.errors import SpecError
 from gradsym.layers.mlp import PolyAlgebra
-from gradsym.numeric import Dual, apply_rule, simplify_number
+from gradsym.numeric import Dual, apply_rule, object_array, simplify_number
 from gradsym.poly import Poly, VarTable, multiply, to_sympy
 from gradsym.proofs import Check
 from gradsym.rules import RULES
@@ -579,9 +579,7 @@ def as_array(nested: Any) -> np.ndarray:
             flat.append(item)
 
     walk(nested, 0)
-    arr = np.empty(len(flat), dtype=object)
-    arr[:] = flat
-    return arr.reshape(tuple(shape))
+    return object_array(flat, shape)
 
 
 def unrolled(d: RnnDerivation) -> np.ndarray:

@@ -43,7 +43,7 @@ from gradsym.budget import Cost, admit, given, render_cost
 from gradsym.calculus import SparseJacobian
 from gradsym.derivation import Derivation, Evaluation, NumericModel, _map, _number_to_sympy
 from gradsym.errors import SpecError
-from gradsym.numeric import Dual, exact_array, simplify_number
+from gradsym.numeric import Dual, object_array, simplify_number
 from gradsym.poly import VarTable
 from gradsym.proofs import Check
 from gradsym.rules import RULES
@@ -212,7 +212,7 @@ class SoftmaxDerivation(Derivation):
         import sympy
 
         symbols = self.table.symbols()
-        values = {role: exact_array(val.flat, self.symbols[role].shape) for role, val in parsed.items()}
+        values = {role: object_array(val.flat, self.symbols[role].shape) for role, val in parsed.items()}
         point = {symbols[self.symbols[role].first + i]: _number_to_sympy(v)
                  for role, arr in values.items() for i, v in enumerate(arr.reshape(-1).tolist())}
 
@@ -325,12 +325,6 @@ def _mp(v: Any) -> Any:
     if isinstance(v, Fraction):
         return mpmath.mpf(v.numerator) / v.denominator
     return mpmath.mpf(v)
-
-
-def _array(elems: list[Any], shape: tuple[int, ...]) -> np.ndarray:
-    arr = np.empty(len(elems), dtype=object)
-    arr[:] = elems
-    return arr.reshape(shape)
 
 
 def derive_softmax(cfg: SoftmaxConfig, forms: Forms = closed_forms) -> SoftmaxDerivation:
@@ -454,7 +448,7 @@ def derive_softmax(cfg: SoftmaxConfig, forms: Forms = closed_forms) -> SoftmaxDe
     options = {"x": "input"} if g is None else {"x": "input", "g": "upstream"}
     model = NumericModel(
         options,
-        lambda pt: _array(dual_softmax(pt["input"], cfg, seeded=False), out_shape),
+        lambda pt: object_array(dual_softmax(pt["input"], cfg, seeded=False), out_shape),
         degree=None,
         defaults={"upstream": "ones"} if g is not None else {},
     )
@@ -464,9 +458,9 @@ def derive_softmax(cfg: SoftmaxConfig, forms: Forms = closed_forms) -> SoftmaxDe
         config=cfg.to_json(),
         table=table,
         symbols=symbols,  # type: ignore[arg-type]
-        forward=_array(forward, out_shape),
+        forward=object_array(forward, out_shape),
         jacobians=jacobians,  # type: ignore[arg-type]
-        grads={"input": _array(grad, shape)},
+        grads={"input": object_array(grad, shape)},
         checks=checks,
         model=model,
         title=(f"title.softmax.{what}", {"batch": n_rows, "classes": n_classes}),

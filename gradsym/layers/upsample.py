@@ -49,6 +49,7 @@ from gradsym.calculus import jacobian, vjp
 from gradsym.derivation import Derivation, NumericModel
 from gradsym.errors import SpecError
 from gradsym.layers.deconv import deconv_forward, grad_input_rhs
+from gradsym.numeric import object_array
 from gradsym.poly import Poly, VarTable
 from gradsym.proofs import Check, compare
 from gradsym.spec.conv import conv_config
@@ -371,19 +372,15 @@ def derive_upsample(cfg: UpsampleConfig) -> Derivation:
         config=cfg.to_json(),
         table=table,
         symbols={"input": x, "upstream": g},
-        forward=_array(forward, cfg.output_shape()),
+        forward=object_array(forward, cfg.output_shape()),
         jacobians={"input": jac},
-        grads={"input": _array(grads, x.shape)},
+        grads={"input": object_array(grads, x.shape)},
         checks=checks,
         model=model,
         title=("title.upsample_" + ("nearest" if cfg.mode == "nearest" else "linear"),
                {"dims": cfg.ndim, "mode": cfg.mode}),
         setup=setup_lines(cfg),
     )
-
-
-def _array(elems: list[Any], shape: tuple[int, ...]) -> np.ndarray:
-    return np.fromiter(elems, dtype=object, count=len(elems)).reshape(shape)
 
 
 def setup_lines(cfg: UpsampleConfig) -> list[tuple[str, dict[str, Any]]]:

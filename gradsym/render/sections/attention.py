@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gradsym.layers.attention import AttentionDerivation, build, object_array
+from gradsym.layers.attention import AttentionDerivation, build, rows_array
 from gradsym.render.document import Equations, Expr, Para, Row, Text, grids_of
 
 if TYPE_CHECKING:
@@ -68,16 +68,16 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
                           for x in row] for row in ev.values[role].tolist()] for role in ev.values}
             num = build(cfg, mp["q"], mp["k"], mp["v"], mp["upstream"], 1 / mpmath.sqrt(cfg.dim), mpmath.exp,
                         jacobians=False)
-            forward.append(Row(grids_of(t("attention.weights"), object_array(num.p), lambda e, _i: _approx(e), full, t)))
+            forward.append(Row(grids_of(t("attention.weights"), rows_array(num.p), lambda e, _i: _approx(e), full, t)))
             cell = lambda e, _i: _approx(e)  # noqa: E731
             if d.elementwise_hidden and not full:  # the exact values are in the JSON
-                forward.append(Row(grids_of(t("attention.output"), object_array(num.forward), cell, full, t)))
+                forward.append(Row(grids_of(t("attention.output"), rows_array(num.forward), cell, full, t)))
             grad.append(Para(("attention.at_values", {})))
-            grad.append(Row([*grids_of(t("attention.dp"), object_array(num.backward["dp"]), cell, full, t),
-                             *grids_of(t("attention.ds"), object_array(num.backward["ds"]), cell, full, t)]))
+            grad.append(Row([*grids_of(t("attention.dp"), rows_array(num.backward["dp"]), cell, full, t),
+                             *grids_of(t("attention.ds"), rows_array(num.backward["ds"]), cell, full, t)]))
             if d.elementwise_hidden and not full:
                 grad.append(Row([grid for role in ("q", "k", "v")
-                                 for grid in grids_of(f"dL/d{role.upper()} ≈", object_array(num.grads[role]), cell,
+                                 for grid in grids_of(f"dL/d{role.upper()} ≈", rows_array(num.grads[role]), cell,
                                                       full, t)]))
     return [("forward", ("attention.forward_section", {}), forward),
             ("grad", ("attention.grad_section", {}), grad)]

@@ -14,7 +14,7 @@ from gradsym.layers.pool import (
     first_max,
     plane_windows,
 )
-from gradsym.numeric import number_text
+from gradsym.numeric import number_text, object_array
 from gradsym.render.document import MAX_EQUATIONS, Equations, Label, Para, Text, grids_of
 
 if TYPE_CHECKING:
@@ -41,9 +41,8 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
                 readers[plane * in_size + c].append(plane * n_out + o)
 
     blocks: list[Any] = [Para(t(f"pool.windows_{cfg.mode}"))]
-    member = np.empty(len(readers), dtype=object)
-    member[:] = [Text(", ".join(_name("y", o, out_shape) for o in r) or "·") for r in readers]
-    blocks += grids_of(t("pool.readers"), member.reshape(in_shape), lambda c, _i: c, full, t)
+    member = object_array((Text(", ".join(_name("y", o, out_shape) for o in r) or "·") for r in readers), in_shape)
+    blocks += grids_of(t("pool.readers"), member, lambda c, _i: c, full, t)
     ev = d.numeric
     if cfg.mode == "avg":
         div = np.empty(cfg.planes * n_out, dtype=object)
@@ -68,10 +67,9 @@ def sections(d: Derivation, t: Catalogue, full: bool) -> list[tuple[str, Any, li
             Text(t("pool.route_line", cells=", ".join(shown), value=num(value),
                    g=_name("g", o, out_shape), x=_name("x", position, in_shape))),
         ))
-    picture = np.empty(len(x), dtype=object)
-    picture[:] = [Text(num(v) + (" ← " + " + ".join(_name("g", o, out_shape) for o in r) if r else ""))
-                  for v, r in zip(x, routed)]
-    blocks += grids_of(t("pool.routed"), picture.reshape(in_shape), lambda c, _i: c, full, t)
+    picture = object_array((Text(num(v) + (" ← " + " + ".join(_name("g", o, out_shape) for o in r) if r else ""))
+                            for v, r in zip(x, routed)), in_shape)
+    blocks += grids_of(t("pool.routed"), picture, lambda c, _i: c, full, t)
     limit = len(rows) if full else min(len(rows), MAX_EQUATIONS)
     note = t("pool.more", count=len(rows) - limit) if limit < len(rows) else ""
     blocks.append(Equations(rows[:limit], note))

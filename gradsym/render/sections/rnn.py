@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gradsym.layers.rnn import PARAMETERS, RnnDerivation, RnnEvaluation, unrolled
+from gradsym.numeric import object_array
 from gradsym.render.document import Equations, Expr, Label, Num, Para, Row, grids_of
 from gradsym.render.jsonvalues import expr_text, nested
 
@@ -95,9 +96,7 @@ def _step_values(d: RnnDerivation) -> dict[str, list[np.ndarray]]:
     assert isinstance(ev, RnnEvaluation)
 
     def row(items: list[Any]) -> np.ndarray:
-        arr = np.empty(len(items), dtype=object)
-        arr[:] = [ev.exact(e) for e in items]
-        return arr
+        return object_array([ev.exact(e) for e in items], (len(items),))
 
     return {"delta": [row(r) for r in d.bptt.delta], "tilde": [row(r) for r in d.bptt.delta_tilde]}
 
