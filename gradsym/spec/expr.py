@@ -184,18 +184,26 @@ def parse_wrt(wrt: Any, declared: Mapping[str, Declared], used: set[str]) -> lis
     return out
 
 
-def at_items(at: Any) -> dict[str, Any]:
-    """``--at NAME=VALUES`` (repeatable) or a mapping → ``{name: values}``."""
+def at_items(at: Any, entry_error: tuple[str, dict[str, Any]] = ("expr.at_entry", {})) -> dict[str, Any]:
+    """``--at NAME=VALUES`` (one such text, a list of them, or a mapping) → ``{name: values}``.
+
+    ``entry_error`` is the catalogue key (and facts besides the entry) of the error for an
+    entry without ``=``; a name given twice is an error.
+
+    >>> at_items(["x=[1,2]", "w_1 = ones"])
+    {'x': '[1,2]', 'w_1': 'ones'}
+    """
     if at is None:
         return {}
     if isinstance(at, Mapping):
-        return dict(at)
-    if isinstance(at, str):
-        at = [at]
+        return {str(k): v for k, v in at.items()}
+    if not isinstance(at, (str, list, tuple)):
+        raise SpecError("at.type", type=type(at).__name__, got=repr(at))
+    key, facts = entry_error
     out: dict[str, Any] = {}
-    for entry in at:
+    for entry in [at] if isinstance(at, str) else at:
         if not isinstance(entry, str) or "=" not in entry:
-            raise SpecError("expr.at_entry", entry=str(entry))
+            raise SpecError(key, entry=str(entry), got=repr(entry), **facts)
         name, _, values = entry.partition("=")
         name = name.strip()
         if name in out:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gradsym.errors import SpecError
+from gradsym.spec.expr import at_items
 
 ACTIVATIONS = ("none", "relu", "sigmoid", "tanh")
 # Expanding non-polynomial derivatives (the symbolic check) costs far more per term.
@@ -101,22 +102,9 @@ def parse_at(at: Any) -> dict[str, Any]:
     >>> parse_at(["x=[1,2]", "w_1 = ones"])
     {'x': '[1,2]', 'w_1': 'ones'}
     """
-    if at is None:
-        return {}
-    if isinstance(at, dict):
-        return {str(k): v for k, v in at.items()}
-    if not isinstance(at, (str, list, tuple)):
-        raise SpecError("mlp.at_type", type=type(at).__name__, got=repr(at))
-    items = [at] if isinstance(at, str) else list(at)
-    out: dict[str, Any] = {}
-    for item in items:
-        if not isinstance(item, str) or "=" not in item:
-            raise SpecError("mlp.at_form", at="x=[1,2]", param="at", example="w_1_1_2=3", got=repr(item))
-        name, _, values = item.partition("=")
-        name = name.strip()
-        if not re.fullmatch(r"[A-Za-z]\w{0,40}", name):
-            raise SpecError("mlp.at_name", item=repr(item[:40]))
-        if name in out:
-            raise SpecError("at.twice", name=name)
-        out[name] = values.strip()
+    out = at_items(at, ("mlp.at_form", {"at": "x=[1,2]", "param": "at", "example": "w_1_1_2=3"}))
+    if isinstance(at, (str, list, tuple)):  # the names of NAME=VALUES texts
+        for item, name in zip([at] if isinstance(at, str) else at, out):
+            if not re.fullmatch(r"[A-Za-z]\w{0,40}", name):
+                raise SpecError("mlp.at_name", item=repr(item[:40]))
     return out

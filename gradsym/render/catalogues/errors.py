@@ -137,7 +137,7 @@ EN = {
     "(e.g. 1,2,1), got {got}",
     "error.mlp.layers_max": "{opt.layers} has {count} layers; at most {limit} are supported",
     "error.mlp.activation": "{opt.activation} must be one of {choices}, got {got}",
-    "error.mlp.at_type": "{opt.at} must be NAME=VALUES text, a list of them or a dict; got "
+    "error.at.type": "{opt.at} must be NAME=VALUES text, a list of them or a dict; got "
     "{type} {got}",
     "error.mlp.at_form": "{opt.at} needs NAME=VALUES (e.g. {given.at} or {param_example}), got "
     "{got}",
@@ -251,7 +251,7 @@ ZH = {
     "error.mlp.two_widths": "{opt.layers} 至少需要两个宽度，即输入和输出（例如 1,2,1），实际为 {got}",
     "error.mlp.layers_max": "{opt.layers} 有 {count} 层；最多支持 {limit} 层",
     "error.mlp.activation": "{opt.activation} 必须是 {choices} 之一，实际为 {got}",
-    "error.mlp.at_type": "{opt.at} 必须是 名称=数值 形式的文本、这样的列表或字典；实际为 {type} {got}",
+    "error.at.type": "{opt.at} 必须是 名称=数值 形式的文本、这样的列表或字典；实际为 {type} {got}",
     "error.mlp.at_form": "{opt.at} 需要 名称=数值（例如 {given.at} 或 {param_example}），实际为 {got}",
     "error.mlp.at_name": "{opt.at} {item}：'=' 前的名称必须是 x、w_1、b_1，或 w_1_1_2 这样的元素",
     "error.at.twice": "{opt.at} {name} 给出了两次；每个名称只能给一次",
