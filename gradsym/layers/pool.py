@@ -356,7 +356,7 @@ def first_max(cells: list[Any], _n: int = 0, key: Callable[[Any], Any] = lambda 
     return present[first_argmax([key(c) for c in present])] if present else None
 
 
-def exact_value(expr: Any, point: dict[Any, Any]) -> Any:
+def max_tree_value(expr: Any, point: dict[Any, Any]) -> Any:
     """An exact number (or truth value) from a max-pooling expression at ``point``, walking
     its tree: Max, Piecewise, And, comparisons, sums and products (no SymPy re-evaluation)."""
     import sympy
@@ -369,7 +369,7 @@ def exact_value(expr: Any, point: dict[Any, Any]) -> Any:
         return Fraction(int(expr.p), int(expr.q))
     if expr is sympy.true or expr is sympy.false:
         return bool(expr)
-    args = [exact_value(a, point) for a in expr.args] if not isinstance(expr, sympy.Piecewise) else []
+    args = [max_tree_value(a, point) for a in expr.args] if not isinstance(expr, sympy.Piecewise) else []
     if isinstance(expr, sympy.Add):
         return sum(args)
     if isinstance(expr, sympy.Mul):
@@ -383,8 +383,8 @@ def exact_value(expr: Any, point: dict[Any, Any]) -> Any:
         return {">": a > b, ">=": a >= b, "<": a < b, "<=": a <= b, "==": a == b}[expr.rel_op]
     if isinstance(expr, sympy.Piecewise):
         for branch in expr.args:
-            if exact_value(branch.cond, point):
-                return exact_value(branch.expr, point)
+            if max_tree_value(branch.cond, point):
+                return max_tree_value(branch.expr, point)
     raise TypeError(f"cannot evaluate {type(expr).__name__} exactly")
 
 
@@ -408,10 +408,10 @@ class PoolDerivation(Derivation):
         def each(arr: np.ndarray) -> np.ndarray:
             out = np.empty(arr.shape, dtype=object)
             for index in np.ndindex(arr.shape):
-                out[index] = exact_value(self.to_sympy(arr[index]), point)
+                out[index] = max_tree_value(self.to_sympy(arr[index]), point)
             return out
 
-        jac_values = {role: {key: exact_value(self.to_sympy(e), point) for key, e in jac.entries.items()}
+        jac_values = {role: {key: max_tree_value(self.to_sympy(e), point) for key, e in jac.entries.items()}
                       for role, jac in self.jacobians.items()}
         evaluation = Evaluation(
             values, each(self.forward_elems), jac_values,

@@ -395,7 +395,7 @@ def exact_tanh() -> Any:
     return _EXACT_TANH[0]
 
 
-def exact_value(expr: Any, point: dict[Any, Any], cache: dict[Any, Any]) -> Any:
+def folded_value(expr: Any, point: dict[Any, Any], cache: dict[Any, Any]) -> Any:
     """``expr`` with every symbol replaced by its exact value from ``point``, the rational
     parts folded and the rest kept unevaluated: tanh of a non-rational argument stays
     ``tanh(…)``. (SymPy's own substitution would ask the sign of every nested tanh, which
@@ -412,7 +412,7 @@ def exact_value(expr: Any, point: dict[Any, Any], cache: dict[Any, Any]) -> Any:
     elif expr.is_Number:
         out = expr
     elif expr.is_Add or expr.is_Mul:
-        args = [exact_value(a, point, cache) for a in expr.args]
+        args = [folded_value(a, point, cache) for a in expr.args]
         rational = [a for a in args if a.is_Rational]
         other = [a for a in args if not a.is_Rational]
         if expr.is_Add:
@@ -428,11 +428,11 @@ def exact_value(expr: Any, point: dict[Any, Any], cache: dict[Any, Any]) -> Any:
             else:
                 out = _keep_coeff(c, sympy.Mul(*other, evaluate=False))
     elif expr.is_Pow:
-        base, exp = exact_value(expr.base, point, cache), exact_value(expr.exp, point, cache)
+        base, exp = folded_value(expr.base, point, cache), folded_value(expr.exp, point, cache)
         rational = base.is_Rational and exp.is_Integer and (base != 0 or exp >= 0)
         out = base**exp if rational else sympy.Pow(base, exp)
     elif expr.func == sympy.tanh:
-        arg = exact_value(expr.args[0], point, cache)
+        arg = folded_value(expr.args[0], point, cache)
         out = sympy.tanh(arg) if arg.is_Rational else exact_tanh()(arg, evaluate=False)
     else:
         out = expr.xreplace(point)
@@ -451,7 +451,7 @@ class RnnEvaluation(Evaluation):
         """The exact value of a symbolic element at the point (int, Fraction or SymPy)."""
         import sympy
 
-        return simplify_number(exact_value(sympy.sympify(elem), self.point, self.cache))
+        return simplify_number(folded_value(sympy.sympify(elem), self.point, self.cache))
 
 
 class RnnDerivation(Derivation):
@@ -507,7 +507,7 @@ class RnnDerivation(Derivation):
         ev = RnnEvaluation(values, np.empty(0), {}, {}, {}, any(v.decimal for v in parsed.values()), point=point)
         hidden = self.symbols["hidden"]
         for k, elem in enumerate(self.forward_elems.reshape(-1)):
-            point[symbols[hidden.first + k]] = exact_value(elem, point, ev.cache)
+            point[symbols[hidden.first + k]] = folded_value(elem, point, ev.cache)
         value = ev.exact
 
         def each(arr: np.ndarray) -> np.ndarray:
