@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gradsym.grids import ZERO
-from gradsym.numeric import number_text
+from gradsym.numeric import number_parts
 from gradsym.poly import Poly
 from gradsym.render.document import (
     ELLIPSIS,
@@ -147,14 +147,11 @@ def mathml_number(value: Any, decimal: bool = False) -> str:
     """An exact number: ``<mn>3</mn>``, a fraction as ``<mfrac>``, SymPy numbers via SymPy."""
     if hasattr(value, "free_symbols"):
         return _sympy_mathml(value, {})
-    text = number_text(value, decimal)
-    sign = ""
-    if text.startswith("-"):
-        sign, text = "<mo>−</mo>", text[1:]
-    if "/" in text:
-        num, den = text.split("/", 1)
+    negative, num, den = number_parts(value, decimal)
+    sign = "<mo>−</mo>" if negative else ""
+    if den is not None:
         return f"{sign}<mfrac><mn>{num}</mn><mn>{den}</mn></mfrac>"
-    return f"{sign}<mn>{html.escape(text)}</mn>"
+    return f"{sign}<mn>{html.escape(num)}</mn>"
 
 
 def mathml_text(text: str) -> str:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gradsym.calculus import unravel
-from gradsym.numeric import number_text
+from gradsym.numeric import number_parts
 from gradsym.poly import Poly
 from gradsym.render.document import (
     ELLIPSIS,
@@ -76,14 +76,11 @@ def tex_number(value: Any, decimal: bool = False) -> str:
         import sympy
 
         return str(sympy.latex(value))
-    text = number_text(value, decimal)
-    sign = ""
-    if text.startswith("-"):
-        sign, text = "-", text[1:]
-    if "/" in text:
-        num, den = text.split("/", 1)
+    negative, num, den = number_parts(value, decimal)
+    sign = "-" if negative else ""
+    if den is not None:
         return rf"{sign}\frac{{{num}}}{{{den}}}"
-    return sign + text
+    return sign + num
 
 
 def _natural_key(name: str) -> tuple[Any, ...]:
