@@ -35,10 +35,11 @@ class SparseJacobian:
 
     def unravel(self, out_flat: int, wrt_flat: int) -> tuple[list[int], list[int]]:
         """0-based multi-indices of one entry."""
-        return _unravel(out_flat, self.out_shape), _unravel(wrt_flat, self.wrt_shape)
+        return unravel(out_flat, self.out_shape), unravel(wrt_flat, self.wrt_shape)
 
 
-def _unravel(flat: int, shape: Sequence[int]) -> list[int]:
+def unravel(flat: int, shape: Sequence[int]) -> list[int]:
+    """The 0-based multi-index of row-major position ``flat`` in ``shape``."""
     index = []
     for n in reversed(shape):
         index.append(flat % n)

@@ -476,3 +476,16 @@ def number_text(value: Any, decimal: bool) -> str:
             return decimal_text(value)
         return f"{value.numerator}/{value.denominator}"
     return str(value)
+
+
+def number_parts(value: Any, decimal: bool) -> tuple[bool, str, str | None]:
+    """:func:`number_text` taken apart for typesetting: (negative, the digits of the numerator
+    or of the whole number, the denominator's or None)."""
+    text = number_text(value, decimal)
+    negative = text.startswith("-")
+    if negative:
+        text = text[1:]
+    if "/" in text:
+        num, den = text.split("/", 1)
+        return negative, num, den
+    return negative, text, None

@@ -143,8 +143,6 @@ class Emit:
         return self.output is not None and self.output.suffix.lower() == ".pdf"
 
     def _write(self, d: Derivation, opts: dict[str, Any]) -> int:
-        from gradsym.cli.progressbar import finish
-
         if self.output is not None and self.pdf:
             from gradsym.render.latex import compile_pdf
 
@@ -153,27 +151,25 @@ class Emit:
         else:
             text = render(d, self.fmt, opts, to_file=self.output is not None)
             if text is not None:
-                if self.output is not None:
-                    write_atomic(self.output, text.encode("utf-8"))
-                else:
-                    finish()
-                    sys.stdout.write(text)
-                    sys.stdout.flush()
+                self._deliver(text)
         return 0 if d.holds else 1
 
     def write_code(self, d: Derivation) -> int:
         """``--emit``: the runnable module instead of a rendering."""
+        assert self.code is not None
+        self._deliver(d.to_code(self.code, command_line=_COMMAND_LINE[0]))
+        return 0 if d.holds else 1
+
+    def _deliver(self, text: str) -> None:
+        """``text`` into the ``--output`` file, or on stdout once the progress bar is gone."""
+        if self.output is not None:
+            write_atomic(self.output, text.encode("utf-8"))
+            return
         from gradsym.cli.progressbar import finish
 
-        assert self.code is not None
-        code = d.to_code(self.code, command_line=_COMMAND_LINE[0])
-        if self.output is not None:
-            write_atomic(self.output, code.encode("utf-8"))
-        else:
-            finish()
-            sys.stdout.write(code)
-            sys.stdout.flush()
-        return 0 if d.holds else 1
+        finish()
+        sys.stdout.write(text)
+        sys.stdout.flush()
 
 
 RENDER_OPTIONS = ("format", "output", "show", "full", "plot", "lang")

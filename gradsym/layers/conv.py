@@ -198,19 +198,33 @@ def full_conv_rot180(
 def kernel_grad_rhs(x: np.ndarray, upstream: np.ndarray, cfg: ConvConfig) -> list[Poly]:
     """∂L/∂w: correlate the zero-padded input with g (stride d, dilation s), crop to the kernel,
     sum over the batch."""
-    pads = list(cfg.padding)
+    return kernel_correlation(x, upstream, cfg)
+
+
+def kernel_correlation(
+    padded: np.ndarray, other: np.ndarray, cfg: ConvConfig, report: str | None = None
+) -> list[Poly]:
+    """The kernel gradient of a grouped convolution or transposed convolution, its kernel laid
+    out (A, B/G, *k) with A the channels of ``other`` and B those of ``padded``:
+    w[a, b′, q] = Σ_{n, i} pad(padded)[n, b, d·q + s·i] · other[n, a, i] with b the b′-th
+    channel of a's group — ``padded`` zero-padded, correlated with ``other`` (stride d,
+    dilation s), cropped to the kernel, summed over the batch. ``report``: a progress label
+    per channel a."""
+    outer, inner = other.shape[1], padded.shape[1] // cfg.groups
+    outer_per_group = outer // cfg.groups
     ksize = math.prod(cfg.kernel)
-    out = [Poly() for _ in range(cfg.out_channels * cfg.in_per_group * ksize)]
-    for o in range(cfg.out_channels):
-        group = o // cfg.out_per_group
-        for cl in range(cfg.in_per_group):
-            c = group * cfg.in_per_group + cl
-            start = (o * cfg.in_per_group + cl) * ksize
+    out = [Poly() for _ in range(outer * inner * ksize)]
+    for a in range(outer):
+        if report is not None:
+            progress.report(report, a, outer)
+        group = a // outer_per_group
+        for bl in range(inner):
+            b = group * inner + bl
+            start = (a * inner + bl) * ksize
             cell = out[start : start + ksize]
             for n in range(cfg.batch):
-                x_pad = grids.pad(x[n, c], pads)
-                grids.correlate(x_pad, upstream[n, o], cfg.kernel, stride=cfg.dilation,
-                                dilation=cfg.stride, into=cell)
+                grids.correlate(grids.pad(padded[n, b], cfg.padding), other[n, a], cfg.kernel,
+                                stride=cfg.dilation, dilation=cfg.stride, into=cell)
     return out
 
 

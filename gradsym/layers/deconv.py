@@ -28,6 +28,7 @@ from gradsym.layers.conv import (
     bias_grad_rhs,
     conv_config,
     conv_grad_input,
+    kernel_correlation,
     rot180_pairs,
     setup_lines,
     tap_index,
@@ -197,19 +198,7 @@ def grad_input_rhs(g: np.ndarray, w: np.ndarray, cfg: ConvConfig) -> list[Poly]:
 def grad_kernel_rhs(x: np.ndarray, g: np.ndarray, cfg: ConvConfig) -> list[Poly]:
     """dL/dw[c, o′, q] = Σ_{n, i} pad_p(g)[n, o, d·q + s·i] · x[n, c, i]: g correlated with the input
     (stride d, dilation s), cropped to the kernel, summed over the batch."""
-    ksize = math.prod(cfg.kernel)
-    out = [Poly() for _ in range(cfg.in_channels * cfg.out_per_group * ksize)]
-    for c in range(cfg.in_channels):
-        progress.report("proof: kernel gradient", c, cfg.in_channels)
-        group = c // cfg.in_per_group
-        for ol in range(cfg.out_per_group):
-            o = group * cfg.out_per_group + ol
-            start = (c * cfg.out_per_group + ol) * ksize
-            cell = out[start : start + ksize]
-            for n in range(cfg.batch):
-                grids.correlate(grids.pad(g[n, o], cfg.padding), x[n, c], cfg.kernel,
-                                stride=cfg.dilation, dilation=cfg.stride, into=cell)
-    return out
+    return kernel_correlation(g, x, cfg, report="proof: kernel gradient")
 
 
 def deconv_checks(

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gradsym.grids import ZERO
-from gradsym.numeric import number_text
+from gradsym.numeric import number_parts
 from gradsym.poly import Poly
 from gradsym.render.document import (
     ELLIPSIS,
@@ -147,14 +147,11 @@ def mathml_number(value: Any, decimal: bool = False) -> str:
     """An exact number: ``<mn>3</mn>``, a fraction as ``<mfrac>``, SymPy numbers via SymPy."""
     if hasattr(value, "free_symbols"):
         return _sympy_mathml(value, {})
-    text = number_text(value, decimal)
-    sign = ""
-    if text.startswith("-"):
-        sign, text = "<mo>−</mo>", text[1:]
-    if "/" in text:
-        num, den = text.split("/", 1)
+    negative, num, den = number_parts(value, decimal)
+    sign = "<mo>−</mo>" if negative else ""
+    if den is not None:
         return f"{sign}<mfrac><mn>{num}</mn><mn>{den}</mn></mfrac>"
-    return f"{sign}<mn>{html.escape(text)}</mn>"
+    return f"{sign}<mn>{html.escape(num)}</mn>"
 
 
 def mathml_text(text: str) -> str:
@@ -422,7 +419,7 @@ class HtmlWriter:
         """The derivation of one identity, as the LaTeX output has it (``proof_lines``):
         one entry by the chain rule and differentiation, equal to the right-hand side built
         independently, hence the identity for the whole tensor."""
-        from gradsym.render.latex import IDENTITIES, _size, _unravel, fill_identity
+        from gradsym.render.latex import IDENTITIES, fill_identity, proof_entry
         from gradsym.render.mathml import tex_mathml
 
         identity = IDENTITIES.get(name)
@@ -434,16 +431,10 @@ class HtmlWriter:
         relation = "<mo>=</mo>" if holds else "<mo>≠</mo>"
         out_letter = d.output_letter
         rows: list[tuple[str, str, str]] = []
-        elems = None
-        if identity.kind == "grad" and identity.role in d.grad_elems:
-            elems = d.grad_elems[identity.role]
-        elif identity.kind == "forward":
-            elems = d.forward_elems
-        if elems is not None and elems.size:
-            flat = elems.reshape(-1)
-            pick = max(range(len(flat)), key=lambda i: (_size(flat[i]), -i))
-            index = tuple(int(i) + 1 for i in _unravel(pick, elems.shape))
-            expanded = "<mo>=</mo>" + self.cells.expr(flat[pick], self.full)
+        picked = proof_entry(identity, d)
+        if picked is not None:
+            elem, index, count = picked
+            expanded = "<mo>=</mo>" + self.cells.expr(elem, self.full)
             if identity.kind == "grad":
                 tensor = d.symbols[identity.role]
                 symbol = "_".join([tensor.letter, *map(str, index)])
@@ -466,7 +457,7 @@ class HtmlWriter:
                 entry_rhs = tex_mathml(rf"{rhs_tex}\Big|_{{i = ({at})}}" if index else rhs_tex)
             else:
                 entry_rhs = tex_mathml(rf"\left[{rhs_tex}\right]_{{{at}}}" if index else rhs_tex)
-            rows.append(("", relation + entry_rhs, t("proof.step.rhs", count=int(elems.size))))
+            rows.append(("", relation + entry_rhs, t("proof.step.rhs", count=count)))
         every = "<mspace width=\"1em\"/><mo>∀</mo><mi>i</mi>" if identity.elementwise else ""
         arrow = "<mo>⟹</mo>" if rows else ""
         rows.append((arrow + lhs_tensor, relation + tex_mathml(rhs_tex) + every, ""))

@@ -24,7 +24,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gradsym.numeric import number_text
+from gradsym.calculus import unravel
+from gradsym.numeric import number_parts
 from gradsym.poly import Poly
 from gradsym.render.document import (
     ELLIPSIS,
@@ -75,14 +76,11 @@ def tex_number(value: Any, decimal: bool = False) -> str:
         import sympy
 
         return str(sympy.latex(value))
-    text = number_text(value, decimal)
-    sign = ""
-    if text.startswith("-"):
-        sign, text = "-", text[1:]
-    if "/" in text:
-        num, den = text.split("/", 1)
+    negative, num, den = number_parts(value, decimal)
+    sign = "-" if negative else ""
+    if den is not None:
         return rf"{sign}\frac{{{num}}}{{{den}}}"
-    return sign + text
+    return sign + num
 
 
 def _natural_key(name: str) -> tuple[Any, ...]:
@@ -354,16 +352,10 @@ def proof_lines(
     relation = "=" if holds else r"\neq"
     rows: list[tuple[str, str, str]] = []
     out_letter = tex_letter(d.output_letter)
-    elems = None
-    if identity.kind == "grad" and identity.role in d.grad_elems:
-        elems = d.grad_elems[identity.role]
-    elif identity.kind == "forward":
-        elems = d.forward_elems
-    if elems is not None and elems.size:
-        flat = elems.reshape(-1)
-        pick = max(range(len(flat)), key=lambda i: (_size(flat[i]), -i))
-        index = tuple(int(i) + 1 for i in _unravel(pick, elems.shape))
-        terms, note = shorten_terms(cells.terms(flat[pick]), full, t)
+    picked = proof_entry(identity, d)
+    if picked is not None:
+        elem, index, count = picked
+        terms, note = shorten_terms(cells.terms(elem), full, t)
         expanded = [fit_wide(x, r"0.55\linewidth") for x in break_terms(terms, PROOF_LINE_WIDTH)]
         sub = "_{" + ",".join(map(str, index)) + "}" if index else ""
         if identity.kind == "grad":
@@ -392,11 +384,27 @@ def proof_lines(
             entry_rhs = rf"{rhs_tensor}\Big|_{{i = ({at})}}" if index else rhs_tensor
         else:
             entry_rhs = rf"\left[{rhs_tensor}\right]{sub}"
-        rows.append(("", f"{relation} {entry_rhs}", t("proof.step.rhs", count=int(elems.size))))
+        rows.append(("", f"{relation} {entry_rhs}", t("proof.step.rhs", count=count)))
     arrow = r"\Longrightarrow\quad " if rows else ""
     every = r"\quad \forall i" if identity.elementwise else ""
     rows.append((arrow + lhs_tensor, f"{relation} {rhs_tensor}{every}", ""))
     return rows
+
+
+def proof_entry(identity: Identity, d: Derivation) -> tuple[Any, tuple[int, ...], int] | None:
+    """The entry a proof expands: of the gradient (or forward output) the identity speaks of,
+    the entry with the most terms (the first of them), with its 1-based index and the number of
+    entries of the tensor; None when there is none."""
+    elems = None
+    if identity.kind == "grad" and identity.role in d.grad_elems:
+        elems = d.grad_elems[identity.role]
+    elif identity.kind == "forward":
+        elems = d.forward_elems
+    if elems is None or not elems.size:
+        return None
+    flat = elems.reshape(-1)
+    pick = max(range(len(flat)), key=lambda i: (_size(flat[i]), -i))
+    return flat[pick], tuple(int(i) + 1 for i in unravel(pick, elems.shape)), int(elems.size)
 
 
 def _size(elem: Any) -> int:
@@ -406,14 +414,6 @@ def _size(elem: Any) -> int:
     if args is not None and type(elem).__name__ == "Add":
         return len(args)
     return 1 if elem not in (0, None) else 0
-
-
-def _unravel(flat: int, shape: Sequence[int]) -> list[int]:
-    index = []
-    for n in reversed(shape):
-        index.append(flat % n)
-        flat //= n
-    return index[::-1]
 
 
 # -- blocks -------------------------------------------------------------------------------
