@@ -239,6 +239,18 @@ def extremum_weights(values: list[Any], sign_: int) -> list[Any]:
     return [share if t else 0 for t in tied]
 
 
+def extremum_shares(node: Any) -> list[Any]:
+    """∂ Max(x₁…xₙ)/∂xᵢ (or Min): 1/m for each of the m arguments equal to the extremum, else
+    0 (PyTorch's full reductions and JAX), as Heaviside(±(xᵢ − M), 1) / Σⱼ Heaviside(±(xⱼ − M), 1)
+    — SymPy's own Max.fdiff would give each of the tied arguments 1/2."""
+    import sympy
+
+    sign_ = 1 if isinstance(node, sympy.Max) else -1
+    hits = [sympy.Heaviside(sign_ * (a - node), 1) for a in node.args]
+    total = sympy.Add(*hits)
+    return [h / total for h in hits]
+
+
 def first_argmax(values: list[Any]) -> int:
     """Where max pooling routes the gradient: the first maximum in window order (PyTorch).
 

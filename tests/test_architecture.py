@@ -210,3 +210,32 @@ def test_layers_return_typed_data_not_callables():
         for key, params in [d.title] if isinstance(d.title, tuple) else []:
             assert isinstance(key, str) and isinstance(params, dict)
         assert all(isinstance(key, str) and isinstance(params, dict) for key, params in d.setup), d.command
+
+
+def differentiation_calls(source: str) -> list[str]:
+    """Where a module differentiates by itself: ``sympy.diff``, ``diff`` imported from SymPy,
+    or a ``.diff(…)`` / ``.fdiff(…)`` method call (``alg.diff``, mlp's algebra that hands
+    the work to the calculus, aside)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module == "sympy":
+            found += [f"line {node.lineno}: from sympy import diff" for a in node.names if a.name == "diff"]
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("diff", "fdiff"):
+            receiver = node.func.value
+            if not (isinstance(receiver, ast.Name) and receiver.id == "alg"):
+                found.append(f"line {node.lineno}: {ast.unparse(node.func)}(…)")
+    return found
+
+
+def test_the_check_finds_planted_differentiation():
+    planted = "import sympy\nfrom sympy import diff\na = sympy.diff(x, y)\nb = e.fdiff(1)\nc = alg.diff(o, v)\n"
+    assert differentiation_calls(planted) == [
+        "line 2: from sympy import diff", "line 3: sympy.diff(…)", "line 4: e.fdiff(…)"]
+
+
+def test_no_layer_differentiates_on_its_own():
+    """Every derivative a layer takes comes from the calculus (calculus.py: jacobian, vjp,
+    sympy_jacobians, sympy_vjp, derivative), with the element-wise rules of rules.py."""
+    bad = {p.name: calls for p in sorted((PACKAGE / "layers").glob("*.py"))
+           if (calls := differentiation_calls(p.read_text()))}
+    assert not bad, f"layers differentiating outside the calculus: {bad}"

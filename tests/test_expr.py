@@ -21,13 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gradsym
+from gradsym.calculus import symbolic_gradient
 from gradsym.errors import ExpressionError, SizeError, SpecError
-from gradsym.layers.expr import (
-    DualScalars,
-    declare,
-    expr,
-    symbolic_gradient,
-)
+from gradsym.layers.expr import DualScalars, declare, expr
 from gradsym.numeric import Dual
 from tests.conftest import require
 

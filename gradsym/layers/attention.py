@@ -39,7 +39,7 @@ import numpy as np
 
 from gradsym import progress
 from gradsym.budget import Cost, admit, given, rendered
-from gradsym.calculus import SparseJacobian
+from gradsym.calculus import SparseJacobian, derivative
 from gradsym.derivation import Derivation, Evaluation, NumericModel
 from gradsym.numeric import Dual, apply_rule, object_array, simplify_number
 from gradsym.poly import VarTable
@@ -131,12 +131,12 @@ def derive_row(allowed: int, length: int) -> RowTemplate:
     ds: list[Any] = []
     dw: list[Any] = []
     try:
-        ds = [r(polynomial(sympy.diff(o, s[c]))) for c in range(allowed)]
-        dw = [r(polynomial(sympy.diff(o, w[c]))) for c in range(allowed)]
+        ds = [r(polynomial(derivative(o, s[c]))) for c in range(allowed)]
+        dw = [r(polynomial(derivative(o, w[c]))) for c in range(allowed)]
     except Exception:  # noqa: BLE001 — a derivative that is not polynomial in e, u, w
         mismatch = "a SymPy derivative is not a polynomial in exp(s_l) and 1/Σ exp(s_l)"
-    masked_zero = all(sympy.diff(o, s[c]) == 0 and sympy.diff(o, w[c]) == 0 for c in range(allowed, length))
-    shown = {"o": o, "s": s, "w": w, "ds": sympy.diff(o, s[0]), "e": e, "u": u}
+    masked_zero = all(derivative(o, s[c]) == 0 and derivative(o, w[c]) == 0 for c in range(allowed, length))
+    shown = {"o": o, "s": s, "w": w, "ds": derivative(o, s[0]), "e": e, "u": u}
     return RowTemplate(allowed, r, ds, dw, masked_zero, mismatch, shown)
 
 
@@ -300,7 +300,7 @@ def prove(cfg: AttentionConfig, templates: dict[int, RowTemplate],
             for a in range(seq):
                 for b in range(dim):
                     for auto, x in ((auto_dq, q[a][b]), (auto_dk, k[a][b])):
-                        partial = s[i][c].diff(x)
+                        partial = derivative(s[i][c], x)
                         if partial:
                             auto[a][b] += tt[i][c] * partial
 

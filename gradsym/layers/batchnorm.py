@@ -34,7 +34,7 @@ import numpy as np
 
 from gradsym import progress
 from gradsym.budget import given
-from gradsym.calculus import SparseJacobian
+from gradsym.calculus import SparseJacobian, derivative
 from gradsym.derivation import Derivation, NumericModel
 from gradsym.errors import SpecError
 from gradsym.layers.normalise import (
@@ -126,17 +126,17 @@ def eval_template(eps: Any) -> dict[str, Any]:
         return ring_(sympy.sympify(expr).xreplace(to_t))
 
     xhat = [(x - m) * t for x in xs]
-    checks = [(sympy.diff(ys[n], xs[k]), gamma * t if n == k else 0, f"∂y_{n + 1}/∂x_{k + 1}")
+    checks = [(derivative(ys[n], xs[k]), gamma * t if n == k else 0, f"∂y_{n + 1}/∂x_{k + 1}")
               for n in range(2) for k in range(2)]
-    checks += [(sympy.diff(ys[n], gamma), xhat[n], f"∂y_{n + 1}/∂γ") for n in range(2)]
-    checks += [(sympy.diff(ys[n], beta), 1, f"∂y_{n + 1}/∂β") for n in range(2)]
-    checks += [(sum(g * sympy.diff(y, xs[0]) for g, y in zip(gs, ys)), gamma * gs[0] * t, "dL/dx_1")]
-    checks += [(sum(g * sympy.diff(y, gamma) for g, y in zip(gs, ys)),
+    checks += [(derivative(ys[n], gamma), xhat[n], f"∂y_{n + 1}/∂γ") for n in range(2)]
+    checks += [(derivative(ys[n], beta), 1, f"∂y_{n + 1}/∂β") for n in range(2)]
+    checks += [(sum(g * derivative(y, xs[0]) for g, y in zip(gs, ys)), gamma * gs[0] * t, "dL/dx_1")]
+    checks += [(sum(g * derivative(y, gamma) for g, y in zip(gs, ys)),
                 sum(g * xh for g, xh in zip(gs, xhat)), "dL/dγ")]
-    checks += [(sum(g * sympy.diff(y, beta) for g, y in zip(gs, ys)), sum(gs), "dL/dβ")]
+    checks += [(sum(g * derivative(y, beta) for g, y in zip(gs, ys)), sum(gs), "dL/dβ")]
     mismatch = next((f"{what} differs from its compact form" for lhs, rhs, what in checks
                      if poly(lhs) != poly(rhs)), None)
-    return {"mismatch": mismatch, "dy_dx": sympy.diff(ys[0], xs[0]), "x": xs[0], "m": m, "r": r,
+    return {"mismatch": mismatch, "dy_dx": derivative(ys[0], xs[0]), "x": xs[0], "m": m, "r": r,
             "gamma": gamma}
 
 

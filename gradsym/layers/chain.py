@@ -33,7 +33,7 @@ import numpy as np
 
 from gradsym import progress
 from gradsym.budget import admit, chain_cost, given
-from gradsym.calculus import jacobian, vjp
+from gradsym.calculus import derivative, jacobian, vjp
 from gradsym.derivation import Derivation, Evaluation, LazyMapping, _number_to_sympy, _sympy_array
 from gradsym.errors import SizeError, SpecError
 from gradsym.layers.conv import (
@@ -225,7 +225,7 @@ def _loss_check(loss: str, output: Tensor, total: Any, symbols: list[Any]) -> Ch
 
     u, v = sympy.Symbol("u", real=True), sympy.Symbol("v", real=True)
     term, rule = _loss_rule(loss, u, v, output.size, evaluate=True)
-    derived = sympy.diff(term, u)
+    derived = derivative(term, u)
     outputs = {symbols[i] for i in output.flat_ids()}
     seen: dict[Any, int] = {}
     for t in sympy.Add.make_args(total):

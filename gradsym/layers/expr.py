@@ -27,7 +27,7 @@ import sympy
 
 from gradsym import progress
 from gradsym.budget import admit, expression_cost
-from gradsym.calculus import SparseJacobian
+from gradsym.calculus import sympy_jacobians
 from gradsym.derivation import Derivation, Evaluation, LazyMapping
 from gradsym.errors import ExpressionError, SpecError
 from gradsym.exprparse import BinOp, Call, Node, children, names_in, parse
@@ -361,108 +361,8 @@ def _map(arr: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:
     return out
 
 
-def differentiate(
-    outputs: np.ndarray, arrays: Mapping[str, np.ndarray], wrt: Sequence[str]
-) -> dict[str, SparseJacobian]:
-    """Sparse Jacobians ∂output/∂name: only entries that are not identically zero."""
-    flat = list(outputs.reshape(-1))
-    index: dict[Any, tuple[str, int]] = {}
-    for name in wrt:
-        for w, sym in enumerate(arrays[name].reshape(-1)):
-            index[sym] = (name, w)
-    entries: dict[str, dict[tuple[int, int], Any]] = {name: {} for name in wrt}
-    for o, expr in enumerate(flat):
-        progress.report("differentiating", o, len(flat))
-        if not isinstance(expr, sympy.Basic):
-            continue
-        for sym, derivative in symbolic_gradient(expr, set(index)).items():
-            derivative = finish(derivative)
-            if derivative != 0:
-                name, w = index[sym]
-                entries[name][(o, w)] = derivative
-    return {
-        name: SparseJacobian(outputs.shape, arrays[name].shape, dict(sorted(entries[name].items())))
-        for name in wrt
-    }
-
-
-def symbolic_gradient(expr: Any, wanted: set[Any]) -> dict[Any, Any]:
-    """∂expr/∂s for every symbol s in ``wanted`` that occurs, by one reverse sweep.
-
-    SymPy's ``diff`` walks the whole expression once per symbol; here every sub-expression is
-    visited once (equal sub-expressions are one node) and adjoints flow from the root to the
-    leaves: Add passes its adjoint on, Mul multiplies by the other factors, Pow by the power
-    rule, a function by its ``fdiff`` (the chain rule).
-    """
-    order: list[Any] = []
-    seen: set[Any] = set()
-    stack: list[tuple[Any, bool]] = [(expr, False)]
-    free: dict[Any, bool] = {}
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            free[node] = (node in wanted) or any(free.get(a, False) for a in node.args)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        stack.extend((a, False) for a in node.args if a not in seen)
-    contributions: dict[Any, list[Any]] = {expr: [sympy.Integer(1)]}
-    gradient: dict[Any, Any] = {}
-    for node in reversed(order):
-        parts = contributions.pop(node, None)
-        if not parts or not free[node]:
-            continue
-        adjoint = sympy.Add(*parts)
-        if node in wanted:
-            gradient[node] = adjoint
-            continue
-        for child, local in _local_derivatives(node, free):
-            contributions.setdefault(child, []).append(adjoint * local)
-    return gradient
-
-
-def _local_derivatives(node: Any, free: Mapping[Any, bool]) -> list[tuple[Any, Any]]:
-    """(child, ∂node/∂child) for the children that depend on a wanted symbol."""
-    args = node.args
-    if node.is_Add:
-        return [(a, sympy.Integer(1)) for a in args if free[a]]
-    if node.is_Mul:
-        out = []
-        for i, a in enumerate(args):
-            if free[a]:
-                out.append((a, sympy.Mul(*(args[:i] + args[i + 1 :]))))
-        return out
-    if node.is_Pow:
-        base, exponent = args
-        out = []
-        if free[base]:
-            out.append((base, exponent * base ** (exponent - 1)))
-        if free[exponent]:
-            out.append((exponent, node * sympy.log(base)))
-        return out
-    if isinstance(node, sympy.Max | sympy.Min):
-        return [(a, w) for a, w in zip(args, extremum_shares(node), strict=True) if free[a]]
-    if isinstance(node, sympy.core.function.Application) and hasattr(node, "fdiff"):
-        return [(a, node.fdiff(i + 1)) for i, a in enumerate(args) if free[a]]
-    # anything else: differentiate it directly with respect to each symbol it contains
-    return [(sym, node.diff(sym)) for sym in node.free_symbols if free.get(sym, False)]
-
-
 MATCALC_OPERATORS = {".*": lambda a, b: BinOp("*", a, b), "./": lambda a, b: BinOp("/", a, b)}
 """MatrixCalculus.org's ``.*`` and ``./``: in ``expr`` ``*`` and ``/`` are element-wise already."""
-
-
-def extremum_shares(node: Any) -> list[Any]:
-    """∂ Max(x₁…xₙ)/∂xᵢ (or Min): 1/m for each of the m arguments equal to the extremum, else
-    0 (PyTorch's full reductions and JAX), as Heaviside(±(xᵢ − M), 1) / Σⱼ Heaviside(±(xⱼ − M), 1)
-    — SymPy's own Max.fdiff would give each of the tied arguments 1/2."""
-    sign_ = 1 if isinstance(node, sympy.Max) else -1
-    hits = [sympy.Heaviside(sign_ * (a - node), 1) for a in node.args]
-    total = sympy.Add(*hits)
-    return [h / total for h in hits]
 
 
 def check_defined(outputs: np.ndarray, text: str) -> None:
@@ -554,7 +454,7 @@ def expr(
     check_defined(forward_raw, expression)
     budget_check(tree_size(forward_raw) * (1 + differentiated), max_terms, "this expression",
                  values=bool(given))
-    jacobians = differentiate(forward_raw, arrays, wrt_names)
+    jacobians = sympy_jacobians(forward_raw, arrays, wrt_names, tidy=finish)
     forward = _map(forward_raw, finish)
 
     dual_evaluator = ArrayEvaluator(DualScalars())

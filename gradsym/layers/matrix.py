@@ -35,6 +35,7 @@ import numpy as np
 import sympy
 
 from gradsym import progress
+from gradsym.calculus import derivative, sympy_jacobians
 from gradsym.errors import ExpressionError, Phrase, SpecError
 from gradsym.exprparse import (
     BinOp,
@@ -61,7 +62,6 @@ from gradsym.layers.expr import (
     check_defined,
     common_setup,
     declare,
-    differentiate,
     exact_value,
     make_tensors,
     obj,
@@ -70,6 +70,7 @@ from gradsym.layers.expr import (
     shapes_line,
     symbol_arrays,
 )
+from gradsym.layers.expr_scalars import finish
 from gradsym.layers.matrix_adjoint import (
     ClosedForm,
     Shape,
@@ -469,7 +470,7 @@ def matrix(
         if scalar and raw.ndim == 2:
             raw = obj(raw[0, 0])
         check_defined(raw, expression)
-        jacobians = differentiate(raw, arrays, wrt_names)
+        jacobians = sympy_jacobians(raw, arrays, wrt_names, tidy=finish)
 
     rules: dict[str, Any] = {}
     verified: dict[str, str | None] = {}
@@ -484,7 +485,7 @@ def matrix(
                                  else env[n][()]) for n in declared}
         field = RationalField(table.symbols())
         for name, form in forms.items():
-            rule = sympy.diff(scalar_j, _scalar_symbol(names[name]))
+            rule = derivative(scalar_j, _scalar_symbol(names[name]))
             rules[name] = sympy.factor_terms(rule) if _small(rule) else rule
             if form.lc is not None:
                 if not points:

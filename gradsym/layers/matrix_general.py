@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from gradsym.calculus import derivative
 from gradsym.derivation import Derivation
 from gradsym.errors import ExpressionError, Phrase, SpecError
 from gradsym.exprparse import BinOp, Call, Name, Neg, Node, Num, Transpose, names_in, parse
@@ -444,7 +445,7 @@ def matrix_general(
     rules: dict[str, Any] = {}
     same: dict[str, bool] = {}
     for name, form in forms.items():
-        rules[name] = sympy.factor_terms(sympy.diff(scalar_j, _scalar_symbol(names[name])))
+        rules[name] = sympy.factor_terms(derivative(scalar_j, _scalar_symbol(names[name])))
         if form.lc is not None:
             same[name] = equivalent(lc_scalar(form.lc), rules[name])
     verified, checked = _check_sizes(expression, shapes, wrt_names, forms, letters, seed,

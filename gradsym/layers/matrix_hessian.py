@@ -28,6 +28,7 @@ import numpy as np
 import sympy
 
 from gradsym import progress
+from gradsym.calculus import derivative
 from gradsym.errors import SpecError
 from gradsym.layers.expr import budget_check, exact_value, tree_size
 from gradsym.layers.matrix_algebra import (
@@ -326,7 +327,7 @@ def attach_hessians(d: Any, max_terms: int | None, slope: Slope) -> None:
             for j, sj in enumerate(symbols):
                 # sign′ = 0 away from the kink (SymPy's 2·δ(z) lives only at z = 0), as the
                 # first derivatives take |z|′ = sign(z) with 0 at 0
-                table[i, j] = sympy.diff(gi, sj).replace(sympy.DiracDelta, _no_mass)
+                table[i, j] = derivative(gi, sj)
         twice = tuple(x.shape) * 2
         lc, reason = closed_hessian(name, d.forms[name].lc,
                                     Sym(algebra_name(name, x), _algebra_shape(x.shape)),
@@ -406,7 +407,3 @@ def hessian_values(d: Any, name: str) -> np.ndarray | None:
         out[index] = exact_value(table[index], subs)
     return out
 
-
-def _no_mass(*_args: Any) -> Any:
-    """DiracDelta(z) (and its derivatives) as 0: the convention away from a kink."""
-    return sympy.Integer(0)

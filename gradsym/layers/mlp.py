@@ -36,7 +36,7 @@ import numpy as np
 
 from gradsym import progress
 from gradsym.budget import admit, mlp_cost
-from gradsym.calculus import SparseJacobian
+from gradsym.calculus import SparseJacobian, derivative
 from gradsym.derivation import Derivation, Evaluation, LazyMapping, _sympy_array
 from gradsym.errors import SpecError, Verbatim
 from gradsym.numeric import Dual, apply_rule, object_array, simplify_number
@@ -130,11 +130,7 @@ class SympyAlgebra:
         return a * b
 
     def diff(self, e: Any, v: int) -> Any:
-        # SymPy's d/dz Max(0, z) is Heaviside(z) with H(0) = 1/2; PyTorch's relu′(0) is 0.
-        heaviside = self.sympy.Heaviside
-        return self.sympy.diff(e, self.symbols[v]).replace(
-            heaviside, lambda arg, *_h0: heaviside(arg, 0)
-        )
+        return derivative(e, self.symbols[v])  # relu′(0) = 0, as PyTorch
 
     def equal(self, a: Any, b: Any) -> bool:
         # The two sides differ only in how products of sums are grouped, so distributing

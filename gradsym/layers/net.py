@@ -48,7 +48,7 @@ from gradsym.budget import (
     linear_cost,
     pool_cost,
 )
-from gradsym.calculus import jacobian, vjp
+from gradsym.calculus import derivative, jacobian, vjp
 from gradsym.derivation import Derivation
 from gradsym.errors import SpecError, Verbatim
 from gradsym.layers.conv import bias_grad_rhs, conv_checks, conv_forward
@@ -279,11 +279,11 @@ def _rule_check(layer: NetLayer) -> Check | None:
     if layer.kind == "softmax_ce":
         (_, ell), (label, slope) = layer.formula[0], layer.formula[1]
         var = sympy.Symbol(label.removeprefix("∂ℓ/∂"), real=True)
-        derived, stated = sympy.diff(ell, var), slope
+        derived, stated = derivative(ell, var), slope
     elif layer.kind == "mse":
-        derived, stated = sympy.diff(formula["ℓ"], z), formula["∂ℓ/∂z"]
+        derived, stated = derivative(formula["ℓ"], z), formula["∂ℓ/∂z"]
     else:
-        derived, stated = g * sympy.diff(formula["y"], z), formula["∂L/∂z"]
+        derived, stated = g * derivative(formula["y"], z), formula["∂L/∂z"]
     holds = sympy.simplify((derived - stated).rewrite(sympy.exp)) == 0
     return Check(
         "local_rule_equals_derivative",

@@ -34,7 +34,7 @@ import numpy as np
 
 from gradsym import progress
 from gradsym.budget import admit, batchnorm_cost
-from gradsym.calculus import SparseJacobian
+from gradsym.calculus import SparseJacobian, derivative
 from gradsym.derivation import Derivation, Evaluation
 from gradsym.errors import SpecError
 from gradsym.numeric import Dual, object_array
@@ -207,8 +207,8 @@ def derive_template(n_samples: int, eps: Any, forms: Any = None, *, shared: bool
     mean = sum(x_gens, x_ring.zero) * QQ(1, n_samples)
     centred = [x - mean for x in x_gens]  # c_n(x)
     variance = sum((c * c for c in centred), x_ring.zero) * QQ(1, n_samples)  # v(x), biased
-    dc_dx = [[c.diff(x) for x in x_gens] for c in centred]
-    dv_dx = [variance.diff(x) for x in x_gens]
+    dc_dx = [[derivative(c, x) for x in x_gens] for c in centred]
+    dv_dx = [derivative(variance, x) for x in x_gens]
     # Printed as Σx²/M − (Σx)²/M² (2M+1 terms rather than M(M+1)/2); checked equal below.
     variance_x = sympy.Add(*[x**2 for x in xs]) * inv_n - sympy.Add(*xs) ** 2 * inv_n**2
 
@@ -219,10 +219,10 @@ def derive_template(n_samples: int, eps: Any, forms: Any = None, *, shared: bool
     s_sym = sympy.Dummy("sigma", positive=True)  # σ in the stored forms
     y_one = gammas[0] * cs[0] / sympy.sqrt(v_sym + eps) + betas[0]
     to_t = {v_sym + eps: t_sym**-2}  # (v + ε)^(−k/2) → t^k
-    dy_dc = sympy.diff(y_one, cs[0]).xreplace(to_t)
-    dy_dv = sympy.diff(y_one, v_sym).xreplace(to_t)
-    dy_dgamma = sympy.diff(y_one, gammas[0]).xreplace(to_t)
-    dy_dbeta = sympy.diff(y_one, betas[0])
+    dy_dc = derivative(y_one, cs[0]).xreplace(to_t)
+    dy_dv = derivative(y_one, v_sym).xreplace(to_t)
+    dy_dgamma = derivative(y_one, gammas[0]).xreplace(to_t)
+    dy_dbeta = derivative(y_one, betas[0])
 
     def of(expr: Any, n: int) -> Any:
         """A sample-1 expression for sample n (a renaming c_1 → c_n, and γ_1 → γ_n)."""

@@ -34,7 +34,7 @@ import numpy as np
 
 from gradsym import progress
 from gradsym.budget import admit, given, pool_cost
-from gradsym.calculus import SparseJacobian, jacobian, vjp
+from gradsym.calculus import SparseJacobian, jacobian, sympy_vjp, vjp
 from gradsym.derivation import Derivation, Evaluation, NumericModel
 from gradsym.numeric import object_array
 from gradsym.poly import Poly, VarTable
@@ -144,16 +144,6 @@ def max_forward_and_jacobian(
             o += 1
     jac = SparseJacobian(cfg.output_shape(), cfg.input_shape(), dict(sorted(entries.items())))
     return forward, jac
-
-
-def sympy_vjp(jac: SparseJacobian, upstream: list[Any]) -> list[Any]:
-    """Σ_o g_o · ∂y_o/∂x_i for every input i, as SymPy sums."""
-    import sympy
-
-    terms: list[list[Any]] = [[] for _ in range(math.prod(jac.wrt_shape))]
-    for (o, w), entry in jac.entries.items():
-        terms[w].append(upstream[o] * entry)
-    return [sympy.Add(*t) for t in terms]
 
 
 # ---------------------------------------------------------------------------

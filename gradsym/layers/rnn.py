@@ -46,7 +46,7 @@ import numpy as np
 
 from gradsym import progress
 from gradsym.budget import CHECK_ENTRY, MLP_TERM, Cost, admit, given, render_cost
-from gradsym.calculus import SparseJacobian, jacobian
+from gradsym.calculus import SparseJacobian, derivative, jacobian
 from gradsym.derivation import Derivation, Evaluation, NumericModel
 from gradsym.errors import SpecError
 from gradsym.layers.mlp import PolyAlgebra
@@ -291,7 +291,7 @@ def tanh_check() -> Check:
 
     a = sympy.Symbol("a", real=True)
     rule = RULES["tanh"]
-    holds = sympy.simplify(sympy.diff(rule.sympy_value(a), a) - rule.sympy_slope(a)) == 0
+    holds = sympy.simplify(derivative(rule.sympy_value(a), a) - rule.sympy_slope(a)) == 0
     holds = holds and rule.sympy_slope(a) == 1 - sympy.tanh(a) ** 2
     return Check(
         "tanh_derivative_is_one_minus_square",

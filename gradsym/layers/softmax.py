@@ -40,7 +40,7 @@ import numpy as np
 
 from gradsym import progress
 from gradsym.budget import Cost, admit, given, render_cost
-from gradsym.calculus import SparseJacobian
+from gradsym.calculus import SparseJacobian, derivative
 from gradsym.derivation import Derivation, Evaluation, NumericModel, _map, _number_to_sympy
 from gradsym.errors import SpecError
 from gradsym.numeric import Dual, object_array, simplify_number
@@ -372,7 +372,7 @@ def derive_softmax(cfg: SoftmaxConfig, forms: Forms = closed_forms) -> SoftmaxDe
             continue
         outputs = [zs[k] - sympy.log(total) if cfg.log else exps[k] / total for k in range(n_classes)]
         forward += outputs
-        derivs = [[exp_to_e(sympy.diff(outputs[k], xs[n][m]), zs, es) for m in range(n_classes)]
+        derivs = [[exp_to_e(derivative(outputs[k], xs[n][m]), zs, es) for m in range(n_classes)]
                   for k in range(n_classes)]
         for k in range(n_classes):
             row_vars = set(xs[n])
@@ -401,7 +401,7 @@ def derive_softmax(cfg: SoftmaxConfig, forms: Forms = closed_forms) -> SoftmaxDe
             closed = forms(es, None, q[n], inv_t, False)
             identity = RowIdentity(es, [])
             for m in range(n_classes):
-                lhs = exp_to_e(sympy.diff(loss, xs[n][m]), zs, es)
+                lhs = exp_to_e(derivative(loss, xs[n][m]), zs, es)
                 if grad_mismatch is None and identity.differ(lhs, inv_n * closed["ce"][m]):
                     grad_mismatch = f"∂L/∂x_{n + 1}_{m + 1} differs from (s − q)/N"
                 entry = (inv_n * closed["ce"][m]).xreplace(dict(zip(es, exps)))
