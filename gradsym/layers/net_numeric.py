@@ -29,10 +29,13 @@ from gradsym.numeric import Dual, apply_rule, object_array
 from gradsym.numeric import seed as seed_point
 from gradsym.poly import evaluate
 from gradsym.proofs import Check
-from gradsym.rules import first_argmax
+from gradsym.rules import RULES, first_argmax
 from gradsym.spec.net import (
     POOLS,
 )
+
+ACTIVATION_KINDS = ("relu", "sigmoid", "tanh")
+
 
 # ---------------------------------------------------------------------------
 # Numbers: exact where possible, mpmath at DIGITS digits after exp/tanh/sqrt
@@ -97,7 +100,7 @@ def layer_forward(layer: NetLayer, a: np.ndarray, p: dict[str, np.ndarray], targ
         return numeric_linear(a, p["weight"], p.get("bias"))
     if kind == "relu":
         return _map(a, lambda v: apply_rule("relu", v))
-    if kind in ("sigmoid", "tanh"):
+    if kind in ACTIVATION_KINDS:
         return _map(a, lambda v: apply_rule(kind, _mp(v)))
     if kind in POOLS:
         assert layer.pool is not None
@@ -156,13 +159,11 @@ def layer_backward(
             role: _map(arr, lambda poly: _simplify(evaluate(poly, point)))
             for role, arr in layer.grad_elems.items()
         }
-    if kind == "relu":  # relu′(0) = 0, as PyTorch
-        flat = [gv if av > 0 else 0 for av, gv in zip(a.reshape(-1).tolist(), g.reshape(-1).tolist())]
+    if kind in ACTIVATION_KINDS:  # f′ from the rules table (relu′(0) = 0, σ′ = σ(1 − σ), …)
+        slope = RULES[kind].slope
+        flat = [gv * s if (s := slope(av, yv)) else 0
+                for av, yv, gv in zip(a.reshape(-1).tolist(), y.reshape(-1).tolist(), g.reshape(-1).tolist())]
         return {"input": object_array(flat, a.shape)}
-    if kind == "sigmoid":
-        return {"input": g * y * (1 - y)}
-    if kind == "tanh":
-        return {"input": g * (1 - y * y)}
     if kind in POOLS:
         assert layer.pool is not None
         grad = np.zeros(a.size, dtype=object)
