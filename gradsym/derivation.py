@@ -23,7 +23,7 @@ import numpy as np
 from gradsym import progress
 from gradsym.calculus import SparseJacobian
 from gradsym.errors import GradsymError, SpecError, in_python_terms
-from gradsym.numeric import difference_jacobian, first_mismatch, object_array, sparse_jacobians
+from gradsym.numeric import autodiff_check, difference_jacobian, object_array, sparse_jacobians
 from gradsym.poly import Poly, VarTable, evaluate, to_sympy
 from gradsym.proofs import Check
 from gradsym.spec import Values, parse_values
@@ -366,27 +366,25 @@ class Derivation:
         model = self.model
         point = {r: a for r, a in values.items() if r != "upstream"}
         roles = [role for role in jac_values if role in point]
-        mismatch = None
+        stray = None
         if model.degree is None:
             _, numeric = sparse_jacobians(model.forward, point, roles)
-        for role in roles:
-            if model.degree is not None:
+        else:
+            numeric = {}
+            for role in roles:
                 compressed = difference_jacobian(
                     model.forward, point, role, jac_values[role], degree=model.degree,
                     report=lambda i, n: progress.report("numeric check", i, n),
                 )
-                found, stray = compressed.entries, compressed.stray
-            else:
-                found, stray = numeric[role], {}
-            if stray or first_mismatch(jac_values[role], found) is not None:
-                mismatch = f"∂output/∂{role} differs from the numeric differentiation"
-                break
-        return Check(
-            "jacobian_matches_autodiff_numeric",
+                numeric[role] = compressed.entries
+                if compressed.stray and stray is None:
+                    (o, colour), value = next(iter(compressed.stray.items()))
+                    stray = (f"∂output/∂{role}: output {o} has {value} along colour {colour} that no "
+                             "symbolic entry explains")
+        return autodiff_check(
             "the symbolic Jacobians evaluated at the given values equal an independent "
             "exact numeric differentiation of the forward pass",
-            mismatch is None,
-            mismatch,
+            {role: jac_values[role] for role in roles}, numeric, known_mismatch=stray,
         )
 
     def with_values(self, seed: int | None = None, **given: Any) -> Derivation:

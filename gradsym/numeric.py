@@ -25,6 +25,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from gradsym.proofs import Check
 from gradsym.rules import RULES, DomainError, Rule, exact_root, extremum_weights
 
 Number = int | Fraction
@@ -248,17 +249,67 @@ def sparse_jacobians(
     """
     out = forward(seed(point, wrt))
     flat = out.reshape(-1).tolist() if isinstance(out, np.ndarray) else [out]
-    values: list[Any] = []
-    jac: dict[str, dict[tuple[int, int], Any]] = {name: {} for name in wrt}
-    for o, elem in enumerate(flat):
+    values = [elem.value if isinstance(elem, Dual) else elem for elem in flat]
+    return values, tangent_jacobians(flat, wrt)
+
+
+def tangent_jacobians(outputs: Iterable[Any], roles: Iterable[str]) -> dict[str, dict[tuple[int, int], Any]]:
+    """The sparse Jacobians that dual outputs carry, ``{role: {(output, flat index): ∂}}``,
+    for tangents keyed ``(role, flat index)`` (as :func:`seed` keys them); other keys and
+    plain numbers (constant outputs) add nothing.
+
+    >>> x = Dual.variable(3, ("x", 1))
+    >>> tangent_jacobians([x * x, 5, x], ["x"])
+    {'x': {(0, 1): 6, (2, 1): 1}}
+    """
+    jac: dict[str, dict[tuple[int, int], Any]] = {role: {} for role in roles}
+    for o, elem in enumerate(outputs):
         if isinstance(elem, Dual):
-            values.append(elem.value)
             for key, v in elem.tangent.items():
-                name, w = cast(tuple[str, int], key)
-                jac[name][(o, w)] = v
-        else:
-            values.append(elem)
-    return values, jac
+                role, w = cast(tuple[str, int], key)
+                if role in jac:
+                    jac[role][(o, w)] = v
+    return jac
+
+
+def within(tolerance: Any, floor: Any = 0) -> Callable[[Any, Any], bool]:
+    """Closeness for values that are not exact: |a − b| ≤ tolerance·max(|a|, |b|) + floor.
+
+    >>> within(Fraction(1, 10))(Fraction(100), Fraction(95)), within(Fraction(1, 100))(100, 95)
+    (True, False)
+    """
+    return lambda a, b: bool(abs(a - b) <= tolerance * max(abs(a), abs(b)) + floor)
+
+
+AUTODIFF_CHECK = "jacobian_matches_autodiff_numeric"
+
+
+def autodiff_check(
+    statement: str,
+    symbolic: Mapping[str, Mapping[tuple[int, int], Any]],
+    numeric: Mapping[str, Mapping[tuple[int, int], Any]],
+    equal: Callable[[Any, Any], bool] | None = None,
+    *,
+    known_mismatch: str | None = None,
+) -> Check:
+    """The one numeric check: the symbolic Jacobians evaluated at the values (``symbolic``,
+    sparse, per role) against an independent numeric differentiation (``numeric``, e.g.
+    :func:`tangent_jacobians` of the layer's own numeric pass on dual numbers), entry by
+    entry over both index sets (:func:`first_mismatch`; ``equal`` compares, default exactly).
+    ``known_mismatch`` is a difference the caller found already (forward values, stray entries).
+
+    >>> autodiff_check("…", {"x": {(0, 0): 2}}, {"x": {(0, 0): 2, (0, 1): 3}}).mismatch
+    '∂output/∂x entry (0, 1) is 0 symbolically but 3 numerically'
+    """
+    mismatch = known_mismatch
+    for role, entries in symbolic.items():
+        if mismatch is not None:
+            break
+        bad = first_mismatch(entries, numeric.get(role, {}), equal)
+        if bad is not None:
+            key, a, b = bad
+            mismatch = f"∂output/∂{role} entry {key} is {a} symbolically but {b} numerically"
+    return Check(AUTODIFF_CHECK, statement, mismatch is None, mismatch)
 
 
 def difference_derivative(f: Callable[[int], Any], *, degree: int) -> Any:
