@@ -54,16 +54,16 @@ def size_strips(d: Derivation) -> list[SizeStrip]:
     ['input', 'unread_between', 'input', 'input', 'unread_between', 'input', 'unread_end', 'unread_end']
     """
     from gradsym.layers.sizes import SizesDerivation
+    from gradsym.render.sections.sizes import formula
 
     assert isinstance(d, SizesDerivation)
-    cfg, data = d.conv, d.facts
+    cfg = d.conv
     strips = []
-    for axis in range(cfg.ndim):
+    for axis, ax in enumerate(d.axes):
         k, s, (pb, pa), dil = cfg.kernel[axis], cfg.stride[axis], cfg.padding[axis], cfg.dilation[axis]
-        formula = data["formula"][axis]
         if not cfg.transposed:
             size, out = cfg.spatial[axis], cfg.output[axis]
-            lost = set(data["unread"][axis])
+            lost = set(ax.unread)
             read = [j for j in range(size) if j not in lost]
             first, last = (read[0], read[-1]) if read else (size, -1)
             cells = []
@@ -74,10 +74,10 @@ def size_strips(d: Derivation) -> list[SizeStrip]:
                 cells.append((j, kind))
             shown, elided = _shown(out)
             rows = [(o, [s * o + dil * q - pb for q in range(k)], False) for o in shown]
-            remainder = int(data["remainder"][axis])
+            remainder = int(cfg.remainder()[axis])
         else:
             size, count, a = cfg.output[axis], cfg.spatial[axis], cfg.output_padding[axis]
-            dead, empty = set(data["unread"][axis]), set(data["unwritten"][axis])
+            dead, empty = set(ax.unread), set(ax.unwritten)
             reach = s * (count - 1) + dil * (k - 1) - pb  # the last position any input writes
             cells = []
             for j in range(min(-pb, 0), max(size, reach + 1)):
@@ -86,7 +86,8 @@ def size_strips(d: Derivation) -> list[SizeStrip]:
             shown, elided = _shown(count)
             rows = [(i, [s * i + dil * q - pb for q in range(k)], i in dead) for i in shown]
             remainder = a
-        strips.append(SizeStrip(axis + 1, cfg.transposed, cells, rows, elided, size, formula, remainder))
+        strips.append(SizeStrip(axis + 1, cfg.transposed, cells, rows, elided, size, formula(ax, cfg.transposed),
+                                remainder))
     return strips
 
 

@@ -71,7 +71,8 @@ JSON_FIELDS: dict[str, Callable[[Derivation], dict[str, Any]]] = {
 # common ``numeric`` object) and compact-JSON rule (default: by Jacobian size).
 SETUP: dict[str, Callable[[Derivation], Iterable[Any]]] = {"chain": chain.setup,
                                                            "matrix": matrix.setup,
-                                                           "matrix_general": matrix_general.setup}
+                                                           "matrix_general": matrix_general.setup,
+                                                           "sizes": sizes.setup}
 NUMERIC_JSON: dict[str, Callable[[Derivation], dict[str, Any]]] = {
     "chain": chain.numeric_json, "net": net.numeric_json, "rnn": rnn.numeric_json,
 }
