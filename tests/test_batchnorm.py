@@ -167,6 +167,7 @@ def test_autodiff_check_catches_a_corrupted_jacobian() -> None:
     ev = d.evaluate(x="1,5")
     check = ev.checks[0]
     assert check.name == "jacobian_matches_autodiff_numeric" and not check.holds
+    assert f"∂output/∂input entry {key}" in check.mismatch
 
 
 def test_eight_samples_four_features_is_fast() -> None:

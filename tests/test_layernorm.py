@@ -112,6 +112,7 @@ def test_autodiff_check_catches_a_corrupted_jacobian() -> None:
     d.jacobians["input"].entries[key] = d.jacobians["input"].entries[key] * (1 + sympy.Rational(1, 10**9))
     check = d.evaluate(x="1,5,2,-1").checks[0]
     assert check.name == "jacobian_matches_autodiff_numeric" and not check.holds
+    assert f"∂output/∂input entry {key}" in check.mismatch
 
 
 @pytest.mark.parametrize("fmt", ["text", "latex", "markdown", "json", "html", "rich"])

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +41,15 @@ from gradsym import progress
 from gradsym.budget import Cost, admit, given, rendered
 from gradsym.calculus import SparseJacobian, derivative
 from gradsym.derivation import Derivation, Evaluation, NumericModel
-from gradsym.numeric import Dual, apply_rule, object_array, simplify_number
+from gradsym.numeric import (
+    Dual,
+    apply_rule,
+    autodiff_check,
+    object_array,
+    simplify_number,
+    tangent_jacobians,
+    within,
+)
 from gradsym.poly import VarTable
 from gradsym.proofs import Check
 from gradsym.spec import Values
@@ -443,43 +451,29 @@ class AttentionDerivation(Derivation):
         return evaluation
 
     def _dual_check(self, values: dict[str, np.ndarray]) -> Check:
+        """The symbolic Jacobians in mpmath arithmetic against :func:`dual_attention`."""
         import mpmath
 
         cfg = self.cfg
-        mismatch = None
         with mpmath.workdps(DUAL_DIGITS):
             progress.report("numeric check", 0, 1)
             mp = {role: [[_mp(x) for x in row] for row in values[role].tolist()] for role in values}
             ours = build(cfg, mp["q"], mp["k"], mp["v"], mp["upstream"], 1 / mpmath.sqrt(cfg.dim),
                          mpmath.exp)
             duals = dual_attention(cfg, values["q"], values["k"], values["v"])
-            tol = mpmath.mpf(TOLERANCE.numerator) / TOLERANCE.denominator
-            floor = mpmath.mpf(10) ** (-(DUAL_DIGITS // 2))
-
-            def close(a: Any, b: Any) -> bool:
-                return bool(abs(a - b) <= tol * max(abs(a), abs(b)) + floor)
-
+            close = within(mpmath.mpf(TOLERANCE.numerator) / TOLERANCE.denominator,
+                           mpmath.mpf(10) ** (-(DUAL_DIGITS // 2)))
             flat = [x for row in ours.forward for x in row]
-            if any(not close(a, d.value) for a, d in zip(flat, duals)):
-                mismatch = "the output differs from the plain numeric forward pass"
-            for role in ("q", "k", "v"):
-                if mismatch:
-                    break
-                numeric = {(o, key[1]): val for o, d in enumerate(duals)
-                           for key, val in cast(dict[tuple[str, int], Any], d.tangent).items() if key[0] == role}
-                symbolic = ours.jacobians[role]
-                for key in sorted(set(numeric) | set(symbolic)):
-                    if not close(symbolic.get(key, 0), numeric.get(key, 0)):
-                        mismatch = f"∂o/∂{role} entry {key} differs from the dual numbers"
-                        break
-        return Check(
-            "jacobian_matches_autodiff_numeric",
-            "the symbolic Jacobians (∂O/∂Q, ∂O/∂K, ∂O/∂V) at the given values equal forward-mode "
-            f"dual-number differentiation of a plain attention pass ({DUAL_DIGITS}-digit mpmath) "
-            "within 1e-12 relative",
-            mismatch is None,
-            mismatch,
-        )
+            differs = any(not close(a, d.value) for a, d in zip(flat, duals))
+            return autodiff_check(
+                "the symbolic Jacobians (∂O/∂Q, ∂O/∂K, ∂O/∂V) at the given values equal forward-mode "
+                f"dual-number differentiation of a plain attention pass ({DUAL_DIGITS}-digit mpmath) "
+                "within 1e-12 relative",
+                {role: ours.jacobians[role] for role in ("q", "k", "v")},
+                tangent_jacobians(duals, ("q", "k", "v")),
+                close,
+                known_mismatch="the output differs from the plain numeric forward pass" if differs else None,
+            )
 
 
 def numeric_forward(cfg: AttentionConfig, point: dict[str, np.ndarray]) -> np.ndarray:

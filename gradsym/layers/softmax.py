@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +43,14 @@ from gradsym.budget import Cost, admit, given, render_cost
 from gradsym.calculus import SparseJacobian, derivative
 from gradsym.derivation import Derivation, Evaluation, NumericModel, _map, _number_to_sympy
 from gradsym.errors import SpecError
-from gradsym.numeric import Dual, object_array, simplify_number
+from gradsym.numeric import (
+    Dual,
+    autodiff_check,
+    object_array,
+    simplify_number,
+    tangent_jacobians,
+    within,
+)
 from gradsym.poly import VarTable
 from gradsym.proofs import Check
 from gradsym.rules import RULES
@@ -255,34 +262,25 @@ class SoftmaxDerivation(Derivation):
 
     def _autodiff_check(self, values: dict[str, np.ndarray],
                         jac_values: dict[str, dict[tuple[int, int], Any]]) -> Check:
+        """The exact Jacobian, to DUAL_DIGITS digits, against :func:`dual_softmax`."""
         import mpmath
         import sympy
 
-        mismatch = None
         with mpmath.workdps(DUAL_DIGITS):
             out = dual_softmax(values["input"], self.sm, seeded=True)
+            near = within(TOLERANCE, mpmath.mpf(10) ** -40)
 
-            def close(a: Any, b: Any) -> bool:
-                a = mpmath.mpf(sympy.N(_number_to_sympy(a), DUAL_DIGITS))
-                b = mpmath.mpf(b)
-                return bool(abs(a - b) <= TOLERANCE * max(abs(a), abs(b)) + mpmath.mpf(10) ** -40)
+            def close(symbolic: Any, numeric: Any) -> bool:
+                return near(mpmath.mpf(sympy.N(_number_to_sympy(symbolic), DUAL_DIGITS)), mpmath.mpf(numeric))
 
-            symbolic = jac_values["input"]
-            dual = {(o, cast(tuple[str, int], key)[1]): v for o, d in enumerate(out)
-                    for key, v in d.tangent.items()}
-            for key in sorted(set(symbolic) | set(dual)):
-                if not close(symbolic.get(key, 0), dual.get(key, 0)):
-                    mismatch = (f"∂y/∂x entry {key} is {symbolic.get(key, 0)} symbolically but "
-                                f"{mpmath.nstr(dual.get(key, 0), 15)} by dual numbers")
-                    break
-        return Check(
-            "jacobian_matches_autodiff_numeric",
-            "the symbolic Jacobian at the given values equals forward-mode dual-number "
-            f"differentiation of a plain numerically stable pass (x − max, {DUAL_DIGITS}-digit "
-            "mpmath) within 1e-12 relative",
-            mismatch is None,
-            mismatch,
-        )
+            return autodiff_check(
+                "the symbolic Jacobian at the given values equals forward-mode dual-number "
+                f"differentiation of a plain numerically stable pass (x − max, {DUAL_DIGITS}-digit "
+                "mpmath) within 1e-12 relative",
+                {"input": jac_values["input"]},
+                tangent_jacobians(out, ["input"]),
+                close,
+            )
 
 
 def dual_softmax(x: np.ndarray, cfg: SoftmaxConfig, *, seeded: bool) -> list[Any]:
