@@ -269,7 +269,7 @@ def test_numeric_check_catches_a_wrong_layer_gradient() -> None:
     layer.grad_elems["kernel"].reshape(-1)[4] = wrong
     ev = d.evaluate(x=SEED_X, k="ones", b=1)
     check = ev.checks[0]
-    assert not check.holds and "∂L/∂k_1" in check.mismatch
+    assert not check.holds and "∂output/∂k_1 entry (0, 4)" in check.mismatch  # ∂L/∂k_1[4]
 
 
 def test_numeric_check_catches_a_wrong_incoming_gradient() -> None:
@@ -278,7 +278,22 @@ def test_numeric_check_catches_a_wrong_incoming_gradient() -> None:
     arr = layer.grad_elems["input"].reshape(-1)
     arr[0] = Poly({(): 1})
     ev = d.evaluate(x=SEED_X, k="ones", b=1)
-    assert not ev.checks[0].holds and "∂L/∂a_3" in ev.checks[0].mismatch
+    assert not ev.checks[0].holds and "∂output/∂a_3 entry (0, 0)" in ev.checks[0].mismatch
+
+
+def test_numeric_check_catches_a_wrong_loss_gradient_and_loss() -> None:
+    d = seed_chain(2)
+    arr = d.loss_grad_elems.reshape(-1)
+    arr[0] = arr[0] + 1
+    ev = d.evaluate(x=SEED_X, k="ones", b=1)
+    assert not ev.checks[0].holds and "∂output/∂a_3 entry (0, 0)" in ev.checks[0].mismatch
+    arr[0] = arr[0] - 1
+    ev = d.evaluate(x=SEED_X, k="ones", b=1)
+    target = np.zeros(ev.layers[-1].forward_values.shape, dtype=object)
+    assert chain_module._numeric_check(d, ev, target).holds
+    ev.forward_values[()] += 1
+    check = chain_module._numeric_check(d, ev, target)
+    assert not check.holds and check.mismatch == "the loss differs from the independent numeric pass"
 
 
 def test_loss_check_catches_a_wrong_rule(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -450,3 +450,22 @@ def test_help_and_formats(cli: Any) -> None:
     for fmt in ("text", "markdown", "json"):
         assert cli(*args, "--format", fmt).code == 0, fmt
     assert cli(*args, "--format", "text", "--lang", "zh").code == 0
+
+
+# --------------------------------------------------------------------------------------------
+# The numeric check fails on a corrupted Jacobian entry
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["(X*w - y).T*(X*w - y)", "exp(w.T*w)"])
+def test_numeric_check_catches_a_corrupted_jacobian_entry(text: str) -> None:
+    d = matrix(text, shape=SEED, wrt=["w"])
+    at = {"X": "arange", "w": "1,-2", "y": "1/2,0,3"}
+    def numeric(ev: Any) -> Any:
+        return next(c for c in ev.checks if c.name == "jacobian_matches_autodiff_numeric")
+    assert numeric(d.evaluate_at(at)).holds
+    entries = d.jacobians["w"].entries
+    key = next(iter(entries))
+    entries[key] = entries[key] + sympy.Rational(1, 10**6)
+    check = numeric(d.evaluate_at(at))
+    assert not check.holds and f"∂output/∂w entry {key} is" in (check.mismatch or "")

@@ -201,7 +201,26 @@ def test_numeric_check_catches_a_wrong_value(activation: str) -> None:
     assert not missing and d._dual_check(parsed, ev).holds
     ev.gradient_values["w_2_2_1"][()] = ev.gradient_values["w_2_2_1"][()] * Fraction(1001, 1000)
     check = d._dual_check(parsed, ev)
-    assert not check.holds and "w_2_2_1" in (check.mismatch or "")
+    assert not check.holds and "∂output/∂w_2 entry (0, 1)" in (check.mismatch or "")  # w_2_2_1
+
+
+@pytest.mark.parametrize("activation", ["none", "tanh"])
+def test_numeric_check_catches_a_wrong_input_gradient_and_output(activation: str) -> None:
+    at = {"x": "1,2", "w_1": "1,2,3,4", "w_2": "3,4", "b_1": "1,-1", "b_2": "2"}
+    d = gradsym.mlp("2,2,1", activation, bias=True, at=[f"{k}={v}" for k, v in at.items()])
+    ev = d.numeric
+    assert ev is not None
+    parsed, missing = d._parse_at(at, None)
+    assert not missing and d._dual_check(parsed, ev).holds
+    grad = ev.gradient_values["input"].reshape(-1)
+    grad[1] = grad[1] + Fraction(1, 10**6)
+    check = d._dual_check(parsed, ev)
+    assert not check.holds and "∂output/∂x entry (0, 1)" in (check.mismatch or "")
+    grad[1] = grad[1] - Fraction(1, 10**6)
+    assert d._dual_check(parsed, ev).holds
+    ev.forward_values.reshape(-1)[0] += 1
+    check = d._dual_check(parsed, ev)
+    assert not check.holds and check.mismatch == "the output differs from the numeric forward pass"
 
 
 # -- values: names, overrides, partial values ------------------------------------------------

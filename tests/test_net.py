@@ -214,7 +214,12 @@ def test_a_corrupted_gradient_fails_the_dual_check():
     ev = d.numeric
     assert net_module._dual_check(d.net_layers, ev).holds
     ev.gradients["0.bias"][0] += Fraction(1, 10**9)
-    assert not net_module._dual_check(d.net_layers, ev).holds
+    check = net_module._dual_check(d.net_layers, ev)
+    assert not check.holds and "∂output/∂0.bias entry (0, 0)" in (check.mismatch or "")
+    ev.gradients["0.bias"][0] -= Fraction(1, 10**9)
+    ev.forward_values[()] += 1
+    check = net_module._dual_check(d.net_layers, ev)
+    assert not check.holds and check.mismatch == "the loss differs from the dual-number pass"
 
 
 def test_a_wrong_local_rule_fails():

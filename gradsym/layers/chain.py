@@ -45,7 +45,7 @@ from gradsym.layers.conv import (
     require,
     setup_lines,
 )
-from gradsym.numeric import object_array, sparse_jacobians
+from gradsym.numeric import autodiff_check, object_array, sparse_jacobians
 from gradsym.poly import Poly, VarTable, evaluate, substitute
 from gradsym.proofs import Check, compare
 from gradsym.rules import RULES
@@ -464,23 +464,29 @@ def _numeric_check(d: ChainDerivation, ev: ChainEvaluation, target: np.ndarray) 
     entry seeded: the layer's exact Jacobian, linear in its non-zeros) from the previous
     layer's numeric output; the loss and ℓ′ = ∂L/∂a_{D+1} come from the last output; then,
     from the last layer down, each layer's ∂L/∂v = Σ_o d_o·∂a_o/∂v with d the incoming
-    gradient just verified — so the whole chain is covered.
+    gradient just verified — so the whole chain is covered. The gradients of the one output
+    L are compared as row 0 of the Jacobians wrt a_{D+1} and every a_i, k_i, b_i; a differing
+    output or loss is a known mismatch.
     """
     cfgs = [layer.config for layer in d.layers]
     layouts = [conv_layout(cfg) for cfg in cfgs]
+    symbolic: dict[str, dict[tuple[int, int], Any]] = {}
+    numeric: dict[str, dict[tuple[int, int], Any]] = {}
 
-    def verdict(what: str) -> Check:
-        return Check(
-            "jacobian_matches_autodiff_numeric",
+    def verdict(what: str = "") -> Check:
+        return autodiff_check(
             "every layer's output and gradients at the given values equal an independent NumPy "
             "pass: the loss gradient from its outputs, and each layer's Σ_o d_o·∂a_o/∂v with ∂a/∂v "
             "by forward-mode dual numbers through that layer (exact)",
-            what == "",
-            f"{what} differs from the independent numeric pass" if what else None,
+            symbolic, numeric,
+            known_mismatch=f"{what} differs from the independent numeric pass" if what else None,
         )
 
     def same(ours: np.ndarray, theirs: list[Any]) -> bool:
         return [_exact(v) for v in ours.reshape(-1).tolist()] == [_exact(v) for v in theirs]
+
+    def row(values: list[Any]) -> dict[tuple[int, int], Any]:
+        return {(0, w): v for w, v in enumerate(values)}
 
     act = ev.layers[0].input.reshape(layouts[0][0])
     jacobians = []
@@ -502,8 +508,8 @@ def _numeric_check(d: ChainDerivation, ev: ChainEvaluation, target: np.ndarray) 
     if _exact(loss_value) != ev.forward_values[()]:
         return verdict("the loss")
     assert ev.loss_grad_values is not None
-    if not same(ev.loss_grad_values, prime):
-        return verdict("∂L/∂a (from the loss)")
+    last = f"a_{len(cfgs) + 1}"
+    symbolic[last], numeric[last] = row(ev.loss_grad_values.reshape(-1).tolist()), row(prime)
     names = {"input": "a", "kernel": "k", "bias": "b"}
     for i in reversed(range(len(cfgs))):
         lv = ev.layers[i]
@@ -512,9 +518,9 @@ def _numeric_check(d: ChainDerivation, ev: ChainEvaluation, target: np.ndarray) 
             found: list[Any] = [0] * lv.grad_values[role].size
             for (o, w), v in entries.items():
                 found[w] = found[w] + incoming[o] * v
-            if not same(lv.grad_values[role], found):
-                return verdict(f"∂L/∂{names[role]}_{i + 1}")
-    return verdict("")
+            name = f"{names[role]}_{i + 1}"
+            symbolic[name], numeric[name] = row(lv.grad_values[role].reshape(-1).tolist()), row(found)
+    return verdict()
 
 
 # ---------------------------------------------------------------------------

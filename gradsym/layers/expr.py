@@ -20,6 +20,7 @@ import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,7 @@ from gradsym.layers.arrays import (
     shape_text,
 )
 from gradsym.layers.expr_scalars import DualScalars, SympyScalars, finish
-from gradsym.numeric import first_mismatch, object_array, sparse_jacobians
+from gradsym.numeric import autodiff_check, object_array, sparse_jacobians
 from gradsym.poly import VarTable
 from gradsym.proofs import Check
 from gradsym.rules import DomainError
@@ -320,38 +321,25 @@ class ExpressionDerivation(Derivation):
         dual: tuple[np.ndarray, dict[str, dict[tuple[int, int], Any]]],
     ) -> Check:
         forward, jacobians = dual
-        mismatch = None
+        how = ("forward-mode dual numbers with sparse tangents on the expression "
+               "(exact where rational, else within 1e-12 relative)")
+        statement = (f"the symbolic Jacobians at the given values equal an independent numeric "
+                     f"differentiation: {how}")
         # Relative to the largest magnitude around (at least 1): rounding in the float path
         # scales with the intermediate values, not with a result that cancels to ~0.
         scale = max([abs(to_float(v)) for v in forward.reshape(-1)] + [1.0])
-        for a, b in zip(ev.forward_values.reshape(-1), forward.reshape(-1)):
-            if not values_equal(a, b, scale):
-                mismatch = "the forward value differs from the dual-number evaluation"
-                break
-        for name, numeric in jacobians.items():
-            if mismatch:
+        differs = any(not values_equal(a, b, scale)
+                      for a, b in zip(ev.forward_values.reshape(-1), forward.reshape(-1)))
+        check = autodiff_check(
+            statement, {}, {},
+            known_mismatch="the forward value differs from the dual-number evaluation" if differs else None)
+        for name, numeric in jacobians.items():  # one scale per Jacobian: one tolerance each
+            if not check.holds:
                 break
             scale = max([abs(to_float(v)) for v in numeric.values()] + [1.0])
-
-            def close(a: Any, b: Any, scale: float = scale) -> bool:
-                return values_equal(a, b, scale)
-
-            bad = first_mismatch(ev.jacobian_values[name], numeric, close)
-            if bad is not None:
-                (o, w), symbolic, value = bad
-                mismatch = (
-                    f"∂/∂{self.table.names[self.symbols[name].first + w]} of output "
-                    f"{o} is {symbolic} symbolically but {value} by dual numbers"
-                )
-        how = ("forward-mode dual numbers with sparse tangents on the expression "
-               "(exact where rational, else within 1e-12 relative)")
-        return Check(
-            "jacobian_matches_autodiff_numeric",
-            f"the symbolic Jacobians at the given values equal an independent numeric "
-            f"differentiation: {how}",
-            mismatch is None,
-            mismatch,
-        )
+            check = autodiff_check(statement, {name: ev.jacobian_values[name]}, {name: numeric},
+                                   partial(values_equal, scale=scale))
+        return check
 
 
 def _exact_array(flat: Sequence[Any], shape: tuple[int, ...]) -> np.ndarray:

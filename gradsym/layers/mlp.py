@@ -39,7 +39,15 @@ from gradsym.budget import admit, mlp_cost
 from gradsym.calculus import SparseJacobian, derivative
 from gradsym.derivation import Derivation, Evaluation, LazyMapping, _sympy_array
 from gradsym.errors import SpecError, Verbatim
-from gradsym.numeric import Dual, apply_rule, object_array, simplify_number
+from gradsym.numeric import (
+    Dual,
+    apply_rule,
+    autodiff_check,
+    object_array,
+    simplify_number,
+    tangent_jacobians,
+    within,
+)
 from gradsym.poly import Poly, VarTable, differentiate, evaluate, multiply
 from gradsym.proofs import Check
 from gradsym.rules import RULES
@@ -485,7 +493,10 @@ class MlpDerivation(Derivation):
         return value
 
     def _dual_check(self, parsed: dict[str, Values], ev: MlpEvaluation) -> Check:
-        """Forward-mode dual numbers through :func:`network_forward`, every variable seeded."""
+        """Forward-mode dual numbers through :func:`network_forward`, every element of every
+        tensor seeded ``(tensor, flat index)``: the sparse Jacobians of the outputs, compared
+        with the symbolic gradients by :func:`autodiff_check` (exact for none/relu, else at
+        ``DUAL_DIGITS`` digits within ``TOLERANCE``)."""
         import mpmath
 
         exact = self.cfg.activation in ("none", "relu")
@@ -493,53 +504,43 @@ class MlpDerivation(Derivation):
             def number(v: Any) -> Any:
                 if exact:
                     return v
-                return mpmath.mpf(v.numerator) / v.denominator if isinstance(v, Fraction) else mpmath.mpf(v)
+                if isinstance(v, Fraction):
+                    return mpmath.mpf(v.numerator) / v.denominator
+                if isinstance(v, int):
+                    return mpmath.mpf(v)
+                import sympy
 
-            def close(symbolic: Any, numeric: Any) -> bool:
-                if exact:
-                    return bool(symbolic == numeric)
-                if not isinstance(symbolic, (int, Fraction)):
-                    import sympy
+                return mpmath.mpf(sympy.N(v, DUAL_DIGITS))
 
-                    symbolic = mpmath.mpf(sympy.N(symbolic, DUAL_DIGITS))
-                else:
-                    symbolic = number(symbolic)
-                return bool(abs(symbolic - numeric) <= TOLERANCE * max(abs(symbolic), abs(numeric))
-                            + mpmath.mpf(10) ** (-DUAL_DIGITS // 2))
-
-            act = numeric_activation(self.cfg.activation)
+            equal = None if exact else within(TOLERANCE, mpmath.mpf(10) ** (-DUAL_DIGITS // 2))
             named = self.tensors.named()
-            flat = {name: [number(v) for v in parsed[name].flat] for name in named}
-            names = list(named)
-            mismatch = None
-            outputs = ev.forward_values.reshape(-1).tolist()
             progress.report("numeric check", 0, 1)
             # one forward-mode pass, every variable seeded at once (sparse tangents)
-            seeded = {n: [Dual(c, {(n, j): 1}) for j, c in enumerate(vals)] for n, vals in flat.items()}
-            out = [Dual.lift(o) for o in self._numeric_forward(seeded, act)]
-            for k, o in enumerate(out):
-                if not close(outputs[k], o.value):
-                    mismatch = "the output differs from the numeric forward pass"
-                    break
-            for name in names if mismatch is None else []:
-                for i, v in enumerate(named[name].flat_ids()):
-                    key = "input" if name == "x" else self.table.names[v]
-                    grads = ev.gradient_values[key].reshape(-1).tolist()
-                    if key == "input":
-                        grads = ev.gradient_values["input"].reshape(len(out), -1)[:, i].tolist()
-                    if any(not close(grads[k], o.partial((name, i))) for k, o in enumerate(out)):
-                        mismatch = f"∂out/∂{self.table.names[v]} differs from forward-mode differentiation"
-                        break
-                if mismatch:
-                    break
-        how = "exact" if exact else f"within {TOLERANCE:g} relative"
-        return Check(
-            "jacobian_matches_autodiff_numeric",
-            f"∂out/∂(input, every weight and bias) at the given values equal forward-mode dual-number "
-            f"differentiation of an independent numeric forward pass ({how})",
-            mismatch is None,
-            mismatch,
-        )
+            seeded = {
+                name: [Dual.variable(number(c), (name, j)) for j, c in enumerate(parsed[name].flat)]
+                for name in named
+            }
+            out = [Dual.lift(o) for o in self._numeric_forward(seeded, numeric_activation(self.cfg.activation))]
+            same = equal or (lambda a, b: bool(a == b))
+            outputs = ev.forward_values.reshape(-1).tolist()
+            differs = any(not same(number(v), o.value) for v, o in zip(outputs, out))
+            n_out = len(out)
+            symbolic: dict[str, dict[tuple[int, int], Any]] = {}
+            for name, tensor in named.items():
+                if name == "x":
+                    rows = ev.gradient_values["input"].reshape(n_out, -1)
+                    columns = [rows[:, i].tolist() for i in range(tensor.size)]
+                else:
+                    columns = [ev.gradient_values[self.table.names[v]].reshape(-1).tolist()
+                               for v in tensor.flat_ids()]
+                symbolic[name] = {(k, i): number(g) for i, col in enumerate(columns) for k, g in enumerate(col)}
+            how = "exact" if exact else f"within {TOLERANCE:g} relative"
+            return autodiff_check(
+                f"∂out/∂(input, every weight and bias) at the given values equal forward-mode dual-number "
+                f"differentiation of an independent numeric forward pass ({how})",
+                symbolic, tangent_jacobians(out, named), equal,
+                known_mismatch="the output differs from the numeric forward pass" if differs else None,
+            )
 
     def _numeric_forward(self, flat: dict[str, list[Any]], act: Callable[[Any], Any]) -> list[Any]:
         cfg = self.cfg

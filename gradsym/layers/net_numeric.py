@@ -25,7 +25,7 @@ from gradsym.layers.pool import (
     numeric_avg,
     numeric_pool,
 )
-from gradsym.numeric import Dual, apply_rule, object_array
+from gradsym.numeric import Dual, apply_rule, autodiff_check, object_array, tangent_jacobians
 from gradsym.numeric import seed as seed_point
 from gradsym.poly import evaluate
 from gradsym.proofs import Check
@@ -238,25 +238,19 @@ def _dual_check(layers: list[NetLayer], ev: NetEvaluation) -> Check:
         params = {role: point[layer.param_name(role)] for role in layer.params}
         a = layer_forward(layer, a, params, ev.target)
     loss = a.reshape(-1)[0]
-    tangent = loss.tangent if isinstance(loss, Dual) else {}
     value = loss.value if isinstance(loss, Dual) else loss
-    mismatch = None
-    if not _close(value, ev.forward_values[()]):
-        mismatch = "the loss"
-    for name, grad in ev.gradients.items():
-        if mismatch:
-            break
-        for i, v in enumerate(grad.reshape(-1).tolist()):
-            if not _close(v, tangent.get((name, i), 0)):
-                mismatch = f"∂L/∂{name}[{i}]: the chain rule gives {v}, dual numbers {tangent.get((name, i), 0)}"
-                break
-    return Check(
-        "jacobian_matches_autodiff_numeric",
+    # the loss is the one output: ∂L/∂name is row 0 of the Jacobian wrt name
+    symbolic = {
+        name: {(0, i): v for i, v in enumerate(grad.reshape(-1).tolist())}
+        for name, grad in ev.gradients.items()
+    }
+    check = autodiff_check(
         "the layer-by-layer gradients of the loss (wrt the input and every parameter) equal an "
         "independent differentiation of the whole network at the values: one forward pass on "
         "sparse dual numbers seeded with every input and parameter element (exact for rational "
         f"values, else within {TOLERANCE:g} relative at {DIGITS} digits)",
-        mismatch is None,
-        mismatch,
-        detail={"lines": [("net.check_dual", {})]},
+        symbolic, tangent_jacobians([loss], ev.gradients), _close,
+        known_mismatch=None if _close(value, ev.forward_values[()]) else "the loss differs from the dual-number pass",
     )
+    check.detail = {"lines": [("net.check_dual", {})]}
+    return check
