@@ -136,7 +136,7 @@ def _rational_value(value: Any) -> int | Fraction | None:
         return None
     # −1/(1 + e³⁵)² is within 10⁻³⁰ of 0 too: 60 digits tell it apart before SymPy is asked
     closer = sympy.N(value, 60)
-    if closer.is_Float and abs(Fraction(str(closer)) - candidate) > max(1, abs(candidate)) * Fraction(1, 10**50):
+    if closer.is_Float and abs(Fraction(str(closer)) - candidate) > max(Fraction(1), abs(candidate)) / 10**50:
         return None
     if sympy.simplify(value - sympy.Rational(candidate.numerator, candidate.denominator)) != 0:
         return None
