@@ -134,11 +134,14 @@ def _rational_value(value: Any) -> int | Fraction | None:
     candidate = Fraction(str(approx)).limit_denominator(10**6)
     if abs(Fraction(str(approx)) - candidate) > Fraction(1, 10**30):
         return None
-    # −1/(1 + e³⁵)² is within 10⁻³⁰ of 0 too: 60 digits tell it apart before SymPy is asked
-    closer = sympy.N(value, 60)
-    if closer.is_Float and abs(Fraction(str(closer)) - candidate) > max(Fraction(1), abs(candidate)) / 10**50:
+    # −1/(1 + e³⁵)² or 1 − tanh(417)² is within 10⁻³⁰ of 0 too: the difference to 15 digits,
+    # with the working precision raised up to 1000 digits, tells it apart before SymPy
+    # simplifies (an exact 0 comes back below 10⁻¹⁰⁰⁰, with no digit resolved)
+    rational = sympy.Rational(candidate.numerator, candidate.denominator)
+    difference = sympy.N(value - rational, 15, maxn=1000)
+    if difference.is_Float and abs(difference) > sympy.Float(10) ** -990:
         return None
-    if sympy.simplify(value - sympy.Rational(candidate.numerator, candidate.denominator)) != 0:
+    if sympy.simplify(value - rational) != 0:
         return None
     return int(candidate) if candidate.denominator == 1 else candidate
 
