@@ -458,7 +458,7 @@ def first_mismatch(
     get = numeric.get
     for key, value in symbolic.items():
         other = get(key, 0)
-        if value != other and not same(value, other):
+        if not same(value, other):  # (no `!=` first: SymPy against mpmath is slow to compare)
             return key, value, other
     for key, value in numeric.items():
         if key not in symbolic and not same(0, value):
@@ -496,7 +496,9 @@ def json_number(value: Any, decimal: bool) -> Any:
         return f"{value.numerator}/{value.denominator}"
     if isinstance(value, float):
         return value
-    return str(value)
+    from gradsym.sympy_text import plain_text
+
+    return plain_text(value)
 
 
 def _finite_decimal(value: Fraction) -> bool:

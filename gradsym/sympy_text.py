@@ -28,29 +28,51 @@ def sympy_text(expr: Any) -> str:
     return natural_printer()().doprint(expr)
 
 
+def plain_text(expr: Any) -> str:
+    """Exactly ``str(expr)``, with the text of every sum and function call remembered (the
+    denominator a whole softmax row shares is printed once, not once per entry)."""
+    return plain_printer()().doprint(expr)
+
+
+# The text of a sum or a function call depends only on the expression (the default
+# settings): remembered, so the exp(q·k/√D) shared by thousands of attention Jacobian
+# entries is printed once, not once per entry.
+# (per printer class: a subclass such as the terminal's readable printer words it its way)
+_PRINTED: dict[tuple[type, Any], str] = {}
+
+
+def _remembered(method: Any) -> Any:
+    def print_once(self: Any, expr: Any, *args: Any, **kwargs: Any) -> str:
+        key = (type(self), expr)
+        text = _PRINTED.get(key)
+        if text is None:
+            if len(_PRINTED) > 200_000:
+                _PRINTED.clear()
+            text = _PRINTED[key] = method(self, expr, *args, **kwargs)
+        return text
+
+    return print_once
+
+
+@functools.cache
+def plain_printer() -> Any:
+    """SymPy's own ``StrPrinter`` (the text ``str`` gives) with sums and calls remembered."""
+    from sympy.printing.str import StrPrinter
+
+    class PlainPrinter(StrPrinter):
+        _print_Add = _remembered(StrPrinter._print_Add)
+        _print_Function = _remembered(StrPrinter._print_Function)
+
+    return PlainPrinter
+
+
 @functools.cache
 def natural_printer() -> Any:
     """SymPy's ``StrPrinter`` with Add terms in natural index order (a class, built on first use)."""
     from sympy import Add
     from sympy.printing.str import StrPrinter
 
-    # The text of a sum or a function call depends only on the expression (the default
-    # settings): remembered, so the exp(q·k/√D) shared by thousands of attention Jacobian
-    # entries is printed once, not once per entry.
-    # (per printer class: a subclass such as the terminal's readable printer words it its way)
-    cache: dict[tuple[type, Any], str] = {}
-
-    def remembered(method: Any) -> Any:
-        def print_once(self: Any, expr: Any, *args: Any, **kwargs: Any) -> str:
-            key = (type(self), expr)
-            text = cache.get(key)
-            if text is None:
-                if len(cache) > 200_000:
-                    cache.clear()
-                text = cache[key] = method(self, expr, *args, **kwargs)
-            return text
-
-        return print_once
+    remembered = _remembered
 
     class NaturalPrinter(StrPrinter):
         _print_Function = remembered(StrPrinter._print_Function)

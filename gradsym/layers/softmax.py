@@ -41,7 +41,7 @@ import numpy as np
 from gradsym import progress
 from gradsym.budget import Cost, admit, given, render_cost
 from gradsym.calculus import SparseJacobian, derivative
-from gradsym.derivation import Derivation, Evaluation, NumericModel, _map, _number_to_sympy
+from gradsym.derivation import Derivation, Evaluation, NumericModel, _number_to_sympy
 from gradsym.errors import SpecError
 from gradsym.numeric import (
     Dual,
@@ -214,6 +214,8 @@ class SoftmaxDerivation(Derivation):
     Jacobian checked against dual numbers within 1e-12 relative."""
 
     sm: SoftmaxConfig
+    rows: list[tuple[list[Any], list[Any]]]  # per row: the symbols e_k and the logits z_k = x_k/T
+    e_forms: dict[tuple[str, Any], tuple[int, Any]]  # (part, index) → (row, entry in that row's e)
 
     def _evaluate(self, parsed: dict[str, Values]) -> Evaluation:
         import sympy
@@ -244,43 +246,79 @@ class SoftmaxDerivation(Derivation):
             else:
                 rational = rows[row.pop()].value(exp_to_e(elem, zs, es).xreplace(other))
                 out = rational.xreplace(e_point)
+            return exact(out)
+
+        def exact(out: Any) -> Any:
             if out.free_symbols:
                 raise SpecError("values.needs_every", params=["x", "g"])
             return simplify_number(out)
 
+        # An entry the derivation also kept in its row's e_k (every one but a log or a loss)
+        # is reduced there: numerator/S^d, then e_k = exp(x_k/T) put in.
+        identities = [RowIdentity(row_es, []) for row_es, _ in self.rows]
+        row_points = [{e: sympy.exp(z.xreplace(point)) for e, z in zip(row_es, row_zs)}
+                      for row_es, row_zs in self.rows]
+
+        def entry(part: str, index: Any, elem: Any) -> Any:
+            form = self.e_forms.get((part, index))
+            if form is None:
+                return value(elem)
+            n, expr_e = form
+            return exact(identities[n].value(expr_e.xreplace(other)).xreplace(row_points[n]))
+
+        def entries(part: str, arr: np.ndarray) -> np.ndarray:
+            flat = [entry(part, i, e) for i, e in enumerate(arr.reshape(-1).tolist())]
+            return object_array(flat, arr.shape)
+
         jac = self.jacobians["input"]
+        jac_values = {key: entry("jac", key, e) for key, e in jac.entries.items()}
         evaluation = Evaluation(
             values=values,
-            forward_values=_map(self.forward_elems, value),
-            jacobian_values={"input": {key: value(e) for key, e in jac.entries.items()}},
-            grad_values={"input": _map(self.grad_elems["input"], value)},
+            forward_values=entries("forward", self.forward_elems),
+            jacobian_values={"input": jac_values},
+            grad_values={"input": entries("grad", self.grad_elems["input"])},
             jacobian_shapes={"input": (jac.out_shape, jac.wrt_shape)},
             decimal=any(val.decimal for val in parsed.values()),
         )
-        evaluation.checks.append(self._autodiff_check(values, evaluation.jacobian_values))
+        evaluation.checks.append(self._dual_check(values, jac_values))
         return evaluation
 
-    def _autodiff_check(self, values: dict[str, np.ndarray],
-                        jac_values: dict[str, dict[tuple[int, int], Any]]) -> Check:
-        """The exact Jacobian, to DUAL_DIGITS digits, against :func:`dual_softmax`."""
+    def _dual_check(self, values: dict[str, np.ndarray], jac_values: dict[tuple[int, int], Any]) -> Check:
+        """The exact Jacobian to DUAL_DIGITS digits (exp of each rational put in as a number)
+        against :func:`dual_softmax`."""
         import mpmath
-        import sympy
 
         with mpmath.workdps(DUAL_DIGITS):
             out = dual_softmax(values["input"], self.sm, seeded=True)
             near = within(TOLERANCE, mpmath.mpf(10) ** -40)
-
-            def close(symbolic: Any, numeric: Any) -> bool:
-                return near(mpmath.mpf(sympy.N(_number_to_sympy(symbolic), DUAL_DIGITS)), mpmath.mpf(numeric))
-
+            known: dict[Any, Any] = {}
             return autodiff_check(
                 "the symbolic Jacobian at the given values equals forward-mode dual-number "
                 f"differentiation of a plain numerically stable pass (x − max, {DUAL_DIGITS}-digit "
                 "mpmath) within 1e-12 relative",
-                {"input": jac_values["input"]},
+                {"input": {key: _exp_number(v, known) for key, v in jac_values.items()}},
                 tangent_jacobians(out, ["input"]),
-                close,
+                lambda a, b: near(a, mpmath.mpf(b)),
             )
+
+
+def _exp_number(value: Any, known: dict[Any, Any]) -> Any:
+    """An exact value (int, Fraction, or SymPy with exp of rationals) as an mpmath number at
+    the working precision: every exp(r) and E put in as a number (``known`` keeps those
+    already computed), then the arithmetic done; SymPy's N for anything else."""
+    import mpmath
+    import sympy
+
+    if isinstance(value, int | Fraction):
+        return _mp(value)
+    digits = mpmath.mp.dps
+    for atom in value.atoms(sympy.exp) | ({sympy.E} if value.has(sympy.E) else set()):
+        if atom not in known:
+            arg = atom.args[0] if atom.args else sympy.Integer(1)
+            known[atom] = (sympy.Float(mpmath.exp(_mp(Fraction(int(arg.p), int(arg.q)))), digits)
+                           if arg.is_Rational else sympy.N(atom, digits))
+    numeric = value.xreplace(known)
+    return mpmath.mpf(numeric if numeric.is_Number else sympy.N(numeric, digits))
 
 
 def dual_softmax(x: np.ndarray, cfg: SoftmaxConfig, *, seeded: bool) -> list[Any]:
@@ -353,6 +391,9 @@ def derive_softmax(cfg: SoftmaxConfig, forms: Forms = closed_forms) -> SoftmaxDe
     grad_mismatch: str | None = None
     loss_terms: list[Any] = []
     row_parts: list[dict[str, Any]] = []
+    # each stored entry as a rational function of its row's e_k = exp(x_k/T) (the same
+    # expression with exp(x/T) not yet put in): what exact values are computed from
+    e_forms: dict[tuple[str, Any], tuple[int, Any]] = {}
     for n in range(n_rows):
         progress.report("deriving rows", n, n_rows)
         zs = [v * inv_t for v in xs[n]]
@@ -369,6 +410,8 @@ def derive_softmax(cfg: SoftmaxConfig, forms: Forms = closed_forms) -> SoftmaxDe
                            for k, qk in enumerate(q[n]) if qk]
             continue
         outputs = [zs[k] - sympy.log(total) if cfg.log else exps[k] / total for k in range(n_classes)]
+        if not cfg.log:
+            e_forms.update({("forward", n * n_classes + k): (n, es[k] / sympy.Add(*es)) for k in range(n_classes)})
         forward += outputs
         derivs = [[exp_to_e(derivative(outputs[k], xs[n][m]), zs, es) for m in range(n_classes)]
                   for k in range(n_classes)]
@@ -380,12 +423,14 @@ def derive_softmax(cfg: SoftmaxConfig, forms: Forms = closed_forms) -> SoftmaxDe
                 if jac_mismatch is None and identity.differ(derivs[k][m], closed["jac"][k][m]):
                     jac_mismatch = f"∂y_{n + 1}_{k + 1}/∂x_{n + 1}_{m + 1} differs from its closed form"
                 jac[(n * n_classes + k, n * n_classes + m)] = closed["jac"][k][m].xreplace(from_e)
+                e_forms[("jac", (n * n_classes + k, n * n_classes + m))] = (n, closed["jac"][k][m])
         assert row_gs is not None
         for m in range(n_classes):
             vjp = sympy.Add(*[row_gs[k] * derivs[k][m] for k in range(n_classes)])
             if grad_mismatch is None and identity.differ(vjp, closed["grad"][m]):
                 grad_mismatch = f"dL/dx_{n + 1}_{m + 1} differs from its compact form"
             grad[n * n_classes + m] = closed["grad"][m].xreplace(from_e)
+            e_forms[("grad", n * n_classes + m)] = (n, closed["grad"][m])
 
     checks: list[Check] = []
     t_note = "" if temp == 1 else " (T the temperature)"
@@ -405,6 +450,8 @@ def derive_softmax(cfg: SoftmaxConfig, forms: Forms = closed_forms) -> SoftmaxDe
                 entry = (inv_n * closed["ce"][m]).xreplace(dict(zip(es, exps)))
                 jac[(0, n * n_classes + m)] = entry
                 grad[n * n_classes + m] = entry
+                e_forms[("jac", (0, n * n_classes + m))] = e_forms[("grad", n * n_classes + m)] = (
+                    n, inv_n * closed["ce"][m])
         smooth = "" if cfg.smoothing == 0 else f" with q = (1 − ε)·one-hot + ε/K, ε = {cfg.smoothing_text}"
         checks.append(Check(
             "grad_input_equals_softmax_minus_target",
@@ -465,6 +512,8 @@ def derive_softmax(cfg: SoftmaxConfig, forms: Forms = closed_forms) -> SoftmaxDe
         setup=_setup(cfg),
     )
     d.sm = cfg
+    d.rows = [(part["es"], part["zs"]) for part in row_parts]
+    d.e_forms = e_forms
     return d
 
 
