@@ -131,6 +131,7 @@ def _rational_value(value: Any) -> int | Fraction | None:
         return None
     if not approx.is_real or not approx.is_finite:
         return None
+    _remember_float(value, float(approx))
     candidate = Fraction(str(approx)).limit_denominator(10**6)
     if abs(Fraction(str(approx)) - candidate) > Fraction(1, 10**30):
         return None
@@ -146,10 +147,23 @@ def _rational_value(value: Any) -> int | Fraction | None:
     return int(candidate) if candidate.denominator == 1 else candidate
 
 
+_FLOATS: dict[Any, float] = {}  # exact values already evaluated (the check asks again)
+
+
+def _remember_float(value: Any, number: float) -> None:
+    if len(_FLOATS) > 100_000:
+        _FLOATS.clear()
+    _FLOATS[value] = number
+
+
 def to_float(value: Any) -> float:
     if isinstance(value, int | Fraction | float):
         return float(value)
-    return float(sympy.N(value, 30))
+    number = _FLOATS.get(value)
+    if number is None:
+        number = float(sympy.N(value, 30))
+        _remember_float(value, number)
+    return number
 
 
 def values_equal(symbolic: Any, numeric: Any, scale: float) -> bool:
