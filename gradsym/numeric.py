@@ -466,6 +466,31 @@ def first_mismatch(
     return None
 
 
+def substitute(expr: Any, point: Mapping[Any, Any], cache: dict[Any, Any]) -> Any:
+    """``expr.xreplace(point)`` for a SymPy expression, with every rebuilt sub-expression
+    kept in ``cache``: entries that share sub-expressions (a group's mean and σ in every
+    Jacobian entry of a normalisation) substitute them once, not once per entry.
+
+    >>> import sympy
+    >>> x, y = sympy.symbols("x y")
+    >>> cache = {}
+    >>> substitute(sympy.sqrt(x + y) * x, {x: 1, y: 3}, cache), len(cache) > 0
+    (2, True)
+    """
+    found = cache.get(expr)
+    if found is not None:
+        return found
+    if expr in point:
+        out = point[expr]
+    elif not expr.args:
+        out = expr
+    else:
+        args = [substitute(a, point, cache) for a in expr.args]
+        out = expr if all(a is b for a, b in zip(args, expr.args)) else expr.func(*args)
+    cache[expr] = out
+    return out
+
+
 def simplify_number(value: Any) -> Any:
     """Ints stay ints; integral Fractions and SymPy rationals become int / Fraction."""
     if isinstance(value, Fraction) and value.denominator == 1:

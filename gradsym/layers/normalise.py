@@ -37,7 +37,14 @@ from gradsym.budget import admit, batchnorm_cost
 from gradsym.calculus import SparseJacobian, derivative
 from gradsym.derivation import Derivation, Evaluation
 from gradsym.errors import SpecError
-from gradsym.numeric import Dual, autodiff_check, object_array, tangent_jacobians, within
+from gradsym.numeric import (
+    Dual,
+    autodiff_check,
+    object_array,
+    substitute,
+    tangent_jacobians,
+    within,
+)
 from gradsym.proofs import Check
 from gradsym.rules import RULES
 from gradsym.spec import Values
@@ -457,13 +464,14 @@ class NormDerivation(Derivation):
         total = (self.forward_elems.size + sum(len(j.entries) for j in self.jacobians.values())
                  + sum(arr.size for arr in self.grad_elems.values()))
         done = [0]
+        cache: dict[Any, Any] = {}
 
         def value(elem: Any) -> Any:
             if reporting:
                 if done[0] % 256 == 0:
                     progress.report("evaluating", min(done[0], total), total)
                 done[0] += 1
-            out = sympy.sympify(elem).xreplace(point)
+            out = substitute(sympy.sympify(elem), point, cache)
             if out.free_symbols:
                 raise SpecError("values.needs_every", params=[
                     option.removeprefix("--").replace("-", "_") for option in setup.value_options.split(", ")])
