@@ -11,7 +11,9 @@ memory of that process, the ratio with values / without, and the target it is he
 - ``conv --input NxN --kernel 3x3 --x arange --k ones --format json``: at most 1.5x the
   same command without values (128x128); at 256x256 at most 30 s and 4 GB;
 - ``matrix "log(det(X))" --shape X=8x8 --wrt X --at X=…`` (positive determinant), and the same
-  for ``det(X)`` and ``trace(inv(X))``: ≤ 5 s each.
+  for ``det(X)`` and ``trace(inv(X))``: ≤ 5 s each;
+- every other command, at a size that takes a second or more without values: values add at
+  most half again (1.5x), JSON rendering of the values included.
 
 Exit status 1 when a full run misses a target; ``--quick`` only reports.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -59,6 +62,34 @@ def positive_det_matrix(n: int) -> str:
     """A strictly diagonally dominant matrix with a positive diagonal: det > 0."""
     rows = [[10 if i == j else (i + 2 * j) % 3 - 1 for j in range(n)] for i in range(n)]
     return "[" + ",".join("[" + ",".join(map(str, r)) + "]" for r in rows) + "]"
+
+
+# (command without values, the value options), one per command; --quick runs smaller sizes
+EVERY_COMMAND = [
+    ("pool --input 48x48 --size 2", "--x arange"),
+    ("linear --in-features 40 --out-features 40 --batch 4 --bias", "--x arange --w ones --b ones --g ones"),
+    ("upsample --input 32x32 --scale 2 --mode bilinear", "--x arange"),
+    ("deconv --input 24x24 --kernel 3x3 --stride 2", "--x arange --k ones"),
+    ("chain --input 12x12 --kernel 3x3 --depth 2", "--x arange --k ones"),
+    ("batchnorm --batch 2 --features 2 --spatial 3x3", "--x arange"),
+    ("layernorm --shape 4x16", "--x arange"),
+    ("groupnorm --shape 2x4x8 --groups 2", "--x arange"),
+    ("softmax --classes 20 --batch 4", "--x arange"),
+    ("attention --seq 8 --dim 4", "--q arange --k ones --v arange"),
+    ("rnn --steps 4 --input-size 3 --hidden 3", "--x arange --w-ih ones --w-hh ones --b ones"),
+    ("mlp --layers 8,8,4 --activation tanh",
+     "--at x=arange --at w_1=ones --at w_2=ones --at b_1=ones --at b_2=ones"),
+    ('expr "sum(sigmoid(a*b) + log(1 + exp(a)))" --shape a=60 --shape b=60 --wrt a --wrt b',
+     "--at a=arange --at b=ones"),
+    ('matrix "sum(tanh(X*w))" --shape X=12x6 --shape w=6 --wrt w --wrt X', "--at X=arange --at w=ones"),
+]
+QUICK_COMMANDS = [
+    ("pool --input 16x16 --size 2", "--x arange"),
+    ("groupnorm --shape 2x4x4 --groups 2", "--x arange"),
+    ("softmax --classes 8 --batch 2", "--x arange"),
+    ('expr "sum(sigmoid(a*b) + log(1 + exp(a)))" --shape a=20 --shape b=20 --wrt a --wrt b',
+     "--at a=arange --at b=ones"),
+]
 
 
 def show(label: str, run: Run) -> None:
@@ -113,6 +144,18 @@ def main() -> int:
                 print(f"  target at 8x8: ≤ 5 s (cpu; wall {run.wall:.1f} s): {'ok' if ok else 'MISSED'}")
                 if not ok:
                     missed.append(f"matrix {text} 8x8: {run.cpu:.1f} s cpu (exit {run.code})")
+
+    print("every command --format json: with values / without (target ≤ 1.5x, cpu)")
+    for base, values in QUICK_COMMANDS if opts.quick else EVERY_COMMAND:
+        args = [*shlex.split(base), "--format", "json"]
+        without = run_cli(args, timeout=600)
+        with_values = run_cli([*args, *shlex.split(values)], timeout=600)
+        ratio = with_values.cpu / without.cpu
+        ok = ratio <= limit_ratio and without.code == 0 and with_values.code == 0
+        print(f"  {base[:60]:<60} {without.cpu:6.2f} s → {with_values.cpu:6.2f} s cpu  {ratio:5.2f}x "
+              f"{'ok' if ok else 'MISSED'}")
+        if not ok:
+            missed.append(f"{base.split()[0]} values {ratio:.2f}x (exit {without.code}/{with_values.code})")
 
     if missed:
         print("missed: " + "; ".join(missed))
