@@ -288,14 +288,15 @@ def autodiff_check(
     statement: str,
     symbolic: Mapping[str, Mapping[tuple[int, int], Any]],
     numeric: Mapping[str, Mapping[tuple[int, int], Any]],
-    equal: Callable[[Any, Any], bool] | None = None,
+    equal: Callable[[Any, Any], bool] | Mapping[str, Callable[[Any, Any], bool]] | None = None,
     *,
     known_mismatch: str | None = None,
 ) -> Check:
     """The one numeric check: the symbolic Jacobians evaluated at the values (``symbolic``,
     sparse, per role) against an independent numeric differentiation (``numeric``, e.g.
     :func:`tangent_jacobians` of the layer's own numeric pass on dual numbers), entry by
-    entry over both index sets (:func:`first_mismatch`; ``equal`` compares, default exactly).
+    entry over both index sets (:func:`first_mismatch`; ``equal`` compares, default exactly;
+    a mapping gives each role its own, e.g. a tolerance scaled to that Jacobian).
     ``known_mismatch`` is a difference the caller found already (forward values, stray entries).
 
     >>> autodiff_check("…", {"x": {(0, 0): 2}}, {"x": {(0, 0): 2, (0, 1): 3}}).mismatch
@@ -305,7 +306,7 @@ def autodiff_check(
     for role, entries in symbolic.items():
         if mismatch is not None:
             break
-        bad = first_mismatch(entries, numeric.get(role, {}), equal)
+        bad = first_mismatch(entries, numeric.get(role, {}), equal.get(role) if isinstance(equal, Mapping) else equal)
         if bad is not None:
             key, a, b = bad
             mismatch = f"∂output/∂{role} entry {key} is {a} symbolically but {b} numerically"

@@ -18,11 +18,13 @@ from hypothesis import strategies as st
 import gradsym
 from gradsym.numeric import (
     Dual,
+    autodiff_check,
     colouring,
     difference_jacobian,
     first_mismatch,
     object_array,
     sparse_jacobians,
+    within,
 )
 from gradsym.poly import Poly
 from gradsym.rules import RULES, extremum_weights, first_argmax
@@ -223,3 +225,14 @@ def test_expr_check_fails_on_a_corrupted_entry(how: str, text: str) -> None:
     jac = d.jacobians["a"]
     corrupt(jac.entries, how, (3, 3), sympy.Integer(1), ev.jacobian_values["a"])
     assert not numeric_check(d.evaluate(**at)).holds
+
+
+def test_autodiff_check_gives_each_role_its_own_tolerance():
+    """A tolerance scaled to a large Jacobian must not hide an error in a small one."""
+    symbolic = {"big": {(0, 0): Fraction(10**6)}, "small": {(0, 0): Fraction(1, 1000)}}
+    numeric = {"big": {(0, 0): Fraction(10**6) + 1}, "small": {(0, 0): Fraction(2, 1000)}}
+    one_scale = within(Fraction(1, 10**5), Fraction(1, 100))
+    assert autodiff_check("…", symbolic, numeric, one_scale).holds
+    per_role = {"big": within(Fraction(1, 10**5), Fraction(1, 100)), "small": within(Fraction(1, 10**5))}
+    check = autodiff_check("…", symbolic, numeric, per_role)
+    assert not check.holds and "∂output/∂small entry (0, 0)" in check.mismatch

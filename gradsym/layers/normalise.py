@@ -498,7 +498,7 @@ class NormDerivation(Derivation):
 
     def _autodiff_check(self, values: dict[str, np.ndarray], jac_values: dict[str, dict[tuple[int, int], Any]]) -> Check:
         """The symbolic Jacobians (as Decimals) against :func:`dual_normalise`; the absolute
-        floor is 1e-40 times the largest symbolic entry."""
+        floor is 1e-40 times the largest symbolic entry of that Jacobian."""
         setup = self.norm
         with localcontext() as ctx:
             ctx.prec = PRECISION
@@ -506,15 +506,15 @@ class NormDerivation(Derivation):
                                setup.running(values))
             symbolic = {role: {key: to_decimal(v) for key, v in entries.items()}
                         for role, entries in jac_values.items()}
-            scale = max((abs(v) for entries in symbolic.values() for v in entries.values()),
-                        default=Decimal(1)) or Decimal(1)
+            scales = {role: max((abs(v) for v in entries.values()), default=Decimal(1)) or Decimal(1)
+                      for role, entries in symbolic.items()}
             return autodiff_check(
                 "the symbolic Jacobians at the given values equal forward-mode dual-number "
                 f"differentiation of a plain {setup.what} pass ({PRECISION}-digit decimals) within "
                 "1e-12 relative",
                 symbolic,
                 tangent_jacobians(y, symbolic),
-                within(TOLERANCE, Decimal("1e-40") * scale),
+                {role: within(TOLERANCE, Decimal("1e-40") * scale) for role, scale in scales.items()},
             )
 
 
