@@ -225,36 +225,13 @@ class SoftmaxDerivation(Derivation):
         point = {symbols[self.symbols[role].first + i]: _number_to_sympy(v)
                  for role, arr in values.items() for i, v in enumerate(arr.reshape(-1).tolist())}
 
-        # exp(x/T) at rationals stays exact: a rational function of e_k = exp(x_k/T) is
-        # written as numerator/S^d in the row's symbols e (so that, e.g., the gradient of
-        # ones is 0), then e_k = exp(value/T) is put in.
-        inv_t = 1 / sympy.Rational(Fraction(self.sm.temperature))
-        n_rows, n_classes = self.sm.shape
-        xs = [symbols[self.symbols["input"].first + i] for i in range(n_rows * n_classes)]
-        es = [sympy.Dummy(f"e{i + 1}", positive=True) for i in range(len(xs))]
-        zs = [v * inv_t for v in xs]
-        row_of = {v: i // n_classes for i, v in enumerate(xs)}
-        rows = [RowIdentity(es[n * n_classes:(n + 1) * n_classes], []) for n in range(n_rows)]
-        e_point = {e: sympy.exp(point[v] * inv_t) for e, v in zip(es, xs)}
-        other = {k: v for k, v in point.items() if k not in row_of}
-
-        def value(elem: Any) -> Any:
-            elem = sympy.sympify(elem)
-            row = {row_of[v] for v in elem.free_symbols if v in row_of}
-            if elem.has(sympy.log) or len(row) != 1:
-                out = elem.xreplace(point)
-            else:
-                rational = rows[row.pop()].value(exp_to_e(elem, zs, es).xreplace(other))
-                out = rational.xreplace(e_point)
-            return exact(out)
-
-        def exact(out: Any) -> Any:
-            if out.free_symbols:
-                raise SpecError("values.needs_every", params=["x", "g"])
-            return simplify_number(out)
-
-        # An entry the derivation also kept in its row's e_k (every one but a log or a loss)
-        # is reduced there: numerator/S^d, then e_k = exp(x_k/T) put in.
+        # exp(x/T) at rationals stays exact. An entry the derivation kept as a rational
+        # function of its row's e_k = exp(x_k/T) (every one but a log softmax or a loss) is
+        # written as numerator/S^d there (so that, e.g., the gradient of ones is 0), then
+        # e_k = exp(value/T) is put in; the others take the values as they are.
+        inputs = self.symbols["input"]
+        logits = set(symbols[inputs.first : inputs.first + inputs.size])
+        other = {k: v for k, v in point.items() if k not in logits}
         identities = [RowIdentity(row_es, []) for row_es, _ in self.rows]
         row_points = [{e: sympy.exp(z.xreplace(point)) for e, z in zip(row_es, row_zs)}
                       for row_es, row_zs in self.rows]
@@ -262,9 +239,13 @@ class SoftmaxDerivation(Derivation):
         def entry(part: str, index: Any, elem: Any) -> Any:
             form = self.e_forms.get((part, index))
             if form is None:
-                return value(elem)
-            n, expr_e = form
-            return exact(identities[n].value(expr_e.xreplace(other)).xreplace(row_points[n]))
+                out = sympy.sympify(elem).xreplace(point)
+            else:
+                n, expr_e = form
+                out = identities[n].value(expr_e.xreplace(other)).xreplace(row_points[n])
+            if out.free_symbols:
+                raise SpecError("values.needs_every", params=["x", "g"])
+            return simplify_number(out)
 
         def entries(part: str, arr: np.ndarray) -> np.ndarray:
             flat = [entry(part, i, e) for i, e in enumerate(arr.reshape(-1).tolist())]
