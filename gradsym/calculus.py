@@ -153,6 +153,7 @@ def symbolic_gradient(expr: Any, wanted: set[Any]) -> dict[Any, Any]:
     :func:`~gradsym.rules.extremum_shares` (ties share, as PyTorch and JAX).
     """
     import sympy
+
     order: list[Any] = []
     seen: set[Any] = set()
     stack: list[tuple[Any, bool]] = [(expr, False)]
@@ -188,6 +189,7 @@ def _local_derivatives(node: Any, free: Mapping[Any, bool]) -> list[tuple[Any, A
     import sympy
 
     from gradsym.rules import extremum_shares
+
     args = node.args
     if node.is_Add:
         return [(a, sympy.Integer(1)) for a in args if free[a]]

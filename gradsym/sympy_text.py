@@ -72,12 +72,10 @@ def natural_printer() -> Any:
     from sympy import Add
     from sympy.printing.str import StrPrinter
 
-    remembered = _remembered
-
     class NaturalPrinter(StrPrinter):
-        _print_Function = remembered(StrPrinter._print_Function)
+        _print_Function = _remembered(StrPrinter._print_Function)
 
-        @remembered
+        @_remembered
         def _print_Add(self, expr: Any, order: Any = None) -> str:
             terms = sorted(Add.make_args(expr), key=_term_key)
             out: list[str] = []

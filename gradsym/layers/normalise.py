@@ -25,7 +25,7 @@ holds in particular at c_n = c_n(x), σ = sqrt(v(x) + ε).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
@@ -527,7 +527,6 @@ class NormSetup:
     what: str  # "batch-norm" / "layer-norm", for the check's statement
     value_options: str  # "--x, --gamma, --beta, --g"
     running_roles: tuple[str, str] | None = None  # eval mode: (mean role, var role)
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def running(self, values: dict[str, np.ndarray]) -> list[tuple[Any, Any]] | None:
         if self.running_roles is None:
