@@ -74,7 +74,7 @@ def size_strips(d: Derivation) -> list[SizeStrip]:
                 cells.append((j, kind))
             shown, elided = _shown(out)
             rows = [(o, [s * o + dil * q - pb for q in range(k)], False) for o in shown]
-            remainder = int(cfg.remainder()[axis])
+            remainder = ax.remainder
         else:
             size, count, a = cfg.output[axis], cfg.spatial[axis], cfg.output_padding[axis]
             dead, empty = set(ax.unread), set(ax.unwritten)

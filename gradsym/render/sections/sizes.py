@@ -56,7 +56,7 @@ def json_fields(d: Derivation) -> dict[str, Any]:
         if d.framework:
             out["framework"] = d.framework
     else:
-        out.update({"remainder": list(cfg.remainder()), "output_padding": [ax.remainder for ax in axes],
+        out.update({"remainder": [ax.remainder for ax in axes], "output_padding": [ax.remainder for ax in axes],
                     "inverse": [ax.inverse for ax in axes]})
     return out
 
