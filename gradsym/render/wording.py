@@ -118,15 +118,11 @@ def word_error(key: str, facts: dict[str, object], lang: str = "en", caller: str
         if fact == "params" or fact.endswith("_params"):  # parameter names: "--x, --k" / "x, k"
             worded[fact] = ", ".join(_param_name(name, names) for name in value)  # type: ignore[attr-defined]
         if fact == "param" or fact.endswith("_param"):
-            name = str(value)
-            verbatim = isinstance(value, Verbatim)
-            if verbatim and not names.cli:  # "--k (layer 2)" → "k (layer 2)", as api_message
-                name = _param_name(value, names)
-            worded[fact] = name if verbatim else getattr(names, name)
+            worded[fact] = shown = _param_name(value, names)
             for extra in ("got", "example"):
-                if extra in facts:
-                    worded[f"{fact}_{extra}"] = (f"{name} {facts[extra]}" if verbatim else
-                                                 names.with_value(name, facts[extra]))
+                if extra in facts:  # a Verbatim label keeps its words: "--k (layer 2) 0"
+                    worded[f"{fact}_{extra}"] = (f"{shown} {facts[extra]}" if isinstance(value, Verbatim)
+                                                 else names.with_value(str(value), facts[extra]))
     return template.format(opt=names, given=given, flag=_Flags(caller), **worded)
 
 
