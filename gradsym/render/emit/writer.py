@@ -364,7 +364,7 @@ def split_long_assignments(code: str) -> str:
     lines = code.split("\n")
     if all(len(line) <= 100 for line in lines):
         return code
-    parts = _Parts(set(re.findall(r"[A-Za-z_]\w*", code)))
+    parts = _Parts(_names(code))
     out = []
     for line in lines:
         if line.strip():
@@ -383,8 +383,13 @@ def split_long_assignments(code: str) -> str:
         assigned = _ASSIGNED.match(line)
         if assigned:
             targets = next(group for group in assigned.groups() if group)
-            parts.forget(set(re.findall(r"[A-Za-z_]\w*", targets)))
+            parts.forget(_names(targets))
     return "\n".join(out)
+
+
+def _names(code: str) -> set[str]:
+    """The identifiers ``code`` mentions."""
+    return set(re.findall(r"[A-Za-z_]\w*", code))
 
 
 def _code(node: ast.expr, child: Any = None) -> str:
@@ -438,8 +443,6 @@ def _operand(node: ast.expr, minimum: int, child: Any) -> str:
     return code if named or _level(node) >= minimum else f"({code})"
 
 
-
-
 class _Parts:
     """The parts of long assignments, each into a fresh variable; within one block (lines of
     one indentation) a part already computed is reused while none of its names changes."""
@@ -471,7 +474,7 @@ class _Parts:
             if variable not in self.taken:
                 break
         self.taken.add(variable)
-        self.known[code] = variable, set(re.findall(r"[A-Za-z_]\w*", code))
+        self.known[code] = variable, _names(code)
         self.lines.append(f"{self.indent}{variable} = {code}")
         return variable
 
