@@ -118,8 +118,9 @@ def math_text(token: str) -> str:
     n = len(token)
     while i < n:
         ch = token[i]
-        if ch == "{" and out and out[-1].endswith("_"):
-            # an index already converted by _BRACKET_INDEX: copy the group verbatim
+        if ch == "{" and out and out[-1].endswith("_") and "}" in token[i:]:
+            # an index already converted by _BRACKET_INDEX: copy the group verbatim (an
+            # unclosed brace is prose, escaped below)
             j = token.index("}", i)
             out.append(token[i : j + 1])
             i = j + 1
