@@ -369,10 +369,9 @@ def write_atomic(path: Path, data: bytes, option: str = "--output") -> None:
         except OSError as exc:
             raise failed(exc, path) from None
         return
+    check_folder(path, option)
     path = Path(os.path.realpath(path))  # through a symlink, replace the file it points to
     folder = path.parent
-    if not folder.is_dir():
-        raise SpecError("cli.folder", param=option.removeprefix("--"), got=path, folder=folder)
     old = path.stat() if path.exists() else None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
